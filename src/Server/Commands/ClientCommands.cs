@@ -1,0 +1,226 @@
+using System.Net;
+using System.Text;
+using PasteRedis.Server.Connections;
+
+namespace PasteRedis.Server.Commands;
+
+/// <summary>CLIENT subcommands (Redis's networking.c clientCommand).</summary>
+internal static class ClientCommands
+{
+    public const string BadNameError = "ERR Client names cannot contain spaces, newlines or special characters.";
+
+    public static bool ValidName(string name)
+    {
+        foreach (var ch in name) if (ch < '!' || ch > '~') return false;
+        return true;
+    }
+
+    public static void Id(ClientSession c) => c.Reply.Integer(c.Id);
+
+    public static void SetName(ClientSession c)
+    {
+        var name = c.ArgString(2);
+        if (!ValidName(name))
+        {
+            c.Reply.Error(BadNameError);
+            return;
+        }
+        c.Name = name.Length == 0 ? null : name;
+        c.Reply.Ok();
+    }
+
+    public static void GetName(ClientSession c)
+    {
+        if (c.Name == null) c.Reply.Null();
+        else c.Reply.Bulk(c.Name);
+    }
+
+    /// <summary>CLIENT SETINFO LIB-NAME|LIB-VER value (Redis 7.2, sent by current client libraries).</summary>
+    public static void SetInfo(ClientSession c)
+    {
+        var value = c.ArgString(3);
+        foreach (var ch in value)
+            if (ch < '!' || ch > '~')
+            {
+                c.Reply.Error($"ERR {c.ArgString(2)} cannot contain spaces, newlines or special characters.");
+                return;
+            }
+        if (c.ArgIs(2, "LIB-NAME"u8)) c.LibName = value;
+        else if (c.ArgIs(2, "LIB-VER"u8)) c.LibVersion = value;
+        else
+        {
+            c.Reply.Error($"ERR Unrecognized option '{c.ArgString(2)}'");
+            return;
+        }
+        c.Reply.Ok();
+    }
+
+    public static void Info(ClientSession c) => c.Reply.Verbatim(Describe(c) + "\n");
+
+    /// <summary>CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id …]</summary>
+    public static void List(ClientSession c)
+    {
+        var req = c.Request;
+        HashSet<long>? ids = null;
+        bool onlyOtherTypes = false;
+        for (int i = 2; i < req.Count; i++)
+        {
+            if (c.ArgIs(i, "TYPE"u8) && i + 1 < req.Count)
+            {
+                var type = c.ArgString(++i).ToLowerInvariant();
+                if (type is not ("normal" or "master" or "replica" or "slave" or "pubsub"))
+                {
+                    c.Reply.Error($"ERR Unknown client type '{type}'");
+                    return;
+                }
+                onlyOtherTypes = type != "normal";
+            }
+            else if (c.ArgIs(i, "ID"u8) && i + 1 < req.Count)
+            {
+                ids = [];
+                while (++i < req.Count)
+                {
+                    if (!Resp.RespNumber.TryParseInt64(req.Arg(i), out long id) || id <= 0)
+                    {
+                        c.Reply.Error("ERR Invalid client ID");
+                        return;
+                    }
+                    ids.Add(id);
+                }
+            }
+            else
+            {
+                c.Reply.Error(Errors.Syntax);
+                return;
+            }
+        }
+        var sb = new StringBuilder();
+        if (!onlyOtherTypes)
+            foreach (var client in c.Server.Clients.OrderBy(x => x.Id))
+                if (ids == null || ids.Contains(client.Id)) sb.Append(Describe(client)).Append('\n');
+        c.Reply.Verbatim(sb.ToString());
+    }
+
+    /// <summary>
+    /// CLIENT KILL addr:port (old form: OK or error) or CLIENT KILL filter value … (new
+    /// form: the number killed). Filters: ID, ADDR, LADDR, TYPE, USER, SKIPME, MAXAGE.
+    /// </summary>
+    public static void Kill(ClientSession c)
+    {
+        var req = c.Request;
+        if (req.Count == 3)
+        {
+            var addr = c.ArgString(2);
+            var victim = c.Server.Clients.FirstOrDefault(x => Addr(x.RemoteEndPoint) == addr);
+            if (victim == null)
+            {
+                c.Reply.Error("ERR No such client");
+                return;
+            }
+            KillOne(c, victim);
+            c.Reply.Ok();
+            return;
+        }
+        long? id = null;
+        string? address = null, laddr = null, user = null;
+        long maxAge = 0;
+        bool skipMe = true, normalOnly = true;
+        if (req.Count % 2 != 0)
+        {
+            c.Reply.Error(Errors.Syntax);
+            return;
+        }
+        for (int i = 2; i < req.Count; i += 2)
+        {
+            var value = c.ArgString(i + 1);
+            if (c.ArgIs(i, "ID"u8))
+            {
+                if (!long.TryParse(value, out long v) || v <= 0)
+                {
+                    c.Reply.Error("ERR client-id should be greater than 0");
+                    return;
+                }
+                id = v;
+            }
+            else if (c.ArgIs(i, "ADDR"u8)) address = value;
+            else if (c.ArgIs(i, "LADDR"u8)) laddr = value;
+            else if (c.ArgIs(i, "USER"u8)) user = value;
+            else if (c.ArgIs(i, "MAXAGE"u8) && long.TryParse(value, out long age)) maxAge = age;
+            else if (c.ArgIs(i, "TYPE"u8))
+            {
+                var t = value.ToLowerInvariant();
+                if (t is not ("normal" or "master" or "replica" or "slave" or "pubsub"))
+                {
+                    c.Reply.Error($"ERR Unknown client type '{value}'");
+                    return;
+                }
+                normalOnly = t == "normal";
+            }
+            else if (c.ArgIs(i, "SKIPME"u8))
+            {
+                if (value.Equals("yes", StringComparison.OrdinalIgnoreCase)) skipMe = true;
+                else if (value.Equals("no", StringComparison.OrdinalIgnoreCase)) skipMe = false;
+                else
+                {
+                    c.Reply.Error(Errors.Syntax);
+                    return;
+                }
+            }
+            else
+            {
+                c.Reply.Error(Errors.Syntax);
+                return;
+            }
+        }
+        long killed = 0;
+        if (normalOnly)
+        {
+            long now = RedisServer.NowMs();
+            foreach (var victim in c.Server.Clients.ToList())
+            {
+                if (id != null && victim.Id != id) continue;
+                if (address != null && Addr(victim.RemoteEndPoint) != address) continue;
+                if (laddr != null && Addr(victim.LocalEndPoint) != laddr) continue;
+                if (user != null && user != "default") continue;
+                if (maxAge > 0 && (now - victim.CreatedMs) / 1000 < maxAge) continue;
+                if (skipMe && victim == c) continue;
+                KillOne(c, victim);
+                killed++;
+            }
+        }
+        c.Reply.Integer(killed);
+    }
+
+    private static void KillOne(ClientSession self, ClientSession victim)
+    {
+        if (victim == self) self.CloseAfterReply();
+        else victim.Kill();
+    }
+
+    public static void Help(ClientSession c) => CommandHelp.Reply(c, "CLIENT",
+        "ID", "    Return the ID of the current connection.",
+        "INFO", "    Return information about the current client connection.",
+        "GETNAME", "    Return the name of the current connection.",
+        "SETNAME <name>", "    Assign the name <name> to the current connection.",
+        "SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library name or version.",
+        "LIST [TYPE <normal|master|replica|pubsub>] [ID <id> [<id> ...]]", "    Return information about client connections.",
+        "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+        "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options: ID, ADDR, LADDR, TYPE, USER, SKIPME, MAXAGE.");
+
+    internal static string Addr(EndPoint? ep) => ep switch
+    {
+        IPEndPoint ip => $"{(ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address)}:{ip.Port}",
+        null => "",
+        _ => ep.ToString() ?? "",
+    };
+
+    /// <summary>One CLIENT LIST line: the fields this server really tracks, in Redis's order and names.</summary>
+    private static string Describe(ClientSession c)
+    {
+        long now = RedisServer.NowMs();
+        return $"id={c.Id} addr={Addr(c.RemoteEndPoint)} laddr={Addr(c.LocalEndPoint)} name={c.Name} " +
+               $"age={(now - c.CreatedMs) / 1000} idle={(now - c.LastInteractionMs) / 1000} flags=N db={c.Db.Id} " +
+               $"sub=0 psub=0 ssub=0 multi=-1 cmd={c.LastCommand} user=default redir=-1 resp={c.Reply.Protocol} " +
+               $"lib-name={c.LibName} lib-ver={c.LibVersion}";
+    }
+}

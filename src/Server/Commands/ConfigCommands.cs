@@ -1,0 +1,85 @@
+using System.Text;
+using PasteRedis.Server.Connections;
+using PasteRedis.Server.Keyspace;
+
+namespace PasteRedis.Server.Commands;
+
+/// <summary>CONFIG GET | SET | RESETSTAT | HELP (Redis's config.c).</summary>
+internal static class ConfigCommands
+{
+    /// <summary>CONFIG GET pattern [pattern …]: a map of every matching parameter (aliases match too).</summary>
+    public static void Get(ClientSession c)
+    {
+        var config = c.Server.Config;
+        var found = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 2; i < c.Request.Count; i++)
+        {
+            var pattern = c.Request.Arg(i);
+            foreach (var p in config.All)
+            {
+                if (GlobMatcher.IsMatch(pattern, Encoding.ASCII.GetBytes(p.Name), noCase: true))
+                    found[p.Name] = config.Get(p.Name);
+                foreach (var alias in p.Aliases ?? [])
+                    if (GlobMatcher.IsMatch(pattern, Encoding.ASCII.GetBytes(alias), noCase: true))
+                        found[alias] = config.Get(p.Name);
+            }
+        }
+        c.Reply.MapHeader(found.Count);
+        foreach (var (name, value) in found)
+        {
+            c.Reply.Bulk(name);
+            c.Reply.Bulk(value);
+        }
+    }
+
+    /// <summary>CONFIG SET name value [name value …]: all or nothing, as in Redis 7.</summary>
+    public static void Set(ClientSession c)
+    {
+        var req = c.Request;
+        if ((req.Count - 2) % 2 != 0)
+        {
+            c.Reply.Error("ERR wrong number of arguments for 'config|set' command");
+            return;
+        }
+        var config = c.Server.Config;
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var pending = new List<(string Name, string Value, string Old)>();
+        for (int i = 2; i < req.Count; i += 2)
+        {
+            var name = c.ArgString(i);
+            if (!config.TryGetParameter(name, out var p))
+            {
+                c.Reply.Error($"ERR Unknown option or number of arguments for CONFIG SET - '{name}'");
+                return;
+            }
+            if (!seen.Add(p.Name))
+            {
+                c.Reply.Error($"ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter");
+                return;
+            }
+            pending.Add((p.Name, c.ArgString(i + 1), config.Get(p.Name)));
+        }
+        foreach (var (name, value, _) in pending)
+        {
+            var error = config.TrySet(name, value, atStartup: false);
+            if (error == null) continue;
+            foreach (var (n, _, old) in pending) config.TrySet(n, old, atStartup: true); // roll back
+            c.Reply.Error($"ERR CONFIG SET failed (possibly related to argument '{name}') - {error}");
+            return;
+        }
+        c.Server.OnRequirePassChanged();
+        c.Reply.Ok();
+    }
+
+    public static void ResetStat(ClientSession c)
+    {
+        c.Server.Stats.Reset();
+        c.Server.Events.ExpiredKeys = 0;
+        c.Reply.Ok();
+    }
+
+    public static void Help(ClientSession c) => CommandHelp.Reply(c, "CONFIG",
+        "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+        "RESETSTAT", "    Reset statistics reported by the INFO command.");
+}

@@ -1,0 +1,122 @@
+using PasteRedis.Server.Connections;
+
+namespace PasteRedis.Server.Commands;
+
+[Flags]
+internal enum CommandFlags
+{
+    None = 0,
+    Write = 1 << 0,
+    ReadOnly = 1 << 1,
+    Admin = 1 << 2,
+    Fast = 1 << 3,
+    NoAuth = 1 << 4,
+    Loading = 1 << 5,
+    Stale = 1 << 6,
+    DenyOom = 1 << 7,
+    NoScript = 1 << 8,
+    PubSub = 1 << 9,
+    NonDeterministic = 1 << 10,
+    Blocking = 1 << 11,
+    AllowBusy = 1 << 12,
+    NoMulti = 1 << 13,
+}
+
+internal delegate void CommandHandler(ClientSession client);
+
+/// <summary>
+/// One entry of the command table (Redis's struct redisCommand): name, arity, flags, key
+/// positions and the handler. Container commands (CONFIG, CLIENT, …) carry subcommands,
+/// each a full entry with its own arity, as in Redis 7.
+/// </summary>
+internal sealed class RedisCommand
+{
+    public RedisCommand(string name, int arity, CommandFlags flags, int firstKey, int lastKey, int step,
+        string group, string summary, string since, CommandHandler? handler)
+    {
+        Name = name.ToLowerInvariant();
+        Arity = arity;
+        Flags = flags;
+        FirstKey = firstKey;
+        LastKey = lastKey;
+        Step = step;
+        Group = group;
+        Summary = summary;
+        Since = since;
+        Handler = handler;
+        FullName = Name;
+    }
+
+    public string Name { get; }
+    public string FullName { get; private set; }
+    public int Arity { get; }
+    public CommandFlags Flags { get; }
+    public int FirstKey { get; }
+    public int LastKey { get; }
+    public int Step { get; }
+    public string Group { get; }
+    public string Summary { get; }
+    public string Since { get; }
+    public CommandHandler? Handler { get; }
+    public RedisCommand? Parent { get; private set; }
+    public Dictionary<string, RedisCommand>? Subcommands { get; private set; }
+    public Dictionary<string, RedisCommand>.AlternateLookup<ReadOnlySpan<char>> SubLookup { get; private set; }
+
+    public bool IsWrite => (Flags & CommandFlags.Write) != 0;
+
+    public RedisCommand WithSubcommands(params RedisCommand[] subs)
+    {
+        Subcommands = new Dictionary<string, RedisCommand>(StringComparer.OrdinalIgnoreCase);
+        foreach (var s in subs)
+        {
+            s.Parent = this;
+            s.FullName = Name + "|" + s.Name;
+            Subcommands[s.Name] = s;
+        }
+        SubLookup = Subcommands.GetAlternateLookup<ReadOnlySpan<char>>();
+        return this;
+    }
+
+    public bool ArityOk(int argc) => Arity >= 0 ? argc == Arity : argc >= -Arity;
+
+    /// <summary>Flag names as COMMAND INFO lists them.</summary>
+    public IEnumerable<string> FlagNames()
+    {
+        if ((Flags & CommandFlags.Write) != 0) yield return "write";
+        if ((Flags & CommandFlags.ReadOnly) != 0) yield return "readonly";
+        if ((Flags & CommandFlags.DenyOom) != 0) yield return "denyoom";
+        if ((Flags & CommandFlags.Admin) != 0) yield return "admin";
+        if ((Flags & CommandFlags.PubSub) != 0) yield return "pubsub";
+        if ((Flags & CommandFlags.NoScript) != 0) yield return "noscript";
+        if ((Flags & CommandFlags.Blocking) != 0) yield return "blocking";
+        if ((Flags & CommandFlags.Loading) != 0) yield return "loading";
+        if ((Flags & CommandFlags.Stale) != 0) yield return "stale";
+        if ((Flags & CommandFlags.NoAuth) != 0) yield return "no_auth";
+        if ((Flags & CommandFlags.NonDeterministic) != 0) yield return "random";
+        if ((Flags & CommandFlags.Fast) != 0) yield return "fast";
+        if ((Flags & CommandFlags.AllowBusy) != 0) yield return "allow_busy";
+        if ((Flags & CommandFlags.NoMulti) != 0) yield return "no_multi";
+    }
+
+    /// <summary>ACL categories derived from flags and group, as Redis derives the implicit ones.</summary>
+    public IEnumerable<string> AclCategories()
+    {
+        if ((Flags & CommandFlags.Write) != 0) yield return "@write";
+        if ((Flags & CommandFlags.ReadOnly) != 0) yield return "@read";
+        if ((Flags & CommandFlags.Admin) != 0) { yield return "@admin"; yield return "@dangerous"; }
+        if ((Flags & CommandFlags.PubSub) != 0) yield return "@pubsub";
+        if ((Flags & CommandFlags.Blocking) != 0) yield return "@blocking";
+        yield return (Flags & CommandFlags.Fast) != 0 ? "@fast" : "@slow";
+        switch (Group)
+        {
+            case "string": yield return "@string"; break;
+            case "generic": yield return "@keyspace"; break;
+            case "connection": yield return "@connection"; break;
+            case "list": yield return "@list"; break;
+            case "hash": yield return "@hash"; break;
+            case "set": yield return "@set"; break;
+            case "sorted-set": yield return "@sortedset"; break;
+            case "transactions": yield return "@transaction"; break;
+        }
+    }
+}

@@ -1,0 +1,454 @@
+using System.Buffers.Text;
+using PasteRedis.Resp;
+using PasteRedis.Server.Connections;
+using PasteRedis.Server.Keyspace;
+
+namespace PasteRedis.Server.Commands;
+
+/// <summary>String commands (Redis's t_string.c).</summary>
+internal static class StringCommands
+{
+    [Flags]
+    private enum SetFlags
+    {
+        None = 0, Nx = 1, Xx = 2, Get = 4, KeepTtl = 8, Ex = 16, Px = 32, ExAt = 64, PxAt = 128,
+        AnyExpire = Ex | Px | ExAt | PxAt,
+    }
+
+    /// <summary>The live string under <paramref name="key"/>; replies WRONGTYPE and returns false for another type.</summary>
+    internal static bool TryGetString(ClientSession c, ReadOnlySpan<byte> key, out StringObject? str)
+    {
+        var obj = c.Db.Lookup(key, c.NowMs);
+        if (obj == null)
+        {
+            c.Server.Stats.KeyspaceMisses++;
+            str = null;
+            return true;
+        }
+        c.Server.Stats.KeyspaceHits++;
+        str = obj as StringObject;
+        if (str != null) return true;
+        c.Reply.Error(Errors.WrongType);
+        return false;
+    }
+
+    public static void Get(ClientSession c)
+    {
+        if (!TryGetString(c, c.Request.Arg(1), out var str)) return;
+        if (str == null) c.Reply.Null();
+        else c.Reply.Bulk(str.Value);
+    }
+
+    /// <summary>
+    /// Stores <paramref name="value"/> under <paramref name="key"/> (setKey): an existing
+    /// string is overwritten in place; another type is replaced. Clears the TTL unless
+    /// <paramref name="keepTtl"/>. <paramref name="expireAt"/> ≥ 0 sets a new one.
+    /// </summary>
+    internal static StringObject Store(ClientSession c, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value,
+        long expireAt = RedisObject.NoExpiry, bool keepTtl = false) =>
+        StoreOver(c, c.Db.Lookup(key, c.NowMs), key, value, expireAt, keepTtl);
+
+    /// <summary><see cref="Store"/> when the caller has already looked the key up.</summary>
+    private static StringObject StoreOver(ClientSession c, RedisObject? existing, ReadOnlySpan<byte> key,
+        ReadOnlySpan<byte> value, long expireAt, bool keepTtl)
+    {
+        var db = c.Db;
+        StringObject str;
+        if (existing is StringObject s)
+        {
+            s.Set(value);
+            str = s;
+            if (!keepTtl) db.Persist(str);
+        }
+        else
+        {
+            if (existing != null) db.Remove(existing);
+            str = new StringObject(key.ToArray(), value);
+            db.Add(str, c.NowMs);
+        }
+        if (expireAt != RedisObject.NoExpiry) db.SetExpire(str, expireAt);
+        return str;
+    }
+
+    /// <summary>
+    /// SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ts | KEEPTTL]
+    /// </summary>
+    public static void Set(ClientSession c)
+    {
+        var flags = SetFlags.None;
+        long expireArg = 0;
+        int expireIndex = -1;
+        var req = c.Request;
+        for (int i = 3; i < req.Count; i++)
+        {
+            var a = req.Arg(i);
+            bool hasNext = i + 1 < req.Count;
+            if (Is(a, "NX"u8) && (flags & SetFlags.Xx) == 0) flags |= SetFlags.Nx;
+            else if (Is(a, "XX"u8) && (flags & SetFlags.Nx) == 0) flags |= SetFlags.Xx;
+            else if (Is(a, "GET"u8)) flags |= SetFlags.Get;
+            else if (Is(a, "KEEPTTL"u8) && (flags & SetFlags.AnyExpire) == 0) flags |= SetFlags.KeepTtl;
+            else if (hasNext && (flags & (SetFlags.AnyExpire | SetFlags.KeepTtl)) == 0 && ExpireFlag(a) is var f && f != SetFlags.None)
+            {
+                flags |= f;
+                expireIndex = ++i;
+            }
+            else
+            {
+                c.Reply.Error(Errors.Syntax);
+                return;
+            }
+        }
+
+        long expireAt = RedisObject.NoExpiry;
+        if (expireIndex > 0)
+        {
+            if (!c.TryLong(expireIndex, out expireArg)) return;
+            if (!TryAbsoluteExpire(c, flags, expireArg, "set", out expireAt)) return;
+        }
+        SetGeneric(c, req.Arg(1), req.Arg(2), flags, expireAt);
+    }
+
+    private static SetFlags ExpireFlag(ReadOnlySpan<byte> a) =>
+        Is(a, "EX"u8) ? SetFlags.Ex : Is(a, "PX"u8) ? SetFlags.Px :
+        Is(a, "EXAT"u8) ? SetFlags.ExAt : Is(a, "PXAT"u8) ? SetFlags.PxAt : SetFlags.None;
+
+    /// <summary>Turns an EX/PX/EXAT/PXAT argument into absolute Unix milliseconds, as Redis's getExpireMillisecondsOrReply.</summary>
+    private static bool TryAbsoluteExpire(ClientSession c, SetFlags unit, long value, string command, out long expireAt)
+    {
+        expireAt = 0;
+        bool seconds = (unit & (SetFlags.Ex | SetFlags.ExAt)) != 0;
+        if (value <= 0 || (seconds && value > long.MaxValue / 1000))
+        {
+            c.Reply.Error(Errors.InvalidExpire(command));
+            return false;
+        }
+        long ms = seconds ? value * 1000 : value;
+        if ((unit & (SetFlags.Ex | SetFlags.Px)) != 0)
+        {
+            if (ms > long.MaxValue - c.NowMs)
+            {
+                c.Reply.Error(Errors.InvalidExpire(command));
+                return false;
+            }
+            ms += c.NowMs;
+        }
+        expireAt = ms;
+        return true;
+    }
+
+    private static void SetGeneric(ClientSession c, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, SetFlags flags, long expireAt)
+    {
+        var db = c.Db;
+        var existing = db.Lookup(key, c.NowMs);
+        if ((flags & SetFlags.Get) != 0)
+        {
+            if (existing != null && existing is not StringObject)
+            {
+                c.Reply.Error(Errors.WrongType);
+                return;
+            }
+            if (existing is StringObject old) c.Reply.Bulk(old.Value);
+            else c.Reply.Null();
+        }
+        if (((flags & SetFlags.Nx) != 0 && existing != null) || ((flags & SetFlags.Xx) != 0 && existing == null))
+        {
+            if ((flags & SetFlags.Get) == 0) c.Reply.Null();
+            return;
+        }
+        // The GET reply already holds the old value; the store may now overwrite its buffer.
+        if (expireAt != RedisObject.NoExpiry && expireAt <= c.NowMs)
+        {
+            // An absolute time already past: Redis sets then deletes at once.
+            if (existing != null) db.Remove(existing);
+        }
+        else StoreOver(c, existing, key, value, expireAt, (flags & SetFlags.KeepTtl) != 0);
+        if ((flags & SetFlags.Get) == 0) c.Reply.Ok();
+    }
+
+    public static void SetNx(ClientSession c)
+    {
+        var key = c.Request.Arg(1);
+        if (c.Db.Lookup(key, c.NowMs) != null)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        Store(c, key, c.Request.Arg(2));
+        c.Reply.Integer(1);
+    }
+
+    public static void SetEx(ClientSession c) => SetWithTtl(c, SetFlags.Ex, "setex");
+    public static void PSetEx(ClientSession c) => SetWithTtl(c, SetFlags.Px, "psetex");
+
+    private static void SetWithTtl(ClientSession c, SetFlags unit, string name)
+    {
+        if (!c.TryLong(2, out long ttl)) return;
+        if (!TryAbsoluteExpire(c, unit, ttl, name, out long expireAt)) return;
+        Store(c, c.Request.Arg(1), c.Request.Arg(3), expireAt);
+        c.Reply.Ok();
+    }
+
+    public static void GetSet(ClientSession c) =>
+        SetGeneric(c, c.Request.Arg(1), c.Request.Arg(2), SetFlags.Get, RedisObject.NoExpiry);
+
+    public static void GetDel(ClientSession c)
+    {
+        var key = c.Request.Arg(1);
+        if (!TryGetString(c, key, out var str)) return;
+        if (str == null)
+        {
+            c.Reply.Null();
+            return;
+        }
+        c.Reply.Bulk(str.Value);
+        c.Db.Remove(str);
+    }
+
+    /// <summary>GETEX key [EX s | PX ms | EXAT ts | PXAT ts | PERSIST]</summary>
+    public static void GetEx(ClientSession c)
+    {
+        var req = c.Request;
+        var unit = SetFlags.None;
+        bool persist = false;
+        int valueIndex = -1;
+        for (int i = 2; i < req.Count; i++)
+        {
+            var a = req.Arg(i);
+            if (Is(a, "PERSIST"u8) && unit == SetFlags.None && !persist) persist = true;
+            else if (i + 1 < req.Count && unit == SetFlags.None && !persist && ExpireFlag(a) is var f && f != SetFlags.None)
+            {
+                unit = f;
+                valueIndex = ++i;
+            }
+            else
+            {
+                c.Reply.Error(Errors.Syntax);
+                return;
+            }
+        }
+        long expireAt = RedisObject.NoExpiry;
+        if (valueIndex > 0)
+        {
+            if (!c.TryLong(valueIndex, out long v)) return;
+            if (!TryAbsoluteExpire(c, unit, v, "getex", out expireAt)) return;
+        }
+        if (!TryGetString(c, req.Arg(1), out var str)) return;
+        if (str == null)
+        {
+            c.Reply.Null();
+            return;
+        }
+        c.Reply.Bulk(str.Value);
+        if (expireAt != RedisObject.NoExpiry)
+        {
+            if (expireAt <= c.NowMs) c.Db.Remove(str);
+            else c.Db.SetExpire(str, expireAt);
+        }
+        else if (persist) c.Db.Persist(str);
+    }
+
+    public static void MGet(ClientSession c)
+    {
+        var req = c.Request;
+        c.Reply.ArrayHeader(req.Count - 1);
+        for (int i = 1; i < req.Count; i++)
+        {
+            var obj = c.Db.Lookup(req.Arg(i), c.NowMs);
+            if (obj is StringObject s)
+            {
+                c.Server.Stats.KeyspaceHits++;
+                c.Reply.Bulk(s.Value);
+            }
+            else
+            {
+                if (obj == null) c.Server.Stats.KeyspaceMisses++;
+                c.Reply.Null();
+            }
+        }
+    }
+
+    public static void MSet(ClientSession c)
+    {
+        if (!CheckPairs(c)) return;
+        for (int i = 1; i < c.Request.Count; i += 2) Store(c, c.Request.Arg(i), c.Request.Arg(i + 1));
+        c.Reply.Ok();
+    }
+
+    public static void MSetNx(ClientSession c)
+    {
+        if (!CheckPairs(c)) return;
+        var req = c.Request;
+        for (int i = 1; i < req.Count; i += 2)
+        {
+            if (c.Db.Lookup(req.Arg(i), c.NowMs) != null)
+            {
+                c.Reply.Integer(0);
+                return;
+            }
+        }
+        for (int i = 1; i < req.Count; i += 2) Store(c, req.Arg(i), req.Arg(i + 1));
+        c.Reply.Integer(1);
+    }
+
+    private static bool CheckPairs(ClientSession c)
+    {
+        if (c.Request.Count % 2 == 1) return true;
+        c.Reply.Error($"ERR wrong number of arguments for '{c.Command!.FullName}' command");
+        return false;
+    }
+
+    public static void Append(ClientSession c)
+    {
+        var key = c.Request.Arg(1);
+        var suffix = c.Request.Arg(2);
+        if (!TryGetString(c, key, out var str)) return;
+        if (str == null)
+        {
+            str = Store(c, key, suffix);
+            c.Reply.Integer(str.Length);
+            return;
+        }
+        long total = (long)str.Length + suffix.Length;
+        if (total > c.Server.Config.ProtoMaxBulkLen)
+        {
+            c.Reply.Error(Errors.StringTooLong);
+            return;
+        }
+        int oldLength = str.Length;
+        suffix.CopyTo(str.Resize((int)total)[oldLength..]);
+        c.Reply.Integer(str.Length);
+    }
+
+    public static void StrLen(ClientSession c)
+    {
+        if (!TryGetString(c, c.Request.Arg(1), out var str)) return;
+        c.Reply.Integer(str?.Length ?? 0);
+    }
+
+    /// <summary>GETRANGE key start end, with Redis's negative-index and clamping rules.</summary>
+    public static void GetRange(ClientSession c)
+    {
+        if (!c.TryLong(2, out long start) || !c.TryLong(3, out long end)) return;
+        if (!TryGetString(c, c.Request.Arg(1), out var str)) return;
+        var value = str == null ? ReadOnlySpan<byte>.Empty : str.Value;
+        long len = value.Length;
+        if (start < 0 && end < 0 && start > end)
+        {
+            c.Reply.Bulk(ReadOnlySpan<byte>.Empty);
+            return;
+        }
+        if (start < 0) start = len + start;
+        if (end < 0) end = len + end;
+        if (start < 0) start = 0;
+        if (end < 0) end = 0;
+        if (end >= len) end = len - 1;
+        if (start > end || len == 0)
+        {
+            c.Reply.Bulk(ReadOnlySpan<byte>.Empty);
+            return;
+        }
+        c.Reply.Bulk(value.Slice((int)start, (int)(end - start + 1)));
+    }
+
+    public static void SetRange(ClientSession c)
+    {
+        if (!c.TryLong(2, out long offset)) return;
+        var key = c.Request.Arg(1);
+        var value = c.Request.Arg(3);
+        if (offset < 0)
+        {
+            c.Reply.Error(Errors.OffsetOutOfRange);
+            return;
+        }
+        if (!TryGetString(c, key, out var str)) return;
+        if (value.Length > 0 && offset + value.Length > c.Server.Config.ProtoMaxBulkLen)
+        {
+            c.Reply.Error(Errors.StringTooLong);
+            return;
+        }
+        if (str == null)
+        {
+            if (value.Length == 0)
+            {
+                c.Reply.Integer(0);
+                return;
+            }
+            str = Store(c, key, ReadOnlySpan<byte>.Empty);
+        }
+        if (value.Length > 0)
+        {
+            long needed = Math.Max(str.Length, offset + value.Length);
+            value.CopyTo(str.Resize((int)needed)[(int)offset..]);
+        }
+        c.Reply.Integer(str.Length);
+    }
+
+    public static void Incr(ClientSession c) => IncrDecr(c, 1);
+    public static void Decr(ClientSession c) => IncrDecr(c, -1);
+
+    public static void IncrBy(ClientSession c)
+    {
+        if (c.TryLong(2, out long by)) IncrDecr(c, by);
+    }
+
+    public static void DecrBy(ClientSession c)
+    {
+        if (!c.TryLong(2, out long by)) return;
+        if (by == long.MinValue)
+        {
+            c.Reply.Error("ERR decrement would overflow");
+            return;
+        }
+        IncrDecr(c, -by);
+    }
+
+    private static void IncrDecr(ClientSession c, long by)
+    {
+        var key = c.Request.Arg(1);
+        if (!TryGetString(c, key, out var str)) return;
+        long current = 0;
+        if (str != null && !RespNumber.TryParseInt64(str.Value, out current))
+        {
+            c.Reply.Error(Errors.NotInteger);
+            return;
+        }
+        if ((by < 0 && current < 0 && by < long.MinValue - current) || (by > 0 && current > 0 && by > long.MaxValue - current))
+        {
+            c.Reply.Error(Errors.Overflow);
+            return;
+        }
+        long result = current + by;
+        Span<byte> digits = stackalloc byte[24];
+        Utf8Formatter.TryFormat(result, digits, out int n);
+        if (str != null) str.Set(digits[..n]); // INCR keeps the TTL, as Redis does
+        else Store(c, key, digits[..n]);
+        c.Reply.Integer(result);
+    }
+
+    public static void IncrByFloat(ClientSession c)
+    {
+        if (!c.TryDouble(2, out double by)) return;
+        var key = c.Request.Arg(1);
+        if (!TryGetString(c, key, out var str)) return;
+        double current = 0;
+        if (str != null && !RespNumber.TryParseDouble(str.Value, out current))
+        {
+            c.Reply.Error(Errors.NotFloat);
+            return;
+        }
+        double result = current + by;
+        if (double.IsNaN(result) || double.IsInfinity(result))
+        {
+            c.Reply.Error(Errors.NanOrInfinity);
+            return;
+        }
+        Span<byte> text = stackalloc byte[40];
+        int n = RespNumber.FormatDouble(result, text);
+        if (str != null) str.Set(text[..n]);
+        else Store(c, key, text[..n]);
+        c.Reply.Bulk(text[..n]);
+    }
+
+    private static bool Is(ReadOnlySpan<byte> arg, ReadOnlySpan<byte> keyword) =>
+        System.Text.Ascii.EqualsIgnoreCase(arg, keyword);
+}

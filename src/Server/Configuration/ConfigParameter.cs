@@ -1,0 +1,16 @@
+namespace PasteRedis.Server.Configuration;
+
+internal enum ParamKind { String, Integer, Memory, YesNo, Enum, Special }
+
+/// <summary>One configuration parameter: its Redis name, default, kind and whether CONFIG SET may change it.</summary>
+internal sealed record ConfigParameter(
+    string Name,
+    string Default,
+    ParamKind Kind,
+    bool Mutable = true,
+    string[]? Choices = null,
+    long Min = long.MinValue,
+    long Max = long.MaxValue,
+    string[]? Aliases = null,
+    Func<string, string?>? Validate = null,
+    bool Sensitive = false);

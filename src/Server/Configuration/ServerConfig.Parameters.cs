@@ -1,0 +1,46 @@
+namespace PasteRedis.Server.Configuration;
+
+internal sealed partial class ServerConfig
+{
+    private const long Mb = 1024 * 1024;
+
+    /// <summary>
+    /// Every parameter the server accepts. Names, defaults and value syntax are Redis 7's;
+    /// a parameter is listed only when the server really acts on it (or, like `save`, when
+    /// the only value it accepts is the one that describes what it does).
+    /// </summary>
+    private static readonly ConfigParameter[] Parameters =
+    [
+        new("port", "6379", ParamKind.Integer, Mutable: false, Min: 0, Max: 65535),
+        new("bind", "127.0.0.1", ParamKind.String, Mutable: false),
+        new("tcp-backlog", "511", ParamKind.Integer, Mutable: false, Min: 1, Max: 65535),
+        new("requirepass", "", ParamKind.String, Sensitive: true),
+        new("databases", "16", ParamKind.Integer, Mutable: false, Min: 1, Max: 10000),
+        new("dir", "./data", ParamKind.String, Mutable: false),
+        new("proto-max-bulk-len", (512 * Mb).ToString(), ParamKind.Memory, Min: 1024 * 1024, Max: long.MaxValue),
+        new("client-query-buffer-limit", (1024 * Mb).ToString(), ParamKind.Memory, Min: 1024 * 1024, Max: long.MaxValue),
+        new("maxclients", "10000", ParamKind.Integer, Min: 1, Max: 1_000_000),
+        new("timeout", "0", ParamKind.Integer, Min: 0, Max: int.MaxValue),
+        new("tcp-keepalive", "300", ParamKind.Integer, Min: 0, Max: int.MaxValue),
+        new("hz", "10", ParamKind.Integer, Min: 1, Max: 500),
+        new("maxmemory", "0", ParamKind.Memory, Min: 0),
+        new("maxmemory-policy", "noeviction", ParamKind.Enum,
+            Choices: ["noeviction", "allkeys-lru", "allkeys-random", "volatile-lru", "volatile-random", "volatile-ttl"]),
+        new("maxmemory-samples", "5", ParamKind.Integer, Min: 1, Max: 64),
+        new("appendonly", "yes", ParamKind.YesNo, Mutable: false),
+        new("appendfsync", "always", ParamKind.Enum, Mutable: false, Choices: ["always", "everysec", "no"]),
+        new("appendfilename", "appendonly.aof", ParamKind.String, Mutable: false),
+        new("aof-load-truncated", "yes", ParamKind.YesNo),
+        new("save", "", ParamKind.String, Validate: v => v.Trim().Length == 0 ? null
+            : "PasteRedis persists through its AOF only; RDB snapshots are not supported"),
+        new("loglevel", "notice", ParamKind.Enum, Choices: ["debug", "verbose", "notice", "warning", "nothing"]),
+        new("logfile", "", ParamKind.String, Mutable: false),
+        new("daemonize", "no", ParamKind.YesNo, Mutable: false,
+            Validate: v => v == "no" ? null : "PasteRedis does not daemonize; use your service manager"),
+        new("protected-mode", "no", ParamKind.YesNo, Mutable: false,
+            Validate: v => v == "no" ? null : "protected mode is not implemented; bind to loopback instead"),
+        new("cluster-enabled", "no", ParamKind.YesNo, Mutable: false,
+            Validate: v => v == "no" ? null : "cluster mode is not supported"),
+        new("replica-read-only", "yes", ParamKind.YesNo, Mutable: false, Aliases: ["slave-read-only"]),
+    ];
+}

@@ -1,0 +1,130 @@
+using System.Globalization;
+
+namespace PasteRedis.Server.Configuration;
+
+/// <summary>
+/// The server's configuration, with Redis's parameter names and value syntax. Values are
+/// kept as strings (what CONFIG GET shows) with typed views for what the server reads
+/// often. Changed under the execution lock, read anywhere.
+/// </summary>
+internal sealed partial class ServerConfig
+{
+    private readonly Dictionary<string, ConfigParameter> _byName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> _values = new(StringComparer.OrdinalIgnoreCase);
+
+    public ServerConfig()
+    {
+        foreach (var p in Parameters)
+        {
+            _byName[p.Name] = p;
+            foreach (var alias in p.Aliases ?? []) _byName[alias] = p;
+            _values[p.Name] = p.Default;
+        }
+        Refresh();
+    }
+
+    /// <summary>The config file given as the first argument, if any (CONFIG REWRITE would need it).</summary>
+    public string? ConfigFile { get; set; }
+
+    public int Port { get; private set; }
+    public string Bind { get; private set; } = "";
+    public string RequirePass { get; private set; } = "";
+    public int Databases { get; private set; }
+    public string Dir { get; private set; } = "";
+    public long ProtoMaxBulkLen { get; private set; }
+    public int MaxClients { get; private set; }
+    public long TimeoutSeconds { get; private set; }
+    public long ClientQueryBufferLimit { get; private set; }
+    public int Hz { get; private set; }
+    public long MaxMemory { get; private set; }
+    public string MaxMemoryPolicy { get; private set; } = "";
+    public int TcpBacklog { get; private set; }
+
+    public IEnumerable<ConfigParameter> All => Parameters;
+
+    public bool TryGetParameter(string name, out ConfigParameter p) => _byName.TryGetValue(name, out p!);
+
+    public string Get(string name) => _values[_byName[name].Name];
+
+    /// <summary>Validates and stores a value. Returns null on success, or the reason it was refused.</summary>
+    public string? TrySet(string name, string value, bool atStartup)
+    {
+        if (!_byName.TryGetValue(name, out var p)) return "unknown";
+        if (!p.Mutable && !atStartup) return "can't set immutable config";
+        var normalized = Normalize(p, value, out var error);
+        if (error != null) return error;
+        _values[p.Name] = normalized!;
+        Refresh();
+        return null;
+    }
+
+    private static string? Normalize(ConfigParameter p, string value, out string? error)
+    {
+        error = null;
+        switch (p.Kind)
+        {
+            case ParamKind.Integer:
+                if (!long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
+                {
+                    error = "argument couldn't be parsed into an integer";
+                    return null;
+                }
+                if (n < p.Min || n > p.Max)
+                {
+                    error = $"argument must be between {p.Min} and {p.Max} inclusive";
+                    return null;
+                }
+                return n.ToString(CultureInfo.InvariantCulture);
+            case ParamKind.Memory:
+                if (!MemoryUnits.TryParse(value, out var bytes))
+                {
+                    error = "argument must be a memory value";
+                    return null;
+                }
+                if (bytes < p.Min || bytes > p.Max)
+                {
+                    error = $"argument must be between {p.Min} and {p.Max} inclusive";
+                    return null;
+                }
+                return bytes.ToString(CultureInfo.InvariantCulture);
+            case ParamKind.YesNo:
+                var yn = value.ToLowerInvariant();
+                if (yn is not ("yes" or "no"))
+                {
+                    error = "argument must be 'yes' or 'no'";
+                    return null;
+                }
+                break;
+            case ParamKind.Enum:
+                var lower = value.ToLowerInvariant();
+                if (!p.Choices!.Contains(lower))
+                {
+                    error = "argument(s) must be one of the following: " + string.Join(", ", p.Choices!);
+                    return null;
+                }
+                value = lower;
+                break;
+        }
+        if (p.Validate != null) error = p.Validate(value);
+        return error == null ? value : null;
+    }
+
+    private long Long(string name) => long.Parse(_values[name], CultureInfo.InvariantCulture);
+
+    private void Refresh()
+    {
+        Port = (int)Long("port");
+        Bind = _values["bind"];
+        RequirePass = _values["requirepass"];
+        Databases = (int)Long("databases");
+        Dir = _values["dir"];
+        ProtoMaxBulkLen = Long("proto-max-bulk-len");
+        MaxClients = (int)Long("maxclients");
+        TimeoutSeconds = Long("timeout");
+        ClientQueryBufferLimit = Long("client-query-buffer-limit");
+        Hz = (int)Long("hz");
+        MaxMemory = Long("maxmemory");
+        MaxMemoryPolicy = _values["maxmemory-policy"];
+        TcpBacklog = (int)Long("tcp-backlog");
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text;
+using PasteRedis.Server.Commands;
+
+namespace PasteRedis.Server.Connections;
+
+internal sealed partial class ClientSession
+{
+    /// <summary>The command being executed (subcommand entry for container commands).</summary>
+    public RedisCommand? Command { get; private set; }
+
+    /// <summary>Looks the command up, checks existence, arity and authentication as processCommand does, and runs it.</summary>
+    private void Execute()
+    {
+        var req = Request;
+        if (!_server.Commands.TryGet(req.Arg(0), out var cmd))
+        {
+            Reply.Error(UnknownCommandMessage());
+            return;
+        }
+        if (cmd.Subcommands != null && req.Count >= 2)
+        {
+            if (CommandTable.TryGet(cmd.SubLookup, req.Arg(1), out var sub)) cmd = sub;
+            else
+            {
+                Reply.Error($"ERR unknown subcommand '{Truncate(req.Arg(1), 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
+                return;
+            }
+        }
+        if (!cmd.ArityOk(req.Count) || cmd.Handler == null)
+        {
+            Reply.Error($"ERR wrong number of arguments for '{cmd.FullName}' command");
+            return;
+        }
+        if (!Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0)
+        {
+            Reply.Error("NOAUTH Authentication required.");
+            return;
+        }
+        Command = cmd;
+        LastCommand = cmd.FullName;
+        _server.Stats.CommandsProcessed++;
+        cmd.Handler(this);
+    }
+
+    /// <summary>Redis 7's text: the name and up to 128 characters of arguments, each quoted.</summary>
+    private string UnknownCommandMessage()
+    {
+        var sb = new StringBuilder("ERR unknown command '");
+        sb.Append(Truncate(Request.Arg(0), 128)).Append("', with args beginning with: ");
+        int start = sb.Length;
+        for (int i = 1; i < Request.Count && sb.Length - start < 128; i++)
+            sb.Append('\'').Append(Truncate(Request.Arg(i), 128 - (sb.Length - start))).Append("' ");
+        return sb.ToString();
+    }
+
+    private static string Truncate(ReadOnlySpan<byte> s, int max) =>
+        Encoding.UTF8.GetString(s.Length > max ? s[..Math.Max(0, max)] : s);
+
+    /// <summary>Argument <paramref name="i"/> as text (for options and names, not for values).</summary>
+    public string ArgString(int i) => Encoding.UTF8.GetString(Request.Arg(i));
+
+    /// <summary>True when argument <paramref name="i"/> equals the ASCII keyword, ignoring case.</summary>
+    public bool ArgIs(int i, ReadOnlySpan<byte> keyword) => Ascii.EqualsIgnoreCase(Request.Arg(i), keyword);
+}

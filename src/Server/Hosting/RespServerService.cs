@@ -1,0 +1,56 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace PasteRedis.Server.Hosting;
+
+/// <summary>
+/// The hosted service: listens on every bind address, runs the cron, and on stop closes
+/// the listeners, lets each connection finish its batch and flush, then returns.
+/// </summary>
+internal sealed class RespServerService(RedisServer server, TransportOptions transport,
+    IHostApplicationLifetime lifetime, ILogger<RespServerService> logger) : IHostedService
+{
+    private readonly List<RespSocketServer> _listeners = [];
+    private Timer? _cron;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var config = server.Config;
+        server.RequestShutdown = lifetime.StopApplication;
+        server.TcpPort = config.Port;
+        foreach (var address in config.Bind.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var ip = address switch { "*" => IPAddress.Any, "::*" => IPAddress.IPv6Any, _ => IPAddress.Parse(address.TrimStart('-')) };
+            var endPoint = new IPEndPoint(ip, config.Port);
+            var listener = new RespSocketServer(server, endPoint);
+            listener.Listen(endPoint, ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp, config.TcpBacklog,
+                transport.SendOptions(), transport.ReceiveOptions());
+            _listeners.Add(listener);
+        }
+        int period = Math.Max(1, 1000 / config.Hz);
+        _cron = new Timer(_ => RunCron(), null, period, period);
+        logger.LogInformation("Ready to accept connections tcp on {Bind} port {Port}", config.Bind, config.Port);
+        return Task.CompletedTask;
+    }
+
+    private void RunCron()
+    {
+        try { server.Cron(); }
+        catch (Exception e) { logger.LogError(e, "cron failed"); }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        logger.LogInformation("Shutting down: closing listeners and draining {Count} connections", server.ClientCount);
+        _cron?.Dispose();
+        foreach (var l in _listeners) l.Stop();
+        foreach (var c in server.Clients) c.Kill();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (server.ClientCount > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+            await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+        foreach (var l in _listeners) l.Dispose();
+        logger.LogInformation("PasteRedis is now ready to exit, bye bye...");
+    }
+}

@@ -1,0 +1,165 @@
+namespace PasteRedis.Server.Keyspace;
+
+/// <summary>
+/// One numbered database: the key dictionary plus two slot lists (all keys, keys with a
+/// TTL) that serve SCAN, RANDOMKEY, active expiry and eviction. Callers hold the server's
+/// execution lock; nothing here is thread-safe on its own.
+/// </summary>
+internal sealed class Database
+{
+    private readonly Dictionary<byte[], RedisObject> _dict = new(ByteKeyComparer.Instance);
+    private readonly Dictionary<byte[], RedisObject>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private readonly SlotList _all = new();
+    private readonly SlotList _volatile = new();
+    private readonly KeyspaceEvents _events;
+
+    public Database(int id, KeyspaceEvents events)
+    {
+        Id = id;
+        _events = events;
+        _lookup = _dict.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    public int Id { get; }
+    public int Count => _dict.Count;
+    public int VolatileCount => _volatile.Count;
+    public int ScanCapacity => _all.Capacity;
+
+    /// <summary>
+    /// The live object under <paramref name="key"/>, or null. An expired key is deleted on
+    /// the way (lazy expiry) and reported to the events sink.
+    /// </summary>
+    public RedisObject? Lookup(ReadOnlySpan<byte> key, long nowMs, bool touch = true)
+    {
+        if (!_lookup.TryGetValue(key, out var obj)) return null;
+        if (obj.ExpireAt != RedisObject.NoExpiry && obj.ExpireAt <= nowMs)
+        {
+            Expire(obj);
+            return null;
+        }
+        if (touch) obj.LastAccess = nowMs;
+        return obj;
+    }
+
+    public void Add(RedisObject obj, long nowMs)
+    {
+        _dict.Add(obj.Key, obj);
+        obj.Slot = _all.Add(obj);
+        obj.LastAccess = nowMs;
+        if (obj.HasExpiry) obj.VolatileSlot = _volatile.Add(obj);
+    }
+
+    /// <summary>Removes the key if present; returns the removed object.</summary>
+    public RedisObject? Remove(ReadOnlySpan<byte> key)
+    {
+        if (!_lookup.Remove(key, out _, out var obj)) return null;
+        Unlink(obj);
+        return obj;
+    }
+
+    public void Remove(RedisObject obj)
+    {
+        _dict.Remove(obj.Key);
+        Unlink(obj);
+    }
+
+    private void Unlink(RedisObject obj)
+    {
+        _all.Remove(obj.Slot);
+        obj.Slot = -1;
+        if (obj.VolatileSlot >= 0)
+        {
+            _volatile.Remove(obj.VolatileSlot);
+            obj.VolatileSlot = -1;
+        }
+        _events.Removed(this, obj);
+    }
+
+    public void SetExpire(RedisObject obj, long expireAtMs)
+    {
+        obj.ExpireAt = expireAtMs;
+        if (obj.VolatileSlot < 0) obj.VolatileSlot = _volatile.Add(obj);
+    }
+
+    /// <summary>Clears a TTL; returns false when there was none.</summary>
+    public bool Persist(RedisObject obj)
+    {
+        if (obj.VolatileSlot < 0) return false;
+        _volatile.Remove(obj.VolatileSlot);
+        obj.VolatileSlot = -1;
+        obj.ExpireAt = RedisObject.NoExpiry;
+        return true;
+    }
+
+    private void Expire(RedisObject obj)
+    {
+        Remove(obj);
+        _events.Expired(this, obj);
+    }
+
+    /// <summary>
+    /// One pass of active expiry, like Redis's activeExpireCycle: sample keys with a TTL,
+    /// delete the expired ones, and go again while more than a quarter were expired.
+    /// </summary>
+    public int ActiveExpireCycle(long nowMs, Random random, int budgetSamples)
+    {
+        int expired = 0, sampled = 0;
+        while (_volatile.Count > 0 && sampled < budgetSamples)
+        {
+            int roundExpired = 0, round = Math.Min(20, _volatile.Count);
+            for (int i = 0; i < round; i++)
+            {
+                var obj = _volatile.Sample(random);
+                if (obj == null) break;
+                if (obj.ExpireAt <= nowMs)
+                {
+                    Expire(obj);
+                    roundExpired++;
+                }
+            }
+            sampled += round;
+            expired += roundExpired;
+            if (roundExpired * 4 <= round) break;
+        }
+        return expired;
+    }
+
+    /// <summary>Average remaining TTL of keys with one, estimated from a sample as Redis does.</summary>
+    public long AverageTtlEstimate(long nowMs, Random random)
+    {
+        int n = Math.Min(64, _volatile.Count);
+        if (n == 0) return 0;
+        long sum = 0;
+        int counted = 0;
+        for (int i = 0; i < n; i++)
+            if (_volatile.Sample(random) is { } obj && obj.ExpireAt > nowMs) { sum += obj.ExpireAt - nowMs; counted++; }
+        return counted == 0 ? 0 : sum / counted;
+    }
+
+    public RedisObject? RandomObject(Random random) => _all.Sample(random);
+    public RedisObject? RandomVolatile(Random random) => _volatile.Sample(random);
+    public RedisObject? AtSlot(int slot) => _all.At(slot);
+
+    public Dictionary<byte[], RedisObject>.ValueCollection Objects => _dict.Values;
+
+    /// <summary>Drops every key (FLUSHDB). The events sink sees one flush, not a removal per key.</summary>
+    public void Clear()
+    {
+        _dict.Clear();
+        _all.Clear();
+        _volatile.Clear();
+        _events.Flushed(this);
+    }
+}
+
+/// <summary>
+/// What the keyspace tells the layers above it: removals (to release value storage),
+/// expirations (counted, and later logged as DEL) and flushes.
+/// </summary>
+internal class KeyspaceEvents
+{
+    public long ExpiredKeys;
+    public virtual void Removed(Database db, RedisObject obj) { }
+    public virtual void Expired(Database db, RedisObject obj) => ExpiredKeys++;
+    public virtual void Flushed(Database db) { }
+}

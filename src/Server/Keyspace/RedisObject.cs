@@ -1,0 +1,41 @@
+namespace PasteRedis.Server.Keyspace;
+
+public enum RedisType { String, List, Hash, Set, ZSet }
+
+/// <summary>
+/// A value in the keyspace. It knows its own key and its places in the database's slot
+/// lists, so deleting, expiring and sampling it need no second lookup.
+/// </summary>
+internal abstract class RedisObject
+{
+    public const long NoExpiry = -1;
+
+    protected RedisObject(byte[] key) => Key = key;
+
+    public byte[] Key { get; internal set; }
+    public abstract RedisType Type { get; }
+
+    /// <summary>Absolute expiry in Unix milliseconds, or <see cref="NoExpiry"/>.</summary>
+    public long ExpireAt = NoExpiry;
+
+    /// <summary>Last access in Unix milliseconds, for LRU eviction and OBJECT IDLETIME.</summary>
+    public long LastAccess;
+
+    internal int Slot = -1;
+    internal int VolatileSlot = -1;
+
+    public bool HasExpiry => ExpireAt != NoExpiry;
+
+    /// <summary>Redis's OBJECT ENCODING name for the current representation.</summary>
+    public abstract string Encoding { get; }
+
+    public static string TypeName(RedisType t) => t switch
+    {
+        RedisType.String => "string",
+        RedisType.List => "list",
+        RedisType.Hash => "hash",
+        RedisType.Set => "set",
+        RedisType.ZSet => "zset",
+        _ => "none",
+    };
+}

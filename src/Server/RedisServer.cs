@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using PasteRedis.Resp;
+using PasteRedis.Server.Commands;
+using PasteRedis.Server.Configuration;
+using PasteRedis.Server.Connections;
+using PasteRedis.Server.Keyspace;
+
+namespace PasteRedis.Server;
+
+/// <summary>Counters INFO stats reports (Redis's field names).</summary>
+internal sealed class ServerStats
+{
+    public long ConnectionsReceived;
+    public long CommandsProcessed;
+    public long RejectedConnections;
+    public long KeyspaceHits;
+    public long KeyspaceMisses;
+    public long EvictedKeys;
+    public long NetInputBytes;
+    public long NetOutputBytes;
+    public long AuthFailures;
+    public long ProtocolErrors;
+
+    public void Reset()
+    {
+        ConnectionsReceived = CommandsProcessed = RejectedConnections = 0;
+        KeyspaceHits = KeyspaceMisses = EvictedKeys = 0;
+        NetInputBytes = NetOutputBytes = AuthFailures = ProtocolErrors = 0;
+    }
+}
+
+/// <summary>
+/// The server's shared state (Redis's struct redisServer): configuration, databases,
+/// command table, clients and counters. Commands run one at a time under
+/// <see cref="ExecLock"/>, as Redis runs them on its one thread; a connection takes the
+/// lock once per batch of pipelined commands.
+/// </summary>
+internal sealed class RedisServer
+{
+    public const string Version = "7.0.15";
+
+    private readonly ConcurrentDictionary<long, ClientSession> _clients = new();
+    private long _nextClientId;
+
+    public RedisServer(ServerConfig config, ILogger logger)
+    {
+        Config = config;
+        Logger = logger;
+        Events = new KeyspaceEvents();
+        Databases = new Database[config.Databases];
+        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, Events);
+        Commands = new CommandTable(CommandCatalog.Build());
+        StartTimeMs = NowMs();
+        LastSaveUnix = StartTimeMs / 1000;
+        RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+        RequirePassBytes = Encoding.UTF8.GetBytes(config.RequirePass);
+    }
+
+    public object ExecLock { get; } = new();
+    public ServerConfig Config { get; }
+    public ILogger Logger { get; }
+    public KeyspaceEvents Events { get; }
+    public Database[] Databases { get; }
+    public CommandTable Commands { get; }
+    public ServerStats Stats { get; } = new();
+    public Random Random { get; } = new();
+    public long StartTimeMs { get; }
+    public long LastSaveUnix { get; set; }
+    public string RunId { get; }
+    public int TcpPort { get; set; }
+    public byte[] RequirePassBytes { get; private set; }
+
+    /// <summary>Commands per second over the last cron intervals (instantaneous_ops_per_sec).</summary>
+    public long OpsPerSecond { get; private set; }
+    private long _lastOpsSampleMs, _lastOpsSampleCount;
+
+    /// <summary>Set by the host: stops the process gracefully (SHUTDOWN).</summary>
+    public Action? RequestShutdown { get; set; }
+
+    public RespLimits Limits => new(Config.ProtoMaxBulkLen);
+
+    public static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    public void OnRequirePassChanged() => RequirePassBytes = Encoding.UTF8.GetBytes(Config.RequirePass);
+
+    public long NextClientId() => Interlocked.Increment(ref _nextClientId);
+    public int ClientCount => _clients.Count;
+    public ICollection<ClientSession> Clients => _clients.Values;
+    public bool TryRegister(ClientSession c) => _clients.TryAdd(c.Id, c);
+    public void Unregister(ClientSession c) => _clients.TryRemove(c.Id, out _);
+    public ClientSession? FindClient(long id) => _clients.GetValueOrDefault(id);
+
+    /// <summary>
+    /// Periodic work (Redis's serverCron): active expiry and idle-client timeouts. Runs
+    /// <c>hz</c> times a second under the execution lock.
+    /// </summary>
+    public void Cron()
+    {
+        long now = NowMs();
+        lock (ExecLock)
+        {
+            if (now - _lastOpsSampleMs >= 1000)
+            {
+                long commands = Stats.CommandsProcessed;
+                OpsPerSecond = (commands - _lastOpsSampleCount) * 1000 / Math.Max(1, now - _lastOpsSampleMs);
+                _lastOpsSampleMs = now;
+                _lastOpsSampleCount = commands;
+            }
+            foreach (var db in Databases)
+                if (db.VolatileCount > 0) db.ActiveExpireCycle(now, Random, 200);
+        }
+        long timeout = Config.TimeoutSeconds;
+        if (timeout > 0)
+        {
+            foreach (var c in _clients.Values)
+                if (now - c.LastInteractionMs > timeout * 1000) c.Kill();
+        }
+    }
+
+    /// <summary>Constant-time password check against requirepass.</summary>
+    public bool CheckPassword(ReadOnlySpan<byte> password)
+    {
+        var expected = RequirePassBytes;
+        // FixedTimeEquals is constant-time only for equal lengths; hash both so length leaks nothing.
+        Span<byte> a = stackalloc byte[32], b = stackalloc byte[32];
+        SHA256.HashData(password, a);
+        SHA256.HashData(expected, b);
+        return CryptographicOperations.FixedTimeEquals(a, b) && expected.Length > 0;
+    }
+}
