@@ -99,7 +99,7 @@ internal sealed partial class ClientSession
         }
     }
 
-    private void ProcessBatch(ref ReadOnlySequence<byte> buffer)
+    internal void ProcessBatch(ref ReadOnlySequence<byte> buffer)
     {
         var limits = _server.Limits;
         lock (_server.ExecLock)

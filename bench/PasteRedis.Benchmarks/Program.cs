@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(PasteRedis.Benchmarks.DispatchBenchmarks).Assembly).Run(args);

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Drives a built PasteRedis server with the real redis-cli and redis-benchmark.
+# Fails on any error reply, missing benchmark test or wrong answer.
+# Prints "compat: N passed, M failed" as its last line.
+# Usage: scripts/compat.sh [--quick]   (needs redis-tools: apt-get install -y redis-tools)
+set -u
+cd "$(dirname "$0")/.."
+QUICK=0; [ "${1:-}" = "--quick" ] && QUICK=1
+
+for tool in redis-cli redis-benchmark; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "compat: $tool is not installed (apt-get install -y redis-tools); cannot run the compatibility checks" >&2
+    echo "compat: 0 passed, 1 failed"
+    exit 1
+  fi
+done
+
+dotnet build src/Server -c Release -v q -nologo >/dev/null || { echo "compat: build failed"; echo "compat: 0 passed, 1 failed"; exit 1; }
+PORT=${COMPAT_PORT:-16379}
+DIR=$(mktemp -d /dev/shm/pasteredis-compat.XXXXXX 2>/dev/null || mktemp -d)
+LOG="$DIR/server.log"
+dotnet src/Server/bin/Release/net10.0/PasteRedis.Server.dll --port "$PORT" --dir "$DIR/data" >"$LOG" 2>&1 &
+PID=$!
+cleanup() { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; rm -rf "$DIR"; }
+trap cleanup EXIT
+
+for _ in $(seq 1 100); do
+  [ "$(redis-cli -p "$PORT" ping 2>/dev/null)" = "PONG" ] && break
+  sleep 0.1
+done
+
+passed=0; failed=0
+ok()   { passed=$((passed+1)); echo "  ok   $1"; }
+fail() { failed=$((failed+1)); echo "  FAIL $1"; [ -n "${2:-}" ] && printf '       %s\n' "$2"; }
+expect() { # name expected actual
+  if [ "$3" = "$2" ]; then ok "$1"; else fail "$1" "expected [$2] got [$3]"; fi
+}
+cli() { redis-cli -p "$PORT" "$@" 2>&1; }
+
+echo "redis-cli:"
+expect "PING"                 "PONG"    "$(cli ping)"
+expect "SET"                  "OK"      "$(cli set compat:key hello)"
+expect "GET"                  "hello"   "$(cli get compat:key)"
+expect "GET --no-raw"         '"hello"' "$(cli --no-raw get compat:key)"
+expect "INCR --no-raw"        "(integer) 1" "$(cli --no-raw incr compat:counter)"
+expect "missing key --no-raw" "(nil)"   "$(cli --no-raw get compat:missing)"
+expect "wrong command"        "ERR unknown command 'nosuchcmd', with args beginning with: 'x' " "$(cli nosuchcmd x)"
+expect "wrong arity"          "ERR wrong number of arguments for 'get' command" "$(cli get)"
+expect "wrong command --no-raw" "(error) ERR unknown command 'nosuchcmd', with args beginning with: " "$(cli --no-raw nosuchcmd)"
+info=$(cli info server)
+case "$info" in *redis_version:7.*) ok "INFO server";; *) fail "INFO server" "$info";; esac
+expect "CONFIG GET appendonly" "$(printf 'appendonly\nno')" "$(cli config get appendonly)"
+expect "pipe mode" "All data transferred. Waiting for the last reply...
+Last reply received from server.
+errors: 0, replies: 3" "$(printf 'SET p1 a\r\nSET p2 b\r\nINCR p3\r\n' | redis-cli -p "$PORT" --pipe 2>&1)"
+
+N=50000; [ "$QUICK" = 1 ] && N=5000
+bench() { # name, then redis-benchmark args; every test named in -t must report requests per second
+  local name=$1; shift
+  local out
+  out=$(redis-benchmark -p "$PORT" -q "$@" 2>&1)
+  local tests=$(printf '%s\n' "$@" | awk 'prev=="-t"{print} {prev=$0}')
+  local missing=""
+  for t in ${tests//,/ }; do
+    local T=$(echo "$t" | tr a-z A-Z)
+    printf '%s\n' "$out" | tr '\r' '\n' | grep -q "^$T.*: [0-9.]* requests per second" || missing="$missing $T"
+  done
+  if printf '%s\n' "$out" | grep -qiE 'error|ERR '; then fail "$name" "$(printf '%s\n' "$out" | tr '\r' '\n' | grep -iE 'error|ERR ' | head -3)"
+  elif [ -n "$missing" ]; then fail "$name" "missing:$missing"
+  else ok "$name"; printf '%s\n' "$out" | tr '\r' '\n' | grep 'requests per second' | sed 's/^/       /'; fi
+}
+echo "redis-benchmark:"
+bench "-t ping,set,get,incr,mset -c 50"        -t ping,set,get,incr,mset -n "$N" -c 50
+bench "-t ping,set,get,incr,mset -c 50 -P 16"  -t ping,set,get,incr,mset -n "$N" -c 50 -P 16
+bench "-t set,get -d 1024"                     -t set,get -n "$N" -c 50 -d 1024
+
+if ! kill -0 "$PID" 2>/dev/null; then fail "server still running" "$(tail -20 "$LOG")"; else ok "server still running"; fi
+echo "compat: $passed passed, $failed failed"
+[ "$failed" = 0 ]

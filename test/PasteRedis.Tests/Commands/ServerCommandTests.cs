@@ -1,0 +1,150 @@
+namespace PasteRedis.Tests.Commands;
+
+[TestFixture]
+public class ServerCommandTests
+{
+    private ServerInstance _server = null!;
+
+    [OneTimeSetUp]
+    public async Task Start() => _server = await ServerInstance.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task Stop() => await _server.DisposeAsync();
+
+    [Test]
+    public void UnknownCommandAndArityErrorsAreRedisWordForWord()
+    {
+        using var raw = _server.Raw();
+        Assert.That(raw.Call("FOO"), Is.EqualTo("-ERR unknown command 'FOO', with args beginning with: "));
+        Assert.That(raw.Call("foo", "a", "b"), Is.EqualTo("-ERR unknown command 'foo', with args beginning with: 'a' 'b' "));
+        Assert.That(raw.Call("GET"), Is.EqualTo("-ERR wrong number of arguments for 'get' command"));
+        Assert.That(raw.Call("get", "a", "b"), Is.EqualTo("-ERR wrong number of arguments for 'get' command"));
+        Assert.That(raw.Call("CONFIG", "GET"), Is.EqualTo("-ERR wrong number of arguments for 'config|get' command"));
+        Assert.That(raw.Call("CONFIG"), Is.EqualTo("-ERR wrong number of arguments for 'config' command"));
+        Assert.That(raw.Call("CONFIG", "BLAH"), Is.EqualTo("-ERR unknown subcommand 'BLAH'. Try CONFIG HELP."));
+        Assert.That(raw.Call("gEt", "nope"), Is.EqualTo("$nil"), "names are case-insensitive");
+    }
+
+    [Test]
+    public void InfoHasRedisSectionsAndFields()
+    {
+        using var raw = _server.Raw();
+        raw.Call("SET", "info-key", "v");
+        var info = raw.Call("INFO");
+        foreach (var section in new[] { "# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# Keyspace" })
+            Assert.That(info, Does.Contain(section));
+        foreach (var field in new[] { "redis_version:7.0.15", "tcp_port:" + _server.Port, "connected_clients:", "used_memory:", "total_commands_processed:", "role:master", "db0:keys=" })
+            Assert.That(info, Does.Contain(field));
+        var onlyClients = raw.Call("INFO", "clients");
+        Assert.That(onlyClients, Does.Contain("# Clients").And.Not.Contain("# Server"));
+        var two = raw.Call("INFO", "server", "keyspace");
+        Assert.That(two, Does.Contain("# Server").And.Contain("# Keyspace").And.Not.Contain("# Stats"));
+    }
+
+    [Test]
+    public void ConfigGetSetResetStat()
+    {
+        using var raw = _server.Raw();
+        Assert.That(raw.Call("CONFIG", "GET", "maxmemory-policy"), Is.EqualTo("*[$maxmemory-policy,$noeviction]"));
+        Assert.That(raw.Call("CONFIG", "GET", "save"), Is.EqualTo("*[$save,$]"));
+        Assert.That(raw.Call("CONFIG", "GET", "slave-read-only"), Is.EqualTo("*[$slave-read-only,$yes]"));
+        Assert.That(raw.Call("CONFIG", "GET", "nothing-like-this"), Is.EqualTo("*[]"));
+        var many = raw.Call("CONFIG", "GET", "max*");
+        Assert.That(many, Does.Contain("$maxclients").And.Contain("$maxmemory,"));
+        Assert.That(raw.Call("CONFIG", "SET", "maxmemory", "100mb", "timeout", "300"), Is.EqualTo("+OK"));
+        Assert.That(raw.Call("CONFIG", "GET", "maxmemory"), Is.EqualTo("*[$maxmemory,$104857600]"));
+        Assert.That(raw.Call("CONFIG", "SET", "maxmemory", "lots"), Is.EqualTo("-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"));
+        Assert.That(raw.Call("CONFIG", "SET", "timeout", "0", "maxmemory-policy", "bogus"), Does.StartWith("-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy')"));
+        Assert.That(raw.Call("CONFIG", "GET", "timeout"), Is.EqualTo("*[$timeout,$300]"), "a failed CONFIG SET changes nothing");
+        Assert.That(raw.Call("CONFIG", "SET", "databases", "4"), Is.EqualTo("-ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config"));
+        Assert.That(raw.Call("CONFIG", "SET", "no-such-thing", "1"), Is.EqualTo("-ERR Unknown option or number of arguments for CONFIG SET - 'no-such-thing'"));
+        raw.Call("CONFIG", "SET", "maxmemory", "0", "timeout", "0");
+        Assert.That(raw.Call("CONFIG", "RESETSTAT"), Is.EqualTo("+OK"));
+        Assert.That(raw.Call("INFO", "stats"), Does.Contain("total_commands_processed:1\r\n"), "only INFO itself counted after RESETSTAT");
+    }
+
+    [Test]
+    public void CommandIntrospectionComesFromTheTable()
+    {
+        using var raw = _server.Raw();
+        var count = long.Parse(raw.Call("COMMAND", "COUNT")[1..]);
+        Assert.That(count, Is.GreaterThan(50));
+        var list = raw.Call("COMMAND", "LIST");
+        Assert.That(list.Split(',').Length, Is.EqualTo(count));
+        var info = raw.Call("COMMAND", "INFO", "get", "mset", "nosuch");
+        Assert.That(info, Does.StartWith("*[*[$get,:2,*[+readonly,+fast],:1,:1,:1,"));
+        Assert.That(info, Does.Contain("*[$mset,:-3,*[+write,+denyoom],:1,:-1,:2,"));
+        Assert.That(info, Does.EndWith("*nil]"));
+        var docs = raw.Call("COMMAND", "DOCS", "set");
+        Assert.That(docs, Does.Contain("$summary").And.Contain("$group,$string"));
+        var all = raw.Call("COMMAND");
+        Assert.That(all, Does.Contain("$config|get"));
+    }
+
+    [Test]
+    public void TimeLastSaveDbSize()
+    {
+        using var raw = _server.Raw();
+        var time = raw.Call("TIME");
+        var parts = time.Trim('*', '[', ']').Split(',');
+        long seconds = long.Parse(parts[0][1..]);
+        Assert.That(seconds, Is.EqualTo(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).Within(2));
+        Assert.That(long.Parse(parts[1][1..]), Is.InRange(0, 999_999));
+        var lastSave = long.Parse(raw.Call("LASTSAVE")[1..]);
+        Assert.That(lastSave, Is.LessThanOrEqualTo(seconds));
+        raw.Call("SELECT", "9");
+        raw.Call("FLUSHDB");
+        raw.Call("SET", "a", "1");
+        raw.Call("SET", "b", "1");
+        Assert.That(raw.Call("DBSIZE"), Is.EqualTo(":2"));
+        Assert.That(raw.Call("FLUSHDB", "ASYNC"), Is.EqualTo("+OK"));
+        Assert.That(raw.Call("DBSIZE"), Is.EqualTo(":0"));
+        Assert.That(raw.Call("FLUSHDB", "LATER"), Is.EqualTo("-ERR syntax error"));
+    }
+
+    [Test]
+    public void RoleIsMaster()
+    {
+        using var raw = _server.Raw();
+        Assert.That(raw.Call("ROLE"), Is.EqualTo("*[$master,:0,*[]]"));
+    }
+}
+
+/// <summary>Stopping the server: SHUTDOWN and SIGTERM on a real process.</summary>
+[TestFixture]
+public class ShutdownTests
+{
+    [TestCase("SHUTDOWN")]
+    [TestCase("SHUTDOWN NOSAVE")]
+    [TestCase("SIGTERM")]
+    [TestCase("SIGINT")]
+    public void StopsGracefully(string how)
+    {
+        int port = ServerInstance.FreePort();
+        var dir = Directory.CreateTempSubdirectory("pasteredis-shutdown").FullName;
+        using var server = ServerProcess.Start(port, "--dir", dir);
+        Assert.That(server.HasExited, Is.False, server.Output);
+        using var raw = new RawClient(port);
+        Assert.That(raw.Call("SET", "k", "v"), Is.EqualTo("+OK"));
+        if (how.StartsWith("SIG")) server.Signal(how[3..]);
+        else
+        {
+            raw.Send(RawClient.Command(how.Split(' ')));
+            Assert.That(raw.IsClosedByServer(), Is.True, "SHUTDOWN sends no reply; the connection closes");
+        }
+        Assert.That(server.WaitForExit(15000), Is.True, "server exited");
+        Assert.That(server.ExitCode, Is.EqualTo(0), server.Output);
+        Assert.That(server.Output, Does.Contain("ready to exit"));
+    }
+
+    [Test]
+    public void BadConfigurationRefusesToStartNamingTheLine()
+    {
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, "port 1234\n# comment\nbogus-directive yes\n");
+        using var server = ServerProcess.Start(ServerInstance.FreePort(), file);
+        Assert.That(server.WaitForExit(15000), Is.True);
+        Assert.That(server.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(server.Output, Does.Contain("line 3").And.Contain("bogus-directive yes").And.Contain("Bad directive"));
+    }
+}

@@ -1,0 +1,137 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace PasteRedis.Tests.Infrastructure;
+
+/// <summary>
+/// A plain TCP client for protocol tests: sends exact bytes and reads RESP replies back
+/// as text, so a test sees precisely what a client library would receive.
+/// </summary>
+public sealed class RawClient : IDisposable
+{
+    private readonly TcpClient _tcp;
+    private readonly NetworkStream _stream;
+    private readonly byte[] _buffer = new byte[64 * 1024];
+    private int _start, _end;
+
+    public RawClient(int port)
+    {
+        _tcp = new TcpClient { NoDelay = true };
+        _tcp.Connect("127.0.0.1", port);
+        _stream = _tcp.GetStream();
+        _stream.ReadTimeout = 10000;
+    }
+
+    public void Send(string text) => Send(Encoding.UTF8.GetBytes(text));
+    public void Send(byte[] bytes) => _stream.Write(bytes);
+
+    public static byte[] Command(params string[] args)
+    {
+        var sb = new StringBuilder();
+        sb.Append('*').Append(args.Length).Append("\r\n");
+        foreach (var a in args) sb.Append('$').Append(Encoding.UTF8.GetByteCount(a)).Append("\r\n").Append(a).Append("\r\n");
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    /// <summary>Sends a command as a RESP array and returns its reply rendered as text.</summary>
+    public string Call(params string[] args)
+    {
+        Send(Command(args));
+        return ReadReply();
+    }
+
+    /// <summary>
+    /// Reads one complete reply and renders it: "+OK", "-ERR …", ":1", "$bar" (bulk),
+    /// "$nil", "*[a,b]" for arrays (nested likewise), "_" for RESP3 null.
+    /// </summary>
+    public string ReadReply()
+    {
+        var line = ReadLine();
+        char type = line[0];
+        string rest = line[1..];
+        switch (type)
+        {
+            case '+': case '-': case ':': case ',': case '#': case '(': return line;
+            case '_': return "_";
+            case '$':
+            case '=':
+            {
+                int len = int.Parse(rest);
+                if (len < 0) return "$nil";
+                var bytes = ReadExact(len + 2);
+                return "$" + Encoding.UTF8.GetString(bytes, 0, len);
+            }
+            case '*': case '~': case '%': case '>':
+            {
+                int n = int.Parse(rest);
+                if (n < 0) return "*nil";
+                if (type == '%') n *= 2;
+                var items = new List<string>();
+                for (int i = 0; i < n; i++) items.Add(ReadReply());
+                return type + "[" + string.Join(",", items) + "]";
+            }
+            default: throw new InvalidDataException("unexpected reply line: " + line);
+        }
+    }
+
+    private string ReadLine()
+    {
+        var sb = new StringBuilder();
+        while (true)
+        {
+            if (_start == _end) Fill();
+            byte b = _buffer[_start++];
+            if (b == '\r')
+            {
+                if (_start == _end) Fill();
+                _start++; // '\n'
+                return sb.ToString();
+            }
+            sb.Append((char)b);
+        }
+    }
+
+    private byte[] ReadExact(int n)
+    {
+        var result = new byte[n];
+        int got = 0;
+        while (got < n)
+        {
+            if (_start == _end) Fill();
+            int take = Math.Min(n - got, _end - _start);
+            Array.Copy(_buffer, _start, result, got, take);
+            _start += take;
+            got += take;
+        }
+        return result;
+    }
+
+    private void Fill()
+    {
+        _start = 0;
+        _end = _stream.Read(_buffer, 0, _buffer.Length);
+        if (_end == 0) throw new EndOfStreamException("server closed the connection");
+    }
+
+    /// <summary>True when the server has closed the connection (reads EOF within the timeout).</summary>
+    public bool IsClosedByServer(int timeoutMs = 5000)
+    {
+        _stream.ReadTimeout = timeoutMs;
+        try
+        {
+            while (true)
+            {
+                if (_start < _end) { _start = _end; continue; }
+                int n = _stream.Read(_buffer, 0, _buffer.Length);
+                if (n == 0) return true;
+            }
+        }
+        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut })
+        {
+            return false;
+        }
+        catch (IOException) { return true; } // reset by the server
+    }
+
+    public void Dispose() => _tcp.Dispose();
+}

@@ -1,0 +1,80 @@
+using System.Buffers;
+using System.Text;
+using PasteRedis.Resp;
+
+namespace PasteRedis.Tests.Unit;
+
+public class RespReaderTests
+{
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> m, Segment? prev)
+        {
+            Memory = m;
+            if (prev != null)
+            {
+                RunningIndex = prev.RunningIndex + prev.Memory.Length;
+                prev.Next = this;
+            }
+        }
+    }
+
+    /// <summary>Splits the bytes into one-byte segments: every boundary is a segment boundary.</summary>
+    private static ReadOnlySequence<byte> Fragmented(byte[] bytes)
+    {
+        Segment? first = null, last = null;
+        foreach (var b in bytes)
+        {
+            last = new Segment(new[] { b }, last);
+            first ??= last;
+        }
+        return new ReadOnlySequence<byte>(first!, 0, last!, 1);
+    }
+
+    [Test]
+    public void ParsesAcrossOneByteSegments()
+    {
+        var bytes = Encoding.UTF8.GetBytes("*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\nPING\r\n");
+        var seq = Fragmented(bytes);
+        var req = new RespRequest();
+        Assert.That(RespReader.TryParse(ref seq, req, RespLimits.Default, true, out _), Is.EqualTo(RespParseStatus.Complete));
+        Assert.That(req.Count, Is.EqualTo(3));
+        Assert.That(Encoding.UTF8.GetString(req.Arg(0)), Is.EqualTo("SET"));
+        Assert.That(Encoding.UTF8.GetString(req.Arg(2)), Is.EqualTo("value"));
+        Assert.That(req.ArgSequence(2).IsSingleSegment, Is.False, "the value is still referenced in place");
+        Assert.That(RespReader.TryParse(ref seq, req, RespLimits.Default, true, out _), Is.EqualTo(RespParseStatus.Complete));
+        Assert.That(Encoding.UTF8.GetString(req.Arg(0)), Is.EqualTo("PING"));
+        Assert.That(seq.IsEmpty, Is.True);
+    }
+
+    [Test]
+    public void EveryPrefixIsIncompleteAndLeavesTheBufferAlone()
+    {
+        var bytes = Encoding.UTF8.GetBytes("*2\r\n$4\r\nECHO\r\n$10\r\n0123456789\r\n");
+        var req = new RespRequest();
+        for (int n = 0; n < bytes.Length; n++)
+        {
+            var seq = new ReadOnlySequence<byte>(bytes, 0, n);
+            var status = RespReader.TryParse(ref seq, req, RespLimits.Default, true, out var err);
+            Assert.That(status, Is.EqualTo(RespParseStatus.Incomplete), $"prefix {n}: {err}");
+            Assert.That(seq.Length, Is.EqualTo(n));
+        }
+    }
+
+    [TestCase("0", true, 0L)]
+    [TestCase("-1", true, -1L)]
+    [TestCase("9223372036854775807", true, long.MaxValue)]
+    [TestCase("-9223372036854775808", true, long.MinValue)]
+    [TestCase("9223372036854775808", false, 0L)]
+    [TestCase("01", false, 0L)]
+    [TestCase("-0", false, 0L)]
+    [TestCase("+1", false, 0L)]
+    [TestCase(" 1", false, 0L)]
+    [TestCase("", false, 0L)]
+    [TestCase("-", false, 0L)]
+    public void StrictIntegersLikeString2ll(string text, bool ok, long value)
+    {
+        Assert.That(RespNumber.TryParseInt64(Encoding.ASCII.GetBytes(text), out var v), Is.EqualTo(ok));
+        if (ok) Assert.That(v, Is.EqualTo(value));
+    }
+}
