@@ -1,0 +1,108 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+
+namespace PasteRedis.Paste;
+
+/// <summary>
+/// Cuts the region into fixed-size packet buffers and lends them to receive pipes. Every
+/// buffer has a reference count: the pipe holds one while the buffer is a pipe segment,
+/// each stored value (and, with the AOF, each log record) that points into it holds one.
+/// At zero the buffer goes back on the free list, so a buffer is never reused while any
+/// byte in it can still be read. When no buffer is free, receive falls back to ordinary
+/// memory (the connection keeps working) and the server refuses writes (-OOM).
+/// </summary>
+public sealed unsafe class PacketBufferPool : MemoryPool<byte>
+{
+    private readonly NvmmRegion _region;
+    private readonly int[] _refs;
+    private readonly PacketBuffer?[] _buffers;
+    private readonly int[] _free;
+    private int _freeCount;
+    private readonly object _freeLock = new();
+    private long _fallbackRents;
+
+    public PacketBufferPool(NvmmRegion region, int bufferSize)
+    {
+        if (bufferSize < 512 || (bufferSize & (NvmmRegion.CacheLineSize - 1)) != 0)
+            throw new ArgumentException("packet buffer size must be a multiple of 64 and at least 512", nameof(bufferSize));
+        _region = region;
+        BufferSize = bufferSize;
+        Count = (int)Math.Min(int.MaxValue, region.Length / bufferSize);
+        _refs = new int[Count];
+        _buffers = new PacketBuffer?[Count];
+        _free = new int[Count];
+        // Lowest indices first: touched memory grows only as far as the load needs.
+        for (int i = 0; i < Count; i++) _free[i] = Count - 1 - i;
+        _freeCount = Count;
+    }
+
+    public NvmmRegion Region => _region;
+    public int BufferSize { get; }
+    public int Count { get; }
+    public int FreeCount => Volatile.Read(ref _freeCount);
+    public int InUseCount => Count - FreeCount;
+    public long FallbackRents => Interlocked.Read(ref _fallbackRents);
+    public override int MaxBufferSize => BufferSize;
+
+    internal byte* Pointer(int index) => _region.Pointer((long)index * BufferSize);
+
+    public long OffsetOf(int index, int offset) => (long)index * BufferSize + offset;
+
+    /// <summary>A free packet buffer with one reference (the renter's); ordinary memory when none is free.</summary>
+    public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
+    {
+        if (minBufferSize <= BufferSize && TryTake(out int index))
+            return _buffers[index] ??= new PacketBuffer(this, index);
+        Interlocked.Increment(ref _fallbackRents);
+        return MemoryPool<byte>.Shared.Rent(Math.Max(minBufferSize, BufferSize));
+    }
+
+    /// <summary>Takes a free buffer for fresh writes (log records, relocated values); the caller owns one reference.</summary>
+    public bool TryAllocate(out int index) => TryTake(out index);
+
+    private bool TryTake(out int index)
+    {
+        lock (_freeLock)
+        {
+            if (_freeCount == 0)
+            {
+                index = -1;
+                return false;
+            }
+            index = _free[--_freeCount];
+        }
+        _refs[index] = 1;
+        return true;
+    }
+
+    public void AddRef(int index) => Interlocked.Increment(ref _refs[index]);
+
+    public void Release(int index)
+    {
+        int left = Interlocked.Decrement(ref _refs[index]);
+        if (left > 0) return;
+        if (left < 0) throw new InvalidOperationException($"packet buffer {index} released more often than referenced");
+        lock (_freeLock) _free[_freeCount++] = index;
+    }
+
+    public int RefCount(int index) => Volatile.Read(ref _refs[index]);
+
+    /// <summary>The packet buffer and offset that memory lies in, when it lies in one of ours.</summary>
+    public bool TryGetExtent(ReadOnlyMemory<byte> memory, out PbufExtent extent)
+    {
+        if (MemoryMarshal.TryGetMemoryManager<byte, PacketBuffer>(memory, out var buffer, out int start, out int length)
+            && ReferenceEquals(_buffers[buffer.Index], buffer))
+        {
+            extent = new PbufExtent(buffer.Index, start, length);
+            return true;
+        }
+        extent = default;
+        return false;
+    }
+
+    public ReadOnlySpan<byte> Read(in PbufExtent e) => new(Pointer(e.Index) + e.Offset, e.Length);
+
+    public Span<byte> Write(int index, int offset, int length) => new(Pointer(index) + offset, length);
+
+    protected override void Dispose(bool disposing) { }
+}
