@@ -62,6 +62,9 @@ public sealed class RespWriter
         _out.Write("\r\n"u8);
     }
 
+    /// <summary>The header of a bulk string whose bytes the caller writes next, then CRLF.</summary>
+    public void BulkHeader(long length) => Header((byte)'$', length);
+
     public void Bulk(in ReadOnlySequence<byte> value)
     {
         Header((byte)'$', value.Length);

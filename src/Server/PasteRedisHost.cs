@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PasteRedis.Server.Configuration;
 using PasteRedis.Server.Hosting;
+using PasteRedis.Server.Memory;
 
 namespace PasteRedis.Server;
 
@@ -40,8 +41,15 @@ public static class PasteRedisHost
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(config);
-        builder.Services.AddSingleton(sp => new RedisServer(config, sp.GetRequiredService<ILoggerFactory>().CreateLogger("PasteRedis")));
-        builder.Services.AddSingleton(new TransportOptions());
+        builder.Services.AddSingleton(sp => PasteMemory.Open(config, sp.GetRequiredService<ILoggerFactory>().CreateLogger("PasteRedis.Paste")));
+        builder.Services.AddSingleton(sp => new RedisServer(config, sp.GetRequiredService<ILoggerFactory>().CreateLogger("PasteRedis"),
+            sp.GetRequiredService<PasteMemory>()));
+        // Receive pipes rent their segments from the packet-buffer pool: received bytes land in the region.
+        builder.Services.AddSingleton(sp =>
+        {
+            var memory = sp.GetRequiredService<PasteMemory>();
+            return new TransportOptions { ReceivePool = memory.Pool, ReceiveSegmentSize = memory.Pool.BufferSize };
+        });
         builder.Services.AddHostedService<RespServerService>();
         return builder.Build();
     }

@@ -7,6 +7,8 @@ using PasteRedis.Server.Commands;
 using PasteRedis.Server.Configuration;
 using PasteRedis.Server.Connections;
 using PasteRedis.Server.Keyspace;
+using PasteRedis.Server.Memory;
+using PasteRedis.Paste;
 
 namespace PasteRedis.Server;
 
@@ -45,11 +47,14 @@ internal sealed class RedisServer
     private readonly ConcurrentDictionary<long, ClientSession> _clients = new();
     private long _nextClientId;
 
-    public RedisServer(ServerConfig config, ILogger logger)
+    public RedisServer(ServerConfig config, ILogger logger, PasteMemory? memory = null)
     {
         Config = config;
         Logger = logger;
-        Events = new KeyspaceEvents();
+        Memory = memory;
+        Events = new PasteKeyspaceEvents(memory?.Pool);
+        if (memory != null)
+            InfoSections.Add(("paste", sb => memory.WriteInfo(sb, LiveReferencedBytes())));
         Databases = new Database[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, Events);
         Commands = new CommandTable(CommandCatalog.Build());
@@ -60,6 +65,23 @@ internal sealed class RedisServer
     }
 
     public object ExecLock { get; } = new();
+
+    /// <summary>Packet-buffer memory; null only for benchmarks that run without a region.</summary>
+    public PasteMemory? Memory { get; }
+    public PacketBufferPool? Pool => Memory?.Pool;
+
+    /// <summary>Extra INFO sections contributed by the layers (PASTE, AOF), in order.</summary>
+    public List<(string Name, Action<StringBuilder> Write)> InfoSections { get; } = [];
+
+    /// <summary>Bytes of values that live in packet buffers (for space amplification).</summary>
+    public long LiveReferencedBytes()
+    {
+        long total = 0;
+        foreach (var db in Databases)
+            foreach (var obj in db.Objects)
+                if (obj is StringObject { IsReference: true } s) total += s.Length;
+        return total;
+    }
     public ServerConfig Config { get; }
     public ILogger Logger { get; }
     public KeyspaceEvents Events { get; }

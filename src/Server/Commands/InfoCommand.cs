@@ -13,15 +13,12 @@ internal static class InfoCommand
 {
     private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
 
-    /// <summary>Extra sections other layers contribute (the PASTE stack, the AOF).</summary>
-    public static readonly List<(string Name, Action<RedisServer, StringBuilder> Write)> Contributors = [];
-
     public static void Info(ClientSession c)
     {
         var wanted = new List<string>();
         for (int i = 1; i < c.Request.Count; i++) wanted.Add(c.ArgString(i).ToLowerInvariant());
         bool all = wanted.Count == 0 || wanted.Contains("all") || wanted.Contains("everything") || wanted.Contains("default");
-        var sections = all ? DefaultSections.Concat(Contributors.Select(x => x.Name)).ToList() : wanted;
+        var sections = all ? DefaultSections.Concat(c.Server.InfoSections.Select(x => x.Name)).ToList() : wanted;
         var sb = new StringBuilder();
         foreach (var s in sections.Distinct())
         {
@@ -72,6 +69,7 @@ internal static class InfoCommand
                 F("used_memory_human", Human(used));
                 F("used_memory_rss", rss);
                 F("used_memory_rss_human", Human(rss));
+                if (server.Memory != null) F("used_memory_pbufs", server.Memory.UsedBytes);
                 F("maxmemory", server.Config.MaxMemory);
                 F("maxmemory_human", Human(server.Config.MaxMemory));
                 F("maxmemory_policy", server.Config.MaxMemoryPolicy);
@@ -118,8 +116,8 @@ internal static class InfoCommand
                         sb.Append(inv, $"db{db.Id}:keys={db.Count},expires={db.VolatileCount},avg_ttl={db.AverageTtlEstimate(now, server.Random)}\r\n");
                 break;
             default:
-                foreach (var (name, write) in Contributors)
-                    if (name == section) write(server, sb);
+                foreach (var (name, write) in server.InfoSections)
+                    if (name == section) write(sb);
                 break;
         }
     }

@@ -207,7 +207,7 @@ internal static class KeyCommands
     {
         var obj = c.Db.Lookup(c.Request.Arg(2), c.NowMs);
         if (obj == null) c.Reply.Null();
-        else c.Reply.Bulk(obj.Encoding);
+        else c.Reply.Bulk(obj.Encoding(c.Server.Pool));
     }
 
     public static void ObjectIdleTime(ClientSession c)
@@ -222,5 +222,29 @@ internal static class KeyCommands
         // Values are never shared between keys here, so a live key's count is always one.
         if (c.Db.Lookup(c.Request.Arg(2), c.NowMs, touch: false) == null) c.Reply.Null();
         else c.Reply.Integer(1);
+    }
+
+    /// <summary>
+    /// DEBUG OBJECT key: Redis's line, plus where the value lies — "pbufs:index@offset+length,…"
+    /// for a value kept in packet buffers, "pbufs:managed" for one kept in process memory.
+    /// </summary>
+    public static void DebugObject(ClientSession c)
+    {
+        var obj = c.Db.Lookup(c.Request.Arg(2), c.NowMs, touch: false);
+        if (obj == null)
+        {
+            c.Reply.Error(Errors.NoSuchKey);
+            return;
+        }
+        string where = "managed";
+        long length = 0;
+        if (obj is StringObject s)
+        {
+            length = s.Length;
+            var extents = s.Extents().Select(e => $"{e.Index}@{e.Offset}+{e.Length}").ToList();
+            if (extents.Count > 0) where = string.Join(',', extents);
+        }
+        c.Reply.SimpleString($"Value at:0x0 refcount:1 encoding:{obj.Encoding(c.Server.Pool)} serializedlength:{length} " +
+                             $"lru:0 lru_seconds_idle:{(c.NowMs - obj.LastAccess) / 1000} pbufs:{where}");
     }
 }

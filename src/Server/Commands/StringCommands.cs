@@ -36,37 +36,48 @@ internal static class StringCommands
     {
         if (!TryGetString(c, c.Request.Arg(1), out var str)) return;
         if (str == null) c.Reply.Null();
-        else c.Reply.Bulk(str.Value);
+        else str.WriteBulk(c.Reply, c.Server.Pool);
     }
 
     /// <summary>
-    /// Stores <paramref name="value"/> under <paramref name="key"/> (setKey): an existing
-    /// string is overwritten in place; another type is replaced. Clears the TTL unless
-    /// <paramref name="keepTtl"/>. <paramref name="expireAt"/> ≥ 0 sets a new one.
+    /// The string object that will hold a new value for <paramref name="key"/> (setKey):
+    /// an existing string is reused in place; another type is replaced. Clears the TTL
+    /// unless <paramref name="keepTtl"/>; <paramref name="expireAt"/> sets a new one. The
+    /// caller then sets the value by reference or by copy.
     /// </summary>
-    internal static StringObject Store(ClientSession c, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value,
-        long expireAt = RedisObject.NoExpiry, bool keepTtl = false) =>
-        StoreOver(c, c.Db.Lookup(key, c.NowMs), key, value, expireAt, keepTtl);
-
-    /// <summary><see cref="Store"/> when the caller has already looked the key up.</summary>
-    private static StringObject StoreOver(ClientSession c, RedisObject? existing, ReadOnlySpan<byte> key,
-        ReadOnlySpan<byte> value, long expireAt, bool keepTtl)
+    private static StringObject Prepare(ClientSession c, RedisObject? existing, ReadOnlySpan<byte> key,
+        long expireAt = RedisObject.NoExpiry, bool keepTtl = false)
     {
         var db = c.Db;
         StringObject str;
         if (existing is StringObject s)
         {
-            s.Set(value);
             str = s;
             if (!keepTtl) db.Persist(str);
         }
         else
         {
             if (existing != null) db.Remove(existing);
-            str = new StringObject(key.ToArray(), value);
+            str = new StringObject(key.ToArray());
             db.Add(str, c.NowMs);
         }
         if (expireAt != RedisObject.NoExpiry) db.SetExpire(str, expireAt);
+        return str;
+    }
+
+    /// <summary>Stores argument <paramref name="valueArg"/> under <paramref name="key"/>, by reference where it arrived in packet buffers.</summary>
+    internal static StringObject Store(ClientSession c, ReadOnlySpan<byte> key, int valueArg, long expireAt = RedisObject.NoExpiry)
+    {
+        var str = Prepare(c, c.Db.Lookup(key, c.NowMs), key, expireAt);
+        str.Set(c.Server.Pool, c.Request.ArgSequence(valueArg));
+        return str;
+    }
+
+    /// <summary>Stores bytes the server computed (INCR results and the like) under <paramref name="key"/>.</summary>
+    internal static StringObject StoreBytes(ClientSession c, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        var str = Prepare(c, c.Db.Lookup(key, c.NowMs), key);
+        str.SetBytes(c.Server.Pool, value);
         return str;
     }
 
@@ -105,7 +116,7 @@ internal static class StringCommands
             if (!c.TryLong(expireIndex, out expireArg)) return;
             if (!TryAbsoluteExpire(c, flags, expireArg, "set", out expireAt)) return;
         }
-        SetGeneric(c, req.Arg(1), req.Arg(2), flags, expireAt);
+        SetGeneric(c, req.Arg(1), 2, flags, expireAt);
     }
 
     private static SetFlags ExpireFlag(ReadOnlySpan<byte> a) =>
@@ -136,7 +147,7 @@ internal static class StringCommands
         return true;
     }
 
-    private static void SetGeneric(ClientSession c, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, SetFlags flags, long expireAt)
+    private static void SetGeneric(ClientSession c, ReadOnlySpan<byte> key, int valueArg, SetFlags flags, long expireAt)
     {
         var db = c.Db;
         var existing = db.Lookup(key, c.NowMs);
@@ -147,7 +158,7 @@ internal static class StringCommands
                 c.Reply.Error(Errors.WrongType);
                 return;
             }
-            if (existing is StringObject old) c.Reply.Bulk(old.Value);
+            if (existing is StringObject old) old.WriteBulk(c.Reply, c.Server.Pool);
             else c.Reply.Null();
         }
         if (((flags & SetFlags.Nx) != 0 && existing != null) || ((flags & SetFlags.Xx) != 0 && existing == null))
@@ -161,7 +172,7 @@ internal static class StringCommands
             // An absolute time already past: Redis sets then deletes at once.
             if (existing != null) db.Remove(existing);
         }
-        else StoreOver(c, existing, key, value, expireAt, (flags & SetFlags.KeepTtl) != 0);
+        else Prepare(c, existing, key, expireAt, (flags & SetFlags.KeepTtl) != 0).Set(c.Server.Pool, c.Request.ArgSequence(valueArg));
         if ((flags & SetFlags.Get) == 0) c.Reply.Ok();
     }
 
@@ -173,7 +184,7 @@ internal static class StringCommands
             c.Reply.Integer(0);
             return;
         }
-        Store(c, key, c.Request.Arg(2));
+        Store(c, key, 2);
         c.Reply.Integer(1);
     }
 
@@ -184,12 +195,12 @@ internal static class StringCommands
     {
         if (!c.TryLong(2, out long ttl)) return;
         if (!TryAbsoluteExpire(c, unit, ttl, name, out long expireAt)) return;
-        Store(c, c.Request.Arg(1), c.Request.Arg(3), expireAt);
+        Store(c, c.Request.Arg(1), 3, expireAt);
         c.Reply.Ok();
     }
 
     public static void GetSet(ClientSession c) =>
-        SetGeneric(c, c.Request.Arg(1), c.Request.Arg(2), SetFlags.Get, RedisObject.NoExpiry);
+        SetGeneric(c, c.Request.Arg(1), 2, SetFlags.Get, RedisObject.NoExpiry);
 
     public static void GetDel(ClientSession c)
     {
@@ -200,7 +211,7 @@ internal static class StringCommands
             c.Reply.Null();
             return;
         }
-        c.Reply.Bulk(str.Value);
+        str.WriteBulk(c.Reply, c.Server.Pool);
         c.Db.Remove(str);
     }
 
@@ -238,7 +249,7 @@ internal static class StringCommands
             c.Reply.Null();
             return;
         }
-        c.Reply.Bulk(str.Value);
+        str.WriteBulk(c.Reply, c.Server.Pool);
         if (expireAt != RedisObject.NoExpiry)
         {
             if (expireAt <= c.NowMs) c.Db.Remove(str);
@@ -257,7 +268,7 @@ internal static class StringCommands
             if (obj is StringObject s)
             {
                 c.Server.Stats.KeyspaceHits++;
-                c.Reply.Bulk(s.Value);
+                s.WriteBulk(c.Reply, c.Server.Pool);
             }
             else
             {
@@ -270,7 +281,7 @@ internal static class StringCommands
     public static void MSet(ClientSession c)
     {
         if (!CheckPairs(c)) return;
-        for (int i = 1; i < c.Request.Count; i += 2) Store(c, c.Request.Arg(i), c.Request.Arg(i + 1));
+        for (int i = 1; i < c.Request.Count; i += 2) Store(c, c.Request.Arg(i), i + 1);
         c.Reply.Ok();
     }
 
@@ -286,7 +297,7 @@ internal static class StringCommands
                 return;
             }
         }
-        for (int i = 1; i < req.Count; i += 2) Store(c, req.Arg(i), req.Arg(i + 1));
+        for (int i = 1; i < req.Count; i += 2) Store(c, req.Arg(i), i + 1);
         c.Reply.Integer(1);
     }
 
@@ -304,7 +315,7 @@ internal static class StringCommands
         if (!TryGetString(c, key, out var str)) return;
         if (str == null)
         {
-            str = Store(c, key, suffix);
+            str = Store(c, key, 2);
             c.Reply.Integer(str.Length);
             return;
         }
@@ -315,7 +326,7 @@ internal static class StringCommands
             return;
         }
         int oldLength = str.Length;
-        suffix.CopyTo(str.Resize((int)total)[oldLength..]);
+        suffix.CopyTo(str.Resize(c.Server.Pool, (int)total)[oldLength..]);
         c.Reply.Integer(str.Length);
     }
 
@@ -330,7 +341,7 @@ internal static class StringCommands
     {
         if (!c.TryLong(2, out long start) || !c.TryLong(3, out long end)) return;
         if (!TryGetString(c, c.Request.Arg(1), out var str)) return;
-        var value = str == null ? ReadOnlySpan<byte>.Empty : str.Value;
+        var value = str == null ? ReadOnlySpan<byte>.Empty : str.Value(c.Server.Pool);
         long len = value.Length;
         if (start < 0 && end < 0 && start > end)
         {
@@ -373,12 +384,12 @@ internal static class StringCommands
                 c.Reply.Integer(0);
                 return;
             }
-            str = Store(c, key, ReadOnlySpan<byte>.Empty);
+            str = StoreBytes(c, key, ReadOnlySpan<byte>.Empty);
         }
         if (value.Length > 0)
         {
             long needed = Math.Max(str.Length, offset + value.Length);
-            value.CopyTo(str.Resize((int)needed)[(int)offset..]);
+            value.CopyTo(str.Resize(c.Server.Pool, (int)needed)[(int)offset..]);
         }
         c.Reply.Integer(str.Length);
     }
@@ -407,7 +418,7 @@ internal static class StringCommands
         var key = c.Request.Arg(1);
         if (!TryGetString(c, key, out var str)) return;
         long current = 0;
-        if (str != null && !RespNumber.TryParseInt64(str.Value, out current))
+        if (str != null && !RespNumber.TryParseInt64(str.Value(c.Server.Pool), out current))
         {
             c.Reply.Error(Errors.NotInteger);
             return;
@@ -420,8 +431,8 @@ internal static class StringCommands
         long result = current + by;
         Span<byte> digits = stackalloc byte[24];
         Utf8Formatter.TryFormat(result, digits, out int n);
-        if (str != null) str.Set(digits[..n]); // INCR keeps the TTL, as Redis does
-        else Store(c, key, digits[..n]);
+        if (str != null) str.SetBytes(c.Server.Pool, digits[..n]); // INCR keeps the TTL, as Redis does
+        else StoreBytes(c, key, digits[..n]);
         c.Reply.Integer(result);
     }
 
@@ -431,7 +442,7 @@ internal static class StringCommands
         var key = c.Request.Arg(1);
         if (!TryGetString(c, key, out var str)) return;
         double current = 0;
-        if (str != null && !RespNumber.TryParseDouble(str.Value, out current))
+        if (str != null && !RespNumber.TryParseDouble(str.Value(c.Server.Pool), out current))
         {
             c.Reply.Error(Errors.NotFloat);
             return;
@@ -444,8 +455,8 @@ internal static class StringCommands
         }
         Span<byte> text = stackalloc byte[40];
         int n = RespNumber.FormatDouble(result, text);
-        if (str != null) str.Set(text[..n]);
-        else Store(c, key, text[..n]);
+        if (str != null) str.SetBytes(c.Server.Pool, text[..n]);
+        else StoreBytes(c, key, text[..n]);
         c.Reply.Bulk(text[..n]);
     }
 

@@ -42,6 +42,11 @@ internal sealed partial class ServerConfig
             Validate: v => v == "no" ? null : "protected mode is not implemented; bind to loopback instead"),
         new("cluster-enabled", "no", ParamKind.YesNo, Mutable: false,
             Validate: v => v == "no" ? null : "cluster mode is not supported"),
+        new("pbuf-memory", (1024 * Mb).ToString(), ParamKind.Memory, Mutable: false, Min: 1024 * 1024),
+        new("pbuf-size", "4096", ParamKind.Integer, Mutable: false, Min: 512, Max: 1024 * 1024,
+            Validate: v => long.Parse(v) % 64 == 0 ? null : "argument must be a multiple of 64"),
+        new("pmem-granularity", "auto", ParamKind.Enum, Mutable: false, Choices: ["auto", "cache-line", "page"]),
+        new("pmem-library", "libpmem2", ParamKind.Enum, Mutable: false, Choices: ["libpmem2", "msync"]),
         new("replica-read-only", "yes", ParamKind.YesNo, Mutable: false, Aliases: ["slave-read-only"]),
     ];
 }

@@ -39,6 +39,8 @@ internal sealed partial class ServerConfig
     public long MaxMemory { get; private set; }
     public string MaxMemoryPolicy { get; private set; } = "";
     public int TcpBacklog { get; private set; }
+    public long PbufMemory { get; private set; }
+    public int PbufSize { get; private set; }
 
     public IEnumerable<ConfigParameter> All => Parameters;
 
@@ -126,5 +128,7 @@ internal sealed partial class ServerConfig
         MaxMemory = Long("maxmemory");
         MaxMemoryPolicy = _values["maxmemory-policy"];
         TcpBacklog = (int)Long("tcp-backlog");
+        PbufMemory = Long("pbuf-memory");
+        PbufSize = (int)Long("pbuf-size");
     }
 }

@@ -36,6 +36,12 @@ internal sealed partial class ClientSession
             Reply.Error("NOAUTH Authentication required.");
             return;
         }
+        if ((cmd.Flags & CommandFlags.DenyOom) != 0 && _server.Memory is { } memory
+            && memory.UnderPressure(_server.Config.MaxMemory) && !memory.TryRelievePressure(_server, NowMs))
+        {
+            Reply.Error(PasteRedis.Server.Memory.PasteMemory.OomError);
+            return;
+        }
         Command = cmd;
         LastCommand = cmd.FullName;
         _server.Stats.CommandsProcessed++;

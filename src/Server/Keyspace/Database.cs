@@ -145,6 +145,7 @@ internal sealed class Database
     /// <summary>Drops every key (FLUSHDB). The events sink sees one flush, not a removal per key.</summary>
     public void Clear()
     {
+        foreach (var obj in _dict.Values) _events.Removed(this, obj);
         _dict.Clear();
         _all.Clear();
         _volatile.Clear();
@@ -162,4 +163,5 @@ internal class KeyspaceEvents
     public virtual void Removed(Database db, RedisObject obj) { }
     public virtual void Expired(Database db, RedisObject obj) => ExpiredKeys++;
     public virtual void Flushed(Database db) { }
+    public virtual void Evicted(Database db, RedisObject obj) { }
 }

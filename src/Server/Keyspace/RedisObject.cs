@@ -27,7 +27,7 @@ internal abstract class RedisObject
     public bool HasExpiry => ExpireAt != NoExpiry;
 
     /// <summary>Redis's OBJECT ENCODING name for the current representation.</summary>
-    public abstract string Encoding { get; }
+    public abstract string Encoding(PasteRedis.Paste.PacketBufferPool? pool);
 
     public static string TypeName(RedisType t) => t switch
     {

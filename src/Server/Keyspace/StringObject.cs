@@ -1,58 +1,187 @@
+using System.Buffers;
+using PasteRedis.Paste;
 using PasteRedis.Resp;
 
 namespace PasteRedis.Server.Keyspace;
 
 /// <summary>
-/// A string value. Its bytes live in a managed buffer that an overwrite reuses when it is
-/// large enough, so SET on an existing key does not allocate.
+/// A string value. A value that arrived in packet buffers is kept where it arrived: one
+/// extent (pbuf, offset, length) when it arrived whole in one buffer, a short list when it
+/// spans buffers, each holding a reference on its buffer. Values the server computes
+/// (INCR, APPEND, SETRANGE) or that did not arrive in a packet buffer (inline commands)
+/// live in a managed buffer, which an overwrite reuses when large enough.
 /// </summary>
 internal sealed class StringObject : RedisObject
 {
-    private byte[] _buffer;
+    private byte[]? _managed;
+    private PbufExtent _extent;
+    private PbufExtent[]? _extents;
+    private int _extentCount;
 
-    public StringObject(byte[] key, ReadOnlySpan<byte> value) : base(key)
-    {
-        _buffer = value.ToArray();
-        Length = value.Length;
-    }
+    public StringObject(byte[] key) : base(key) { }
 
     public override RedisType Type => RedisType.String;
     public int Length { get; private set; }
-    public ReadOnlySpan<byte> Value => _buffer.AsSpan(0, Length);
+
+    /// <summary>True when the value lives in packet buffers (zero-copy).</summary>
+    public bool IsReference => _managed == null && Length > 0;
 
     /// <summary>Set by APPEND and SETRANGE, which make Redis store a "raw" string.</summary>
     public bool Raw { get; set; }
 
-    public void Set(ReadOnlySpan<byte> value)
+    /// <summary>
+    /// Stores the value by reference when every byte of it lies in packet buffers of
+    /// <paramref name="pool"/>; otherwise (or without a pool) copies it. Returns true for
+    /// a reference.
+    /// </summary>
+    public bool Set(PacketBufferPool? pool, in ReadOnlySequence<byte> value)
     {
-        if (_buffer.Length < value.Length || _buffer.Length > 4 * Math.Max(value.Length, 64))
-            _buffer = new byte[value.Length];
-        value.CopyTo(_buffer);
-        Length = value.Length;
+        Raw = false;
+        if (pool != null && value.Length > 0 && TryReference(pool, value)) return true;
+        if (value.IsSingleSegment) SetBytes(pool, value.FirstSpan);
+        else
+        {
+            var buffer = ManagedBuffer(pool, (int)value.Length);
+            value.CopyTo(buffer);
+        }
+        return false;
+    }
+
+    private bool TryReference(PacketBufferPool pool, in ReadOnlySequence<byte> value)
+    {
+        int count = 0;
+        foreach (var segment in value)
+        {
+            if (segment.Length == 0) continue;
+            if (!pool.TryGetExtent(segment, out _)) return false;
+            count++;
+        }
+        // Take the new references before dropping the old ones: both may be in one buffer.
+        var oldExtent = _extent;
+        var oldExtents = _extents;
+        int oldCount = _extentCount;
+        bool hadReference = _managed == null;
+        if (count == 1)
+        {
+            foreach (var segment in value)
+                if (segment.Length > 0) pool.TryGetExtent(segment, out _extent);
+            pool.AddRef(_extent.Index);
+            _extents = null;
+        }
+        else
+        {
+            _extents = new PbufExtent[count]; // rare: values spanning buffers
+            int i = 0;
+            foreach (var segment in value)
+            {
+                if (segment.Length == 0) continue;
+                pool.TryGetExtent(segment, out _extents[i]);
+                pool.AddRef(_extents[i].Index);
+                i++;
+            }
+        }
+        if (hadReference) ReleaseExtents(pool, oldExtent, oldExtents, oldCount);
+        _extentCount = count;
+        _managed = null;
+        Length = (int)value.Length;
+        return true;
+    }
+
+    /// <summary>Stores a copy of <paramref name="value"/> in managed memory.</summary>
+    public void SetBytes(PacketBufferPool? pool, ReadOnlySpan<byte> value)
+    {
+        var buffer = ManagedBuffer(pool, value.Length);
+        value.CopyTo(buffer);
         Raw = false;
     }
 
-    /// <summary>Makes room for <paramref name="newLength"/> bytes, zero-filling the growth (SETRANGE/APPEND).</summary>
-    public Span<byte> Resize(int newLength)
+    private Span<byte> ManagedBuffer(PacketBufferPool? pool, int length)
     {
-        if (_buffer.Length < newLength)
-        {
-            var grown = new byte[Math.Max(newLength, _buffer.Length * 2)];
-            _buffer.AsSpan(0, Length).CopyTo(grown);
-            _buffer = grown;
-        }
-        else if (newLength > Length) _buffer.AsSpan(Length, newLength - Length).Clear();
-        Length = newLength;
-        Raw = true;
-        return _buffer.AsSpan(0, Length);
+        ReleaseStorage(pool);
+        if (_managed == null || _managed.Length < length || _managed.Length > 4 * Math.Max(length, 64))
+            _managed = new byte[length];
+        Length = length;
+        return _managed.AsSpan(0, length);
     }
 
-    public override string Encoding
+    /// <summary>Drops the references this value holds on packet buffers (delete, overwrite, flush).</summary>
+    public void ReleaseStorage(PacketBufferPool? pool)
     {
-        get
+        if (_managed != null || Length == 0 || pool == null) return;
+        ReleaseExtents(pool, _extent, _extents, _extentCount);
+        _extents = null;
+        _extentCount = 0;
+        Length = 0;
+    }
+
+    private static void ReleaseExtents(PacketBufferPool? pool, PbufExtent single, PbufExtent[]? many, int count)
+    {
+        if (pool == null || count == 0) return;
+        if (many == null) pool.Release(single.Index);
+        else
+            for (int i = 0; i < count; i++) pool.Release(many[i].Index);
+    }
+
+    /// <summary>
+    /// The value as one span. A value spanning packet buffers is first copied into managed
+    /// memory (commands that need contiguous bytes — INCR, APPEND, GETRANGE — are rare on
+    /// such values).
+    /// </summary>
+    public ReadOnlySpan<byte> Value(PacketBufferPool? pool)
+    {
+        if (_managed != null || Length == 0) return _managed.AsSpan(0, Length);
+        if (_extents == null) return pool!.Read(_extent);
+        var copy = new byte[Length];
+        int at = 0;
+        for (int i = 0; i < _extentCount; i++)
         {
-            if (!Raw && Length <= 20 && RespNumber.TryParseInt64(Value, out _)) return "int";
-            return !Raw && Length <= 44 ? "embstr" : "raw";
+            pool!.Read(_extents[i]).CopyTo(copy.AsSpan(at));
+            at += _extents[i].Length;
         }
+        bool raw = Raw;
+        SetBytes(pool, copy);
+        Raw = raw;
+        return _managed.AsSpan(0, Length);
+    }
+
+    /// <summary>Writes the value as a bulk reply straight from where it lies.</summary>
+    public void WriteBulk(RespWriter reply, PacketBufferPool? pool)
+    {
+        if (_managed != null || Length == 0) reply.Bulk(_managed.AsSpan(0, Length));
+        else if (_extents == null) reply.Bulk(pool!.Read(_extent));
+        else
+        {
+            reply.BulkHeader(Length);
+            for (int i = 0; i < _extentCount; i++) reply.Raw(pool!.Read(_extents[i]));
+            reply.Raw("\r\n"u8);
+        }
+    }
+
+    /// <summary>Where the value lies: packet buffer extents, or empty for a managed value.</summary>
+    public IEnumerable<PbufExtent> Extents()
+    {
+        if (_managed != null || Length == 0) yield break;
+        if (_extents == null) yield return _extent;
+        else
+            for (int i = 0; i < _extentCount; i++) yield return _extents[i];
+    }
+
+    /// <summary>Makes room for <paramref name="newLength"/> bytes in managed memory, zero-filling the growth (SETRANGE/APPEND).</summary>
+    public Span<byte> Resize(PacketBufferPool? pool, int newLength)
+    {
+        var current = Value(pool);
+        var grown = new byte[Math.Max(newLength, Math.Min(current.Length * 2, newLength + 1024 * 1024))];
+        current.CopyTo(grown);
+        ReleaseStorage(pool);
+        _managed = grown;
+        Length = newLength;
+        Raw = true;
+        return _managed.AsSpan(0, Length);
+    }
+
+    public override string Encoding(PacketBufferPool? pool)
+    {
+        if (!Raw && Length <= 20 && RespNumber.TryParseInt64(Value(pool), out _)) return "int";
+        return !Raw && Length <= 44 ? "embstr" : "raw";
     }
 }

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using PasteRedis.Paste;
+using PasteRedis.Server.Configuration;
+using PasteRedis.Server.Keyspace;
+
+namespace PasteRedis.Server.Memory;
+
+/// <summary>
+/// The server's packet-buffer memory: the NVMM region, the pool its receive pipes rent
+/// from, and what happens when it runs short (Redis's maxmemory-policy). Used memory here
+/// is packet-buffer bytes in use, so `maxmemory` caps the region in use and the region's
+/// size is a hard cap.
+/// </summary>
+internal sealed class PasteMemory : IDisposable
+{
+    public const string OomError = "OOM command not allowed when used memory > 'maxmemory'.";
+
+    public PasteMemory(NvmmRegion region, PacketBufferPool pool, string? fallbackReason)
+    {
+        Region = region;
+        Pool = pool;
+        FallbackReason = fallbackReason;
+        // Enough free buffers to keep every connection receiving while writes are refused.
+        Reserve = Math.Max(8, Math.Min(1024, pool.Count / 32));
+    }
+
+    public NvmmRegion Region { get; }
+    public PacketBufferPool Pool { get; }
+    public string? FallbackReason { get; }
+    public int Reserve { get; }
+
+    /// <summary>Opens the region in the data dir as configured and logs the one start-up line.</summary>
+    public static PasteMemory Open(ServerConfig config, ILogger logger)
+    {
+        Directory.CreateDirectory(config.Dir);
+        var path = Path.GetFullPath(Path.Combine(config.Dir, "pbufs.pmem"));
+        var request = config.Get("pmem-granularity") switch
+        {
+            "cache-line" => GranularityRequest.CacheLine,
+            "page" => GranularityRequest.Page,
+            _ => GranularityRequest.Auto,
+        };
+        NvmmRegion region;
+        string? reason;
+        try
+        {
+            region = NvmmRegion.Open(path, config.PbufMemory, request, config.Get("pmem-library") == "libpmem2", out reason);
+        }
+        catch (IOException e)
+        {
+            throw new ConfigException($"Cannot open the packet-buffer region {path}: {e.Message} (is another server using this data dir?)");
+        }
+        if (reason != null) logger.LogWarning("libpmem2 not used ({Reason}); persisting with msync", reason);
+        var pool = new PacketBufferPool(region, config.PbufSize);
+        logger.LogInformation("PASTE region {Path}: {Size} = {Count} x {PbufSize} B packet buffers on {Fs}; {Mode}",
+            path, Human(region.Length), pool.Count, pool.BufferSize, region.FileSystem, region.Describe());
+        return new PasteMemory(region, pool, reason);
+    }
+
+    public long UsedBytes => (long)Pool.InUseCount * Pool.BufferSize;
+
+    /// <summary>True when a write must first make room (Redis: used memory over maxmemory).</summary>
+    public bool UnderPressure(long maxMemory) =>
+        Pool.FreeCount < Reserve || (maxMemory > 0 && UsedBytes > maxMemory);
+
+    /// <summary>
+    /// Redis's performEvictions: evict keys chosen by the policy until the pressure is
+    /// gone. Returns false when it cannot (noeviction, or no candidate keys left).
+    /// </summary>
+    public bool TryRelievePressure(RedisServer server, long nowMs)
+    {
+        var config = server.Config;
+        if (!UnderPressure(config.MaxMemory)) return true;
+        string policy = config.MaxMemoryPolicy;
+        if (policy == "noeviction") return false;
+        int samples = int.Parse(config.Get("maxmemory-samples"), CultureInfo.InvariantCulture);
+        for (int evicted = 0; evicted < 100_000 && UnderPressure(config.MaxMemory); evicted++)
+        {
+            var victim = ChooseVictim(server, policy, samples, out var db);
+            if (victim == null) return false;
+            db!.Remove(victim);
+            server.Stats.EvictedKeys++;
+            server.Events.Evicted(db, victim);
+        }
+        return !UnderPressure(config.MaxMemory);
+    }
+
+    private static RedisObject? ChooseVictim(RedisServer server, string policy, int samples, out Database? victimDb)
+    {
+        bool volatileOnly = policy.StartsWith("volatile-", StringComparison.Ordinal);
+        RedisObject? best = null;
+        victimDb = null;
+        foreach (var db in server.Databases)
+        {
+            if ((volatileOnly ? db.VolatileCount : db.Count) == 0) continue;
+            for (int i = 0; i < samples; i++)
+            {
+                var candidate = volatileOnly ? db.RandomVolatile(server.Random) : db.RandomObject(server.Random);
+                if (candidate == null) continue;
+                if (best == null || Better(policy, candidate, best))
+                {
+                    best = candidate;
+                    victimDb = db;
+                }
+                if (policy.EndsWith("random", StringComparison.Ordinal)) break;
+            }
+        }
+        return best;
+    }
+
+    private static bool Better(string policy, RedisObject candidate, RedisObject best) => policy switch
+    {
+        "volatile-ttl" => candidate.ExpireAt < best.ExpireAt,
+        "allkeys-lru" or "volatile-lru" => candidate.LastAccess < best.LastAccess,
+        _ => false,
+    };
+
+    /// <summary>The INFO "# Paste" section.</summary>
+    public void WriteInfo(StringBuilder sb, long liveValueBytes)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        void F(string n, object v) => sb.Append(n).Append(':').Append(Convert.ToString(v, inv)).Append("\r\n");
+        sb.Append("# Paste\r\n");
+        F("pbuf_file", Region.Path);
+        F("pbuf_region_bytes", Region.Length);
+        F("pbuf_size", Pool.BufferSize);
+        F("pbufs_total", Pool.Count);
+        F("pbufs_free", Pool.FreeCount);
+        F("pbufs_pinned", Pool.InUseCount);
+        F("pbuf_bytes_pinned", UsedBytes);
+        F("pbuf_receive_fallbacks", Pool.FallbackRents);
+        F("live_value_bytes", liveValueBytes);
+        F("space_amplification", liveValueBytes == 0 ? "0" : ((double)UsedBytes / liveValueBytes).ToString("F2", inv));
+        F("pmem_library", Region.UsesLibPmem2 ? "libpmem2" : "none (libc mmap + msync): " + FallbackReason);
+        F("pmem_granularity", Region.Granularity switch
+        {
+            StoreGranularity.Byte => "byte",
+            StoreGranularity.CacheLine => "cache-line",
+            _ => "page",
+        });
+        F("pmem_filesystem", Region.FileSystem);
+        F("pmem_survives", Region.Describe());
+        F("persist_flush_calls", Region.FlushCalls);
+        F("persist_fences", Region.Fences);
+        F("persisted_bytes", Region.FlushedBytes);
+    }
+
+    internal static string Human(long bytes) => bytes >= 1L << 30
+        ? (bytes / (double)(1L << 30)).ToString("F2", CultureInfo.InvariantCulture) + " GiB"
+        : (bytes / (double)(1L << 20)).ToString("F2", CultureInfo.InvariantCulture) + " MiB";
+
+    public void Dispose() => Region.Dispose();
+}
+
+/// <summary>Keyspace events that release a removed value's packet buffers and keep the live byte count.</summary>
+internal sealed class PasteKeyspaceEvents(PacketBufferPool? pool) : KeyspaceEvents
+{
+    public override void Removed(Database db, RedisObject obj)
+    {
+        if (obj is StringObject s) s.ReleaseStorage(pool);
+    }
+}
