@@ -63,11 +63,7 @@ internal static class KeyCommands
             }
             db.Remove(dst);
         }
-        long expireAt = src.ExpireAt;
-        db.Remove(src);
-        src.Key = dstKey.ToArray();
-        src.ExpireAt = expireAt;
-        db.Add(src, c.NowMs);
+        db.Rekey(src, dstKey.ToArray(), c.NowMs);
         if (nx) c.Reply.Integer(1);
         else c.Reply.Ok();
     }

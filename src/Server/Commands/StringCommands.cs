@@ -69,7 +69,7 @@ internal static class StringCommands
     internal static StringObject Store(ClientSession c, ReadOnlySpan<byte> key, int valueArg, long expireAt = RedisObject.NoExpiry)
     {
         var str = Prepare(c, c.Db.Lookup(key, c.NowMs), key, expireAt);
-        str.Set(c.Server.Pool, c.Request.ArgSequence(valueArg));
+        c.Server.Memory?.Count(str.Set(c.Server.Pool, c.Request.ArgSequence(valueArg)));
         return str;
     }
 
@@ -172,7 +172,11 @@ internal static class StringCommands
             // An absolute time already past: Redis sets then deletes at once.
             if (existing != null) db.Remove(existing);
         }
-        else Prepare(c, existing, key, expireAt, (flags & SetFlags.KeepTtl) != 0).Set(c.Server.Pool, c.Request.ArgSequence(valueArg));
+        else
+        {
+            var str = Prepare(c, existing, key, expireAt, (flags & SetFlags.KeepTtl) != 0);
+            c.Server.Memory?.Count(str.Set(c.Server.Pool, c.Request.ArgSequence(valueArg)));
+        }
         if ((flags & SetFlags.Get) == 0) c.Reply.Ok();
     }
 

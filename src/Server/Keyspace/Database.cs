@@ -37,7 +37,11 @@ internal sealed class Database
             Expire(obj);
             return null;
         }
-        if (touch) obj.LastAccess = nowMs;
+        if (touch)
+        {
+            obj.LastAccess = nowMs;
+            obj.AccessSeq = ++_events.AccessClock;
+        }
         return obj;
     }
 
@@ -46,6 +50,7 @@ internal sealed class Database
         _dict.Add(obj.Key, obj);
         obj.Slot = _all.Add(obj);
         obj.LastAccess = nowMs;
+        obj.AccessSeq = ++_events.AccessClock;
         if (obj.HasExpiry) obj.VolatileSlot = _volatile.Add(obj);
     }
 
@@ -65,6 +70,12 @@ internal sealed class Database
 
     private void Unlink(RedisObject obj)
     {
+        Detach(obj);
+        _events.Removed(this, obj);
+    }
+
+    private void Detach(RedisObject obj)
+    {
         _all.Remove(obj.Slot);
         obj.Slot = -1;
         if (obj.VolatileSlot >= 0)
@@ -72,7 +83,15 @@ internal sealed class Database
             _volatile.Remove(obj.VolatileSlot);
             obj.VolatileSlot = -1;
         }
-        _events.Removed(this, obj);
+    }
+
+    /// <summary>Moves a live object to a new key (RENAME): its value and TTL go with it, nothing is released.</summary>
+    public void Rekey(RedisObject obj, byte[] newKey, long nowMs)
+    {
+        _dict.Remove(obj.Key);
+        Detach(obj);
+        obj.Key = newKey;
+        Add(obj, nowMs);
     }
 
     public void SetExpire(RedisObject obj, long expireAtMs)
@@ -160,6 +179,9 @@ internal sealed class Database
 internal class KeyspaceEvents
 {
     public long ExpiredKeys;
+
+    /// <summary>The server's access clock (all databases share it), for LRU eviction.</summary>
+    public long AccessClock;
     public virtual void Removed(Database db, RedisObject obj) { }
     public virtual void Expired(Database db, RedisObject obj) => ExpiredKeys++;
     public virtual void Flushed(Database db) { }

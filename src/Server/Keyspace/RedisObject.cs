@@ -21,6 +21,9 @@ internal abstract class RedisObject
     /// <summary>Last access in Unix milliseconds, for LRU eviction and OBJECT IDLETIME.</summary>
     public long LastAccess;
 
+    /// <summary>Order of last access across the server: exact LRU, where milliseconds would tie.</summary>
+    public long AccessSeq;
+
     internal int Slot = -1;
     internal int VolatileSlot = -1;
 

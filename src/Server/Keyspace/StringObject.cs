@@ -11,6 +11,9 @@ namespace PasteRedis.Server.Keyspace;
 /// (INCR, APPEND, SETRANGE) or that did not arrive in a packet buffer (inline commands)
 /// live in a managed buffer, which an overwrite reuses when large enough.
 /// </summary>
+/// <summary>How a received value was stored.</summary>
+internal enum StoreKind { Whole, Spanning, Copied }
+
 internal sealed class StringObject : RedisObject
 {
     private byte[]? _managed;
@@ -34,17 +37,18 @@ internal sealed class StringObject : RedisObject
     /// <paramref name="pool"/>; otherwise (or without a pool) copies it. Returns true for
     /// a reference.
     /// </summary>
-    public bool Set(PacketBufferPool? pool, in ReadOnlySequence<byte> value)
+    public StoreKind Set(PacketBufferPool? pool, in ReadOnlySequence<byte> value)
     {
         Raw = false;
-        if (pool != null && value.Length > 0 && TryReference(pool, value)) return true;
+        if (pool != null && value.Length > 0 && TryReference(pool, value))
+            return _extentCount == 1 ? StoreKind.Whole : StoreKind.Spanning;
         if (value.IsSingleSegment) SetBytes(pool, value.FirstSpan);
         else
         {
             var buffer = ManagedBuffer(pool, (int)value.Length);
             value.CopyTo(buffer);
         }
-        return false;
+        return StoreKind.Copied;
     }
 
     private bool TryReference(PacketBufferPool pool, in ReadOnlySequence<byte> value)

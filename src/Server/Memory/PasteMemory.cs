@@ -59,6 +59,19 @@ internal sealed class PasteMemory : IDisposable
         return new PasteMemory(region, pool, reason);
     }
 
+    private long _storedWhole, _storedSpanning, _storedCopied;
+
+    /// <summary>Counts how received values were stored (INFO: values_stored_*).</summary>
+    public void Count(StoreKind kind)
+    {
+        switch (kind)
+        {
+            case StoreKind.Whole: _storedWhole++; break;
+            case StoreKind.Spanning: _storedSpanning++; break;
+            default: _storedCopied++; break;
+        }
+    }
+
     public long UsedBytes => (long)Pool.InUseCount * Pool.BufferSize;
 
     /// <summary>True when a write must first make room (Redis: used memory over maxmemory).</summary>
@@ -113,7 +126,7 @@ internal sealed class PasteMemory : IDisposable
     private static bool Better(string policy, RedisObject candidate, RedisObject best) => policy switch
     {
         "volatile-ttl" => candidate.ExpireAt < best.ExpireAt,
-        "allkeys-lru" or "volatile-lru" => candidate.LastAccess < best.LastAccess,
+        "allkeys-lru" or "volatile-lru" => candidate.AccessSeq < best.AccessSeq,
         _ => false,
     };
 
@@ -132,6 +145,9 @@ internal sealed class PasteMemory : IDisposable
         F("pbuf_bytes_pinned", UsedBytes);
         F("pbuf_receive_fallbacks", Pool.FallbackRents);
         F("live_value_bytes", liveValueBytes);
+        F("values_stored_whole", _storedWhole);
+        F("values_stored_spanning", _storedSpanning);
+        F("values_stored_copied", _storedCopied);
         F("space_amplification", liveValueBytes == 0 ? "0" : ((double)UsedBytes / liveValueBytes).ToString("F2", inv));
         F("pmem_library", Region.UsesLibPmem2 ? "libpmem2" : "none (libc mmap + msync): " + FallbackReason);
         F("pmem_granularity", Region.Granularity switch

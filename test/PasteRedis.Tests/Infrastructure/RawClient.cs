@@ -91,6 +91,9 @@ public sealed class RawClient : IDisposable
         }
     }
 
+    /// <summary>Reads exactly <paramref name="n"/> reply bytes (for tests that count replies by size).</summary>
+    public byte[] ReadBytes(int n) => ReadExact(n);
+
     private byte[] ReadExact(int n)
     {
         var result = new byte[n];

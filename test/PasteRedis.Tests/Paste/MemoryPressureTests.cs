@@ -1,0 +1,110 @@
+namespace PasteRedis.Tests.Paste;
+
+/// <summary>maxmemory-policy when packet buffers run out: OOM for noeviction, eviction otherwise.</summary>
+[TestFixture]
+public class MemoryPressureTests
+{
+    private const string Oom = "-OOM command not allowed when used memory > 'maxmemory'.";
+    private static readonly string Value = new('m', 1000);
+
+    private static async Task<ServerInstance> Small(string policy, params string[] more)
+    {
+        var args = new List<string> { "--pbuf-memory", "1mb", "--maxmemory-policy", policy, "--maxmemory-samples", "10" };
+        args.AddRange(more);
+        return await ServerInstance.StartAsync(args.ToArray());
+    }
+
+    /// <summary>Writes unique keys until the server refuses or <paramref name="max"/> is reached; returns how many were accepted.</summary>
+    private static int Fill(RawClient raw, string prefix, int max, Func<int, string[]>? extra = null)
+    {
+        for (int i = 0; i < max; i++)
+        {
+            var args = new List<string> { "SET", prefix + i, Value };
+            if (extra != null) args.AddRange(extra(i));
+            var reply = raw.Call(args.ToArray());
+            if (reply == Oom) return i;
+            Assert.That(reply, Is.EqualTo("+OK"), $"write {i}");
+        }
+        return max;
+    }
+
+    [Test]
+    public async Task NoEvictionRefusesWritesKeepsReadsAndRecoversAfterDelete()
+    {
+        await using var s = await Small("noeviction");
+        using var raw = s.Raw();
+        int accepted = Fill(raw, "k", 5000);
+        Assert.That(accepted, Is.InRange(100, 1100), "a 1 MB region holds about a thousand 1 KB values");
+        Assert.That(raw.Call("GET", "k0"), Is.EqualTo("$" + Value), "reads keep working");
+        Assert.That(raw.Call("DBSIZE"), Is.EqualTo(":" + accepted));
+        Assert.That(raw.Call("INCR", "counter"), Is.EqualTo(Oom), "every denyoom command is refused");
+        Assert.That(raw.Call("DEL", "k0"), Is.EqualTo(":1"), "DEL is allowed");
+        for (int i = 1; i < accepted / 2; i++) raw.Call("DEL", "k" + i);
+        Assert.That(raw.Call("SET", "after", Value), Is.EqualTo("+OK"), "writes resume once space is free, no restart");
+        Assert.That(raw.Call("INFO", "stats"), Does.Contain("evicted_keys:0"));
+    }
+
+    [TestCase("allkeys-lru")]
+    [TestCase("allkeys-random")]
+    public async Task AllKeysPoliciesEvictAndNeverRefuse(string policy)
+    {
+        await using var s = await Small(policy);
+        using var raw = s.Raw();
+        Assert.That(raw.Call("SET", "hot", "keep me"), Is.EqualTo("+OK"));
+        Assert.That(Fill(raw, "k", 3000, _ => []), Is.EqualTo(3000), "3 MB of writes into a 1 MB region, none refused");
+        var evicted = long.Parse(System.Text.RegularExpressions.Regex.Match(raw.Call("INFO", "stats"), @"evicted_keys:(\d+)").Groups[1].Value);
+        Assert.That(evicted, Is.GreaterThan(1000));
+        var size = long.Parse(raw.Call("DBSIZE")[1..]);
+        Assert.That(size, Is.LessThan(1200));
+    }
+
+    [Test]
+    public async Task LruKeepsTheKeyThatIsReadOften()
+    {
+        await using var s = await Small("allkeys-lru");
+        using var raw = s.Raw();
+        raw.Call("SET", "hot", "keep me");
+        for (int i = 0; i < 3000; i++)
+        {
+            Assert.That(raw.Call("SET", "k" + i, Value), Is.EqualTo("+OK"));
+            Assert.That(raw.Call("GET", "hot"), Is.EqualTo("$keep me"), $"after write {i}");
+        }
+        Assert.That(raw.Call("EXISTS", "k0"), Is.EqualTo(":0"), "the oldest untouched key went first");
+    }
+
+    [TestCase("volatile-lru")]
+    [TestCase("volatile-random")]
+    [TestCase("volatile-ttl")]
+    public async Task VolatilePoliciesEvictOnlyKeysWithTtlThenRefuse(string policy)
+    {
+        await using var s = await Small(policy);
+        using var raw = s.Raw();
+        // Every second key has a TTL; when none is left the server must refuse.
+        int accepted = Fill(raw, "k", 5000, i => i % 2 == 0 ? ["EX", (10_000 + i).ToString()] : []);
+        Assert.That(accepted, Is.LessThan(5000), "with only persistent keys left, writes are refused");
+        for (int i = 1; i < accepted; i += 2) Assert.That(raw.Call("EXISTS", "k" + i), Is.EqualTo(":1"), $"persistent key k{i} was never evicted");
+        Assert.That(raw.Call("INFO", "stats"), Does.Not.Contain("evicted_keys:0\r\n"));
+    }
+
+    [Test]
+    public async Task VolatileTtlEvictsTheSoonestToExpireFirst()
+    {
+        await using var s = await Small("volatile-ttl");
+        using var raw = s.Raw();
+        raw.Call("SET", "long-lived", Value, "EX", "1000000");
+        for (int i = 0; i < 2000; i++)
+            Assert.That(raw.Call("SET", "t" + i, Value, "EX", (100_000 - i).ToString()), Is.EqualTo("+OK"));
+        Assert.That(raw.Call("EXISTS", "long-lived"), Is.EqualTo(":1"));
+    }
+
+    [Test]
+    public async Task MaxMemoryCapsUsageBelowTheRegionSize()
+    {
+        await using var s = await ServerInstance.StartAsync("--pbuf-memory", "16mb", "--maxmemory", "1mb");
+        using var raw = s.Raw();
+        int accepted = Fill(raw, "k", 20000);
+        Assert.That(accepted, Is.InRange(100, 1100), "maxmemory, not the 16 MB region, is the limit");
+        Assert.That(raw.Call("CONFIG", "SET", "maxmemory", "4mb"), Is.EqualTo("+OK"));
+        Assert.That(raw.Call("SET", "more", Value), Is.EqualTo("+OK"), "raising maxmemory at run time lets writes in");
+    }
+}

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace PasteRedis.Tests.Paste;
+
+/// <summary>Values in packet buffers, seen from outside: a real server, real sockets, the real region file.</summary>
+[TestFixture]
+public class PacketBufferServerTests
+{
+    private ServerInstance _server = null!;
+
+    [OneTimeSetUp]
+    public async Task Start() => _server = await ServerInstance.StartAsync("--pbuf-memory", "64mb");
+
+    [OneTimeTearDown]
+    public async Task Stop() => await _server.DisposeAsync();
+
+    internal static long InfoField(RawClient raw, string field)
+    {
+        var info = raw.Call("INFO", "paste");
+        var m = Regex.Match(info, field + @":(-?\d+)");
+        Assert.That(m.Success, Is.True, $"INFO paste has no {field}: {info}");
+        return long.Parse(m.Groups[1].Value);
+    }
+
+    /// <summary>Reads a file the server holds locked (flock) through cat, which takes no lock.</summary>
+    internal static byte[] ReadLockedFile(string path)
+    {
+        var psi = new ProcessStartInfo("cat") { RedirectStandardOutput = true };
+        psi.ArgumentList.Add(path);
+        using var p = Process.Start(psi)!;
+        using var ms = new MemoryStream();
+        p.StandardOutput.BaseStream.CopyTo(ms);
+        p.WaitForExit();
+        return ms.ToArray();
+    }
+
+    [Test]
+    public void ValueLivesInTheRegionFileAtItsReferenceAndNowhereElse()
+    {
+        using var raw = _server.Raw();
+        var marker = "UNIQUE-" + Guid.NewGuid().ToString("N");
+        var value = new StringBuilder();
+        while (value.Length < 4096) value.Append(marker).Append(value.Length.ToString("D6"));
+        var v = value.ToString(0, 4096);
+        Assert.That(raw.Call("SET", "physical", v), Is.EqualTo("+OK"));
+        var debug = raw.Call("DEBUG", "OBJECT", "physical");
+        var where = Regex.Match(debug, @"pbufs:(\S+)").Groups[1].Value;
+        Assert.That(where, Is.Not.EqualTo("managed"), debug);
+        long pbufSize = InfoField(raw, "pbuf_size");
+
+        var file = Path.Combine(_server.DataDir, "pbufs.pmem");
+        var region = ReadLockedFile(file);
+        var found = new List<byte>();
+        foreach (var extent in where.Split(','))
+        {
+            var m = Regex.Match(extent, @"^(\d+)@(\d+)\+(\d+)$");
+            long offset = long.Parse(m.Groups[1].Value) * pbufSize + long.Parse(m.Groups[2].Value);
+            found.AddRange(region.AsSpan((int)offset, int.Parse(m.Groups[3].Value)).ToArray());
+        }
+        Assert.That(Encoding.ASCII.GetString(found.ToArray()), Is.EqualTo(v), "the referenced bytes are the value");
+
+        // The first chunk of the value occurs once in the whole data dir: nothing copied it.
+        var probe = Encoding.ASCII.GetBytes(v[..64]);
+        int occurrences = 0;
+        foreach (var f in Directory.GetFiles(_server.DataDir, "*", SearchOption.AllDirectories))
+        {
+            var bytes = f == file ? region : ReadLockedFile(f);
+            for (int i = bytes.AsSpan().IndexOf(probe); i >= 0;)
+            {
+                occurrences++;
+                int next = bytes.AsSpan(i + 1).IndexOf(probe);
+                i = next < 0 ? -1 : i + 1 + next;
+            }
+        }
+        Assert.That(occurrences, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void SmallValueArrivingWholeIsZeroCopy()
+    {
+        using var raw = _server.Raw();
+        raw.Call("SET", "small-zc", "hello");
+        Assert.That(raw.Call("DEBUG", "OBJECT", "small-zc"), Does.Match(@"pbufs:\d+@\d+\+5$"));
+        raw.Call("INCR", "counter-zc");
+        Assert.That(raw.Call("DEBUG", "OBJECT", "counter-zc"), Does.EndWith("pbufs:managed"), "computed values are managed");
+        raw.Send("SET inline-zc inlined\r\n");
+        raw.ReadReply();
+        Assert.That(raw.Call("GET", "inline-zc"), Is.EqualTo("$inlined"));
+    }
+
+    [Test]
+    public void PartialFrameSurvivesChurnOnOtherConnections()
+    {
+        var value = string.Concat(Enumerable.Range(0, 700).Select(i => $"{i:D6},"))[..4900];
+        using var slow = _server.Raw();
+        var frame = RawClient.Command("SET", "slow-frame", value);
+        slow.Send(frame[..2500]); // the first half sits in a pipe segment, not yet parsed
+
+        using (var churn = _server.Raw())
+        {
+            var junk = new string('#', 3000);
+            for (int i = 0; i < 3000; i++)
+            {
+                churn.Send(RawClient.Command("SET", "churn" + i % 50, junk));
+                churn.ReadReply();
+                if (i % 3 == 0) { churn.Send(RawClient.Command("DEL", "churn" + i % 50)); churn.ReadReply(); }
+            }
+        }
+        slow.Send(frame[2500..]);
+        Assert.That(slow.ReadReply(), Is.EqualTo("+OK"));
+        Assert.That(slow.Call("GET", "slow-frame"), Is.EqualTo("$" + value));
+    }
+
+    [Test]
+    public void OverwritesAndDeletesReturnPacketBuffers()
+    {
+        using var raw = _server.Raw();
+        raw.Call("SELECT", "7");
+        raw.Call("FLUSHDB");
+        long free0 = InfoField(raw, "pbufs_free");
+        using (var writer = _server.Raw())
+        {
+            writer.Call("SELECT", "7");
+            var v = new string('v', 3000);
+            for (int i = 0; i < 200; i++) writer.Call("SET", "ow" + i, v);
+            Assert.That(InfoField(raw, "pbufs_free"), Is.LessThan(free0 - 100), "values pin buffers");
+            for (int i = 0; i < 200; i++) writer.Call("SET", "ow" + i, "tiny"); // overwrite small
+            for (int i = 0; i < 200; i++) writer.Call("DEL", "ow" + i);
+        }
+        WaitFor(() => InfoField(raw, "pbufs_free") >= free0);
+        Assert.That(InfoField(raw, "pbufs_free"), Is.EqualTo(free0));
+    }
+
+    [Test]
+    public void AMillionSetDelCyclesLeaveTheFreeCountWhereItStarted()
+    {
+        using var raw = _server.Raw();
+        long free0 = InfoField(raw, "pbufs_free");
+        using (var w = _server.Raw())
+        {
+            const int batch = 2000;
+            var sb = new MemoryStream();
+            for (int i = 0; i < batch; i++)
+            {
+                sb.Write(RawClient.Command("SET", "cyc" + i % 97, "value-" + i));
+                sb.Write(RawClient.Command("DEL", "cyc" + i % 97));
+            }
+            var bytes = sb.ToArray();
+            for (int round = 0; round < 1_000_000 / batch; round++)
+            {
+                w.Send(bytes);
+                var replies = w.ReadBytes(batch * 9); // "+OK\r\n" + ":1\r\n"
+                Assert.That(replies[0], Is.EqualTo((byte)'+'));
+            }
+        }
+        WaitFor(() => InfoField(raw, "pbufs_free") >= free0);
+        Assert.That(InfoField(raw, "pbufs_free"), Is.EqualTo(free0));
+    }
+
+    [Test]
+    public async Task ReusedBuffersNeverShowAnotherClientsBytes()
+    {
+        await using var small = await ServerInstance.StartAsync("--pbuf-memory", "2mb");
+        const int clients = 8, rounds = 300;
+        var tasks = Enumerable.Range(0, clients).Select(c => Task.Factory.StartNew(() =>
+        {
+            using var raw = small.Raw();
+            var rnd = new Random(c);
+            for (int r = 0; r < rounds; r++)
+            {
+                var key = $"iso:{c}:{r % 5}";
+                var value = new string((char)('A' + c), rnd.Next(1, 6000)) + $"|{c}|{r}";
+                Assert.That(raw.Call("SET", key, value), Is.EqualTo("+OK"));
+                Assert.That(raw.Call("GET", key), Is.EqualTo("$" + value));
+                if (r % 2 == 0) raw.Call("DEL", key);
+            }
+            for (int k = 0; k < 5; k++)
+            {
+                var got = raw.Call("GET", $"iso:{c}:{k}");
+                if (got != "$nil") Assert.That(got, Does.Match($@"^\${(char)('A' + c)}+\|{c}\|\d+$"), "only this client's bytes");
+            }
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        await Task.WhenAll(tasks);
+    }
+
+    [Test]
+    public async Task MsyncFallbackByConfigurationSaysSoInInfo()
+    {
+        await using var s = await ServerInstance.StartAsync("--pbuf-memory", "4mb", "--pmem-library", "msync");
+        using var raw = s.Raw();
+        var info = raw.Call("INFO", "paste");
+        Assert.That(info, Does.Contain("pmem_library:none (libc mmap + msync)").And.Contain("pmem_granularity:page"));
+        Assert.That(raw.Call("SET", "k", "v"), Is.EqualTo("+OK"));
+        Assert.That(raw.Call("GET", "k"), Is.EqualTo("$v"));
+    }
+
+    internal static void WaitFor(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!condition() && DateTime.UtcNow < deadline) Thread.Sleep(20);
+    }
+}
