@@ -100,6 +100,34 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
         return false;
     }
 
+    /// <summary>The extent as memory of its packet buffer, so that it can be referenced again (recovery).</summary>
+    public ReadOnlyMemory<byte> Memory(in PbufExtent e) =>
+        (_buffers[e.Index] ??= new PacketBuffer(this, e.Index)).Memory.Slice(e.Offset, e.Length);
+
+    /// <summary>
+    /// Recovery rebuilds every reference from the log: start with none and nothing free
+    /// (no buffer may be handed out while records are being applied) …
+    /// </summary>
+    public void BeginRecovery()
+    {
+        lock (_freeLock)
+        {
+            Array.Clear(_refs);
+            _freeCount = 0;
+        }
+    }
+
+    /// <summary>… then every buffer nothing references is free.</summary>
+    public void EndRecovery()
+    {
+        lock (_freeLock)
+        {
+            _freeCount = 0;
+            for (int i = Count - 1; i >= 0; i--)
+                if (_refs[i] == 0) _free[_freeCount++] = i;
+        }
+    }
+
     public ReadOnlySpan<byte> Read(in PbufExtent e) => new(Pointer(e.Index) + e.Offset, e.Length);
 
     public Span<byte> Write(int index, int offset, int length) => new(Pointer(index) + offset, length);

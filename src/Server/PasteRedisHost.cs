@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using PasteRedis.Server.Configuration;
 using PasteRedis.Server.Hosting;
 using PasteRedis.Server.Memory;
+using PasteRedis.Server.Persistence;
 
 namespace PasteRedis.Server;
 
@@ -42,8 +43,15 @@ public static class PasteRedisHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(sp => PasteMemory.Open(config, sp.GetRequiredService<ILoggerFactory>().CreateLogger("PasteRedis.Paste")));
-        builder.Services.AddSingleton(sp => new RedisServer(config, sp.GetRequiredService<ILoggerFactory>().CreateLogger("PasteRedis"),
-            sp.GetRequiredService<PasteMemory>()));
+        builder.Services.AddSingleton(sp =>
+        {
+            var loggers = sp.GetRequiredService<ILoggerFactory>();
+            var memory = sp.GetRequiredService<PasteMemory>();
+            var server = new RedisServer(config, loggers.CreateLogger("PasteRedis"), memory);
+            if (config.AppendOnly) server.AttachAof(AofPersistence.Open(config, memory, loggers.CreateLogger("PasteRedis.Aof")));
+            else loggers.CreateLogger("PasteRedis").LogWarning("appendonly no: nothing will survive a restart");
+            return server;
+        });
         // Receive pipes rent their segments from the packet-buffer pool: received bytes land in the region.
         builder.Services.AddSingleton(sp =>
         {

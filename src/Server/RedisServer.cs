@@ -8,6 +8,7 @@ using PasteRedis.Server.Configuration;
 using PasteRedis.Server.Connections;
 using PasteRedis.Server.Keyspace;
 using PasteRedis.Server.Memory;
+using PasteRedis.Server.Persistence;
 using PasteRedis.Paste;
 
 namespace PasteRedis.Server;
@@ -52,7 +53,7 @@ internal sealed class RedisServer
         Config = config;
         Logger = logger;
         Memory = memory;
-        Events = new PasteKeyspaceEvents(memory?.Pool);
+        _events = new PasteKeyspaceEvents(memory?.Pool);
         if (memory != null)
             InfoSections.Add(("paste", sb => memory.WriteInfo(sb, LiveReferencedBytes())));
         Databases = new Database[config.Databases];
@@ -65,6 +66,9 @@ internal sealed class RedisServer
     }
 
     public object ExecLock { get; } = new();
+
+    /// <summary>Set under the lock once the log has been made durable for the last time.</summary>
+    public bool ShuttingDown { get; set; }
 
     /// <summary>Packet-buffer memory; null only for benchmarks that run without a region.</summary>
     public PasteMemory? Memory { get; }
@@ -84,7 +88,22 @@ internal sealed class RedisServer
     }
     public ServerConfig Config { get; }
     public ILogger Logger { get; }
-    public KeyspaceEvents Events { get; }
+    public KeyspaceEvents Events => _events;
+    private readonly PasteKeyspaceEvents _events;
+
+    /// <summary>The append-only file, when appendonly is yes.</summary>
+    public AofPersistence? Aof { get; private set; }
+
+    /// <summary>Attaches the log and replays it into the keyspace (start-up, before listening).</summary>
+    public void AttachAof(AofPersistence aof)
+    {
+        lock (ExecLock)
+        {
+            aof.Recover(this);
+            Aof = aof;
+            _events.Aof = aof;
+        }
+    }
     public Database[] Databases { get; }
     public CommandTable Commands { get; }
     public ServerStats Stats { get; } = new();
@@ -133,6 +152,8 @@ internal sealed class RedisServer
             }
             foreach (var db in Databases)
                 if (db.VolatileCount > 0) db.ActiveExpireCycle(now, Random, 200);
+            // Expirations were logged as DEL: commit them like any batch; everysec drains here.
+            Aof?.EndBatch(now);
         }
         long timeout = Config.TimeoutSeconds;
         if (timeout > 0)

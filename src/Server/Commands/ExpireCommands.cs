@@ -74,12 +74,19 @@ internal static class ExpireCommands
             c.Reply.Integer(0);
             return;
         }
+        // Logged absolute and unconditional: replay must not depend on its own clock.
+        var log = c.LogAbsolute(replace: true);
         if (when <= c.NowMs)
         {
             c.Db.Remove(obj);
             c.Server.Events.ExpiredKeys++;
+            log.Add("DEL"u8, c.Request.Arg(1));
         }
-        else c.Db.SetExpire(obj, when);
+        else
+        {
+            c.Db.SetExpire(obj, when);
+            log.Add("PEXPIREAT"u8, c.Request.Arg(1), when);
+        }
         c.Reply.Integer(1);
     }
 

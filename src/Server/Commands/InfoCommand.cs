@@ -77,9 +77,15 @@ internal static class InfoCommand
             case "persistence":
                 sb.Append("# Persistence\r\n");
                 F("loading", 0);
+                F("async_loading", 0);
+                F("rdb_changes_since_last_save", server.Events.Dirty);
                 F("rdb_last_save_time", server.LastSaveUnix);
-                F("aof_enabled", 0);
-                F("persistence_mode", "none: this build keeps data in memory only");
+                if (server.Aof != null) server.Aof.WriteInfo(sb, server.Config);
+                else
+                {
+                    F("aof_enabled", 0);
+                    F("persistence_mode", "none: appendonly no, nothing survives a restart");
+                }
                 break;
             case "stats":
                 var st = server.Stats;

@@ -53,6 +53,7 @@ internal static class StringCommands
         if (existing is StringObject s)
         {
             str = s;
+            c.Server.Events.Dirty++;
             if (!keepTtl) db.Persist(str);
         }
         else
@@ -176,6 +177,8 @@ internal static class StringCommands
         {
             var str = Prepare(c, existing, key, expireAt, (flags & SetFlags.KeepTtl) != 0);
             c.Server.Memory?.Count(str.Set(c.Server.Pool, c.Request.ArgSequence(valueArg)));
+            // A relative TTL would replay relative to the replay time: log it absolute too.
+            if ((flags & (SetFlags.Ex | SetFlags.Px)) != 0) c.LogAbsolute(replace: false).Add("PEXPIREAT"u8, key, expireAt);
         }
         if ((flags & SetFlags.Get) == 0) c.Reply.Ok();
     }
@@ -200,6 +203,7 @@ internal static class StringCommands
         if (!c.TryLong(2, out long ttl)) return;
         if (!TryAbsoluteExpire(c, unit, ttl, name, out long expireAt)) return;
         Store(c, c.Request.Arg(1), 3, expireAt);
+        c.LogAbsolute(replace: false).Add("PEXPIREAT"u8, c.Request.Arg(1), expireAt);
         c.Reply.Ok();
     }
 
@@ -256,8 +260,17 @@ internal static class StringCommands
         str.WriteBulk(c.Reply, c.Server.Pool);
         if (expireAt != RedisObject.NoExpiry)
         {
-            if (expireAt <= c.NowMs) c.Db.Remove(str);
-            else c.Db.SetExpire(str, expireAt);
+            var log = c.LogAbsolute(replace: true);
+            if (expireAt <= c.NowMs)
+            {
+                c.Db.Remove(str);
+                log.Add("DEL"u8, req.Arg(1));
+            }
+            else
+            {
+                c.Db.SetExpire(str, expireAt);
+                log.Add("PEXPIREAT"u8, req.Arg(1), expireAt);
+            }
         }
         else if (persist) c.Db.Persist(str);
     }
@@ -331,6 +344,7 @@ internal static class StringCommands
         }
         int oldLength = str.Length;
         suffix.CopyTo(str.Resize(c.Server.Pool, (int)total)[oldLength..]);
+        c.Server.Events.Dirty++;
         c.Reply.Integer(str.Length);
     }
 
@@ -394,6 +408,7 @@ internal static class StringCommands
         {
             long needed = Math.Max(str.Length, offset + value.Length);
             value.CopyTo(str.Resize(c.Server.Pool, (int)needed)[(int)offset..]);
+            c.Server.Events.Dirty++;
         }
         c.Reply.Integer(str.Length);
     }
@@ -435,7 +450,11 @@ internal static class StringCommands
         long result = current + by;
         Span<byte> digits = stackalloc byte[24];
         Utf8Formatter.TryFormat(result, digits, out int n);
-        if (str != null) str.SetBytes(c.Server.Pool, digits[..n]); // INCR keeps the TTL, as Redis does
+        if (str != null)
+        {
+            str.SetBytes(c.Server.Pool, digits[..n]); // INCR keeps the TTL, as Redis does
+            c.Server.Events.Dirty++;
+        }
         else StoreBytes(c, key, digits[..n]);
         c.Reply.Integer(result);
     }
@@ -459,8 +478,14 @@ internal static class StringCommands
         }
         Span<byte> text = stackalloc byte[40];
         int n = RespNumber.FormatDouble(result, text);
-        if (str != null) str.SetBytes(c.Server.Pool, text[..n]);
+        if (str != null)
+        {
+            str.SetBytes(c.Server.Pool, text[..n]);
+            c.Server.Events.Dirty++;
+        }
         else StoreBytes(c, key, text[..n]);
+        // Floating-point addition is logged as its result (Redis: INCRBYFLOAT → SET … KEEPTTL).
+        c.LogAbsolute(replace: true).Add("SET"u8, key, text[..n], "KEEPTTL"u8);
         c.Reply.Bulk(text[..n]);
     }
 

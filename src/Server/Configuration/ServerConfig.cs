@@ -41,6 +41,8 @@ internal sealed partial class ServerConfig
     public int TcpBacklog { get; private set; }
     public long PbufMemory { get; private set; }
     public int PbufSize { get; private set; }
+    public long AofMaxSize { get; private set; }
+    public bool AppendOnly { get; private set; }
 
     public IEnumerable<ConfigParameter> All => Parameters;
 
@@ -130,5 +132,7 @@ internal sealed partial class ServerConfig
         TcpBacklog = (int)Long("tcp-backlog");
         PbufMemory = Long("pbuf-memory");
         PbufSize = (int)Long("pbuf-size");
+        AofMaxSize = Long("aof-max-size");
+        AppendOnly = _values["appendonly"] == "yes";
     }
 }

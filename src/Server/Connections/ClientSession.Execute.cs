@@ -1,5 +1,6 @@
 using System.Text;
 using PasteRedis.Server.Commands;
+using PasteRedis.Server.Persistence;
 
 namespace PasteRedis.Server.Connections;
 
@@ -36,16 +37,51 @@ internal sealed partial class ClientSession
             Reply.Error("NOAUTH Authentication required.");
             return;
         }
-        if ((cmd.Flags & CommandFlags.DenyOom) != 0 && _server.Memory is { } memory
+        if (!IsReplaying && (cmd.Flags & CommandFlags.DenyOom) != 0 && _server.Memory is { } memory
             && memory.UnderPressure(_server.Config.MaxMemory) && !memory.TryRelievePressure(_server, NowMs))
         {
             Reply.Error(PasteRedis.Server.Memory.PasteMemory.OomError);
             return;
         }
+        var aof = IsReplaying ? null : _server.Aof;
+        if (aof != null && cmd.IsWrite && !aof.HasRoom)
+        {
+            Reply.Error(AofPersistence.MisconfError);
+            return;
+        }
         Command = cmd;
         LastCommand = cmd.FullName;
         _server.Stats.CommandsProcessed++;
+        long dirty = _server.Events.Dirty;
+        _log.Clear();
+        _logReplaced = false;
         cmd.Handler(this);
+        if (aof != null && cmd.IsWrite && _server.Events.Dirty != dirty) Persist(aof);
+    }
+
+    // What the handler asked the log to record besides (or instead of) the frame.
+    private readonly ComposedCommand _log = new();
+    private bool _logReplaced;
+
+    /// <summary>
+    /// Logs the command that just changed the keyspace: the frame as received (by
+    /// reference), or the handler's absolute form instead, or both as one atomic group.
+    /// </summary>
+    private void Persist(AofPersistence aof)
+    {
+        int db = Db.Id;
+        if (!_logReplaced) aof.AppendReceived(db, Frame, groupContinues: _log.Count > 0);
+        for (int i = 0; i < _log.Count; i++) aof.AppendComposed(db, _log[i], groupContinues: i < _log.Count - 1);
+    }
+
+    /// <summary>
+    /// For handlers whose command would replay differently: log these composed commands
+    /// instead of the frame (<paramref name="replace"/>) or after it, in one group.
+    /// </summary>
+    public ComposedCommand LogAbsolute(bool replace)
+    {
+        _logReplaced |= replace;
+        return _log;
     }
 
     /// <summary>Redis 7's text: the name and up to 128 characters of arguments, each quoted.</summary>

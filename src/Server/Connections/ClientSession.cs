@@ -19,13 +19,16 @@ internal sealed partial class ClientSession
     private bool _closeAfterReply;
 
     public ClientSession(RedisServer server, IDuplexPipe pipe, EndPoint? remote, EndPoint? local)
+        : this(server, pipe, pipe.Output, remote, local) { }
+
+    private ClientSession(RedisServer server, IDuplexPipe pipe, IBufferWriter<byte> output, EndPoint? remote, EndPoint? local)
     {
         _server = server;
         _pipe = pipe;
         Id = server.NextClientId();
         RemoteEndPoint = remote;
         LocalEndPoint = local;
-        Reply = new RespWriter(pipe.Output);
+        Reply = new RespWriter(output);
         Db = server.Databases[0];
         Authenticated = server.Config.RequirePass.Length == 0;
         CreatedMs = LastInteractionMs = RedisServer.NowMs();
@@ -104,9 +107,15 @@ internal sealed partial class ClientSession
         var limits = _server.Limits;
         lock (_server.ExecLock)
         {
+            if (_server.ShuttingDown)
+            {
+                _closeAfterReply = true;
+                return;
+            }
             NowMs = LastInteractionMs = RedisServer.NowMs();
             while (!_closeAfterReply)
             {
+                _frame = buffer;
                 var status = RespReader.TryParse(ref buffer, Request, limits, Authenticated, out var error);
                 if (status == RespParseStatus.Incomplete) break;
                 if (status == RespParseStatus.Error)
@@ -116,9 +125,50 @@ internal sealed partial class ClientSession
                     _closeAfterReply = true;
                     break;
                 }
+                _frameEnd = buffer.Start;
                 Execute();
                 Request.Release();
             }
+            // Group commit: the batch's records and referenced bytes are flushed and fenced
+            // before the lock is released, so no reply on any connection shows them earlier.
+            _server.Aof?.EndBatch(NowMs);
         }
+    }
+
+    // The bytes of the frame being executed, as received: what the log references.
+    private ReadOnlySequence<byte> _frame;
+    private SequencePosition _frameEnd;
+
+    /// <summary>The current command's bytes exactly as received.</summary>
+    public ReadOnlySequence<byte> Frame => _frame.Slice(_frame.Start, _frameEnd);
+
+    /// <summary>A session that replays log records: no socket, replies discarded, nothing logged.</summary>
+    public static ClientSession ForReplay(RedisServer server)
+    {
+        var sink = new ArrayBufferWriter<byte>(1024);
+        return new ClientSession(server, NoPipe.Instance, sink, null, null) { Authenticated = true, IsReplaying = true, _replySink = sink };
+    }
+
+    private ArrayBufferWriter<byte>? _replySink;
+    public bool IsReplaying { get; private init; }
+
+    /// <summary>Applies one logged command in database <paramref name="db"/>.</summary>
+    public void Replay(int db, ReadOnlySequence<byte> command)
+    {
+        Select(db);
+        NowMs = RedisServer.NowMs();
+        while (RespReader.TryParse(ref command, Request, RespLimits.Default, true, out _) == RespParseStatus.Complete)
+        {
+            Execute();
+            Request.Release();
+            _replySink!.ResetWrittenCount();
+        }
+    }
+
+    private sealed class NoPipe : IDuplexPipe
+    {
+        public static readonly NoPipe Instance = new();
+        public PipeReader Input => throw new InvalidOperationException("replay session has no input");
+        public PipeWriter Output => throw new InvalidOperationException("replay session has no output");
     }
 }

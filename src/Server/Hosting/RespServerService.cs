@@ -51,6 +51,17 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         while (server.ClientCount > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
         foreach (var l in _listeners) l.Dispose();
+        if (server.Aof is { } aof)
+        {
+            // Whatever the fsync policy, the log is durable when we exit.
+            lock (server.ExecLock)
+            {
+                aof.Drain(RedisServer.NowMs());
+                server.ShuttingDown = true; // a straggler's batch now closes instead of running
+            }
+            logger.LogInformation("Log made durable on shutdown ({Records} records)", aof.Log.Records);
+            aof.Dispose();
+        }
         logger.LogInformation("PasteRedis is now ready to exit, bye bye...");
     }
 }

@@ -47,6 +47,7 @@ internal sealed class Database
 
     public void Add(RedisObject obj, long nowMs)
     {
+        _events.Dirty++;
         _dict.Add(obj.Key, obj);
         obj.Slot = _all.Add(obj);
         obj.LastAccess = nowMs;
@@ -70,6 +71,7 @@ internal sealed class Database
 
     private void Unlink(RedisObject obj)
     {
+        _events.Dirty++;
         Detach(obj);
         _events.Removed(this, obj);
     }
@@ -96,6 +98,7 @@ internal sealed class Database
 
     public void SetExpire(RedisObject obj, long expireAtMs)
     {
+        _events.Dirty++;
         obj.ExpireAt = expireAtMs;
         if (obj.VolatileSlot < 0) obj.VolatileSlot = _volatile.Add(obj);
     }
@@ -104,6 +107,7 @@ internal sealed class Database
     public bool Persist(RedisObject obj)
     {
         if (obj.VolatileSlot < 0) return false;
+        _events.Dirty++;
         _volatile.Remove(obj.VolatileSlot);
         obj.VolatileSlot = -1;
         obj.ExpireAt = RedisObject.NoExpiry;
@@ -165,6 +169,7 @@ internal sealed class Database
     public void Clear()
     {
         foreach (var obj in _dict.Values) _events.Removed(this, obj);
+        _events.Dirty++;
         _dict.Clear();
         _all.Clear();
         _volatile.Clear();
@@ -182,6 +187,9 @@ internal class KeyspaceEvents
 
     /// <summary>The server's access clock (all databases share it), for LRU eviction.</summary>
     public long AccessClock;
+
+    /// <summary>Changes to the keyspace (Redis's server.dirty): a write that moved it gets logged.</summary>
+    public long Dirty;
     public virtual void Removed(Database db, RedisObject obj) { }
     public virtual void Expired(Database db, RedisObject obj) => ExpiredKeys++;
     public virtual void Flushed(Database db) { }

@@ -170,11 +170,24 @@ internal sealed class PasteMemory : IDisposable
     public void Dispose() => Region.Dispose();
 }
 
-/// <summary>Keyspace events that release a removed value's packet buffers and keep the live byte count.</summary>
+/// <summary>
+/// Keyspace events: a removed value releases its packet buffers; an expired or evicted
+/// key is logged as DEL, so replay does not depend on the clock or on memory pressure.
+/// </summary>
 internal sealed class PasteKeyspaceEvents(PacketBufferPool? pool) : KeyspaceEvents
 {
+    public Persistence.AofPersistence? Aof { get; set; }
+
     public override void Removed(Database db, RedisObject obj)
     {
         if (obj is StringObject s) s.ReleaseStorage(pool);
     }
+
+    public override void Expired(Database db, RedisObject obj)
+    {
+        base.Expired(db, obj);
+        Aof?.AppendDelete(db.Id, obj.Key);
+    }
+
+    public override void Evicted(Database db, RedisObject obj) => Aof?.AppendDelete(db.Id, obj.Key);
 }

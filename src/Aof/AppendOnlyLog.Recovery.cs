@@ -1,0 +1,125 @@
+using System.Buffers;
+using PasteRedis.Paste;
+
+namespace PasteRedis.Aof;
+
+/// <summary>What recovery found: how much it applied and why it stopped.</summary>
+public sealed record RecoveryResult(long Records, long ValidBytes, long DroppedBytesAtLeast, string? StoppedBecause)
+{
+    public bool Truncated => StoppedBecause != null;
+}
+
+public sealed partial class AppendOnlyLog
+{
+    /// <summary>
+    /// Replays the longest valid prefix of the log: every record whose header, references
+    /// and referenced bytes check out, in sequence, whole groups only. Each applied record
+    /// takes its references again; <paramref name="apply"/> gets the command bytes where
+    /// they lie in the packet buffers (no copy). Afterwards the log continues after the
+    /// prefix with a new generation, so nothing beyond it can ever be read as valid.
+    /// The pool must be in recovery mode.
+    /// </summary>
+    public RecoveryResult Recover(Action<int, ReadOnlySequence<byte>> apply, Action<long>? progress = null,
+        bool allowTruncation = true)
+    {
+        var group = new List<(int Db, PbufExtent[] Extents)>();
+        var extents = new List<PbufExtent>();
+        long offset = SuperblockSize, groupStart = SuperblockSize;
+        ulong sequence = 1, groupSequence = 1;
+        long applied = 0;
+        uint minGeneration = 0;
+        string? problem;
+        var log = _log.Span(0, (int)Math.Min(int.MaxValue, _log.Length));
+        while (true)
+        {
+            LogRecord.Header header = default;
+            problem = "end of file";
+            int size = 0;
+            if (offset + LogRecord.HeaderSize <= _log.Length)
+                size = LogRecord.TryRead(log[(int)offset..], sequence, minGeneration, _generation, _pool, extents, out header, out problem);
+            if (size == 0) break;
+            minGeneration = header.Generation;
+            group.Add((header.Database, extents.ToArray()));
+            offset += size;
+            sequence++;
+            if ((header.Flags & RecordFlags.GroupContinues) != 0) continue;
+            foreach (var (db, refs) in group)
+            {
+                foreach (var e in refs) _pool.AddRef(e.Index);
+                apply(db, Sequence(refs));
+                applied++;
+            }
+            group.Clear();
+            groupStart = offset;
+            groupSequence = sequence;
+            if (applied % 100_000 == 0) progress?.Invoke(applied);
+        }
+
+        // A clean end: nothing there (the magic is written last, so a torn record has none),
+        // or a leftover of an earlier truncation (an older generation, never valid again).
+        bool clean = group.Count == 0 && (problem is "no record" or "end of file" || IsStale(log, offset, minGeneration));
+        long dropped = offset - groupStart;
+        string? why = clean ? null : group.Count > 0 ? $"an incomplete group of {group.Count} record(s) at offset {groupStart}" : $"{problem} at offset {offset}";
+        if (why != null && !allowTruncation)
+            throw new AofFormatException($"{Path}: the log is damaged after {applied} records ({why}) and aof-load-truncated is no; refusing to start.");
+        _tail = groupStart;
+        _nextSequence = groupSequence;
+        if (why != null && _tail + LogRecord.HeaderSize <= _log.Length)
+        {
+            _log.Span(_tail, LogRecord.HeaderSize).Clear();
+            _log.Persist(_tail, LogRecord.HeaderSize);
+        }
+        WriteSuperblock(_generation + 1);
+        return new RecoveryResult(applied, groupStart, dropped, why);
+    }
+
+    private static bool IsStale(ReadOnlySpan<byte> log, long offset, uint minGeneration) =>
+        offset + LogRecord.HeaderSize <= log.Length
+        && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(log[(int)offset..]) == LogRecord.Magic
+        && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(log[((int)offset + 28)..]) < minGeneration;
+
+    /// <summary>The records' extents from the start to the tail (this run's records, all valid).</summary>
+    private IEnumerable<(LogRecord.Header Header, List<PbufExtent> Extents)> Scan(List<PbufExtent> extents, out long end, out ulong next, out string? problem)
+    {
+        var records = new List<(LogRecord.Header, List<PbufExtent>)>();
+        long offset = SuperblockSize;
+        ulong sequence = 1;
+        problem = null;
+        var log = _log.Span(0, (int)Math.Min(int.MaxValue, _log.Length));
+        while (offset < _tail)
+        {
+            int size = LogRecord.TryRead(log[(int)offset..], sequence, 0, _generation, _pool, extents, out var header, out problem);
+            if (size == 0) break;
+            records.Add((header, [.. extents]));
+            offset += size;
+            sequence++;
+        }
+        end = offset;
+        next = sequence;
+        return records;
+    }
+
+    /// <summary>A sequence over the extents' bytes in place (the packet buffers' own memory).</summary>
+    private ReadOnlySequence<byte> Sequence(PbufExtent[] extents)
+    {
+        if (extents.Length == 1) return new ReadOnlySequence<byte>(_pool.Memory(extents[0]));
+        Segment? first = null, last = null;
+        foreach (var e in extents)
+        {
+            last = new Segment(_pool.Memory(e), last);
+            first ??= last;
+        }
+        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, Segment? previous)
+        {
+            Memory = memory;
+            if (previous == null) return;
+            RunningIndex = previous.RunningIndex + previous.Memory.Length;
+            previous.Next = this;
+        }
+    }
+}

@@ -1,0 +1,241 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using PasteRedis.Paste;
+
+namespace PasteRedis.Aof;
+
+public enum AofMode
+{
+    /// <summary>Records reference the command bytes where they arrived (PASTE).</summary>
+    Reference,
+    /// <summary>The baseline: command bytes are copied into log-owned buffers first.</summary>
+    Copy,
+}
+
+/// <summary>Raised when a log file cannot be used; the message names the file and the problem.</summary>
+public sealed class AofFormatException(string message) : Exception(message);
+
+/// <summary>
+/// The append-only file: a file of small records (mapped like the packet-buffer region)
+/// that reference command bytes in the packet buffers. Appending writes the record and
+/// queues the cache lines to flush (record and referenced bytes); <see cref="Commit"/>
+/// flushes them and issues the one fence of the batch. Each record holds a reference on
+/// every packet buffer it points into, so those bytes stay until the log lets go of them.
+/// Not thread-safe: the server appends under its execution lock.
+/// </summary>
+public sealed partial class AppendOnlyLog : IDisposable
+{
+    public const int SuperblockSize = 64;
+    private const ulong SuperMagic = 0x464F415445534150; // "PASTEAOF"
+    private const uint Version = 1;
+
+    private readonly NvmmRegion _log;
+    private readonly PacketBufferPool _pool;
+    private readonly FreshBuffers _fresh;
+    private readonly List<PbufExtent> _extents = new(8);
+    private readonly PendingFlushes _pending = new();
+    private long _tail = SuperblockSize;
+    private ulong _nextSequence = 1;
+    private uint _generation;
+
+    private AppendOnlyLog(NvmmRegion log, PacketBufferPool pool, FreshBuffers fresh, AofMode mode)
+    {
+        _log = log;
+        _pool = pool;
+        _fresh = fresh;
+        Mode = mode;
+    }
+
+    public string Path => _log.Path;
+    public AofMode Mode { get; }
+    public NvmmRegion Region => _log;
+
+    /// <summary>Bytes of records in the log (aof_current_size).</summary>
+    public long Size => _tail;
+    public long Records => (long)(_nextSequence - 1);
+    public long Capacity => _log.Length;
+    public bool HasPending => _pending.Count > 0;
+
+    /// <summary>
+    /// Opens the log at <paramref name="path"/>, creating it (with a fresh superblock) when
+    /// missing or empty. A superblock that is not ours, or that describes a different
+    /// packet-buffer layout, is refused with <see cref="AofFormatException"/>.
+    /// </summary>
+    public static AppendOnlyLog Open(string path, long size, PacketBufferPool pool, FreshBuffers fresh, AofMode mode,
+        GranularityRequest granularity, bool allowLibPmem2)
+    {
+        bool existed = File.Exists(path) && new FileInfo(path).Length > 0;
+        var region = NvmmRegion.Open(path, Math.Max(size, existed ? new FileInfo(path).Length : 0), granularity, allowLibPmem2, out _);
+        var log = new AppendOnlyLog(region, pool, fresh, mode);
+        try
+        {
+            var super = region.Span(0, SuperblockSize);
+            if (!existed || BinaryPrimitives.ReadUInt64LittleEndian(super) == 0) log.WriteSuperblock(generation: 0);
+            else log.ValidateSuperblock(super);
+        }
+        catch
+        {
+            region.Dispose();
+            throw;
+        }
+        return log;
+    }
+
+    private void WriteSuperblock(uint generation)
+    {
+        var super = _log.Span(0, SuperblockSize);
+        super.Clear();
+        BinaryPrimitives.WriteUInt64LittleEndian(super, SuperMagic);
+        BinaryPrimitives.WriteUInt32LittleEndian(super[8..], Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(super[12..], (uint)_pool.BufferSize);
+        BinaryPrimitives.WriteUInt64LittleEndian(super[16..], (ulong)_pool.Region.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(super[24..], generation);
+        BinaryPrimitives.WriteUInt32LittleEndian(super[28..], Crc32C.Finish(Crc32C.Append(Crc32C.Seed, super[..28])));
+        _log.Persist(0, SuperblockSize);
+        _generation = generation;
+    }
+
+    private void ValidateSuperblock(ReadOnlySpan<byte> super)
+    {
+        if (BinaryPrimitives.ReadUInt64LittleEndian(super) != SuperMagic)
+            throw new AofFormatException($"{Path}: not a PasteRedis append-only file (bad magic); refusing to start. Move it away to start empty.");
+        if (BinaryPrimitives.ReadUInt32LittleEndian(super[28..]) != Crc32C.Finish(Crc32C.Append(Crc32C.Seed, super[..28])))
+            throw new AofFormatException($"{Path}: the header checksum does not match (damaged header); refusing to start.");
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(super[8..]);
+        if (version != Version)
+            throw new AofFormatException($"{Path}: written by log format version {version}, this server reads version {Version}; refusing to start.");
+        uint pbufSize = BinaryPrimitives.ReadUInt32LittleEndian(super[12..]);
+        ulong regionLength = BinaryPrimitives.ReadUInt64LittleEndian(super[16..]);
+        if (pbufSize != _pool.BufferSize || regionLength != (ulong)_pool.Region.Length)
+            throw new AofFormatException($"{Path}: written for {regionLength} bytes of {pbufSize}-byte packet buffers, but the server is " +
+                $"configured for {_pool.Region.Length} bytes of {_pool.BufferSize}-byte buffers (pbuf-memory, pbuf-size); refusing to start.");
+        _generation = BinaryPrimitives.ReadUInt32LittleEndian(super[24..]);
+    }
+
+    /// <summary>
+    /// Appends the command as received. In reference mode the record points at the
+    /// received bytes; bytes that are not in packet buffers (and copy mode) are copied into
+    /// log-owned buffers first. Returns false, having changed nothing, when there is no room.
+    /// </summary>
+    public bool TryAppend(int db, in ReadOnlySequence<byte> command, RecordFlags flags = RecordFlags.None)
+    {
+        _extents.Clear();
+        if (Mode == AofMode.Reference && TryReference(command)) return TryWriteRecord(db, flags);
+        _extents.Clear();
+        foreach (var segment in command)
+            if (!_fresh.TryWrite(segment.Span, _extents)) return false;
+        return TryWriteRecord(db, flags);
+    }
+
+    /// <summary>Appends a command the server composed (absolute forms), written into log-owned buffers.</summary>
+    public bool TryAppendComposed(int db, ReadOnlySpan<byte> command, RecordFlags flags = RecordFlags.None)
+    {
+        _extents.Clear();
+        return _fresh.TryWrite(command, _extents) && TryWriteRecord(db, flags);
+    }
+
+    /// <summary>Appends a record for bytes already in packet buffers (rewrite: values where they lie).</summary>
+    public bool TryAppendExtents(int db, ReadOnlySpan<PbufExtent> extents, RecordFlags flags = RecordFlags.None)
+    {
+        _extents.Clear();
+        foreach (var e in extents) _extents.Add(e);
+        return TryWriteRecord(db, flags);
+    }
+
+    private bool TryReference(in ReadOnlySequence<byte> command)
+    {
+        foreach (var segment in command)
+        {
+            if (segment.Length == 0) continue;
+            if (!_pool.TryGetExtent(segment, out var e)) return false;
+            _extents.Add(e);
+        }
+        return _extents.Count > 0;
+    }
+
+    private bool TryWriteRecord(int db, RecordFlags flags)
+    {
+        int size = LogRecord.Size(_extents.Count);
+        if (_extents.Count > LogRecord.MaxExtents || _tail + size > _log.Length) return false;
+        var extents = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_extents);
+        LogRecord.Write(_log.Span(_tail, size), _nextSequence, _generation, db, flags, extents, _pool);
+        foreach (var e in extents)
+        {
+            _pool.AddRef(e.Index);
+            _pending.Add(inLog: false, _pool.OffsetOf(e.Index, e.Offset), e.Length);
+        }
+        _pending.Add(inLog: true, _tail, size);
+        _tail += size;
+        _nextSequence++;
+        return true;
+    }
+
+    /// <summary>
+    /// Flushes every queued cache line (records and the bytes they reference), then one
+    /// fence: after it returns, everything appended so far is durable.
+    /// </summary>
+    public void Commit()
+    {
+        if (_pending.Count == 0) return;
+        FlushPending();
+        _log.Drain();
+    }
+
+    /// <summary>Issues the queued flushes without the fence (appendfsync everysec drains later).</summary>
+    public void FlushPending()
+    {
+        for (int i = 0; i < _pending.Count; i++)
+        {
+            ref readonly var r = ref _pending[i];
+            if (r.InLog) _log.Flush(r.Offset, r.Length);
+            else _pool.Region.Flush(r.Offset, r.Length);
+        }
+        _pending.Clear();
+    }
+
+    /// <summary>appendfsync no: forget the queue and let the OS write back in its own time.</summary>
+    public void DropPending() => _pending.Clear();
+
+    /// <summary>Drops every reference the log's records hold (after a rewrite replaced this log).</summary>
+    public void ReleaseReferences()
+    {
+        var extents = new List<PbufExtent>();
+        foreach (var (_, list) in Scan(extents, out _, out _, out _))
+            foreach (var e in list) _pool.Release(e.Index);
+    }
+
+    public void Dispose() => _log.Dispose();
+
+    /// <summary>The flushes a batch has queued, merged where they touch the same or adjacent cache lines.</summary>
+    private sealed class PendingFlushes
+    {
+        public struct Range
+        {
+            public bool InLog;
+            public long Offset;
+            public long Length;
+        }
+
+        private Range[] _ranges = new Range[64];
+        public int Count { get; private set; }
+        public ref readonly Range this[int i] => ref _ranges[i];
+
+        public void Add(bool inLog, long offset, long length)
+        {
+            // Pipelined commands arrive back to back: extend the previous range when contiguous.
+            for (int i = Count - 1; i >= 0 && i >= Count - 4; i--)
+            {
+                ref var r = ref _ranges[i];
+                if (r.InLog == inLog && offset >= r.Offset && offset <= r.Offset + r.Length + NvmmRegion.CacheLineSize)
+                {
+                    r.Length = Math.Max(r.Length, offset + length - r.Offset);
+                    return;
+                }
+            }
+            if (Count == _ranges.Length) Array.Resize(ref _ranges, Count * 2);
+            _ranges[Count++] = new Range { InLog = inLog, Offset = offset, Length = length };
+        }
+
+        public void Clear() => Count = 0;
+    }
+}

@@ -1,0 +1,215 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using PasteRedis.Aof;
+using PasteRedis.Paste;
+using PasteRedis.Server.Configuration;
+using PasteRedis.Server.Connections;
+using PasteRedis.Server.Memory;
+
+namespace PasteRedis.Server.Persistence;
+
+internal enum FsyncPolicy { Always, EverySec, No }
+
+/// <summary>
+/// The server's append-only file (Redis's aof.c): which commands go into the log and in
+/// what form, the group commit at the end of each batch, recovery at start, and INFO
+/// persistence. All of it runs under the server's execution lock.
+/// </summary>
+internal sealed class AofPersistence : IDisposable
+{
+    public const string MisconfError = "MISCONF Errors writing to the AOF file: the log is full (aof-max-size); run BGREWRITEAOF or raise aof-max-size";
+
+    private readonly ILogger _logger;
+    private readonly ComposedCommand _composed = new();
+    private long _lastDrainMs;
+    private long _records, _commits;
+
+    private AofPersistence(AppendOnlyLog log, FreshBuffers fresh, FsyncPolicy policy, ILogger logger)
+    {
+        Log = log;
+        Fresh = fresh;
+        Policy = policy;
+        _logger = logger;
+    }
+
+    public AppendOnlyLog Log { get; private set; }
+    public FreshBuffers Fresh { get; }
+    public FsyncPolicy Policy { get; }
+    public bool Replaying { get; private set; }
+    public RecoveryResult? LastRecovery { get; private set; }
+    public double LastRecoverySeconds { get; private set; }
+    public long BaseSize { get; set; } = AppendOnlyLog.SuperblockSize;
+    public string LastWriteStatus { get; private set; } = "ok";
+
+    public static AofPersistence Open(ServerConfig config, PasteMemory memory, ILogger logger)
+    {
+        var path = Path.GetFullPath(Path.Combine(config.Dir, "aof.pmem"));
+        var fresh = new FreshBuffers(memory.Pool);
+        var mode = config.Get("aof-mode") == "copy" ? AofMode.Copy : AofMode.Reference;
+        var granularity = config.Get("pmem-granularity") switch
+        {
+            "cache-line" => GranularityRequest.CacheLine,
+            "page" => GranularityRequest.Page,
+            _ => GranularityRequest.Auto,
+        };
+        AppendOnlyLog log;
+        try
+        {
+            log = AppendOnlyLog.Open(path, config.AofMaxSize, memory.Pool, fresh, mode, granularity, config.Get("pmem-library") == "libpmem2");
+        }
+        catch (AofFormatException e) { throw new ConfigException(e.Message); }
+        catch (IOException e) { throw new ConfigException($"Cannot open the append-only file {path}: {e.Message}"); }
+        var policy = config.Get("appendfsync") switch { "everysec" => FsyncPolicy.EverySec, "no" => FsyncPolicy.No, _ => FsyncPolicy.Always };
+        logger.LogInformation("AOF {Path}: {Mode} mode, appendfsync {Policy}", path, mode == AofMode.Reference ? "reference (zero-copy)" : "copy", config.Get("appendfsync"));
+        return new AofPersistence(log, fresh, policy, logger);
+    }
+
+    /// <summary>
+    /// Replays the log into the keyspace: the longest valid prefix, values referenced where
+    /// they lie. Then every packet buffer nothing references is free.
+    /// </summary>
+    public void Recover(RedisServer server)
+    {
+        var pool = server.Pool!;
+        var sw = Stopwatch.StartNew();
+        Replaying = true;
+        pool.BeginRecovery();
+        try
+        {
+            var replay = ClientSession.ForReplay(server);
+            bool allowTruncation = server.Config.Get("aof-load-truncated") == "yes";
+            try
+            {
+                LastRecovery = Log.Recover(replay.Replay,
+                    n => _logger.LogInformation("AOF loading: {Records} records applied ({Seconds:F1} s)", n, sw.Elapsed.TotalSeconds),
+                    allowTruncation);
+            }
+            catch (AofFormatException e) { throw new ConfigException(e.Message); }
+        }
+        finally
+        {
+            pool.EndRecovery();
+            Replaying = false;
+        }
+        LastRecoverySeconds = sw.Elapsed.TotalSeconds;
+        BaseSize = Log.Size;
+        var r = LastRecovery!;
+        if (r.Truncated)
+            _logger.LogWarning("!!! Warning: the AOF {Path} was truncated: {Why}. Applied {Records} records ({Bytes} bytes); " +
+                "dropped the rest (at least {Dropped} bytes). (aof-load-truncated yes)", Log.Path, r.StoppedBecause, r.Records, r.ValidBytes, r.DroppedBytesAtLeast);
+        _logger.LogInformation("DB loaded from append only file: {Seconds:F3} seconds, {Records} records, {Keys} keys",
+            LastRecoverySeconds, r.Records, server.Databases.Sum(d => (long)d.Count));
+    }
+
+    /// <summary>Logs a command as received. False when the log has no room (the caller answers MISCONF).</summary>
+    public bool AppendReceived(int db, in ReadOnlySequence<byte> command, bool groupContinues)
+    {
+        if (!Log.TryAppend(db, command, groupContinues ? RecordFlags.GroupContinues : RecordFlags.None)) return Failed();
+        _records++;
+        return true;
+    }
+
+    public bool AppendComposed(int db, ReadOnlySpan<byte> command, bool groupContinues)
+    {
+        if (!Log.TryAppendComposed(db, command, groupContinues ? RecordFlags.GroupContinues : RecordFlags.None)) return Failed();
+        _records++;
+        return true;
+    }
+
+    private bool Failed()
+    {
+        LastWriteStatus = "err";
+        return false;
+    }
+
+    /// <summary>Logs the deletion of an expired or evicted key as DEL (deterministic replay).</summary>
+    public void AppendDelete(int db, ReadOnlySpan<byte> key)
+    {
+        if (Replaying) return;
+        _composed.Clear();
+        _composed.Add("DEL"u8, key);
+        AppendComposed(db, _composed[0], groupContinues: false);
+    }
+
+    /// <summary>True while the log has room for another batch's records.</summary>
+    public bool HasRoom => Log.Capacity - Log.Size > 1024 * 1024;
+
+    /// <summary>
+    /// The end of a batch: with appendfsync always, flush every queued line and fence once,
+    /// before any reply of the batch can leave and before the execution lock is released.
+    /// </summary>
+    public void EndBatch(long nowMs)
+    {
+        if (Log.HasPending)
+        {
+            switch (Policy)
+            {
+                case FsyncPolicy.Always:
+                    Log.Commit();
+                    _commits++;
+                    break;
+                case FsyncPolicy.EverySec:
+                    Log.FlushPending();
+                    _undrained = true;
+                    break;
+                default:
+                    Log.DropPending();
+                    break;
+            }
+        }
+        if (_undrained && nowMs - _lastDrainMs >= 1000) Drain(nowMs);
+    }
+
+    private bool _undrained;
+
+    /// <summary>Makes everything appended so far durable (everysec's once a second; shutdown).</summary>
+    public void Drain(long nowMs)
+    {
+        Log.FlushPending();
+        Log.Region.Drain();
+        _commits++;
+        _undrained = false;
+        _lastDrainMs = nowMs;
+    }
+
+    public void WriteInfo(StringBuilder sb, ServerConfig config)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        void F(string n, object v) => sb.Append(n).Append(':').Append(Convert.ToString(v, inv)).Append("\r\n");
+        F("aof_enabled", 1);
+        F("aof_rewrite_in_progress", 0);
+        F("aof_rewrite_scheduled", 0);
+        F("aof_last_rewrite_time_sec", -1);
+        F("aof_current_rewrite_time_sec", -1);
+        F("aof_last_bgrewrite_status", "ok");
+        F("aof_last_write_status", LastWriteStatus);
+        F("aof_current_size", Log.Size);
+        F("aof_base_size", BaseSize);
+        F("aof_mode", Log.Mode == AofMode.Reference ? "reference" : "copy");
+        F("aof_fsync", config.Get("appendfsync"));
+        F("aof_file", Log.Path);
+        F("aof_max_size", Log.Capacity);
+        F("aof_records", Log.Records);
+        F("aof_records_appended", _records);
+        F("aof_commits", _commits);
+        F("aof_log_flushes", Log.Region.FlushCalls);
+        F("aof_log_fences", Log.Region.Fences);
+        F("aof_log_flushed_bytes", Log.Region.FlushedBytes);
+        if (LastRecovery is { } r)
+        {
+            F("aof_last_load_records", r.Records);
+            F("aof_last_load_seconds", LastRecoverySeconds.ToString("F3", inv));
+            F("aof_last_load_truncated", r.Truncated ? 1 : 0);
+        }
+        F("persistence_mode", $"AOF of references; {Log.Region.Describe()}");
+    }
+
+    public void Dispose()
+    {
+        Fresh.Reset();
+        Log.Dispose();
+    }
+}

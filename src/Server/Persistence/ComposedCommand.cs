@@ -1,0 +1,67 @@
+using System.Buffers;
+using System.Buffers.Text;
+
+namespace PasteRedis.Server.Persistence;
+
+/// <summary>
+/// Builds commands in RESP for the log's absolute forms (PEXPIREAT, DEL, SET … KEEPTTL).
+/// One instance per connection; the buffer is reused, so composing allocates nothing.
+/// </summary>
+internal sealed class ComposedCommand
+{
+    private readonly ArrayBufferWriter<byte> _buffer = new(256);
+    private readonly List<int> _ends = [];
+
+    /// <summary>Composed commands so far, each as its own RESP frame.</summary>
+    public int Count => _ends.Count;
+
+    public ReadOnlySpan<byte> this[int i] => _buffer.WrittenSpan[(i == 0 ? 0 : _ends[i - 1]).._ends[i]];
+
+    public void Clear()
+    {
+        _buffer.ResetWrittenCount();
+        _ends.Clear();
+    }
+
+    public void Add(ReadOnlySpan<byte> a0, ReadOnlySpan<byte> a1)
+    {
+        Header(2); Arg(a0); Arg(a1); End();
+    }
+
+    public void Add(ReadOnlySpan<byte> a0, ReadOnlySpan<byte> a1, long a2)
+    {
+        Span<byte> n = stackalloc byte[24];
+        Utf8Formatter.TryFormat(a2, n, out int len);
+        Header(3); Arg(a0); Arg(a1); Arg(n[..len]); End();
+    }
+
+    public void Add(ReadOnlySpan<byte> a0, ReadOnlySpan<byte> a1, ReadOnlySpan<byte> a2, ReadOnlySpan<byte> a3)
+    {
+        Header(4); Arg(a0); Arg(a1); Arg(a2); Arg(a3); End();
+    }
+
+    private void Header(int n)
+    {
+        var span = _buffer.GetSpan(16);
+        span[0] = (byte)'*';
+        Utf8Formatter.TryFormat(n, span[1..], out int len);
+        span[len + 1] = (byte)'\r';
+        span[len + 2] = (byte)'\n';
+        _buffer.Advance(len + 3);
+    }
+
+    private void Arg(ReadOnlySpan<byte> a)
+    {
+        var span = _buffer.GetSpan(a.Length + 16);
+        span[0] = (byte)'$';
+        Utf8Formatter.TryFormat(a.Length, span[1..], out int len);
+        span[len + 1] = (byte)'\r';
+        span[len + 2] = (byte)'\n';
+        a.CopyTo(span[(len + 3)..]);
+        span[len + 3 + a.Length] = (byte)'\r';
+        span[len + 4 + a.Length] = (byte)'\n';
+        _buffer.Advance(len + 5 + a.Length);
+    }
+
+    private void End() => _ends.Add(_buffer.WrittenCount);
+}
