@@ -49,7 +49,7 @@ expect "wrong arity"          "ERR wrong number of arguments for 'get' command" 
 expect "wrong command --no-raw" "(error) ERR unknown command 'nosuchcmd', with args beginning with: " "$(cli --no-raw nosuchcmd)"
 info=$(cli info server)
 case "$info" in *redis_version:7.*) ok "INFO server";; *) fail "INFO server" "$info";; esac
-expect "CONFIG GET appendonly" "$(printf 'appendonly\nno')" "$(cli config get appendonly)"
+expect "CONFIG GET appendonly" "$(printf 'appendonly\nyes')" "$(cli config get appendonly)"
 expect "pipe mode" "All data transferred. Waiting for the last reply...
 Last reply received from server.
 errors: 0, replies: 3" "$(printf 'SET p1 a\r\nSET p2 b\r\nINCR p3\r\n' | redis-cli -p "$PORT" --pipe 2>&1)"

@@ -123,7 +123,11 @@ public sealed partial class AppendOnlyLog : IDisposable
         if (Mode == AofMode.Reference && TryReference(command)) return TryWriteRecord(db, flags);
         _extents.Clear();
         foreach (var segment in command)
-            if (!_fresh.TryWrite(segment.Span, _extents)) return false;
+            if (!_fresh.TryWrite(segment.Span, _extents))
+            {
+                _fresh.Settle();
+                return false;
+            }
         return TryWriteRecord(db, flags);
     }
 
@@ -131,7 +135,9 @@ public sealed partial class AppendOnlyLog : IDisposable
     public bool TryAppendComposed(int db, ReadOnlySpan<byte> command, RecordFlags flags = RecordFlags.None)
     {
         _extents.Clear();
-        return _fresh.TryWrite(command, _extents) && TryWriteRecord(db, flags);
+        if (_fresh.TryWrite(command, _extents)) return TryWriteRecord(db, flags);
+        _fresh.Settle();
+        return false;
     }
 
     /// <summary>Appends a record for bytes already in packet buffers (rewrite: values where they lie).</summary>
@@ -154,6 +160,12 @@ public sealed partial class AppendOnlyLog : IDisposable
     }
 
     private bool TryWriteRecord(int db, RecordFlags flags)
+    {
+        try { return TryWriteRecordCore(db, flags); }
+        finally { _fresh.Settle(); } // the record holds its references now (or was not written)
+    }
+
+    private bool TryWriteRecordCore(int db, RecordFlags flags)
     {
         int size = LogRecord.Size(_extents.Count);
         if (_extents.Count > LogRecord.MaxExtents || _tail + size > _log.Length) return false;

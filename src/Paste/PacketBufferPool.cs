@@ -15,6 +15,7 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
 {
     private readonly NvmmRegion _region;
     private readonly int[] _refs;
+    private readonly int[] _live; // bytes of stored values in each buffer (compaction finds sparse ones)
     private readonly PacketBuffer?[] _buffers;
     private readonly int[] _free;
     private int _freeCount;
@@ -29,6 +30,7 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
         BufferSize = bufferSize;
         Count = (int)Math.Min(int.MaxValue, region.Length / bufferSize);
         _refs = new int[Count];
+        _live = new int[Count];
         _buffers = new PacketBuffer?[Count];
         _free = new int[Count];
         // Lowest indices first: touched memory grows only as far as the load needs.
@@ -77,6 +79,22 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
 
     public void AddRef(int index) => Interlocked.Increment(ref _refs[index]);
 
+    /// <summary>A stored value's reference: also counts its bytes as live in the buffer.</summary>
+    public void AddValueRef(in PbufExtent e)
+    {
+        Interlocked.Add(ref _live[e.Index], e.Length);
+        AddRef(e.Index);
+    }
+
+    public void ReleaseValueRef(in PbufExtent e)
+    {
+        Interlocked.Add(ref _live[e.Index], -e.Length);
+        Release(e.Index);
+    }
+
+    /// <summary>Bytes of stored values in the buffer: low means compaction should move them out.</summary>
+    public int LiveBytes(int index) => Volatile.Read(ref _live[index]);
+
     public void Release(int index)
     {
         int left = Interlocked.Decrement(ref _refs[index]);
@@ -113,6 +131,7 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
         lock (_freeLock)
         {
             Array.Clear(_refs);
+            Array.Clear(_live);
             _freeCount = 0;
         }
     }

@@ -153,7 +153,11 @@ internal sealed class RedisServer
             foreach (var db in Databases)
                 if (db.VolatileCount > 0) db.ActiveExpireCycle(now, Random, 200);
             // Expirations were logged as DEL: commit them like any batch; everysec drains here.
-            Aof?.EndBatch(now);
+            if (Aof != null)
+            {
+                Aof.MaybeAutoRewrite(this);
+                Aof.EndBatch(now);
+            }
         }
         long timeout = Config.TimeoutSeconds;
         if (timeout > 0)

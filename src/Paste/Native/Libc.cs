@@ -28,5 +28,16 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int unsetenv(string name);
 
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fsync(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int close(int fd);
+
+    public const int ORdOnly = 0, ODirectory = 0x10000;
+
     public static readonly nint MapFailed = -1;
 }

@@ -45,6 +45,7 @@ internal static class CommandCatalog
         C("lastsave", 1, Loading | Stale | Fast | NonDeterministic, 0, 0, 0, "server", "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", ServerCommands.LastSave),
         C("debug", -2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "A container for debugging commands.", "1.0.0", null).WithSubcommands(
             C("object", 3, Admin | NoScript | Loading | Stale, 2, 2, 1, "server", "Returns low-level information about a key, including where its value lies.", "1.0.0", KeyCommands.DebugObject)),
+        C("bgrewriteaof", 1, Admin | NoScript | NoMulti, 0, 0, 0, "server", "Asynchronously rewrites the append-only file to disk.", "1.0.0", ServerCommands.BgRewriteAof),
         C("role", 1, NoScript | Loading | Stale | Fast, 0, 0, 0, "server", "Returns the replication role.", "2.8.12", ServerCommands.Role),
         C("shutdown", -1, Admin | NoScript | Loading | Stale | AllowBusy, 0, 0, 0, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", ServerCommands.Shutdown),
         C("config", -2, None, 0, 0, 0, "server", "A container for server configuration commands.", "2.0.0", null).WithSubcommands(

@@ -13,6 +13,21 @@ internal static class ServerCommands
         c.Reply.BulkInteger(us % 1_000_000);
     }
 
+    /// <summary>
+    /// BGREWRITEAOF: compacts the log now. It runs to completion before replying (under
+    /// the execution lock), then answers with Redis's text.
+    /// </summary>
+    public static void BgRewriteAof(ClientSession c)
+    {
+        if (c.Server.Aof is not { } aof)
+        {
+            c.Reply.Error("ERR appendonly is no: there is no append-only file to rewrite");
+            return;
+        }
+        if (aof.Rewrite(c.Server)) c.Reply.SimpleString("Background append only file rewriting started"u8);
+        else c.Reply.Error("ERR Background append only file rewriting failed: no room for the new log (see the server log)");
+    }
+
     public static void LastSave(ClientSession c) => c.Reply.Integer(c.Server.LastSaveUnix);
 
     /// <summary>ROLE: this server is always a master without replicas.</summary>

@@ -69,7 +69,7 @@ internal sealed class StringObject : RedisObject
         {
             foreach (var segment in value)
                 if (segment.Length > 0) pool.TryGetExtent(segment, out _extent);
-            pool.AddRef(_extent.Index);
+            pool.AddValueRef(_extent);
             _extents = null;
         }
         else
@@ -80,7 +80,7 @@ internal sealed class StringObject : RedisObject
             {
                 if (segment.Length == 0) continue;
                 pool.TryGetExtent(segment, out _extents[i]);
-                pool.AddRef(_extents[i].Index);
+                pool.AddValueRef(_extents[i]);
                 i++;
             }
         }
@@ -121,9 +121,9 @@ internal sealed class StringObject : RedisObject
     private static void ReleaseExtents(PacketBufferPool? pool, PbufExtent single, PbufExtent[]? many, int count)
     {
         if (pool == null || count == 0) return;
-        if (many == null) pool.Release(single.Index);
+        if (many == null) pool.ReleaseValueRef(single);
         else
-            for (int i = 0; i < count; i++) pool.Release(many[i].Index);
+            for (int i = 0; i < count; i++) pool.ReleaseValueRef(many[i]);
     }
 
     /// <summary>
@@ -159,6 +159,34 @@ internal sealed class StringObject : RedisObject
             for (int i = 0; i < _extentCount; i++) reply.Raw(pool!.Read(_extents[i]));
             reply.Raw("\r\n"u8);
         }
+    }
+
+    /// <summary>
+    /// Points the value at <paramref name="extents"/> (bytes already copied there, e.g. by
+    /// compaction) and drops its references on where it lay before.
+    /// </summary>
+    public void Relocate(PacketBufferPool pool, List<PbufExtent> extents)
+    {
+        var oldExtent = _extent;
+        var oldExtents = _extents;
+        int oldCount = _extentCount;
+        foreach (var e in extents) pool.AddValueRef(e);
+        if (extents.Count == 1)
+        {
+            _extent = extents[0];
+            _extents = null;
+        }
+        else _extents = extents.ToArray();
+        _extentCount = extents.Count;
+        ReleaseExtents(pool, oldExtent, oldExtents, oldCount);
+    }
+
+    /// <summary>True when any buffer holding this value is mostly dead space.</summary>
+    public bool LiesSparsely(PacketBufferPool pool)
+    {
+        foreach (var e in Extents())
+            if (pool.LiveBytes(e.Index) < pool.BufferSize / 2) return true;
+        return false;
     }
 
     /// <summary>Where the value lies: packet buffer extents, or empty for a managed value.</summary>

@@ -79,24 +79,35 @@ internal sealed class PasteMemory : IDisposable
         Pool.FreeCount < Reserve || (maxMemory > 0 && UsedBytes > maxMemory);
 
     /// <summary>
-    /// Redis's performEvictions: evict keys chosen by the policy until the pressure is
-    /// gone. Returns false when it cannot (noeviction, or no candidate keys left).
+    /// Redis's performEvictions, with the log in mind. Without the log, evict keys chosen
+    /// by the policy until the pressure is gone. With it, the log's records keep the bytes
+    /// of every write, so first compact (rewrite) the log; if that is not enough, evict a
+    /// margin of keys (a tenth of the region) and compact again, so that a busy cache does
+    /// not rewrite on every write. Returns false when it cannot (noeviction, no candidates).
     /// </summary>
     public bool TryRelievePressure(RedisServer server, long nowMs)
     {
         var config = server.Config;
         if (!UnderPressure(config.MaxMemory)) return true;
+        var aof = server.Aof;
+        if (aof != null && aof.Rewrite(server) && !UnderPressure(config.MaxMemory)) return true;
         string policy = config.MaxMemoryPolicy;
         if (policy == "noeviction") return false;
         int samples = int.Parse(config.Get("maxmemory-samples"), CultureInfo.InvariantCulture);
-        for (int evicted = 0; evicted < 100_000 && UnderPressure(config.MaxMemory); evicted++)
+        long limit = config.MaxMemory > 0 ? Math.Min(config.MaxMemory, Region.Length) : Region.Length;
+        long margin = Math.Max((long)Reserve * Pool.BufferSize * 2, limit / 10);
+        long freed = 0;
+        for (int evicted = 0; evicted < 1_000_000; evicted++)
         {
+            if (aof == null ? !UnderPressure(config.MaxMemory) : freed >= margin) break;
             var victim = ChooseVictim(server, policy, samples, out var db);
-            if (victim == null) return false;
+            if (victim == null) break;
+            freed += victim is StringObject s ? Math.Max(s.Length, 64) : 64;
             db!.Remove(victim);
             server.Stats.EvictedKeys++;
             server.Events.Evicted(db, victim);
         }
+        if (aof != null) aof.Rewrite(server);
         return !UnderPressure(config.MaxMemory);
     }
 

@@ -18,7 +18,7 @@ internal enum FsyncPolicy { Always, EverySec, No }
 /// what form, the group commit at the end of each batch, recovery at start, and INFO
 /// persistence. All of it runs under the server's execution lock.
 /// </summary>
-internal sealed class AofPersistence : IDisposable
+internal sealed partial class AofPersistence : IDisposable
 {
     public const string MisconfError = "MISCONF Errors writing to the AOF file: the log is full (aof-max-size); run BGREWRITEAOF or raise aof-max-size";
 
@@ -27,12 +27,20 @@ internal sealed class AofPersistence : IDisposable
     private long _lastDrainMs;
     private long _records, _commits;
 
-    private AofPersistence(AppendOnlyLog log, FreshBuffers fresh, FsyncPolicy policy, ILogger logger)
+    private readonly string _path;
+    private readonly GranularityRequest _granularity;
+    private readonly bool _allowLibPmem2;
+
+    private AofPersistence(string path, AppendOnlyLog log, FreshBuffers fresh, FsyncPolicy policy, ILogger logger,
+        GranularityRequest granularity, bool allowLibPmem2)
     {
+        _path = path;
         Log = log;
         Fresh = fresh;
         Policy = policy;
         _logger = logger;
+        _granularity = granularity;
+        _allowLibPmem2 = allowLibPmem2;
     }
 
     public AppendOnlyLog Log { get; private set; }
@@ -56,15 +64,18 @@ internal sealed class AofPersistence : IDisposable
             _ => GranularityRequest.Auto,
         };
         AppendOnlyLog log;
+        bool allowLibPmem2 = config.Get("pmem-library") == "libpmem2";
+        // A rewrite that had not switched when the server stopped never became the log.
+        File.Delete(path + ".rewrite");
         try
         {
-            log = AppendOnlyLog.Open(path, config.AofMaxSize, memory.Pool, fresh, mode, granularity, config.Get("pmem-library") == "libpmem2");
+            log = AppendOnlyLog.Open(path, config.AofMaxSize, memory.Pool, fresh, mode, granularity, allowLibPmem2);
         }
         catch (AofFormatException e) { throw new ConfigException(e.Message); }
         catch (IOException e) { throw new ConfigException($"Cannot open the append-only file {path}: {e.Message}"); }
         var policy = config.Get("appendfsync") switch { "everysec" => FsyncPolicy.EverySec, "no" => FsyncPolicy.No, _ => FsyncPolicy.Always };
         logger.LogInformation("AOF {Path}: {Mode} mode, appendfsync {Policy}", path, mode == AofMode.Reference ? "reference (zero-copy)" : "copy", config.Get("appendfsync"));
-        return new AofPersistence(log, fresh, policy, logger);
+        return new AofPersistence(path, log, fresh, policy, logger, granularity, allowLibPmem2);
     }
 
     /// <summary>
@@ -96,10 +107,12 @@ internal sealed class AofPersistence : IDisposable
         }
         LastRecoverySeconds = sw.Elapsed.TotalSeconds;
         BaseSize = Log.Size;
+        Fresh.StashTarget = Math.Max(4, pool.Count / 256);
+        Fresh.Settle();
         var r = LastRecovery!;
         if (r.Truncated)
             _logger.LogWarning("!!! Warning: the AOF {Path} was truncated: {Why}. Applied {Records} records ({Bytes} bytes); " +
-                "dropped the rest (at least {Dropped} bytes). (aof-load-truncated yes)", Log.Path, r.StoppedBecause, r.Records, r.ValidBytes, r.DroppedBytesAtLeast);
+                "dropped the rest (at least {Dropped} bytes). (aof-load-truncated yes)", _path, r.StoppedBecause, r.Records, r.ValidBytes, r.DroppedBytesAtLeast);
         _logger.LogInformation("DB loaded from append only file: {Seconds:F3} seconds, {Records} records, {Keys} keys",
             LastRecoverySeconds, r.Records, server.Databases.Sum(d => (long)d.Count));
     }
@@ -182,15 +195,17 @@ internal sealed class AofPersistence : IDisposable
         F("aof_enabled", 1);
         F("aof_rewrite_in_progress", 0);
         F("aof_rewrite_scheduled", 0);
-        F("aof_last_rewrite_time_sec", -1);
+        F("aof_last_rewrite_time_sec", LastRewriteSeconds < 0 ? -1 : (long)Math.Ceiling(LastRewriteSeconds));
         F("aof_current_rewrite_time_sec", -1);
-        F("aof_last_bgrewrite_status", "ok");
+        F("aof_last_bgrewrite_status", LastRewriteStatus);
+        F("aof_rewrites", RewritesDone);
+        F("aof_rewrite_relocated_bytes", RelocatedBytes);
         F("aof_last_write_status", LastWriteStatus);
         F("aof_current_size", Log.Size);
         F("aof_base_size", BaseSize);
         F("aof_mode", Log.Mode == AofMode.Reference ? "reference" : "copy");
         F("aof_fsync", config.Get("appendfsync"));
-        F("aof_file", Log.Path);
+        F("aof_file", _path);
         F("aof_max_size", Log.Capacity);
         F("aof_records", Log.Records);
         F("aof_records_appended", _records);

@@ -35,9 +35,21 @@ internal sealed class ComposedCommand
         Header(3); Arg(a0); Arg(a1); Arg(n[..len]); End();
     }
 
+    public void Add(ReadOnlySpan<byte> a0, ReadOnlySpan<byte> a1, ReadOnlySpan<byte> a2)
+    {
+        Header(3); Arg(a0); Arg(a1); Arg(a2); End();
+    }
+
     public void Add(ReadOnlySpan<byte> a0, ReadOnlySpan<byte> a1, ReadOnlySpan<byte> a2, ReadOnlySpan<byte> a3)
     {
         Header(4); Arg(a0); Arg(a1); Arg(a2); Arg(a3); End();
+    }
+
+    public void Add(ReadOnlySpan<byte> a0, ReadOnlySpan<byte> a1, ReadOnlySpan<byte> a2, ReadOnlySpan<byte> a3, long a4)
+    {
+        Span<byte> n = stackalloc byte[24];
+        Utf8Formatter.TryFormat(a4, n, out int len);
+        Header(5); Arg(a0); Arg(a1); Arg(a2); Arg(a3); Arg(n[..len]); End();
     }
 
     private void Header(int n)

@@ -1,0 +1,24 @@
+using PasteRedis.Paste.Native;
+
+namespace PasteRedis.Paste;
+
+/// <summary>File-level steps of a crash-atomic switch: rename, then make the rename durable.</summary>
+public static class DurableFiles
+{
+    /// <summary>
+    /// Renames <paramref name="from"/> over <paramref name="to"/> (atomic on POSIX) and
+    /// fsyncs the directory, so that after it returns a crash finds the new file.
+    /// </summary>
+    public static void ReplaceDurably(string from, string to)
+    {
+        File.Move(from, to, overwrite: true);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(to))!;
+        int fd = Libc.open(dir, Libc.ORdOnly | Libc.ODirectory);
+        if (fd < 0) throw new IOException($"cannot open directory {dir} to sync the rename");
+        try
+        {
+            if (Libc.fsync(fd) != 0) throw new IOException($"fsync of directory {dir} failed");
+        }
+        finally { Libc.close(fd); }
+    }
+}

@@ -1,0 +1,172 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using PasteRedis.Aof;
+using PasteRedis.Paste;
+using PasteRedis.Server.Keyspace;
+
+namespace PasteRedis.Server.Persistence;
+
+/// <summary>
+/// Compaction (BGREWRITEAOF, automatic rewrite, memory pressure): a new log with one
+/// record per live key. A record is `SET key value [PXAT t]`: the command text is written
+/// fresh, the value bytes are referenced where they lie, so nothing is copied, except
+/// values lying in mostly-dead packet buffers, which are moved into dense fresh ones so
+/// those buffers can be freed. The new log is made durable, renamed over the old one
+/// (and the rename made durable); only then does the old log drop its references.
+/// </summary>
+internal sealed partial class AofPersistence
+{
+    private readonly List<PbufExtent> _rewriteExtents = new(16);
+    private readonly List<PbufExtent> _relocated = new(4);
+    private byte[] _affix = new byte[128];
+
+    public long RewritesDone { get; private set; }
+    public long RelocatedBytes { get; private set; }
+    public double LastRewriteSeconds { get; private set; } = -1;
+    public string LastRewriteStatus { get; private set; } = "ok";
+
+    /// <summary>Rewrites the log now (under the execution lock). Returns false when it could not.</summary>
+    public bool Rewrite(RedisServer server)
+    {
+        var sw = Stopwatch.StartNew();
+        var pool = server.Pool!;
+        var rewritePath = _path + ".rewrite";
+        File.Delete(rewritePath);
+        AppendOnlyLog next;
+        try { next = AppendOnlyLog.Open(rewritePath, Log.Capacity, pool, Fresh, Log.Mode, _granularity, _allowLibPmem2); }
+        catch (IOException e)
+        {
+            _logger.LogWarning("AOF rewrite could not create {Path}: {Error}", rewritePath, e.Message);
+            LastRewriteStatus = "err";
+            return false;
+        }
+        bool ok = true;
+        long now = RedisServer.NowMs();
+        foreach (var db in server.Databases)
+        {
+            foreach (var obj in db.Objects)
+            {
+                if (obj.HasExpiry && obj.ExpireAt <= now) continue; // gone at the next lookup anyway
+                if (obj is StringObject s && !AppendBase(next, db.Id, s, pool)) { ok = false; break; }
+            }
+            if (!ok) break;
+        }
+        if (!ok)
+        {
+            Fresh.Settle();
+            next.ReleaseReferences();
+            next.Dispose();
+            File.Delete(rewritePath);
+            LastRewriteStatus = "err";
+            _logger.LogWarning("AOF rewrite failed: no room in the new log or no free packet buffer");
+            return false;
+        }
+        next.Commit();
+        DurableFiles.ReplaceDurably(rewritePath, _path);
+        // The switch is durable: the old records, and the buffers only they kept, can go.
+        var old = Log;
+        Log = next;
+        old.ReleaseReferences();
+        old.Dispose();
+        BaseSize = Log.Size;
+        RewritesDone++;
+        LastRewriteSeconds = sw.Elapsed.TotalSeconds;
+        LastRewriteStatus = "ok";
+        _logger.LogInformation("AOF rewrite: {Records} records, {Bytes} bytes, {Seconds:F3} s; {Free} packet buffers free",
+            Log.Records, Log.Size, LastRewriteSeconds, pool.FreeCount);
+        return true;
+    }
+
+    private bool AppendBase(AppendOnlyLog log, int db, StringObject s, PacketBufferPool pool)
+    {
+        var value = s.Extents().ToList();
+        if (value.Count == 0 || value.Count > LogRecord.MaxExtents - 4)
+        {
+            _composed.Clear();
+            if (s.HasExpiry) _composed.Add("SET"u8, s.Key, s.Value(pool), "PXAT"u8, s.ExpireAt);
+            else _composed.Add("SET"u8, s.Key, s.Value(pool));
+            return log.TryAppendComposed(db, _composed[0]);
+        }
+        // Moving a value out of a mostly-dead buffer is opportunistic: only with headroom
+        // left for the records themselves; otherwise it stays referenced where it lies.
+        if (pool.FreeCount > RelocationHeadroom && s.LiesSparsely(pool) && TryRelocate(s, value, pool))
+            value = [.. _relocated];
+        _rewriteExtents.Clear();
+        int n = Prefix(s, s.HasExpiry);
+        if (!Fresh.TryWrite(_affix.AsSpan(0, n), _rewriteExtents)) return false;
+        _rewriteExtents.AddRange(value);
+        n = Suffix(s);
+        if (!Fresh.TryWrite(_affix.AsSpan(0, n), _rewriteExtents)) return false;
+        return log.TryAppendExtents(db, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_rewriteExtents));
+    }
+
+    private const int RelocationHeadroom = 16;
+
+    private bool TryRelocate(StringObject s, List<PbufExtent> value, PacketBufferPool pool)
+    {
+        _relocated.Clear();
+        foreach (var e in value)
+        {
+            if (Fresh.TryWrite(pool.Read(e), _relocated)) continue;
+            Fresh.Settle();
+            return false;
+        }
+        s.Relocate(pool, _relocated);
+        Fresh.Settle(); // the value holds its references on the new place now
+        RelocatedBytes += s.Length;
+        return true;
+    }
+
+    // "*3\r\n$3\r\nSET\r\n$<klen>\r\n<key>\r\n$<vlen>\r\n" — the key is copied here (keys are small).
+    private int Prefix(StringObject s, bool withTtl)
+    {
+        if (_affix.Length < 64 + s.Key.Length) _affix = new byte[64 + s.Key.Length];
+        var buf = _affix;
+        int n = 0;
+        n += Write(buf.AsSpan(n), withTtl ? "*5\r\n$3\r\nSET\r\n$"u8 : "*3\r\n$3\r\nSET\r\n$"u8);
+        n += Number(buf.AsSpan(n), s.Key.Length);
+        n += Write(buf.AsSpan(n), "\r\n"u8);
+        n += Write(buf.AsSpan(n), s.Key);
+        n += Write(buf.AsSpan(n), "\r\n$"u8);
+        n += Number(buf.AsSpan(n), s.Length);
+        n += Write(buf.AsSpan(n), "\r\n"u8);
+        return n;
+    }
+
+    // "\r\n" and, with a TTL, "$4\r\nPXAT\r\n$<n>\r\n<ms>\r\n".
+    private int Suffix(StringObject s)
+    {
+        int n = Write(_affix, "\r\n"u8);
+        if (!s.HasExpiry) return n;
+        Span<byte> digits = stackalloc byte[24];
+        Utf8Formatter.TryFormat(s.ExpireAt, digits, out int d);
+        n += Write(_affix.AsSpan(n), "$4\r\nPXAT\r\n$"u8);
+        n += Number(_affix.AsSpan(n), d);
+        n += Write(_affix.AsSpan(n), "\r\n"u8);
+        n += Write(_affix.AsSpan(n), digits[..d]);
+        n += Write(_affix.AsSpan(n), "\r\n"u8);
+        return n;
+    }
+
+    private static int Write(Span<byte> dest, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(dest);
+        return bytes.Length;
+    }
+
+    private static int Number(Span<byte> dest, long v)
+    {
+        Utf8Formatter.TryFormat(v, dest, out int n);
+        return n;
+    }
+
+    /// <summary>Cron: rewrite when the log has grown past auto-aof-rewrite-percentage of its base size.</summary>
+    public void MaybeAutoRewrite(RedisServer server)
+    {
+        long pct = long.Parse(server.Config.Get("auto-aof-rewrite-percentage"));
+        long min = long.Parse(server.Config.Get("auto-aof-rewrite-min-size"));
+        if (pct <= 0 || Log.Size < min) return;
+        if (Log.Size * 100 >= BaseSize * (100 + pct)) Rewrite(server);
+    }
+}
