@@ -9,31 +9,64 @@ namespace PasteRedis.Tests.Infrastructure;
 /// <summary>A real PasteRedis server started in-process on a free loopback port.</summary>
 public sealed class ServerInstance : IAsyncDisposable
 {
-    private readonly IHost _host;
+    private IHost _host;
+    private readonly string[] _args;
 
-    private ServerInstance(IHost host, int port, string dir)
+    private ServerInstance(IHost host, int port, string dir, string[] args)
     {
         _host = host;
         Port = port;
         DataDir = dir;
+        _args = args;
+    }
+
+    /// <summary>The running server's internals, for tests that observe persistence directly.</summary>
+    internal PasteRedis.Server.RedisServer Server =>
+        (PasteRedis.Server.RedisServer)_host.Services.GetService(typeof(PasteRedis.Server.RedisServer))!;
+
+    /// <summary>Stops the server gracefully and starts it again on the same data dir (recovery).</summary>
+    public async Task RestartAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        _host = PasteRedisHost.Build(_args);
+        await _host.StartAsync();
+    }
+
+    /// <summary>Stops the server gracefully, keeping the data dir (to damage its files, then start anew).</summary>
+    public async Task StopKeepingDataAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+
+    /// <summary>Starts a server on an existing data dir (after <see cref="StopKeepingDataAsync"/> or a copied image).</summary>
+    public static async Task<ServerInstance> StartOnAsync(string dir, params string[] extraArgs)
+    {
+        var port = FreePort();
+        var args = new List<string> { "--port", port.ToString(), "--dir", dir, "--loglevel", "warning" };
+        args.AddRange(extraArgs);
+        var host = PasteRedisHost.Build(args.ToArray());
+        await host.StartAsync();
+        return new ServerInstance(host, port, dir, args.ToArray());
     }
 
     public int Port { get; }
     public string DataDir { get; }
     public string EndPoint => $"127.0.0.1:{Port}";
 
-    public static async Task<ServerInstance> StartAsync(params string[] extraArgs)
+    public static Task<ServerInstance> StartAsync(params string[] extraArgs)
     {
-        var port = FreePort();
-        // /dev/shm: the emulated NVMM the product is meant for, and no disk msync in the tests.
-        var root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
-        var dir = Path.Combine(root, "pasteredis-test-" + Guid.NewGuid().ToString("N"));
+        var dir = NewDataDir();
         Directory.CreateDirectory(dir);
-        var args = new List<string> { "--port", port.ToString(), "--dir", dir, "--loglevel", "warning" };
-        args.AddRange(extraArgs);
-        var host = PasteRedisHost.Build(args.ToArray());
-        await host.StartAsync();
-        return new ServerInstance(host, port, dir);
+        return StartOnAsync(dir, extraArgs);
+    }
+
+    /// <summary>A fresh data dir on /dev/shm: the emulated NVMM the product is meant for, and no disk msync in tests.</summary>
+    public static string NewDataDir()
+    {
+        var root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+        return Path.Combine(root, "pasteredis-test-" + Guid.NewGuid().ToString("N"));
     }
 
     public static int FreePort()
@@ -64,7 +97,7 @@ public sealed class ServerInstance : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _host.StopAsync();
+        try { await _host.StopAsync(); } catch (ObjectDisposedException) { }
         _host.Dispose();
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
     }
