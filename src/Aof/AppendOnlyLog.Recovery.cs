@@ -55,9 +55,9 @@ public sealed partial class AppendOnlyLog
             if (applied % 100_000 == 0) progress?.Invoke(applied);
         }
 
-        // A clean end: nothing there (the magic is written last, so a torn record has none),
-        // or a leftover of an earlier truncation (an older generation, never valid again).
-        bool clean = group.Count == 0 && (problem is "no record" or "end of file" || IsStale(log, offset, minGeneration));
+        // A clean end is a zero magic: every append clears the next slot's, and a record's own
+        // magic is written last. Anything else there (torn, corrupt, stale) is a truncation.
+        bool clean = group.Count == 0 && (problem == "end of file" || (problem == "no record" && MagicIsZero(log, offset)));
         long dropped = offset - groupStart;
         string? why = clean ? null : group.Count > 0 ? $"an incomplete group of {group.Count} record(s) at offset {groupStart}" : $"{problem} at offset {offset}";
         if (why != null && !allowTruncation)
@@ -73,10 +73,8 @@ public sealed partial class AppendOnlyLog
         return new RecoveryResult(applied, groupStart, dropped, why);
     }
 
-    private static bool IsStale(ReadOnlySpan<byte> log, long offset, uint minGeneration) =>
-        offset + LogRecord.HeaderSize <= log.Length
-        && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(log[(int)offset..]) == LogRecord.Magic
-        && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(log[((int)offset + 28)..]) < minGeneration;
+    private static bool MagicIsZero(ReadOnlySpan<byte> log, long offset) =>
+        offset + 4 > log.Length || System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(log[(int)offset..]) == 0;
 
     /// <summary>The records' extents from the start to the tail (this run's records, all valid).</summary>
     private IEnumerable<(LogRecord.Header Header, List<PbufExtent> Extents)> Scan(List<PbufExtent> extents, out long end, out ulong next, out string? problem)

@@ -176,7 +176,11 @@ public sealed partial class AppendOnlyLog : IDisposable
             _pool.AddRef(e.Index);
             _pending.Add(inLog: false, _pool.OffsetOf(e.Index, e.Offset), e.Length);
         }
-        _pending.Add(inLog: true, _tail, size);
+        // Clear the next slot's magic: a valid log always ends in a zero magic, so whatever
+        // else recovery finds at its end (torn, corrupt, stale) is reported as truncation.
+        int terminator = _tail + size + 4 <= _log.Length ? 4 : 0;
+        if (terminator > 0) _log.Span(_tail + size, 4).Clear();
+        _pending.Add(inLog: true, _tail, size + terminator);
         _tail += size;
         _nextSequence++;
         return true;
