@@ -1,0 +1,148 @@
+using System.Text.RegularExpressions;
+
+namespace PasteRedis.Tests.Aof;
+
+/// <summary>Compaction keeps the log and the packet buffers proportional to live data (invariant 6).</summary>
+[TestFixture]
+public class CompactionTests
+{
+    private static double Field(string info, string name) =>
+        double.Parse(Regex.Match(info, name + @":([\d.]+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+    [Test]
+    public async Task RandomOverwritesThenRewriteStayWithinOneAndAHalfTimesLiveBytes()
+    {
+        await using var server = await ServerInstance.StartAsync("--pbuf-memory", "64mb", "--auto-aof-rewrite-percentage", "0");
+        using var raw = server.Raw();
+        const int keys = 4000;
+        var rnd = new Random(1);
+        var batch = new MemoryStream();
+        for (int i = 0; i < 20_000; i++)
+        {
+            batch.Write(RawClient.Command("SET", "rk" + (i < keys ? i : rnd.Next(keys)), new string('r', 1024)));
+            if (i % 100 == 99)
+            {
+                raw.Send(batch.ToArray());
+                batch.SetLength(0);
+                for (int j = 0; j < 100; j++) Assert.That(raw.ReadReply(), Is.EqualTo("+OK"));
+            }
+        }
+        var before = raw.Call("INFO", "paste");
+        Assert.That(Field(before, "space_amplification"), Is.GreaterThan(3), "the log pins every overwritten frame until compaction");
+        long logBefore = (long)Field(raw.Call("INFO", "persistence"), "aof_current_size");
+
+        Assert.That(raw.Call("BGREWRITEAOF"), Is.EqualTo("+Background append only file rewriting started"));
+        var after = raw.Call("INFO", "paste");
+        Assert.That(Field(after, "live_value_bytes"), Is.EqualTo(keys * 1024));
+        Assert.That(Field(after, "space_amplification"), Is.LessThanOrEqualTo(1.5), after);
+        var persistence = raw.Call("INFO", "persistence");
+        Assert.That(Field(persistence, "aof_current_size"), Is.LessThan(logBefore / 3));
+        Assert.That(Field(persistence, "aof_records"), Is.EqualTo(keys));
+
+        await server.RestartAsync();
+        using var check = server.Raw();
+        Assert.That(check.Call("DBSIZE"), Is.EqualTo(":" + keys));
+        Assert.That(check.Call("GET", "rk17"), Is.EqualTo("$" + new string('r', 1024)));
+    }
+
+    [Test]
+    public async Task AutomaticRewriteKeepsTheLogBounded()
+    {
+        await using var server = await ServerInstance.StartAsync("--pbuf-memory", "64mb",
+            "--auto-aof-rewrite-percentage", "100", "--auto-aof-rewrite-min-size", "1mb");
+        using var raw = server.Raw();
+        var batch = new MemoryStream();
+        for (int i = 0; i < 60_000; i++)
+        {
+            batch.Write(RawClient.Command("INCR", "auto:" + i % 100));
+            if (i % 1000 == 999)
+            {
+                raw.Send(batch.ToArray());
+                batch.SetLength(0);
+                for (int j = 0; j < 1000; j++) raw.ReadReply();
+                Thread.Sleep(5); // let the cron run
+            }
+        }
+        Thread.Sleep(300);
+        var info = raw.Call("INFO", "persistence");
+        Assert.That(Field(info, "aof_rewrites"), Is.GreaterThanOrEqualTo(1), info);
+        Assert.That(Field(info, "aof_current_size"), Is.LessThan(2.5 * 1024 * 1024), "60 K records would be ~2.4 MB without rewrites");
+        await server.RestartAsync();
+        using var check = server.Raw();
+        Assert.That(check.Call("GET", "auto:7"), Is.EqualTo("$600"));
+    }
+
+    [Test]
+    public async Task RewritesInterleavedWithConcurrentWritersLoseNothing()
+    {
+        await using var server = await ServerInstance.StartAsync("--pbuf-memory", "64mb");
+        using var stop = new CancellationTokenSource();
+        var acked = Enumerable.Range(0, 3).Select(_ => new Dictionary<string, string>()).ToArray();
+        var writers = Enumerable.Range(0, 3).Select(w => Task.Factory.StartNew(() =>
+        {
+            using var raw = server.Raw();
+            int n = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var key = $"cw:{w}:{n % 300}";
+                var value = $"{w}-{n}-" + new string('c', n % 2000);
+                Assert.That(raw.Call("SET", key, value), Is.EqualTo("+OK"));
+                acked[w][key] = value;
+                n++;
+            }
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        using (var admin = server.Raw())
+            for (int i = 0; i < 30; i++)
+            {
+                Assert.That(admin.Call("BGREWRITEAOF"), Does.StartWith("+Background"));
+                Thread.Sleep(20);
+            }
+        stop.Cancel();
+        await Task.WhenAll(writers);
+        await server.RestartAsync();
+        using var check = server.Raw();
+        foreach (var dict in acked)
+            foreach (var (key, value) in dict)
+                Assert.That(check.Call("GET", key), Is.EqualTo("$" + value), key);
+    }
+
+    [Test]
+    public void SigtermUnderLoadLosesNothingAcknowledged()
+    {
+        int port = ServerInstance.FreePort();
+        var dir = ServerInstance.NewDataDir();
+        var acked = new Dictionary<string, string>();
+        try
+        {
+            using (var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "32mb", "--appendfsync", "everysec"))
+            {
+                var writer = new Thread(() =>
+                {
+                    try
+                    {
+                        using var raw = new RawClient(port);
+                        for (int n = 0; ; n++)
+                        {
+                            var key = "t" + n % 500;
+                            var value = $"{n}-" + new string('t', n % 700);
+                            if (raw.Call("SET", key, value) != "+OK") return;
+                            lock (acked) acked[key] = value;
+                        }
+                    }
+                    catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or EndOfStreamException) { }
+                });
+                writer.Start();
+                Thread.Sleep(700);
+                server.Signal("TERM");
+                Assert.That(server.WaitForExit(15_000), Is.True);
+                writer.Join();
+                Assert.That(server.Output, Does.Contain("Log made durable on shutdown"));
+            }
+            Assert.That(acked, Is.Not.Empty);
+            using var again = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "32mb");
+            using var check = new RawClient(port);
+            foreach (var (key, value) in acked) Assert.That(check.Call("GET", key), Is.EqualTo("$" + value), key);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
