@@ -73,6 +73,7 @@ echo "redis-benchmark:"
 bench "-t ping,set,get,incr,mset -c 50"        -t ping,set,get,incr,mset -n "$N" -c 50
 bench "-t ping,set,get,incr,mset -c 50 -P 16"  -t ping,set,get,incr,mset -n "$N" -c 50 -P 16
 bench "-t set,get -d 1024"                     -t set,get -n "$N" -c 50 -d 1024
+bench "-t set,get -d 1024 -P 16"               -t set,get -n "$N" -c 50 -d 1024 -P 16
 
 if ! kill -0 "$PID" 2>/dev/null; then fail "server still running" "$(tail -20 "$LOG")"; else ok "server still running"; fi
 echo "compat: $passed passed, $failed failed"

@@ -44,7 +44,7 @@ internal sealed partial class ClientSession
             return;
         }
         var aof = IsReplaying ? null : _server.Aof;
-        if (aof != null && cmd.IsWrite && !aof.HasRoom)
+        if (aof != null && cmd.IsWrite && !aof.HasRoom && !(aof.Rewrite(_server) && aof.HasRoom))
         {
             Reply.Error(AofPersistence.MisconfError);
             return;
