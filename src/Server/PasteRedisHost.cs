@@ -17,6 +17,23 @@ public static class PasteRedisHost
     /// then --name value options. Throws with a message naming the problem when the
     /// configuration is invalid.
     /// </summary>
+    /// <summary>
+    /// `export-aof FILE [options]`: recovers the data dir (without listening) and writes the
+    /// live keyspace as a standard Redis AOF that redis-server loads. Returns the exit code.
+    /// </summary>
+    public static int ExportAof(string file, string[] args)
+    {
+        using var host = Build(args);
+        var server = (RedisServer)host.Services.GetService(typeof(RedisServer))!;
+        using (var output = File.Create(file))
+        {
+            long keys = Persistence.RedisAofInterop.Export(server, output);
+            Console.Error.WriteLine($"Exported {keys} keys to {file}");
+        }
+        server.Aof?.Dispose();
+        return 0;
+    }
+
     public static IHost Build(string[] args)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -50,6 +67,8 @@ public static class PasteRedisHost
             var server = new RedisServer(config, loggers.CreateLogger("PasteRedis"), memory);
             if (config.AppendOnly) server.AttachAof(AofPersistence.Open(config, memory, loggers.CreateLogger("PasteRedis.Aof")));
             else loggers.CreateLogger("PasteRedis").LogWarning("appendonly no: nothing will survive a restart");
+            var import = config.Get("aof-import");
+            if (import.Length > 0) RedisAofInterop.Import(server, import, loggers.CreateLogger("PasteRedis.Aof"));
             return server;
         });
         // Receive pipes rent their segments from the packet-buffer pool: received bytes land in the region.

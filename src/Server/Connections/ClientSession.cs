@@ -156,13 +156,41 @@ internal sealed partial class ClientSession
     public void Replay(int db, ReadOnlySequence<byte> command)
     {
         Select(db);
+        Apply(command, null);
+    }
+
+    /// <summary>
+    /// A session that imports commands from a file as if a client sent them: they are
+    /// executed and logged; replies are discarded (errors counted).
+    /// </summary>
+    public static ClientSession ForImport(RedisServer server)
+    {
+        var sink = new ArrayBufferWriter<byte>(1024);
+        return new ClientSession(server, NoPipe.Instance, sink, null, null) { Authenticated = true, _replySink = sink };
+    }
+
+    /// <summary>
+    /// Executes every complete frame in <paramref name="commands"/> (import and replay);
+    /// <paramref name="onError"/> gets the text of each error reply. Returns the bytes consumed.
+    /// </summary>
+    public long Apply(ReadOnlySequence<byte> commands, Action<string>? onError)
+    {
+        long start = commands.Length;
         NowMs = RedisServer.NowMs();
-        while (RespReader.TryParse(ref command, Request, RespLimits.Default, true, out _) == RespParseStatus.Complete)
+        while (true)
         {
+            _frame = commands;
+            if (RespReader.TryParse(ref commands, Request, RespLimits.Default, true, out _) != RespParseStatus.Complete) break;
+            _frameEnd = commands.Start;
             Execute();
             Request.Release();
-            _replySink!.ResetWrittenCount();
+            var written = _replySink!.WrittenSpan;
+            if (onError != null && written.Length > 0 && written[0] == (byte)'-')
+                onError(System.Text.Encoding.UTF8.GetString(written[1..]).TrimEnd());
+            _replySink.ResetWrittenCount();
         }
+        _server.Aof?.EndBatch(NowMs);
+        return start - commands.Length;
     }
 
     private sealed class NoPipe : IDuplexPipe
