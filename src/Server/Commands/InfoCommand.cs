@@ -33,87 +33,86 @@ internal static class InfoCommand
     private static void Write(RedisServer server, string section, StringBuilder sb)
     {
         var inv = CultureInfo.InvariantCulture;
-        void F(string name, object value) => sb.Append(name).Append(':').Append(Convert.ToString(value, inv)).Append("\r\n");
         long now = RedisServer.NowMs();
         switch (section)
         {
             case "server":
                 sb.Append("# Server\r\n");
-                F("redis_version", RedisServer.Version);
-                F("pasteredis_version", typeof(InfoCommand).Assembly.GetName().Version?.ToString() ?? "0");
-                F("redis_mode", "standalone");
-                F("os", System.Runtime.InteropServices.RuntimeInformation.OSDescription);
-                F("arch_bits", IntPtr.Size * 8);
-                F("runtime", System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription);
-                F("process_id", Environment.ProcessId);
-                F("run_id", server.RunId);
-                F("tcp_port", server.TcpPort);
-                F("server_time_usec", now * 1000);
-                F("uptime_in_seconds", (now - server.StartTimeMs) / 1000);
-                F("uptime_in_days", (now - server.StartTimeMs) / 86_400_000);
-                F("hz", server.Config.Hz);
-                F("executable", Environment.ProcessPath ?? "");
-                F("config_file", server.Config.ConfigFile ?? "");
+                sb.Field("redis_version", RedisServer.Version);
+                sb.Field("pasteredis_version", typeof(InfoCommand).Assembly.GetName().Version?.ToString() ?? "0");
+                sb.Field("redis_mode", "standalone");
+                sb.Field("os", System.Runtime.InteropServices.RuntimeInformation.OSDescription);
+                sb.Field("arch_bits", IntPtr.Size * 8);
+                sb.Field("runtime", System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription);
+                sb.Field("process_id", Environment.ProcessId);
+                sb.Field("run_id", server.RunId);
+                sb.Field("tcp_port", server.TcpPort);
+                sb.Field("server_time_usec", now * 1000);
+                sb.Field("uptime_in_seconds", (now - server.StartTimeMs) / 1000);
+                sb.Field("uptime_in_days", (now - server.StartTimeMs) / 86_400_000);
+                sb.Field("hz", server.Config.Hz);
+                sb.Field("executable", Environment.ProcessPath ?? "");
+                sb.Field("config_file", server.Config.ConfigFile ?? "");
                 break;
             case "clients":
                 sb.Append("# Clients\r\n");
-                F("connected_clients", server.ClientCount);
-                F("maxclients", server.Config.MaxClients);
-                F("blocked_clients", 0);
+                sb.Field("connected_clients", server.ClientCount);
+                sb.Field("maxclients", server.Config.MaxClients);
+                sb.Field("blocked_clients", 0);
                 break;
             case "memory":
                 sb.Append("# Memory\r\n");
                 long used = GC.GetTotalMemory(false);
                 long rss = Environment.WorkingSet;
-                F("used_memory", used);
-                F("used_memory_human", Human(used));
-                F("used_memory_rss", rss);
-                F("used_memory_rss_human", Human(rss));
-                if (server.Memory != null) F("used_memory_pbufs", server.Memory.UsedBytes);
-                F("maxmemory", server.Config.MaxMemory);
-                F("maxmemory_human", Human(server.Config.MaxMemory));
-                F("maxmemory_policy", server.Config.MaxMemoryPolicy);
+                sb.Field("used_memory", used);
+                sb.Field("used_memory_human", Human(used));
+                sb.Field("used_memory_rss", rss);
+                sb.Field("used_memory_rss_human", Human(rss));
+                if (server.Memory != null) sb.Field("used_memory_pbufs", server.Memory.UsedBytes);
+                sb.Field("maxmemory", server.Config.MaxMemory);
+                sb.Field("maxmemory_human", Human(server.Config.MaxMemory));
+                sb.Field("maxmemory_policy", server.Config.MaxMemoryPolicy);
                 break;
             case "persistence":
                 sb.Append("# Persistence\r\n");
-                F("loading", 0);
-                F("async_loading", 0);
-                F("rdb_changes_since_last_save", server.Events.Dirty);
-                F("rdb_last_save_time", server.LastSaveUnix);
+                sb.Field("loading", 0);
+                sb.Field("async_loading", 0);
+                sb.Field("rdb_changes_since_last_save", server.Events.Dirty);
+                sb.Field("rdb_last_save_time", server.LastSaveUnix);
                 if (server.Aof != null) server.Aof.WriteInfo(sb, server.Config);
                 else
                 {
-                    F("aof_enabled", 0);
-                    F("persistence_mode", "none: appendonly no, nothing survives a restart");
+                    sb.Field("aof_enabled", 0);
+                    sb.Field("persistence_mode", "none: appendonly no, nothing survives a restart");
                 }
                 break;
             case "stats":
                 var st = server.Stats;
                 sb.Append("# Stats\r\n");
-                F("total_connections_received", st.ConnectionsReceived);
-                F("total_commands_processed", st.CommandsProcessed);
-                F("instantaneous_ops_per_sec", server.OpsPerSecond);
-                F("total_net_input_bytes", st.NetInputBytes);
-                F("rejected_connections", st.RejectedConnections);
-                F("expired_keys", server.Events.ExpiredKeys);
-                F("evicted_keys", st.EvictedKeys);
-                F("keyspace_hits", st.KeyspaceHits);
-                F("keyspace_misses", st.KeyspaceMisses);
-                F("total_error_replies_protocol", st.ProtocolErrors);
-                F("auth_failures", st.AuthFailures);
+                sb.Field("total_connections_received", st.ConnectionsReceived);
+                sb.Field("total_commands_processed", st.CommandsProcessed);
+                sb.Field("instantaneous_ops_per_sec", server.OpsPerSecond);
+                sb.Field("total_net_input_bytes", st.NetInputBytes);
+                sb.Field("rejected_connections", st.RejectedConnections);
+                sb.Field("expired_keys", server.Events.ExpiredKeys);
+                sb.Field("evicted_keys", st.EvictedKeys);
+                sb.Field("keyspace_hits", st.KeyspaceHits);
+                sb.Field("keyspace_misses", st.KeyspaceMisses);
+                sb.Field("total_error_replies_protocol", st.ProtocolErrors);
+                sb.Field("auth_failures", st.AuthFailures);
                 break;
             case "replication":
                 sb.Append("# Replication\r\n");
-                F("role", "master");
-                F("connected_slaves", 0);
-                F("master_replid", server.RunId);
-                F("master_repl_offset", 0);
+                sb.Field("role", "master");
+                sb.Field("connected_slaves", 0);
+                sb.Field("master_replid", server.RunId);
+                sb.Field("master_repl_offset", 0);
                 break;
             case "cpu":
                 sb.Append("# CPU\r\n");
                 var p = Process.GetCurrentProcess();
-                F("used_cpu_sys", p.PrivilegedProcessorTime.TotalSeconds.ToString("F6", inv));
-                F("used_cpu_user", p.UserProcessorTime.TotalSeconds.ToString("F6", inv));
+                sb.Field("used_cpu_sys", p.PrivilegedProcessorTime.TotalSeconds.ToString("F6", inv));
+                sb.Field("used_cpu_user", p.UserProcessorTime.TotalSeconds.ToString("F6", inv));
                 break;
             case "keyspace":
                 sb.Append("# Keyspace\r\n");

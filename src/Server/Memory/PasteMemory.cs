@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PasteRedis.Server.Commands;
 using Microsoft.Extensions.Logging;
 using PasteRedis.Paste;
 using PasteRedis.Server.Configuration;
@@ -145,33 +146,32 @@ internal sealed class PasteMemory : IDisposable
     public void WriteInfo(StringBuilder sb, long liveValueBytes)
     {
         var inv = CultureInfo.InvariantCulture;
-        void F(string n, object v) => sb.Append(n).Append(':').Append(Convert.ToString(v, inv)).Append("\r\n");
         sb.Append("# Paste\r\n");
-        F("pbuf_file", Region.Path);
-        F("pbuf_region_bytes", Region.Length);
-        F("pbuf_size", Pool.BufferSize);
-        F("pbufs_total", Pool.Count);
-        F("pbufs_free", Pool.FreeCount);
-        F("pbufs_pinned", Pool.InUseCount);
-        F("pbuf_bytes_pinned", UsedBytes);
-        F("pbuf_receive_fallbacks", Pool.FallbackRents);
-        F("live_value_bytes", liveValueBytes);
-        F("values_stored_whole", _storedWhole);
-        F("values_stored_spanning", _storedSpanning);
-        F("values_stored_copied", _storedCopied);
-        F("space_amplification", liveValueBytes == 0 ? "0" : ((double)UsedBytes / liveValueBytes).ToString("F2", inv));
-        F("pmem_library", Region.UsesLibPmem2 ? "libpmem2" : "none (libc mmap + msync): " + FallbackReason);
-        F("pmem_granularity", Region.Granularity switch
+        sb.Field("pbuf_file", Region.Path);
+        sb.Field("pbuf_region_bytes", Region.Length);
+        sb.Field("pbuf_size", Pool.BufferSize);
+        sb.Field("pbufs_total", Pool.Count);
+        sb.Field("pbufs_free", Pool.FreeCount);
+        sb.Field("pbufs_pinned", Pool.InUseCount);
+        sb.Field("pbuf_bytes_pinned", UsedBytes);
+        sb.Field("pbuf_receive_fallbacks", Pool.FallbackRents);
+        sb.Field("live_value_bytes", liveValueBytes);
+        sb.Field("values_stored_whole", _storedWhole);
+        sb.Field("values_stored_spanning", _storedSpanning);
+        sb.Field("values_stored_copied", _storedCopied);
+        sb.Field("space_amplification", liveValueBytes == 0 ? "0" : ((double)UsedBytes / liveValueBytes).ToString("F2", inv));
+        sb.Field("pmem_library", Region.UsesLibPmem2 ? "libpmem2" : "none (libc mmap + msync): " + FallbackReason);
+        sb.Field("pmem_granularity", Region.Granularity switch
         {
             StoreGranularity.Byte => "byte",
             StoreGranularity.CacheLine => "cache-line",
             _ => "page",
         });
-        F("pmem_filesystem", Region.FileSystem);
-        F("pmem_survives", Region.Describe());
-        F("persist_flush_calls", Region.FlushCalls);
-        F("persist_fences", Region.Fences);
-        F("persisted_bytes", Region.FlushedBytes);
+        sb.Field("pmem_filesystem", Region.FileSystem);
+        sb.Field("pmem_survives", Region.Describe());
+        sb.Field("persist_flush_calls", Region.FlushCalls);
+        sb.Field("persist_fences", Region.Fences);
+        sb.Field("persisted_bytes", Region.FlushedBytes);
     }
 
     internal static string Human(long bytes) => bytes >= 1L << 30

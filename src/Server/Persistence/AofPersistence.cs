@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using PasteRedis.Server.Commands;
 using Microsoft.Extensions.Logging;
 using PasteRedis.Aof;
 using PasteRedis.Paste;
@@ -191,35 +192,34 @@ internal sealed partial class AofPersistence : IDisposable
     public void WriteInfo(StringBuilder sb, ServerConfig config)
     {
         var inv = CultureInfo.InvariantCulture;
-        void F(string n, object v) => sb.Append(n).Append(':').Append(Convert.ToString(v, inv)).Append("\r\n");
-        F("aof_enabled", 1);
-        F("aof_rewrite_in_progress", 0);
-        F("aof_rewrite_scheduled", 0);
-        F("aof_last_rewrite_time_sec", LastRewriteSeconds < 0 ? -1 : (long)Math.Ceiling(LastRewriteSeconds));
-        F("aof_current_rewrite_time_sec", -1);
-        F("aof_last_bgrewrite_status", LastRewriteStatus);
-        F("aof_rewrites", RewritesDone);
-        F("aof_rewrite_relocated_bytes", RelocatedBytes);
-        F("aof_last_write_status", LastWriteStatus);
-        F("aof_current_size", Log.Size);
-        F("aof_base_size", BaseSize);
-        F("aof_mode", Log.Mode == AofMode.Reference ? "reference" : "copy");
-        F("aof_fsync", config.Get("appendfsync"));
-        F("aof_file", _path);
-        F("aof_max_size", Log.Capacity);
-        F("aof_records", Log.Records);
-        F("aof_records_appended", _records);
-        F("aof_commits", _commits);
-        F("aof_log_flushes", Log.Region.FlushCalls);
-        F("aof_log_fences", Log.Region.Fences);
-        F("aof_log_flushed_bytes", Log.Region.FlushedBytes);
+        sb.Field("aof_enabled", 1);
+        sb.Field("aof_rewrite_in_progress", 0);
+        sb.Field("aof_rewrite_scheduled", 0);
+        sb.Field("aof_last_rewrite_time_sec", LastRewriteSeconds < 0 ? -1 : (long)Math.Ceiling(LastRewriteSeconds));
+        sb.Field("aof_current_rewrite_time_sec", -1);
+        sb.Field("aof_last_bgrewrite_status", LastRewriteStatus);
+        sb.Field("aof_rewrites", RewritesDone);
+        sb.Field("aof_rewrite_relocated_bytes", RelocatedBytes);
+        sb.Field("aof_last_write_status", LastWriteStatus);
+        sb.Field("aof_current_size", Log.Size);
+        sb.Field("aof_base_size", BaseSize);
+        sb.Field("aof_mode", Log.Mode == AofMode.Reference ? "reference" : "copy");
+        sb.Field("aof_fsync", config.Get("appendfsync"));
+        sb.Field("aof_file", _path);
+        sb.Field("aof_max_size", Log.Capacity);
+        sb.Field("aof_records", Log.Records);
+        sb.Field("aof_records_appended", _records);
+        sb.Field("aof_commits", _commits);
+        sb.Field("aof_log_flushes", Log.Region.FlushCalls);
+        sb.Field("aof_log_fences", Log.Region.Fences);
+        sb.Field("aof_log_flushed_bytes", Log.Region.FlushedBytes);
         if (LastRecovery is { } r)
         {
-            F("aof_last_load_records", r.Records);
-            F("aof_last_load_seconds", LastRecoverySeconds.ToString("F3", inv));
-            F("aof_last_load_truncated", r.Truncated ? 1 : 0);
+            sb.Field("aof_last_load_records", r.Records);
+            sb.Field("aof_last_load_seconds", LastRecoverySeconds.ToString("F3", inv));
+            sb.Field("aof_last_load_truncated", r.Truncated ? 1 : 0);
         }
-        F("persistence_mode", $"AOF of references; {Log.Region.Describe()}");
+        sb.Field("persistence_mode", $"AOF of references; {Log.Region.Describe()}");
     }
 
     public void Dispose()

@@ -1,25 +1,18 @@
 namespace PasteRedis.Tests.Commands;
 
 [TestFixture]
-public class ConnectionTests
+public class ConnectionTests : ServerFixture
 {
-    private ServerInstance _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await ServerInstance.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     [Test]
     public async Task MultiplexerHandshakePingEcho()
     {
-        await using var mux = await _server.ConnectAsync();
+        await using var mux = await Server.ConnectAsync();
         Assert.That(mux.IsConnected, Is.True);
         var db = mux.GetDatabase();
         Assert.That(await db.PingAsync(), Is.LessThan(TimeSpan.FromSeconds(5)));
         Assert.That((string?)await db.ExecuteAsync("ECHO", "hello"), Is.EqualTo("hello"));
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         Assert.That(raw.Call("PING"), Is.EqualTo("+PONG"));
         Assert.That(raw.Call("PING", "x"), Is.EqualTo("$x"));
         Assert.That(raw.Call("PING", "x", "y"), Is.EqualTo("-ERR wrong number of arguments for 'ping' command"));
@@ -28,9 +21,9 @@ public class ConnectionTests
     [Test]
     public async Task Resp3ThroughStackExchangeRedis()
     {
-        await using var mux = await _server.ConnectAsync(RedisProtocol.Resp3);
+        await using var mux = await Server.ConnectAsync(RedisProtocol.Resp3);
         var db = mux.GetDatabase();
-        var server = mux.GetServer(_server.EndPoint);
+        var server = mux.GetServer(Server.EndPoint);
         Assert.That(server.Protocol, Is.EqualTo(RedisProtocol.Resp3));
         await db.StringSetAsync("resp3", "v");
         Assert.That((string?)await db.StringGetAsync("resp3"), Is.EqualTo("v"));
@@ -42,7 +35,7 @@ public class ConnectionTests
     [Test]
     public void HelloSwitchesProtocolAndRepliesWithMap()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         var hello = raw.Call("HELLO", "3");
         Assert.That(hello, Does.StartWith("%[$server,$redis,$version,$7.0.15,$proto,:3,$id,:"));
         Assert.That(raw.Call("GET", "nope"), Is.EqualTo("_"), "RESP3 null");
@@ -58,8 +51,8 @@ public class ConnectionTests
     [Test]
     public void ClientCommands()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         var idA = long.Parse(a.Call("CLIENT", "ID")[1..]);
         var idB = long.Parse(b.Call("CLIENT", "ID")[1..]);
         Assert.That(idB, Is.Not.EqualTo(idA));
@@ -84,7 +77,7 @@ public class ConnectionTests
     [Test]
     public void ResetRestoresFreshState()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         raw.Call("HELLO", "3");
         raw.Call("SELECT", "4");
         raw.Call("CLIENT", "SETNAME", "x");
@@ -97,27 +90,21 @@ public class ConnectionTests
     [Test]
     public void QuitRepliesThenCloses()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         Assert.That(raw.Call("QUIT"), Is.EqualTo("+OK"));
         Assert.That(raw.IsClosedByServer(), Is.True);
     }
 }
 
 [TestFixture]
-public class AuthTests
+public class AuthTests : ServerFixture
 {
-    private ServerInstance _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await ServerInstance.StartAsync("--requirepass", "s3cret");
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
+    protected override string[] ServerArgs => ["--requirepass", "s3cret"];
 
     [Test]
     public void CommandsNeedAuthentication()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         Assert.That(raw.Call("GET", "x"), Is.EqualTo("-NOAUTH Authentication required."));
         Assert.That(raw.Call("FOO"), Does.StartWith("-ERR unknown command 'FOO'"), "existence is checked first, as in Redis");
         Assert.That(raw.Call("AUTH", "wrong"), Is.EqualTo("-WRONGPASS invalid username-password pair or user is disabled."));
@@ -135,7 +122,7 @@ public class AuthTests
     [Test]
     public void HelloCanAuthenticate()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         Assert.That(raw.Call("HELLO", "3", "AUTH", "default", "nope"), Is.EqualTo("-WRONGPASS invalid username-password pair or user is disabled."));
         Assert.That(raw.Call("HELLO", "3", "AUTH", "default", "s3cret"), Does.StartWith("%["));
         Assert.That(raw.Call("GET", "missing"), Is.EqualTo("_"));
@@ -144,11 +131,11 @@ public class AuthTests
     [Test]
     public void UnauthenticatedClientsCannotSendBigFrames()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         raw.Send("*11\r\n");
         Assert.That(raw.ReadReply(), Is.EqualTo("-ERR Protocol error: unauthenticated multibulk length"));
         Assert.That(raw.IsClosedByServer(), Is.True);
-        using var raw2 = _server.Raw();
+        using var raw2 = Server.Raw();
         raw2.Send("*1\r\n$16385\r\n");
         Assert.That(raw2.ReadReply(), Is.EqualTo("-ERR Protocol error: unauthenticated bulk length"));
     }
@@ -156,7 +143,7 @@ public class AuthTests
     [Test]
     public async Task MultiplexerAuthenticates()
     {
-        await using var mux = await _server.ConnectAsync(password: "s3cret");
+        await using var mux = await Server.ConnectAsync(password: "s3cret");
         await mux.GetDatabase().StringSetAsync("authed", "yes");
         Assert.That((string?)await mux.GetDatabase().StringGetAsync("authed"), Is.EqualTo("yes"));
     }

@@ -1,26 +1,11 @@
 namespace PasteRedis.Tests.Commands;
 
 [TestFixture]
-public class ExpiryTests
+public class ExpiryTests : ServerFixture
 {
-    private ServerInstance _server = null!;
-    private ConnectionMultiplexer _mux = null!;
-    private IDatabase _db = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _server = await ServerInstance.StartAsync("--hz", "50");
-        _mux = await _server.ConnectAsync();
-        _db = _mux.GetDatabase();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        await _mux.DisposeAsync();
-        await _server.DisposeAsync();
-    }
+    protected override string[] ServerArgs => ["--hz", "50"];
+    protected override bool UsesMultiplexer => true;
+    private IDatabase _db => Mux.GetDatabase();
 
     private static string Key() => "k:" + Guid.NewGuid().ToString("N");
 
@@ -87,7 +72,7 @@ public class ExpiryTests
     [Test]
     public async Task ActiveExpiryRemovesKeysNobodyReads()
     {
-        var db = _mux.GetDatabase(3);
+        var db = Mux.GetDatabase(3);
         await db.ExecuteAsync("FLUSHDB");
         for (int i = 0; i < 300; i++) await db.ExecuteAsync("SET", $"t:{i}", "v", "PX", "50");
         for (int i = 0; i < 10; i++) await db.StringSetAsync($"keep:{i}", "v");

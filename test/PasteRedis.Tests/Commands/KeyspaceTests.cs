@@ -1,26 +1,11 @@
 namespace PasteRedis.Tests.Commands;
 
 [TestFixture]
-public class KeyspaceTests
+public class KeyspaceTests : ServerFixture
 {
-    private ServerInstance _server = null!;
-    private ConnectionMultiplexer _mux = null!;
+    protected override bool UsesMultiplexer => true;
 
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _server = await ServerInstance.StartAsync();
-        _mux = await _server.ConnectAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        await _mux.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
-    private IDatabase Db(int n) => _mux.GetDatabase(n);
+    private IDatabase Db(int n) => Mux.GetDatabase(n);
     private static string Key() => "k:" + Guid.NewGuid().ToString("N");
 
     [Test]
@@ -66,7 +51,7 @@ public class KeyspaceTests
         await db.StringSetAsync("other", 1);
         var keys = (RedisResult[])(await db.ExecuteAsync("KEYS", "user:1?"))!;
         Assert.That(keys.Select(k => (string)k!).OrderBy(x => x), Is.EqualTo(Enumerable.Range(10, 10).Select(i => $"user:{i}")));
-        var server = _mux.GetServer(_server.EndPoint);
+        var server = Mux.GetServer(Server.EndPoint);
         var scanned = server.Keys(5, "user:*", pageSize: 17).Select(k => (string)k!).ToHashSet();
         Assert.That(scanned, Has.Count.EqualTo(250));
         Assert.That((long)await db.ExecuteAsync("DBSIZE"), Is.EqualTo(251));
@@ -111,7 +96,7 @@ public class KeyspaceTests
         Assert.That((string?)await Db(1).StringGetAsync(key), Is.EqualTo("one"));
         Assert.That((string?)await Db(2).StringGetAsync(key), Is.EqualTo("two"));
         Assert.That((string?)await Db(0).StringGetAsync(key), Is.Null);
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         Assert.That(raw.Call("SELECT", "16"), Is.EqualTo("-ERR DB index is out of range"));
         Assert.That(raw.Call("SELECT", "x"), Is.EqualTo("-ERR value is not an integer or out of range"));
         Assert.That(raw.Call("SELECT", "2"), Is.EqualTo("+OK"));

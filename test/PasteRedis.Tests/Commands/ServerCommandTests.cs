@@ -1,20 +1,13 @@
 namespace PasteRedis.Tests.Commands;
 
 [TestFixture]
-public class ServerCommandTests
+public class ServerCommandTests : ServerFixture
 {
-    private ServerInstance _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await ServerInstance.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     [Test]
     public void UnknownCommandAndArityErrorsAreRedisWordForWord()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         Assert.That(raw.Call("FOO"), Is.EqualTo("-ERR unknown command 'FOO', with args beginning with: "));
         Assert.That(raw.Call("foo", "a", "b"), Is.EqualTo("-ERR unknown command 'foo', with args beginning with: 'a' 'b' "));
         Assert.That(raw.Call("GET"), Is.EqualTo("-ERR wrong number of arguments for 'get' command"));
@@ -28,12 +21,12 @@ public class ServerCommandTests
     [Test]
     public void InfoHasRedisSectionsAndFields()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         raw.Call("SET", "info-key", "v");
         var info = raw.Call("INFO");
         foreach (var section in new[] { "# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# Keyspace" })
             Assert.That(info, Does.Contain(section));
-        foreach (var field in new[] { "redis_version:7.0.15", "tcp_port:" + _server.Port, "connected_clients:", "used_memory:", "total_commands_processed:", "role:master", "db0:keys=" })
+        foreach (var field in new[] { "redis_version:7.0.15", "tcp_port:" + Server.Port, "connected_clients:", "used_memory:", "total_commands_processed:", "role:master", "db0:keys=" })
             Assert.That(info, Does.Contain(field));
         var onlyClients = raw.Call("INFO", "clients");
         Assert.That(onlyClients, Does.Contain("# Clients").And.Not.Contain("# Server"));
@@ -44,7 +37,7 @@ public class ServerCommandTests
     [Test]
     public void ConfigGetSetResetStat()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         Assert.That(raw.Call("CONFIG", "GET", "maxmemory-policy"), Is.EqualTo("*[$maxmemory-policy,$noeviction]"));
         Assert.That(raw.Call("CONFIG", "GET", "save"), Is.EqualTo("*[$save,$]"));
         Assert.That(raw.Call("CONFIG", "GET", "slave-read-only"), Is.EqualTo("*[$slave-read-only,$yes]"));
@@ -66,7 +59,7 @@ public class ServerCommandTests
     [Test]
     public void CommandIntrospectionComesFromTheTable()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         var count = long.Parse(raw.Call("COMMAND", "COUNT")[1..]);
         Assert.That(count, Is.GreaterThan(50));
         var list = raw.Call("COMMAND", "LIST");
@@ -84,7 +77,7 @@ public class ServerCommandTests
     [Test]
     public void TimeLastSaveDbSize()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         var time = raw.Call("TIME");
         var parts = time.Trim('*', '[', ']').Split(',');
         long seconds = long.Parse(parts[0][1..]);
@@ -105,7 +98,7 @@ public class ServerCommandTests
     [Test]
     public void RoleIsMaster()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         Assert.That(raw.Call("ROLE"), Is.EqualTo("*[$master,:0,*[]]"));
     }
 }

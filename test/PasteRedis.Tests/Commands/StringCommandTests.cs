@@ -2,26 +2,10 @@ namespace PasteRedis.Tests.Commands;
 
 /// <summary>String commands through StackExchange.Redis against a real server.</summary>
 [TestFixture]
-public class StringCommandTests
+public class StringCommandTests : ServerFixture
 {
-    private ServerInstance _server = null!;
-    private ConnectionMultiplexer _mux = null!;
-    private IDatabase _db = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _server = await ServerInstance.StartAsync();
-        _mux = await _server.ConnectAsync();
-        _db = _mux.GetDatabase();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        await _mux.DisposeAsync();
-        await _server.DisposeAsync();
-    }
+    protected override bool UsesMultiplexer => true;
+    private IDatabase _db => Mux.GetDatabase();
 
     private static string Key() => "k:" + Guid.NewGuid().ToString("N");
 

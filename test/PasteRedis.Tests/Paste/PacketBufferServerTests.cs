@@ -6,15 +6,9 @@ namespace PasteRedis.Tests.Paste;
 
 /// <summary>Values in packet buffers, seen from outside: a real server, real sockets, the real region file.</summary>
 [TestFixture]
-public class PacketBufferServerTests
+public class PacketBufferServerTests : ServerFixture
 {
-    private ServerInstance _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await ServerInstance.StartAsync("--pbuf-memory", "64mb");
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
+    protected override string[] ServerArgs => ["--pbuf-memory", "64mb"];
 
     internal static long InfoField(RawClient raw, string field)
     {
@@ -39,7 +33,7 @@ public class PacketBufferServerTests
     [Test]
     public void ValueLivesInTheRegionFileAtItsReferenceAndNowhereElse()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         var marker = "UNIQUE-" + Guid.NewGuid().ToString("N");
         var value = new StringBuilder();
         while (value.Length < 4096) value.Append(marker).Append(value.Length.ToString("D6"));
@@ -50,7 +44,7 @@ public class PacketBufferServerTests
         Assert.That(where, Is.Not.EqualTo("managed"), debug);
         long pbufSize = InfoField(raw, "pbuf_size");
 
-        var file = Path.Combine(_server.DataDir, "pbufs.pmem");
+        var file = Path.Combine(Server.DataDir, "pbufs.pmem");
         var region = ReadLockedFile(file);
         var found = new List<byte>();
         foreach (var extent in where.Split(','))
@@ -64,7 +58,7 @@ public class PacketBufferServerTests
         // The first chunk of the value occurs once in the whole data dir: nothing copied it.
         var probe = Encoding.ASCII.GetBytes(v[..64]);
         int occurrences = 0;
-        foreach (var f in Directory.GetFiles(_server.DataDir, "*", SearchOption.AllDirectories))
+        foreach (var f in Directory.GetFiles(Server.DataDir, "*", SearchOption.AllDirectories))
         {
             var bytes = f == file ? region : ReadLockedFile(f);
             for (int i = bytes.AsSpan().IndexOf(probe); i >= 0;)
@@ -80,7 +74,7 @@ public class PacketBufferServerTests
     [Test]
     public void SmallValueArrivingWholeIsZeroCopy()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         raw.Call("SET", "small-zc", "hello");
         Assert.That(raw.Call("DEBUG", "OBJECT", "small-zc"), Does.Match(@"pbufs:\d+@\d+\+5$"));
         raw.Call("INCR", "counter-zc");
@@ -94,11 +88,11 @@ public class PacketBufferServerTests
     public void PartialFrameSurvivesChurnOnOtherConnections()
     {
         var value = string.Concat(Enumerable.Range(0, 700).Select(i => $"{i:D6},"))[..4900];
-        using var slow = _server.Raw();
+        using var slow = Server.Raw();
         var frame = RawClient.Command("SET", "slow-frame", value);
         slow.Send(frame[..2500]); // the first half sits in a pipe segment, not yet parsed
 
-        using (var churn = _server.Raw())
+        using (var churn = Server.Raw())
         {
             var junk = new string('#', 3000);
             for (int i = 0; i < 3000; i++)
@@ -127,11 +121,11 @@ public class PacketBufferServerTests
     [Test]
     public void OverwritesAndDeletesReturnPacketBuffers()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         raw.Call("SELECT", "7");
         raw.Call("FLUSHDB");
         long free0 = FreeAfterCompaction(raw);
-        using (var writer = _server.Raw())
+        using (var writer = Server.Raw())
         {
             writer.Call("SELECT", "7");
             var v = new string('v', 3000);
@@ -147,9 +141,9 @@ public class PacketBufferServerTests
     [Test]
     public void AMillionSetDelCyclesLeaveTheFreeCountWhereItStarted()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         long free0 = FreeAfterCompaction(raw);
-        using (var w = _server.Raw())
+        using (var w = Server.Raw())
         {
             const int batch = 2000;
             var sb = new MemoryStream();

@@ -4,15 +4,9 @@ namespace PasteRedis.Tests.Protocol;
 
 /// <summary>The wire protocol over raw sockets: framing, pipelining, inline commands, errors.</summary>
 [TestFixture]
-public class ProtocolTests
+public class ProtocolTests : ServerFixture
 {
-    private ServerInstance _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await ServerInstance.StartAsync("--proto-max-bulk-len", "2mb");
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
+    protected override string[] ServerArgs => ["--proto-max-bulk-len", "2mb"];
 
     [Test]
     public void FramesSplitAtEveryByteParseTheSame()
@@ -20,7 +14,7 @@ public class ProtocolTests
         var frame = Encoding.UTF8.GetBytes("*3\r\n$3\r\nSET\r\n$5\r\nsplit\r\n$11\r\nhello world\r\n*2\r\n$3\r\nGET\r\n$5\r\nsplit\r\n");
         for (int cut = 1; cut < frame.Length; cut++)
         {
-            using var raw = _server.Raw();
+            using var raw = Server.Raw();
             raw.Send(frame[..cut]);
             Thread.Sleep(cut % 10 == 0 ? 5 : 0);
             raw.Send(frame[cut..]);
@@ -32,7 +26,7 @@ public class ProtocolTests
     [Test]
     public void OneByteAtATime()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         foreach (var b in RawClient.Command("ECHO", "trickle"))
         {
             raw.Send([b]);
@@ -44,7 +38,7 @@ public class ProtocolTests
     [Test]
     public void TenThousandPipelinedCommandsInOneWrite()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         var ms = new MemoryStream();
         for (int i = 0; i < 10_000; i++) ms.Write(RawClient.Command("INCR", "pipelined-counter"));
         raw.Send(ms.ToArray());
@@ -54,7 +48,7 @@ public class ProtocolTests
     [Test]
     public void InlineCommandsWithQuotesAndLowerCaseNames()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         raw.Send("set inline-key \"hello \\\"quoted\\\" \\x41\\n\"\r\n");
         Assert.That(raw.ReadReply(), Is.EqualTo("+OK"));
         raw.Send("get inline-key\n");
@@ -84,11 +78,11 @@ public class ProtocolTests
     [TestCaseSource(nameof(ProtocolErrors))]
     public void ProtocolErrorRepliesThenCloses(string bytes, string expected)
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         raw.Send(bytes);
         Assert.That(raw.ReadReply(), Is.EqualTo(expected));
         Assert.That(raw.IsClosedByServer(), Is.True, "the connection is closed after a protocol error");
-        using var other = _server.Raw();
+        using var other = Server.Raw();
         Assert.That(other.Call("PING"), Is.EqualTo("+PONG"), "other clients are unaffected");
     }
 
@@ -97,7 +91,7 @@ public class ProtocolTests
     [TestCase("", "-ERR Protocol error: too big inline request")]
     public void OverlongLinesAreRefused(string prefix, string expected)
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         raw.Send(prefix + new string('1', 70 * 1024));
         Assert.That(raw.ReadReply(), Is.EqualTo(expected));
         Assert.That(raw.IsClosedByServer(), Is.True);
@@ -106,7 +100,7 @@ public class ProtocolTests
     [Test]
     public void ErrorAfterValidCommandsAnswersThoseFirst()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         raw.Send(Encoding.UTF8.GetBytes("PING\r\n*1\r\n$4\r\nPING\r\n*x\r\nPING\r\n"));
         Assert.That(raw.ReadReply(), Is.EqualTo("+PONG"));
         Assert.That(raw.ReadReply(), Is.EqualTo("+PONG"));
@@ -117,7 +111,7 @@ public class ProtocolTests
     [Test]
     public void ValueUpToProtoMaxBulkLenIsAccepted()
     {
-        using var raw = _server.Raw();
+        using var raw = Server.Raw();
         var big = new string('z', 2 * 1024 * 1024);
         Assert.That(raw.Call("SET", "big", big), Is.EqualTo("+OK"));
         Assert.That(raw.Call("STRLEN", "big"), Is.EqualTo(":" + big.Length));
@@ -129,10 +123,10 @@ public class ProtocolTests
     {
         for (int i = 0; i < 20; i++)
         {
-            using var raw = _server.Raw();
+            using var raw = Server.Raw();
             raw.Send("*3\r\n$3\r\nSET\r\n$4\r\nhalf\r\n$1000000\r\nonly-a-little");
         }
-        using var ok = _server.Raw();
+        using var ok = Server.Raw();
         Assert.That(ok.Call("GET", "half"), Is.EqualTo("$nil"), "a partial frame is never executed");
         Assert.That(ok.Call("PING"), Is.EqualTo("+PONG"));
     }
@@ -144,7 +138,7 @@ public class ProtocolTests
         // Dedicated threads: blocking socket reads must not starve the in-process server's thread pool.
         var tasks = Enumerable.Range(0, clients).Select(c => Task.Factory.StartNew(() =>
         {
-            using var raw = _server.Raw();
+            using var raw = Server.Raw();
             for (int i = 0; i < ops; i++)
             {
                 var value = $"client{c}-op{i}-" + new string((char)('a' + c % 26), c * 7 % 300);
@@ -154,7 +148,7 @@ public class ProtocolTests
             }
         }, TaskCreationOptions.LongRunning)).ToArray();
         await Task.WhenAll(tasks);
-        using var check = _server.Raw();
+        using var check = Server.Raw();
         Assert.That(check.Call("GET", "cc:shared"), Is.EqualTo("$" + clients * ops));
     }
 }

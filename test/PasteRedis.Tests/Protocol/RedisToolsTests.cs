@@ -2,21 +2,14 @@ namespace PasteRedis.Tests.Protocol;
 
 /// <summary>The real redis-cli and redis-benchmark against a real server.</summary>
 [TestFixture]
-public class RedisToolsTests
+public class RedisToolsTests : ServerFixture
 {
-    private ServerInstance _server = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _server = await ServerInstance.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
 
     [Test]
     public void RedisCliRoundTrip()
     {
         var cli = Tools.Require("redis-cli", "redis-tools");
-        string p = _server.Port.ToString();
+        string p = Server.Port.ToString();
         Assert.That(Tools.Run(cli, "-p", p, "SET", "cli:k", "hello world").Output.Trim(), Is.EqualTo("OK"));
         Assert.That(Tools.Run(cli, "-p", p, "GET", "cli:k").Output.Trim(), Is.EqualTo("hello world"));
         Assert.That(Tools.Run(cli, "-p", p, "--no-raw", "STRLEN", "cli:k").Output.Trim(), Is.EqualTo("(integer) 11"));
@@ -28,7 +21,7 @@ public class RedisToolsTests
     public void RedisBenchmarkRunsCleanPipelined()
     {
         var bench = Tools.Require("redis-benchmark", "redis-tools");
-        var (code, output) = Tools.Run(bench, "-p", _server.Port.ToString(), "-t", "set,get,incr,mset", "-n", "20000", "-c", "20", "-P", "16", "-q");
+        var (code, output) = Tools.Run(bench, "-p", Server.Port.ToString(), "-t", "set,get,incr,mset", "-n", "20000", "-c", "20", "-P", "16", "-q");
         Assert.That(code, Is.EqualTo(0), output);
         Assert.That(output, Does.Not.Contain("ERR").And.Not.Contain("rror"));
         foreach (var t in new[] { "SET", "GET", "INCR", "MSET (10 keys)" })
