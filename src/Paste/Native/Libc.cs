@@ -38,6 +38,10 @@ internal static unsafe partial class Libc
     public static partial int close(int fd);
 
     public const int ORdOnly = 0, ODirectory = 0x10000;
+    public const int MadvPopulateWrite = 23; // Linux 5.14+
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int madvise(void* addr, nuint length, int advice);
 
     public static readonly nint MapFailed = -1;
 }

@@ -49,6 +49,7 @@ internal sealed partial class ServerConfig
         new("pbuf-memory", (1024 * Mb).ToString(), ParamKind.Memory, Mutable: false, Min: 1024 * 1024),
         new("pbuf-size", "4096", ParamKind.Integer, Mutable: false, Min: 512, Max: 32768,
             Validate: v => long.Parse(v) % 64 == 0 ? null : "argument must be a multiple of 64"),
+        new("pbuf-prefault", "no", ParamKind.YesNo, Mutable: false),
         new("pmem-granularity", "auto", ParamKind.Enum, Mutable: false, Choices: ["auto", "cache-line", "page"]),
         new("pmem-library", "libpmem2", ParamKind.Enum, Mutable: false, Choices: ["libpmem2", "msync"]),
         new("replica-read-only", "yes", ParamKind.YesNo, Mutable: false, Aliases: ["slave-read-only"]),

@@ -85,6 +85,11 @@ internal sealed partial class ClientSession
                     _server.Logger.LogClosingOverLimit(Id, buffer.Length);
                     break;
                 }
+                // Input that ends mid-frame means the client is still sending this batch: hold
+                // the replies (up to 64 KB) and send them with the rest, one send per batch as
+                // Redis does. Only a client that stops mid-frame waits, and only for its own.
+                if (!buffer.IsEmpty && !_closeAfterReply && !result.IsCompleted && _pipe.Output.UnflushedBytes < 64 * 1024)
+                    continue;
                 var flush = await _pipe.Output.FlushAsync().ConfigureAwait(false);
                 if (_closeAfterReply || result.IsCompleted || flush.IsCompleted || flush.IsCanceled) break;
             }

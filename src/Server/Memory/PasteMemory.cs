@@ -55,6 +55,12 @@ internal sealed class PasteMemory : IDisposable
         }
         if (reason != null) logger.LogWarning("libpmem2 not used ({Reason}); persisting with msync", reason);
         var pool = new PacketBufferPool(region, config.PbufSize);
+        if (config.Get("pbuf-prefault") == "yes")
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            if (region.Prefault()) logger.LogInformation("Pre-faulted the packet-buffer region in {Seconds:F2} s", sw.Elapsed.TotalSeconds);
+            else logger.LogWarning("pbuf-prefault: this kernel cannot pre-populate the mapping (MADV_POPULATE_WRITE); continuing without");
+        }
         logger.LogInformation("PASTE region {Path}: {Size} = {Count} x {PbufSize} B packet buffers on {Fs}; {Mode}",
             path, Human(region.Length), pool.Count, pool.BufferSize, region.FileSystem, region.Describe());
         return new PasteMemory(region, pool, reason);
