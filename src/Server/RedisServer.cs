@@ -155,7 +155,7 @@ internal sealed class RedisServer
             // Expirations were logged as DEL: commit them like any batch; everysec drains here.
             if (Aof != null)
             {
-                Aof.MaybeAutoRewrite(this);
+                Aof.Tick(this);
                 Aof.EndBatch(now);
             }
         }

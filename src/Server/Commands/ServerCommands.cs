@@ -14,8 +14,8 @@ internal static class ServerCommands
     }
 
     /// <summary>
-    /// BGREWRITEAOF: compacts the log now. It runs to completion before replying (under
-    /// the execution lock), then answers with Redis's text.
+    /// BGREWRITEAOF: starts compacting the log in the background (a few thousand keys per
+    /// cron tick; writes go on meanwhile); INFO persistence shows its progress.
     /// </summary>
     public static void BgRewriteAof(ClientSession c)
     {
@@ -24,8 +24,9 @@ internal static class ServerCommands
             c.Reply.Error("ERR appendonly is no: there is no append-only file to rewrite");
             return;
         }
-        if (aof.Rewrite(c.Server)) c.Reply.SimpleString("Background append only file rewriting started"u8);
-        else c.Reply.Error("ERR Background append only file rewriting failed: no room for the new log (see the server log)");
+        if (aof.RewriteInProgress) c.Reply.Error("ERR Background append only file rewriting already in progress");
+        else if (aof.StartRewrite(c.Server)) c.Reply.SimpleString("Background append only file rewriting started"u8);
+        else c.Reply.Error("ERR Background append only file rewriting failed: could not create the new log (see the server log)");
     }
 
     public static void LastSave(ClientSession c) => c.Reply.Integer(c.Server.LastSaveUnix);

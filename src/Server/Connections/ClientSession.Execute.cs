@@ -52,6 +52,7 @@ internal sealed partial class ClientSession
         Command = cmd;
         LastCommand = cmd.FullName;
         _server.Stats.CommandsProcessed++;
+        if (aof != null && cmd.IsWrite && aof.RewriteInProgress) aof.BeforeWrite(_server, this, cmd);
         long dirty = _server.Events.Dirty;
         _log.Clear();
         _logReplaced = false;

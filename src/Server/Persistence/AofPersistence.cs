@@ -121,14 +121,19 @@ internal sealed partial class AofPersistence : IDisposable
     /// <summary>Logs a command as received. False when the log has no room (the caller answers MISCONF).</summary>
     public bool AppendReceived(int db, in ReadOnlySequence<byte> command, bool groupContinues)
     {
-        if (!Log.TryAppend(db, command, groupContinues ? RecordFlags.GroupContinues : RecordFlags.None)) return Failed();
+        var flags = groupContinues ? RecordFlags.GroupContinues : RecordFlags.None;
+        if (!Log.TryAppend(db, command, flags)) return Failed();
+        // During a rewrite the new log gets every record too, in the same order.
+        if (_next != null && !_next.TryAppend(db, command, flags)) AbandonRewrite();
         _records++;
         return true;
     }
 
     public bool AppendComposed(int db, ReadOnlySpan<byte> command, bool groupContinues)
     {
-        if (!Log.TryAppendComposed(db, command, groupContinues ? RecordFlags.GroupContinues : RecordFlags.None)) return Failed();
+        var flags = groupContinues ? RecordFlags.GroupContinues : RecordFlags.None;
+        if (!Log.TryAppendComposed(db, command, flags)) return Failed();
+        if (_next != null && !_next.TryAppendComposed(db, command, flags)) AbandonRewrite();
         _records++;
         return true;
     }
@@ -157,20 +162,25 @@ internal sealed partial class AofPersistence : IDisposable
     /// </summary>
     public void EndBatch(long nowMs)
     {
-        if (Log.HasPending)
+        if (Log.HasPending || (_next?.HasPending ?? false))
         {
             switch (Policy)
             {
                 case FsyncPolicy.Always:
-                    Log.Commit();
+                    // Both logs' lines (during a rewrite), then the one fence of the batch.
+                    Log.FlushPending();
+                    _next?.FlushPending();
+                    Log.Region.Drain();
                     _commits++;
                     break;
                 case FsyncPolicy.EverySec:
                     Log.FlushPending();
+                    _next?.FlushPending();
                     _undrained = true;
                     break;
                 default:
                     Log.DropPending();
+                    _next?.DropPending();
                     break;
             }
         }
@@ -183,6 +193,7 @@ internal sealed partial class AofPersistence : IDisposable
     public void Drain(long nowMs)
     {
         Log.FlushPending();
+        _next?.FlushPending();
         Log.Region.Drain();
         _commits++;
         _undrained = false;
@@ -193,10 +204,10 @@ internal sealed partial class AofPersistence : IDisposable
     {
         var inv = CultureInfo.InvariantCulture;
         sb.Field("aof_enabled", 1);
-        sb.Field("aof_rewrite_in_progress", 0);
+        sb.Field("aof_rewrite_in_progress", RewriteInProgress ? 1 : 0);
         sb.Field("aof_rewrite_scheduled", 0);
         sb.Field("aof_last_rewrite_time_sec", LastRewriteSeconds < 0 ? -1 : (long)Math.Ceiling(LastRewriteSeconds));
-        sb.Field("aof_current_rewrite_time_sec", -1);
+        sb.Field("aof_current_rewrite_time_sec", RewriteInProgress ? (long)_rewriteClock.Elapsed.TotalSeconds : -1);
         sb.Field("aof_last_bgrewrite_status", LastRewriteStatus);
         sb.Field("aof_rewrites", RewritesDone);
         sb.Field("aof_rewrite_relocated_bytes", RelocatedBytes);
@@ -224,6 +235,7 @@ internal sealed partial class AofPersistence : IDisposable
 
     public void Dispose()
     {
+        if (_next != null) AbandonRewrite();
         Fresh.Reset();
         Log.Dispose();
     }

@@ -26,56 +26,124 @@ internal sealed partial class AofPersistence
     public double LastRewriteSeconds { get; private set; } = -1;
     public string LastRewriteStatus { get; private set; } = "ok";
 
-    /// <summary>Rewrites the log now (under the execution lock). Returns false when it could not.</summary>
-    public bool Rewrite(RedisServer server)
+    // The rewrite in progress: the new log, and where the walk over the keyspace is.
+    private AppendOnlyLog? _next;
+    private int _epoch, _walkDb, _walkSlot;
+    private readonly Stopwatch _rewriteClock = new();
+
+    public bool RewriteInProgress => _next != null;
+
+    /// <summary>
+    /// Starts a rewrite (BGREWRITEAOF, auto rewrite). From now on every record goes to both
+    /// logs; the cron writes base records a few thousand keys at a time; a write first gets
+    /// base records for the keys it touches. Returns false when the new log cannot be created.
+    /// </summary>
+    public bool StartRewrite(RedisServer server)
     {
-        var sw = Stopwatch.StartNew();
-        var pool = server.Pool!;
+        if (_next != null) return true;
         var rewritePath = _path + ".rewrite";
         File.Delete(rewritePath);
-        AppendOnlyLog next;
-        try { next = AppendOnlyLog.Open(rewritePath, Log.Capacity, pool, Fresh, Log.Mode, _granularity, _allowLibPmem2); }
+        try { _next = AppendOnlyLog.Open(rewritePath, Log.Capacity, server.Pool!, Fresh, Log.Mode, _granularity, _allowLibPmem2); }
         catch (IOException e)
         {
             _logger.LogWarning("AOF rewrite could not create {Path}: {Error}", rewritePath, e.Message);
             LastRewriteStatus = "err";
             return false;
         }
-        bool ok = true;
+        _epoch++;
+        _walkDb = 0;
+        _walkSlot = 0;
+        _rewriteClock.Restart();
+        return true;
+    }
+
+    /// <summary>Rewrites the log now, to completion (memory pressure, a full log). False when it could not.</summary>
+    public bool Rewrite(RedisServer server)
+    {
+        if (!StartRewrite(server)) return false;
+        return RewriteStep(server, int.MaxValue);
+    }
+
+    /// <summary>
+    /// Writes base records for up to <paramref name="budget"/> keys; switches logs when the
+    /// walk is complete. Returns false when the rewrite failed (and was abandoned).
+    /// </summary>
+    public bool RewriteStep(RedisServer server, int budget)
+    {
+        if (_next == null) return true;
+        var pool = server.Pool!;
         long now = RedisServer.NowMs();
-        foreach (var db in server.Databases)
+        while (_walkDb < server.Databases.Length && budget > 0)
         {
-            foreach (var obj in db.Objects)
+            var db = server.Databases[_walkDb];
+            if (_walkSlot >= db.ScanCapacity)
             {
-                if (obj.HasExpiry && obj.ExpireAt <= now) continue; // gone at the next lookup anyway
-                if (obj is StringObject s && !AppendBase(next, db.Id, s, pool)) { ok = false; break; }
+                _walkDb++;
+                _walkSlot = 0;
+                continue;
             }
-            if (!ok) break;
+            var obj = db.AtSlot(_walkSlot++);
+            if (obj == null) continue;
+            budget--;
+            if (!WriteBase(db.Id, obj, pool, now)) return AbandonRewrite();
         }
-        if (!ok)
+        if (_walkDb < server.Databases.Length) return true;
+        FinishRewrite(pool);
+        return true;
+    }
+
+    /// <summary>Before a write during a rewrite: base records for the keys it touches come first.</summary>
+    public bool BeforeWrite(RedisServer server, Connections.ClientSession c, Commands.RedisCommand cmd)
+    {
+        if (_next == null || cmd.FirstKey <= 0) return true;
+        int last = cmd.LastKey < 0 ? c.Request.Count + cmd.LastKey : cmd.LastKey;
+        long now = RedisServer.NowMs();
+        for (int i = cmd.FirstKey; i <= last && i < c.Request.Count; i += Math.Max(1, cmd.Step))
         {
-            Fresh.Settle();
-            next.ReleaseReferences();
-            next.Dispose();
-            File.Delete(rewritePath);
-            LastRewriteStatus = "err";
-            _logger.LogWarning("AOF rewrite failed: no room in the new log or no free packet buffer");
-            return false;
+            var obj = c.Db.Lookup(c.Request.Arg(i), now, touch: false);
+            if (obj != null && !WriteBase(c.Db.Id, obj, server.Pool!, now)) return AbandonRewrite();
         }
+        return true;
+    }
+
+    private bool WriteBase(int db, RedisObject obj, PacketBufferPool pool, long now)
+    {
+        if (obj.RewriteEpoch == _epoch) return true;
+        obj.RewriteEpoch = _epoch;
+        if (obj.HasExpiry && obj.ExpireAt <= now) return true; // its expiry will be logged as DEL
+        return obj is not StringObject s || AppendBase(_next!, db, s, pool);
+    }
+
+    private void FinishRewrite(PacketBufferPool pool)
+    {
+        var next = _next!;
         next.Commit();
-        DurableFiles.ReplaceDurably(rewritePath, _path);
+        DurableFiles.ReplaceDurably(next.Path, _path);
         // The switch is durable: the old records, and the buffers only they kept, can go.
         var old = Log;
         Log = next;
+        _next = null;
         old.ReleaseReferences();
         old.Dispose();
         BaseSize = Log.Size;
         RewritesDone++;
-        LastRewriteSeconds = sw.Elapsed.TotalSeconds;
+        LastRewriteSeconds = _rewriteClock.Elapsed.TotalSeconds;
         LastRewriteStatus = "ok";
         _logger.LogInformation("AOF rewrite: {Records} records, {Bytes} bytes, {Seconds:F3} s; {Free} packet buffers free",
             Log.Records, Log.Size, LastRewriteSeconds, pool.FreeCount);
-        return true;
+    }
+
+    private bool AbandonRewrite()
+    {
+        var next = _next!;
+        _next = null;
+        Fresh.Settle();
+        next.ReleaseReferences();
+        next.Dispose();
+        File.Delete(next.Path);
+        LastRewriteStatus = "err";
+        _logger.LogWarning("AOF rewrite failed: no room in the new log or no free packet buffer");
+        return false;
     }
 
     private bool AppendBase(AppendOnlyLog log, int db, StringObject s, PacketBufferPool pool)
@@ -161,12 +229,20 @@ internal sealed partial class AofPersistence
         return n;
     }
 
-    /// <summary>Cron: rewrite when the log has grown past auto-aof-rewrite-percentage of its base size.</summary>
-    public void MaybeAutoRewrite(RedisServer server)
+    /// <summary>
+    /// Cron: a step of the rewrite in progress, or start one when the log has grown past
+    /// auto-aof-rewrite-percentage of its base size.
+    /// </summary>
+    public void Tick(RedisServer server)
     {
+        if (_next != null)
+        {
+            RewriteStep(server, 5000);
+            return;
+        }
         long pct = long.Parse(server.Config.Get("auto-aof-rewrite-percentage"));
         long min = long.Parse(server.Config.Get("auto-aof-rewrite-min-size"));
-        if (pct <= 0 || Log.Size < min) return;
-        if (Log.Size * 100 >= BaseSize * (100 + pct)) Rewrite(server);
+        if (pct > 0 && Log.Size >= min && Log.Size * 100 >= BaseSize * (100 + pct) && StartRewrite(server))
+            RewriteStep(server, 5000);
     }
 }
