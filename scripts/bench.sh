@@ -35,6 +35,7 @@ start_server() { # name dir port
   esac
 }
 declare -A RESULTS
+FAILURES=()
 for round in $(seq 1 $ROUNDS); do
   for s in "${SERVERS[@]}"; do
     port=$((port + 1)); dir=$(mktemp -d "$DATA_ROOT/bench-$s.XXXXXX")
@@ -43,7 +44,11 @@ for round in $(seq 1 $ROUNDS); do
     for w in "${WORKLOADS[@]}"; do
       name=${w%%|*}; args=${w#*|}
       n=$N; [[ $name == *"-c1 "* ]] && n=$((N / 10))
-      out=$(redis-benchmark -p $port -n $n -q --csv $args 2>/dev/null | tail -1)
+      out=$(redis-benchmark -p $port -n $n -q --csv $args 2>"$dir/bench.err" | tail -1)
+      if [[ $out != '"SET"'* && $out != '"GET"'* ]]; then
+        FAILURES+=("$s $name: $(tr '\r\n' '  ' < "$dir/bench.err" | head -c 300) $(redis-cli -p $port info persistence 2>&1 | grep -E 'aof_last_write_status' | tr -d '\r')")
+        continue
+      fi
       rps=$(echo "$out" | cut -d, -f2 | tr -d '"'); p50=$(echo "$out" | cut -d, -f6 | tr -d '"'); p99=$(echo "$out" | cut -d, -f8 | tr -d '"')
       RESULTS["$s|$name"]+="$rps:$p50:$p99 "
     done
@@ -68,3 +73,7 @@ out="bench/results/$(date +%F)-$(hostname).md"; mkdir -p bench/results
   done
 } | tee "$out"
 echo "bench: written to $out"
+if [ ${#FAILURES[@]} -gt 0 ]; then
+  printf 'bench: a run failed: %s\n' "${FAILURES[@]}"
+  exit 1
+fi

@@ -134,16 +134,38 @@ public class PacketBufferServerTests : ServerFixture
             for (int i = 0; i < 200; i++) writer.Call("SET", "ow" + i, "tiny"); // overwrite small
             for (int i = 0; i < 200; i++) writer.Call("DEL", "ow" + i);
         }
-        WaitFor(() => FreeAfterCompaction(raw) >= free0);
-        Assert.That(FreeAfterCompaction(raw), Is.EqualTo(free0));
+        // One buffer either way: the log writer's current fresh buffer may have crossed a boundary.
+        WaitFor(() => FreeAfterCompaction(raw) >= free0 - 1);
+        Assert.That(FreeAfterCompaction(raw), Is.InRange(free0 - 1, free0 + 1));
     }
 
     [Test]
-    public void AMillionSetDelCyclesLeaveTheFreeCountWhereItStarted()
+    public async Task AMillionSetDelCyclesLeaveTheFreeCountWhereItStarted()
+    {
+        // Without the log: pure reference counting, so the count must come back exactly.
+        await using var plain = await ServerInstance.StartAsync("--pbuf-memory", "64mb", "--appendonly", "no");
+        using var raw = plain.Raw();
+        long free0 = InfoField(raw, "pbufs_free");
+        SetDelCycles(plain, 1_000_000);
+        WaitFor(() => InfoField(raw, "pbufs_free") >= free0);
+        Assert.That(InfoField(raw, "pbufs_free"), Is.EqualTo(free0));
+    }
+
+    [Test]
+    public void SetDelCyclesWithTheLogComeBackAfterCompaction()
     {
         using var raw = Server.Raw();
         long free0 = FreeAfterCompaction(raw);
-        using (var w = Server.Raw())
+        SetDelCycles(Server, 200_000);
+        // After compaction only live values and the compact log remain. The log writer's
+        // current fresh buffer may have crossed one boundary, so one buffer either way.
+        WaitFor(() => FreeAfterCompaction(raw) >= free0 - 1);
+        Assert.That(FreeAfterCompaction(raw), Is.InRange(free0 - 1, free0 + 1));
+    }
+
+    private static void SetDelCycles(ServerInstance server, int cycles)
+    {
+        using (var w = server.Raw())
         {
             const int batch = 2000;
             var sb = new MemoryStream();
@@ -153,15 +175,13 @@ public class PacketBufferServerTests : ServerFixture
                 sb.Write(RawClient.Command("DEL", "cyc" + i % 97));
             }
             var bytes = sb.ToArray();
-            for (int round = 0; round < 1_000_000 / batch; round++)
+            for (int round = 0; round < cycles / batch; round++)
             {
                 w.Send(bytes);
                 var replies = w.ReadBytes(batch * 9); // "+OK\r\n" + ":1\r\n"
                 Assert.That(replies[0], Is.EqualTo((byte)'+'));
             }
         }
-        WaitFor(() => FreeAfterCompaction(raw) >= free0);
-        Assert.That(FreeAfterCompaction(raw), Is.EqualTo(free0));
     }
 
     [Test]
