@@ -25,17 +25,19 @@ WORKLOADS=("SET 64B -c50 -P16|-t set -d 64 -c 50 -P 16" "SET 1KB -c50 -P16|-t se
            "GET 1KB -c50 -P16|-t get -d 1024 -c 50 -P 16" "SET 1KB -c50 -P1|-t set -d 1024 -c 50 -P 1"
            "SET 1KB -c1 -P1|-t set -d 1024 -c 1 -P 1")
 port=18100
-start_server() { # name dir port
+start_server() { # name dir port — exec, so that $! is the server itself and kill stops it
   case $1 in
-    paste-ref)  dotnet $DLL --port $3 --dir $2 $PASTE_OPTS --aof-mode reference --loglevel warning ;;
-    paste-copy) dotnet $DLL --port $3 --dir $2 $PASTE_OPTS --aof-mode copy --loglevel warning ;;
-    paste-off)  dotnet $DLL --port $3 --dir $2 $PASTE_OPTS --appendonly no --loglevel warning ;;
-    redis-always) redis-server --port $3 --bind 127.0.0.1 --dir $2 --save "" --appendonly yes --appendfsync always --logfile $2/log ;;
-    redis-none)   redis-server --port $3 --bind 127.0.0.1 --dir $2 --save "" --appendonly no --logfile $2/log ;;
+    paste-ref)  exec dotnet $DLL --port $3 --dir $2 $PASTE_OPTS --aof-mode reference --loglevel warning ;;
+    paste-copy) exec dotnet $DLL --port $3 --dir $2 $PASTE_OPTS --aof-mode copy --loglevel warning ;;
+    paste-off)  exec dotnet $DLL --port $3 --dir $2 $PASTE_OPTS --appendonly no --loglevel warning ;;
+    redis-always) exec redis-server --port $3 --bind 127.0.0.1 --dir $2 --save "" --appendonly yes --appendfsync always --logfile $2/log ;;
+    redis-none)   exec redis-server --port $3 --bind 127.0.0.1 --dir $2 --save "" --appendonly no --logfile $2/log ;;
   esac
 }
 declare -A RESULTS
 FAILURES=()
+pid=""; dir=""
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; [ -n "$dir" ] && rm -rf "$dir"' EXIT
 for round in $(seq 1 $ROUNDS); do
   for s in "${SERVERS[@]}"; do
     port=$((port + 1)); dir=$(mktemp -d "$DATA_ROOT/bench-$s.XXXXXX")
@@ -52,7 +54,7 @@ for round in $(seq 1 $ROUNDS); do
       rps=$(echo "$out" | cut -d, -f2 | tr -d '"'); p50=$(echo "$out" | cut -d, -f6 | tr -d '"'); p99=$(echo "$out" | cut -d, -f8 | tr -d '"')
       RESULTS["$s|$name"]+="$rps:$p50:$p99 "
     done
-    kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"
+    kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"; pid=""; dir=""
   done
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "")}'; }

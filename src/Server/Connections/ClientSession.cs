@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.Logging;
 using System.IO.Pipelines;
 using System.Net;
 using PasteRedis.Resp;
@@ -94,9 +95,14 @@ internal sealed partial class ClientSession
                 if (_closeAfterReply || result.IsCompleted || flush.IsCompleted || flush.IsCanceled) break;
             }
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or OperationCanceledException)
         {
             // The peer went away mid-read or mid-write: nothing to answer.
+        }
+        catch (Exception e)
+        {
+            // Anything else is a bug: say so loudly, then drop only this connection.
+            _server.Logger.LogError(e, "Client {Id} closed after an unexpected error", Id);
         }
         finally
         {
