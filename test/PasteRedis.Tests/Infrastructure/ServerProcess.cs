@@ -24,7 +24,10 @@ public sealed class ServerProcess : IDisposable
     public static string ServerDll => Path.Combine(AppContext.BaseDirectory, "PasteRedis.Server.dll");
 
     /// <summary>Starts the server and waits until it answers PING (or exits, or 30 s pass).</summary>
-    public static ServerProcess Start(int port, params string[] args)
+    public static ServerProcess Start(int port, params string[] args) => Start(port, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the server with extra environment variables (Generic Host configuration).</summary>
+    public static ServerProcess Start(int port, Dictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -32,6 +35,7 @@ public sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (k, v) in environment) psi.Environment[k] = v;
         psi.ArgumentList.Add(ServerDll);
         int i = 0;
         if (args.Length > 0 && !args[0].StartsWith("--")) psi.ArgumentList.Add(args[i++]); // config file first
