@@ -68,29 +68,14 @@ internal sealed partial class ServerConfig
         switch (p.Kind)
         {
             case ParamKind.Integer:
-                if (!long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
-                {
-                    error = "argument couldn't be parsed into an integer";
-                    return null;
-                }
-                if (n < p.Min || n > p.Max)
-                {
-                    error = $"argument must be between {p.Min} and {p.Max} inclusive";
-                    return null;
-                }
-                return n.ToString(CultureInfo.InvariantCulture);
+                if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
+                    return InRange(p, n, out error);
+                error = "argument couldn't be parsed into an integer";
+                return null;
             case ParamKind.Memory:
-                if (!MemoryUnits.TryParse(value, out var bytes))
-                {
-                    error = "argument must be a memory value";
-                    return null;
-                }
-                if (bytes < p.Min || bytes > p.Max)
-                {
-                    error = $"argument must be between {p.Min} and {p.Max} inclusive";
-                    return null;
-                }
-                return bytes.ToString(CultureInfo.InvariantCulture);
+                if (MemoryUnits.TryParse(value, out var bytes)) return InRange(p, bytes, out error);
+                error = "argument must be a memory value";
+                return null;
             case ParamKind.YesNo:
                 var yn = value.ToLowerInvariant();
                 if (yn is not ("yes" or "no"))
@@ -111,6 +96,13 @@ internal sealed partial class ServerConfig
         }
         if (p.Validate != null) error = p.Validate(value);
         return error == null ? value : null;
+    }
+
+    /// <summary>The number as CONFIG GET shows it, or Redis's range error.</summary>
+    private static string? InRange(ConfigParameter p, long n, out string? error)
+    {
+        error = n < p.Min || n > p.Max ? $"argument must be between {p.Min} and {p.Max} inclusive" : null;
+        return error == null ? n.ToString(CultureInfo.InvariantCulture) : null;
     }
 
     private long Long(string name) => long.Parse(_values[name], CultureInfo.InvariantCulture);
