@@ -152,6 +152,7 @@ public class CompactionTests
         int port = ServerInstance.FreePort();
         var dir = ServerInstance.NewDataDir();
         var acked = new Dictionary<string, string>();
+        Exception? writerError = null;
         try
         {
             using (var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "32mb", "--appendfsync", "everysec"))
@@ -170,12 +171,14 @@ public class CompactionTests
                         }
                     }
                     catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or EndOfStreamException) { }
+                    catch (Exception e) { writerError = e; } // asserted below, never crashes the test host
                 });
                 writer.Start();
                 Thread.Sleep(700);
                 server.Signal("TERM");
                 Assert.That(server.WaitForExit(15_000), Is.True);
                 writer.Join();
+                Assert.That(writerError, Is.Null, writerError?.ToString());
                 Assert.That(server.Output, Does.Contain("Log made durable on shutdown"));
             }
             Assert.That(acked, Is.Not.Empty);
