@@ -47,6 +47,10 @@ public class PowerLossTests
     private sealed class Recorder : IPersistenceObserver
     {
         public readonly Dictionary<NvmmRegion, DurableImage> Images = [];
+
+        /// <summary>When set, the next flush of the log stalls this long (a slow NVMM write).</summary>
+        public int StallNextLogFlushMs;
+        public NvmmRegion? Log;
         private readonly NvmmRegion _region;
         private readonly Recorder? _shared;
 
@@ -62,6 +66,8 @@ public class PowerLossTests
         public void Flushed(long offset, long length)
         {
             lock (_shared!.Images) _shared.Images[_region].Flushed(offset, length);
+            if (_region == _shared.Log && Interlocked.Exchange(ref _shared.StallNextLogFlushMs, 0) is var ms && ms > 0)
+                Thread.Sleep(ms);
         }
 
         // One fence orders every flush before it, whichever file it was for.
@@ -124,6 +130,61 @@ public class PowerLossTests
         foreach (var (key, value) in acknowledged)
             Assert.That(check.Call("GET", key), Is.EqualTo("$" + value), $"acknowledged {key}");
         Assert.That(check.Call("EXISTS", "half"), Is.EqualTo(":0"));
+    }
+
+    [Test]
+    public async Task NoReplyOnAnyConnectionRevealsAWriteBeforeItIsDurable()
+    {
+        const string pbufMemory = "8mb", logSize = "4mb";
+        await using var server = await ServerInstance.StartAsync("--pbuf-memory", pbufMemory, "--aof-max-size", logSize,
+            "--pmem-granularity", "cache-line");
+        var recorder = new Recorder();
+        var internals = server.Server;
+        NvmmRegion pbufs, log;
+        lock (internals.ExecLock)
+        {
+            pbufs = internals.Memory!.Region;
+            log = internals.Aof!.Log.Region;
+            recorder.Attach(pbufs);
+            recorder.Attach(log);
+            recorder.Log = log;
+        }
+        using var writer = server.Raw();
+        using var reader = server.Raw();
+        Assert.That(reader.Call("GET", "visible"), Is.EqualTo("$nil"));
+        // The writer's record takes 300 ms to flush; the reader polls meanwhile.
+        recorder.StallNextLogFlushMs = 300;
+        writer.Send(RawClient.Command("SET", "visible", "only-when-durable"));
+        byte[] pbufImage, logImage;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            if (reader.Call("GET", "visible") == "$only-when-durable")
+            {
+                // The moment another connection sees the write: cut the power.
+                lock (recorder.Images)
+                {
+                    pbufImage = (byte[])recorder.Images[pbufs].Durable.Clone();
+                    logImage = (byte[])recorder.Images[log].Durable.Clone();
+                }
+                break;
+            }
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline));
+        }
+        Assert.That(writer.ReadReply(), Is.EqualTo("+OK"));
+        lock (internals.ExecLock)
+        {
+            pbufs.Observer = null;
+            log.Observer = null;
+        }
+        var dir = ServerInstance.NewDataDir();
+        Directory.CreateDirectory(dir);
+        File.WriteAllBytes(Path.Combine(dir, "pbufs.pmem"), pbufImage);
+        File.WriteAllBytes(Path.Combine(dir, "aof.pmem"), logImage);
+        await using var recovered = await ServerInstance.StartOnAsync(dir, "--pbuf-memory", pbufMemory, "--aof-max-size", logSize);
+        using var check = recovered.Raw();
+        Assert.That(check.Call("GET", "visible"), Is.EqualTo("$only-when-durable"),
+            "a reply on another connection showed the write, so the write must survive a power cut from then on");
     }
 
     /// <summary>The power-cut image: durable lines as fenced; every other line as it was, or noise.</summary>
