@@ -76,25 +76,23 @@ public sealed partial class AppendOnlyLog
     private static bool MagicIsZero(ReadOnlySpan<byte> log, long offset) =>
         offset + 4 > log.Length || System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(log[(int)offset..]) == 0;
 
-    /// <summary>The records' extents from the start to the tail (this run's records, all valid).</summary>
-    private IEnumerable<(LogRecord.Header Header, List<PbufExtent> Extents)> Scan(List<PbufExtent> extents, out long end, out ulong next, out string? problem)
+    /// <summary>Every extent the records from the start to the tail reference (this run's records, all valid).</summary>
+    private List<PbufExtent> ReferencedExtents()
     {
-        var records = new List<(LogRecord.Header, List<PbufExtent>)>();
+        var all = new List<PbufExtent>();
+        var extents = new List<PbufExtent>();
         long offset = SuperblockSize;
         ulong sequence = 1;
-        problem = null;
         var log = _log.Span(0, (int)Math.Min(int.MaxValue, _log.Length));
         while (offset < _tail)
         {
-            int size = LogRecord.TryRead(log[(int)offset..], sequence, 0, _generation, _pool, extents, out var header, out problem);
+            int size = LogRecord.TryRead(log[(int)offset..], sequence, 0, _generation, _pool, extents, out _, out _);
             if (size == 0) break;
-            records.Add((header, [.. extents]));
+            all.AddRange(extents);
             offset += size;
             sequence++;
         }
-        end = offset;
-        next = sequence;
-        return records;
+        return all;
     }
 
     /// <summary>A sequence over the extents' bytes in place (the packet buffers' own memory).</summary>

@@ -215,9 +215,7 @@ public sealed partial class AppendOnlyLog : IDisposable
     /// <summary>Drops every reference the log's records hold (after a rewrite replaced this log).</summary>
     public void ReleaseReferences()
     {
-        var extents = new List<PbufExtent>();
-        foreach (var (_, list) in Scan(extents, out _, out _, out _))
-            foreach (var e in list) _pool.Release(e.Index);
+        foreach (var e in ReferencedExtents()) _pool.Release(e.Index);
     }
 
     public void Dispose() => _log.Dispose();

@@ -165,7 +165,7 @@ internal sealed class Database
 
     public Dictionary<byte[], RedisObject>.ValueCollection Objects => _dict.Values;
 
-    /// <summary>Drops every key (FLUSHDB). The events sink sees one flush, not a removal per key.</summary>
+    /// <summary>Drops every key (FLUSHDB); each value's storage is released.</summary>
     public void Clear()
     {
         foreach (var obj in _dict.Values) _events.Removed(this, obj);
@@ -173,13 +173,12 @@ internal sealed class Database
         _dict.Clear();
         _all.Clear();
         _volatile.Clear();
-        _events.Flushed(this);
     }
 }
 
 /// <summary>
 /// What the keyspace tells the layers above it: removals (to release value storage),
-/// expirations (counted, and later logged as DEL) and flushes.
+/// expirations and evictions (counted, and logged as DEL).
 /// </summary>
 internal class KeyspaceEvents
 {
@@ -192,6 +191,5 @@ internal class KeyspaceEvents
     public long Dirty;
     public virtual void Removed(Database db, RedisObject obj) { }
     public virtual void Expired(Database db, RedisObject obj) => ExpiredKeys++;
-    public virtual void Flushed(Database db) { }
     public virtual void Evicted(Database db, RedisObject obj) { }
 }

@@ -44,57 +44,90 @@ public class PowerLossTests
         }
     }
 
-    private sealed class Recorder : IPersistenceObserver
+    /// <summary>
+    /// Watches both files of a running server. One fence orders every flush before it,
+    /// whichever file it was for, so one recorder serves both through small adapters.
+    /// </summary>
+    private sealed class Recorder
     {
-        public readonly Dictionary<NvmmRegion, DurableImage> Images = [];
+        private readonly Dictionary<NvmmRegion, DurableImage> _images = [];
+        private readonly PasteRedis.Server.RedisServer _server;
+        public readonly NvmmRegion Pbufs, Log;
 
         /// <summary>When set, the next flush of the log stalls this long (a slow NVMM write).</summary>
         public int StallNextLogFlushMs;
-        public NvmmRegion? Log;
-        private readonly NvmmRegion _region;
-        private readonly Recorder? _shared;
 
-        public Recorder() { _region = null!; }
-        private Recorder(Recorder shared, NvmmRegion region) { _shared = shared; _region = region; }
-
-        public void Attach(NvmmRegion region)
+        private Recorder(ServerInstance server)
         {
-            Images[region] = new DurableImage(region);
-            region.Observer = new Recorder(this, region);
+            _server = server.Server;
+            lock (_server.ExecLock)
+            {
+                Pbufs = _server.Memory!.Region;
+                Log = _server.Aof!.Log.Region;
+                foreach (var region in new[] { Pbufs, Log })
+                {
+                    _images[region] = new DurableImage(region);
+                    region.Observer = new Adapter(this, region);
+                }
+            }
         }
 
-        public void Flushed(long offset, long length)
+        public static Recorder On(ServerInstance server) => new(server);
+
+        public DurableImage this[NvmmRegion region] => _images[region];
+
+        /// <summary>The power-cut image of both files now: durable lines as fenced, the rest reverted or scrambled.</summary>
+        public (byte[] Pbufs, byte[] Log) Cut(bool scramble)
         {
-            lock (_shared!.Images) _shared.Images[_region].Flushed(offset, length);
-            if (_region == _shared.Log && Interlocked.Exchange(ref _shared.StallNextLogFlushMs, 0) is var ms && ms > 0)
-                Thread.Sleep(ms);
+            lock (_images) return (PowerLossTests.Cut(_images[Pbufs], Pbufs, scramble), PowerLossTests.Cut(_images[Log], Log, scramble));
         }
 
-        // One fence orders every flush before it, whichever file it was for.
-        public void Drained()
+        public void Detach()
         {
-            lock (_shared!.Images)
-                foreach (var image in _shared.Images.Values) image.Fence();
+            lock (_server.ExecLock)
+            {
+                Pbufs.Observer = null;
+                Log.Observer = null;
+            }
         }
+
+        private sealed class Adapter(Recorder recorder, NvmmRegion region) : IPersistenceObserver
+        {
+            public void Flushed(long offset, long length)
+            {
+                lock (recorder._images) recorder._images[region].Flushed(offset, length);
+                if (region == recorder.Log && Interlocked.Exchange(ref recorder.StallNextLogFlushMs, 0) is var ms && ms > 0)
+                    Thread.Sleep(ms);
+            }
+
+            public void Drained()
+            {
+                lock (recorder._images)
+                    foreach (var image in recorder._images.Values) image.Fence();
+            }
+        }
+    }
+
+    private static readonly string[] Sizes = ["--pbuf-memory", "8mb", "--aof-max-size", "4mb"];
+
+    private static Task<ServerInstance> StartEmulatedNvmm() => ServerInstance.StartAsync([.. Sizes, "--pmem-granularity", "cache-line"]);
+
+    /// <summary>A new server on a data dir holding exactly the power-cut image.</summary>
+    private static Task<ServerInstance> RecoverFrom((byte[] Pbufs, byte[] Log) image)
+    {
+        var dir = ServerInstance.NewDataDir();
+        Directory.CreateDirectory(dir);
+        File.WriteAllBytes(Path.Combine(dir, "pbufs.pmem"), image.Pbufs);
+        File.WriteAllBytes(Path.Combine(dir, "aof.pmem"), image.Log);
+        return ServerInstance.StartOnAsync(dir, Sizes);
     }
 
     [TestCase(false)]
     [TestCase(true)]
     public async Task AcknowledgedWritesSurviveAPowerCut(bool scrambleUnflushed)
     {
-        const string pbufMemory = "8mb", logSize = "4mb";
-        await using var server = await ServerInstance.StartAsync("--pbuf-memory", pbufMemory, "--aof-max-size", logSize,
-            "--pmem-granularity", "cache-line");
-        var recorder = new Recorder();
-        var internals = server.Server;
-        NvmmRegion pbufs, log;
-        lock (internals.ExecLock)
-        {
-            pbufs = internals.Memory!.Region;
-            log = internals.Aof!.Log.Region;
-            recorder.Attach(pbufs);
-            recorder.Attach(log);
-        }
+        await using var server = await StartEmulatedNvmm();
+        var recorder = Recorder.On(server);
         var acknowledged = new Dictionary<string, string>();
         using (var raw = server.Raw())
         {
@@ -111,21 +144,11 @@ public class PowerLossTests
             raw.Send("*3\r\n$3\r\nSET\r\n$4\r\nhalf\r\n$100\r\nonly part");
             Thread.Sleep(50);
         }
-        byte[] pbufImage, logImage;
-        lock (internals.ExecLock)
-        {
-            pbufs.Observer = null;
-            log.Observer = null;
-            pbufImage = Cut(recorder.Images[pbufs], pbufs, scrambleUnflushed);
-            logImage = Cut(recorder.Images[log], log, scrambleUnflushed);
-        }
-        Assert.That(recorder.Images[log].EverFenced, Is.Not.Empty, "the write path flushed and fenced");
+        var image = recorder.Cut(scrambleUnflushed);
+        recorder.Detach();
+        Assert.That(recorder[recorder.Log].EverFenced, Is.Not.Empty, "the write path flushed and fenced");
 
-        var dir = ServerInstance.NewDataDir();
-        Directory.CreateDirectory(dir);
-        File.WriteAllBytes(Path.Combine(dir, "pbufs.pmem"), pbufImage);
-        File.WriteAllBytes(Path.Combine(dir, "aof.pmem"), logImage);
-        await using var recovered = await ServerInstance.StartOnAsync(dir, "--pbuf-memory", pbufMemory, "--aof-max-size", logSize);
+        await using var recovered = await RecoverFrom(image);
         using var check = recovered.Raw();
         foreach (var (key, value) in acknowledged)
             Assert.That(check.Call("GET", key), Is.EqualTo("$" + value), $"acknowledged {key}");
@@ -135,53 +158,23 @@ public class PowerLossTests
     [Test]
     public async Task NoReplyOnAnyConnectionRevealsAWriteBeforeItIsDurable()
     {
-        const string pbufMemory = "8mb", logSize = "4mb";
-        await using var server = await ServerInstance.StartAsync("--pbuf-memory", pbufMemory, "--aof-max-size", logSize,
-            "--pmem-granularity", "cache-line");
-        var recorder = new Recorder();
-        var internals = server.Server;
-        NvmmRegion pbufs, log;
-        lock (internals.ExecLock)
-        {
-            pbufs = internals.Memory!.Region;
-            log = internals.Aof!.Log.Region;
-            recorder.Attach(pbufs);
-            recorder.Attach(log);
-            recorder.Log = log;
-        }
+        await using var server = await StartEmulatedNvmm();
+        var recorder = Recorder.On(server);
         using var writer = server.Raw();
         using var reader = server.Raw();
         Assert.That(reader.Call("GET", "visible"), Is.EqualTo("$nil"));
         // The writer's record takes 300 ms to flush; the reader polls meanwhile.
         recorder.StallNextLogFlushMs = 300;
         writer.Send(RawClient.Command("SET", "visible", "only-when-durable"));
-        byte[] pbufImage, logImage;
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            if (reader.Call("GET", "visible") == "$only-when-durable")
-            {
-                // The moment another connection sees the write: cut the power.
-                lock (recorder.Images)
-                {
-                    pbufImage = (byte[])recorder.Images[pbufs].Durable.Clone();
-                    logImage = (byte[])recorder.Images[log].Durable.Clone();
-                }
-                break;
-            }
+        while (reader.Call("GET", "visible") != "$only-when-durable")
             Assert.That(DateTime.UtcNow, Is.LessThan(deadline));
-        }
+        // The moment another connection sees the write: cut the power.
+        var image = recorder.Cut(scramble: false);
         Assert.That(writer.ReadReply(), Is.EqualTo("+OK"));
-        lock (internals.ExecLock)
-        {
-            pbufs.Observer = null;
-            log.Observer = null;
-        }
-        var dir = ServerInstance.NewDataDir();
-        Directory.CreateDirectory(dir);
-        File.WriteAllBytes(Path.Combine(dir, "pbufs.pmem"), pbufImage);
-        File.WriteAllBytes(Path.Combine(dir, "aof.pmem"), logImage);
-        await using var recovered = await ServerInstance.StartOnAsync(dir, "--pbuf-memory", pbufMemory, "--aof-max-size", logSize);
+        recorder.Detach();
+
+        await using var recovered = await RecoverFrom(image);
         using var check = recovered.Raw();
         Assert.That(check.Call("GET", "visible"), Is.EqualTo("$only-when-durable"),
             "a reply on another connection showed the write, so the write must survive a power cut from then on");
