@@ -19,9 +19,11 @@ public sealed class AofFormatException(string message) : Exception(message);
 /// The append-only file: a file of small records (mapped like the packet-buffer region)
 /// that reference command bytes in the packet buffers. Appending writes the record and
 /// queues the cache lines to flush (record and referenced bytes); <see cref="Commit"/>
-/// flushes them and issues the one fence of the batch. Each record holds a reference on
-/// every packet buffer it points into, so those bytes stay until the log lets go of them.
-/// Not thread-safe: the server appends under its execution lock.
+/// flushes them and issues the one fence of the batch, or <see cref="DetachPending"/> hands
+/// them to one committer outside the lock (group commit across connections). Each record
+/// holds a reference on every packet buffer it points into, so those bytes stay until the
+/// log lets go of them. Not thread-safe: the server appends under its execution lock, and
+/// only the detached queue is touched outside it, by one committer at a time.
 /// </summary>
 public sealed partial class AppendOnlyLog : IDisposable
 {
@@ -33,7 +35,7 @@ public sealed partial class AppendOnlyLog : IDisposable
     private readonly PacketBufferPool _pool;
     private readonly FreshBuffers _fresh;
     private readonly List<PbufExtent> _extents = new(8);
-    private readonly PendingFlushes _pending = new();
+    private PendingFlushes _pending = new(), _detached = new();
     private long _tail = SuperblockSize;
     private ulong _nextSequence = 1;
     private uint _generation;
@@ -198,16 +200,32 @@ public sealed partial class AppendOnlyLog : IDisposable
     }
 
     /// <summary>Issues the queued flushes without the fence (appendfsync everysec drains later).</summary>
-    public void FlushPending()
+    public void FlushPending() => Flush(_pending);
+
+    private void Flush(PendingFlushes pending)
     {
-        for (int i = 0; i < _pending.Count; i++)
+        for (int i = 0; i < pending.Count; i++)
         {
-            ref readonly var r = ref _pending[i];
+            ref readonly var r = ref pending[i];
             if (r.InLog) _log.Flush(r.Offset, r.Length);
             else _pool.Region.Flush(r.Offset, r.Length);
         }
-        _pending.Clear();
+        pending.Clear();
     }
+
+    /// <summary>
+    /// Group commit: sets the queued flushes aside so that a thread outside the server's
+    /// lock can issue them (<see cref="FlushDetached"/>) while appends go on into a fresh
+    /// queue. The caller issues the detached flushes before it detaches again.
+    /// </summary>
+    public void DetachPending()
+    {
+        if (_detached.Count != 0) throw new InvalidOperationException("the previous detached flushes were not issued");
+        (_pending, _detached) = (_detached, _pending);
+    }
+
+    /// <summary>Issues the flushes set aside by <see cref="DetachPending"/> (no fence; the committer fences once).</summary>
+    public void FlushDetached() => Flush(_detached);
 
     /// <summary>appendfsync no: forget the queue and let the OS write back in its own time.</summary>
     public void DropPending() => _pending.Clear();

@@ -116,8 +116,11 @@ internal sealed partial class ClientSession
     internal void ProcessBatch(ref ReadOnlySequence<byte> buffer)
     {
         var limits = _server.Limits;
+        var aof = _server.Aof;
+        var ticket = Persistence.CommitTicket.None;
         lock (_server.ExecLock)
         {
+            long epochAtStart = aof?.AppendedEpoch ?? 0;
             if (_server.ShuttingDown)
             {
                 _closeAfterReply = true;
@@ -140,10 +143,12 @@ internal sealed partial class ClientSession
                 Execute();
                 Request.Release();
             }
-            // Group commit: the batch's records and referenced bytes are flushed and fenced
-            // before the lock is released, so no reply on any connection shows them earlier.
-            _server.Aof?.EndBatch(NowMs);
+            // Group commit: this batch's records, and everything appended before them by any
+            // connection, are flushed and fenced before its replies leave; a read that saw
+            // another connection's write waits for that write too.
+            if (aof != null) ticket = aof.EndClientBatch(NowMs, epochAtStart);
         }
+        aof?.CompleteCommit(ticket, _server.ExecLock);
     }
 
     // The bytes of the frame being executed, as received: what the log references.

@@ -17,7 +17,8 @@ internal enum FsyncPolicy { Always, EverySec, No }
 /// <summary>
 /// The server's append-only file (Redis's aof.c): which commands go into the log and in
 /// what form, the group commit at the end of each batch, recovery at start, and INFO
-/// persistence. All of it runs under the server's execution lock.
+/// persistence. All of it runs under the server's execution lock, except the committer
+/// of a group commit (GroupCommit.cs).
 /// </summary>
 internal sealed partial class AofPersistence : IDisposable
 {
@@ -126,6 +127,7 @@ internal sealed partial class AofPersistence : IDisposable
         // During a rewrite the new log gets every record too, in the same order.
         if (_next != null && !_next.TryAppend(db, command, flags)) AbandonRewrite();
         _records++;
+        _appendedEpoch++;
         return true;
     }
 
@@ -135,6 +137,7 @@ internal sealed partial class AofPersistence : IDisposable
         if (!Log.TryAppendComposed(db, command, flags)) return Failed();
         if (_next != null && !_next.TryAppendComposed(db, command, flags)) AbandonRewrite();
         _records++;
+        _appendedEpoch++;
         return true;
     }
 
@@ -157,8 +160,9 @@ internal sealed partial class AofPersistence : IDisposable
     public bool HasRoom => Log.Capacity - Log.Size > 1024 * 1024;
 
     /// <summary>
-    /// The end of a batch: with appendfsync always, flush every queued line and fence once,
-    /// before any reply of the batch can leave and before the execution lock is released.
+    /// The end of a batch that commits under the execution lock (cron, import, replay, and
+    /// clients when appendfsync is not always): with appendfsync always, flush every queued
+    /// line and fence once before the lock is released.
     /// </summary>
     public void EndBatch(long nowMs)
     {
@@ -168,10 +172,12 @@ internal sealed partial class AofPersistence : IDisposable
             {
                 case FsyncPolicy.Always:
                     // Both logs' lines (during a rewrite), then the one fence of the batch.
+                    WaitForCommitter();
                     Log.FlushPending();
                     _next?.FlushPending();
                     Log.Region.Drain();
                     _commits++;
+                    CommittedAll();
                     break;
                 case FsyncPolicy.EverySec:
                     Log.FlushPending();
@@ -192,12 +198,14 @@ internal sealed partial class AofPersistence : IDisposable
     /// <summary>Makes everything appended so far durable (everysec's once a second; shutdown).</summary>
     public void Drain(long nowMs)
     {
+        WaitForCommitter();
         Log.FlushPending();
         _next?.FlushPending();
         Log.Region.Drain();
         _commits++;
         _undrained = false;
         _lastDrainMs = nowMs;
+        CommittedAll();
     }
 
     public void WriteInfo(StringBuilder sb, ServerConfig config)
@@ -221,6 +229,7 @@ internal sealed partial class AofPersistence : IDisposable
         sb.Field("aof_records", Log.Records);
         sb.Field("aof_records_appended", _records);
         sb.Field("aof_commits", _commits);
+        sb.Field("aof_write_batches", _writeBatches);
         sb.Field("aof_log_flushes", Log.Region.FlushCalls);
         sb.Field("aof_log_fences", Log.Region.Fences);
         sb.Field("aof_log_flushed_bytes", Log.Region.FlushedBytes);
@@ -235,6 +244,7 @@ internal sealed partial class AofPersistence : IDisposable
 
     public void Dispose()
     {
+        WaitForCommitter();
         if (_next != null) AbandonRewrite();
         Fresh.Reset();
         Log.Dispose();

@@ -117,6 +117,7 @@ internal sealed partial class AofPersistence
     private void FinishRewrite(PacketBufferPool pool)
     {
         var next = _next!;
+        WaitForCommitter();
         next.Commit();
         DurableFiles.ReplaceDurably(next.Path, _path);
         // The switch is durable: the old records, and the buffers only they kept, can go.
@@ -135,6 +136,7 @@ internal sealed partial class AofPersistence
 
     private bool AbandonRewrite()
     {
+        WaitForCommitter();
         var next = _next!;
         _next = null;
         Fresh.Settle();

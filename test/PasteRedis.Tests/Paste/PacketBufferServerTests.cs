@@ -10,11 +10,11 @@ public class PacketBufferServerTests : ServerFixture
 {
     protected override string[] ServerArgs => ["--pbuf-memory", "64mb"];
 
-    internal static long InfoField(RawClient raw, string field)
+    internal static long InfoField(RawClient raw, string field, string section = "paste")
     {
-        var info = raw.Call("INFO", "paste");
+        var info = raw.Call("INFO", section);
         var m = Regex.Match(info, field + @":(-?\d+)");
-        Assert.That(m.Success, Is.True, $"INFO paste has no {field}: {info}");
+        Assert.That(m.Success, Is.True, $"INFO {section} has no {field}: {info}");
         return long.Parse(m.Groups[1].Value);
     }
 

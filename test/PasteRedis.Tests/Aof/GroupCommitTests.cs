@@ -1,0 +1,45 @@
+using PasteRedis.Paste;
+using PasteRedis.Tests.Paste;
+
+namespace PasteRedis.Tests.Aof;
+
+/// <summary>
+/// Group commit across connections: batches that end while a commit is in flight share
+/// the next fence, and none of them is answered before its records are durable.
+/// </summary>
+[TestFixture]
+public class GroupCommitTests
+{
+    /// <summary>A slow fence (as on a loaded NVMM DIMM); counts the flushed log lines at each fence.</summary>
+    private sealed class SlowFence : IPersistenceObserver
+    {
+        public void Flushed(long offset, long length) { }
+        public void Drained() => Thread.Sleep(3);
+    }
+
+    [Test]
+    public async Task ConcurrentBatchesShareOneFence()
+    {
+        await using var server = await ServerInstance.StartAsync(["--pmem-granularity", "cache-line"]);
+        lock (server.Server.ExecLock) server.Server.Aof!.Log.Region.Observer = new SlowFence();
+        using var info = server.Raw();
+        long commits0 = PacketBufferServerTests.InfoField(info, "aof_commits", "persistence");
+        long batches0 = PacketBufferServerTests.InfoField(info, "aof_write_batches", "persistence");
+
+        const int Clients = 8, Writes = 40;
+        var writers = Enumerable.Range(0, Clients).Select(c => Task.Run(() =>
+        {
+            using var raw = server.Raw();
+            for (int i = 0; i < Writes; i++)
+                Assert.That(raw.Call("SET", $"g{c}:{i}", $"value-{c}-{i}"), Is.EqualTo("+OK"));
+        })).ToArray();
+        await Task.WhenAll(writers);
+
+        long commits = PacketBufferServerTests.InfoField(info, "aof_commits", "persistence") - commits0;
+        long batches = PacketBufferServerTests.InfoField(info, "aof_write_batches", "persistence") - batches0;
+        Assert.That(batches, Is.EqualTo(Clients * Writes), "one batch per unpipelined SET");
+        Assert.That(commits, Is.LessThan(batches / 2), "batches that ended during a commit shared the next fence");
+        for (int c = 0; c < Clients; c++)
+            Assert.That(info.Call("GET", $"g{c}:{Writes - 1}"), Is.EqualTo($"$value-{c}-{Writes - 1}"));
+    }
+}
