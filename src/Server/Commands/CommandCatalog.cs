@@ -13,7 +13,8 @@ internal static class CommandCatalog
         new(name, arity, flags, first, last, step, group, summary, since, handler);
 
     public static IEnumerable<RedisCommand> Build() =>
-        Connection().Concat(Server()).Concat(Strings()).Concat(Generic());
+        Connection().Concat(Server()).Concat(Strings()).Concat(Generic())
+            .Concat(Lists()).Concat(Hashes()).Concat(Sets()).Concat(SortedSets());
 
     private static IEnumerable<RedisCommand> Connection() =>
     [
@@ -110,5 +111,93 @@ internal static class CommandCatalog
             C("encoding", 3, ReadOnly, 2, 2, 1, "generic", "Returns the internal encoding of a Redis object.", "2.2.3", KeyCommands.ObjectEncoding),
             C("idletime", 3, ReadOnly, 2, 2, 1, "generic", "Returns the time since the last access to a Redis object.", "2.2.3", KeyCommands.ObjectIdleTime),
             C("refcount", 3, ReadOnly, 2, 2, 1, "generic", "Returns the reference count of a value of a key.", "2.2.3", KeyCommands.ObjectRefCount)),
+    ];
+
+    private static IEnumerable<RedisCommand> Lists() =>
+    [
+        C("lpush", -3, Write | DenyOom | Fast, 1, 1, 1, "list", "Prepends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", ListCommands.LPush),
+        C("rpush", -3, Write | DenyOom | Fast, 1, 1, 1, "list", "Appends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", ListCommands.RPush),
+        C("lpushx", -3, Write | DenyOom | Fast, 1, 1, 1, "list", "Prepends one or more elements to a list only when the list exists.", "2.2.0", ListCommands.LPushX),
+        C("rpushx", -3, Write | DenyOom | Fast, 1, 1, 1, "list", "Appends an element to a list only when the list exists.", "2.2.0", ListCommands.RPushX),
+        C("lpop", -2, Write | Fast, 1, 1, 1, "list", "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", "1.0.0", ListCommands.LPop),
+        C("rpop", -2, Write | Fast, 1, 1, 1, "list", "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", "1.0.0", ListCommands.RPop),
+        C("lrange", 4, ReadOnly, 1, 1, 1, "list", "Returns a range of elements from a list.", "1.0.0", ListCommands.LRange),
+        C("llen", 2, ReadOnly | Fast, 1, 1, 1, "list", "Returns the length of a list.", "1.0.0", ListCommands.LLen),
+        C("lindex", 3, ReadOnly, 1, 1, 1, "list", "Returns an element from a list by its index.", "1.0.0", ListCommands.LIndex),
+        C("lset", 4, Write | DenyOom, 1, 1, 1, "list", "Sets the value of an element in a list by its index.", "1.0.0", ListCommands.LSet),
+        C("lrem", 4, Write, 1, 1, 1, "list", "Removes elements from a list. Deletes the list if the last element was removed.", "1.0.0", ListCommands.LRem),
+        C("ltrim", 4, Write, 1, 1, 1, "list", "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", "1.0.0", ListCommands.LTrim),
+        C("linsert", 5, Write | DenyOom, 1, 1, 1, "list", "Inserts an element before or after another element in a list.", "2.2.0", ListCommands.LInsert),
+        C("lpos", -3, ReadOnly, 1, 1, 1, "list", "Returns the index of matching elements in a list.", "6.0.6", ListCommands.LPos),
+        C("lmove", 5, Write | DenyOom, 1, 2, 1, "list", "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "6.2.0", ListCommands.LMove),
+        C("rpoplpush", 3, Write | DenyOom, 1, 2, 1, "list", "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "1.2.0", ListCommands.RPopLPush),
+    ];
+
+    private static IEnumerable<RedisCommand> Hashes() =>
+    [
+        C("hset", -4, Write | DenyOom | Fast, 1, 1, 1, "hash", "Creates or modifies the value of a field in a hash.", "2.0.0", HashCommands.HSet),
+        C("hsetnx", 4, Write | DenyOom | Fast, 1, 1, 1, "hash", "Sets the value of a field in a hash only when the field doesn't exist.", "2.0.0", HashCommands.HSetNx),
+        C("hget", 3, ReadOnly | Fast, 1, 1, 1, "hash", "Returns the value of a field in a hash.", "2.0.0", HashCommands.HGet),
+        C("hmget", -3, ReadOnly | Fast, 1, 1, 1, "hash", "Returns the values of all fields in a hash.", "2.0.0", HashCommands.HMGet),
+        C("hmset", -4, Write | DenyOom | Fast, 1, 1, 1, "hash", "Sets the values of multiple fields.", "2.0.0", HashCommands.HMSet),
+        C("hgetall", 2, ReadOnly, 1, 1, 1, "hash", "Returns all fields and values in a hash.", "2.0.0", HashCommands.HGetAll),
+        C("hdel", -3, Write | Fast, 1, 1, 1, "hash", "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", "2.0.0", HashCommands.HDel),
+        C("hexists", 3, ReadOnly | Fast, 1, 1, 1, "hash", "Determines whether a field exists in a hash.", "2.0.0", HashCommands.HExists),
+        C("hlen", 2, ReadOnly | Fast, 1, 1, 1, "hash", "Returns the number of fields in a hash.", "2.0.0", HashCommands.HLen),
+        C("hkeys", 2, ReadOnly, 1, 1, 1, "hash", "Returns all fields in a hash.", "2.0.0", HashCommands.HKeys),
+        C("hvals", 2, ReadOnly, 1, 1, 1, "hash", "Returns all values in a hash.", "2.0.0", HashCommands.HVals),
+        C("hincrby", 4, Write | DenyOom | Fast, 1, 1, 1, "hash", "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", "2.0.0", HashCommands.HIncrBy),
+        C("hincrbyfloat", 4, Write | DenyOom | Fast, 1, 1, 1, "hash", "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", "2.6.0", HashCommands.HIncrByFloat),
+        C("hstrlen", 3, ReadOnly | Fast, 1, 1, 1, "hash", "Returns the length of the value of a field.", "3.2.0", HashCommands.HStrLen),
+        C("hrandfield", -2, ReadOnly, 1, 1, 1, "hash", "Returns one or more random fields from a hash.", "6.2.0", HashCommands.HRandField),
+        C("hscan", -3, ReadOnly, 1, 1, 1, "hash", "Iterates over fields and values of a hash.", "2.8.0", HashCommands.HScan),
+    ];
+
+    private static IEnumerable<RedisCommand> Sets() =>
+    [
+        C("sadd", -3, Write | DenyOom | Fast, 1, 1, 1, "set", "Adds one or more members to a set. Creates the key if it doesn't exist.", "1.0.0", SetCommands.SAdd),
+        C("srem", -3, Write | Fast, 1, 1, 1, "set", "Removes one or more members from a set. Deletes the set if the last member was removed.", "1.0.0", SetCommands.SRem),
+        C("smembers", 2, ReadOnly, 1, 1, 1, "set", "Returns all members of a set.", "1.0.0", SetCommands.SMembers),
+        C("sismember", 3, ReadOnly | Fast, 1, 1, 1, "set", "Determines whether a member belongs to a set.", "1.0.0", SetCommands.SIsMember),
+        C("smismember", -3, ReadOnly | Fast, 1, 1, 1, "set", "Determines whether multiple members belong to a set.", "6.2.0", SetCommands.SMIsMember),
+        C("scard", 2, ReadOnly | Fast, 1, 1, 1, "set", "Returns the number of members in a set.", "1.0.0", SetCommands.SCard),
+        C("spop", -2, Write | Fast, 1, 1, 1, "set", "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", "1.0.0", SetCommands.SPop),
+        C("srandmember", -2, ReadOnly, 1, 1, 1, "set", "Get one or multiple random members from a set", "1.0.0", SetCommands.SRandMember),
+        C("smove", 4, Write | Fast, 1, 2, 1, "set", "Moves a member from one set to another.", "1.0.0", SetCommands.SMove),
+        C("sinter", -2, ReadOnly, 1, -1, 1, "set", "Returns the intersect of multiple sets.", "1.0.0", SetCommands.SInter),
+        C("sunion", -2, ReadOnly, 1, -1, 1, "set", "Returns the union of multiple sets.", "1.0.0", SetCommands.SUnion),
+        C("sdiff", -2, ReadOnly, 1, -1, 1, "set", "Returns the difference of multiple sets.", "1.0.0", SetCommands.SDiff),
+        C("sinterstore", -3, Write | DenyOom, 1, -1, 1, "set", "Stores the intersect of multiple sets in a key.", "1.0.0", SetCommands.SInterStore),
+        C("sunionstore", -3, Write | DenyOom, 1, -1, 1, "set", "Stores the union of multiple sets in a key.", "1.0.0", SetCommands.SUnionStore),
+        C("sdiffstore", -3, Write | DenyOom, 1, -1, 1, "set", "Stores the difference of multiple sets in a key.", "1.0.0", SetCommands.SDiffStore),
+        C("sintercard", -3, ReadOnly, 0, 0, 0, "set", "Returns the number of members of the intersect of multiple sets.", "7.0.0", SetCommands.SInterCard),
+        C("sscan", -3, ReadOnly, 1, 1, 1, "set", "Iterates over members of a set.", "2.8.0", SetCommands.SScan),
+    ];
+
+    private static IEnumerable<RedisCommand> SortedSets() =>
+    [
+        C("zadd", -4, Write | DenyOom | Fast, 1, 1, 1, "sorted_set", "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", "1.2.0", SortedSetCommands.ZAdd),
+        C("zincrby", 4, Write | DenyOom | Fast, 1, 1, 1, "sorted_set", "Increments the score of a member in a sorted set.", "1.2.0", SortedSetCommands.ZIncrBy),
+        C("zrem", -3, Write | Fast, 1, 1, 1, "sorted_set", "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", "1.2.0", SortedSetCommands.ZRem),
+        C("zscore", 3, ReadOnly | Fast, 1, 1, 1, "sorted_set", "Returns the score of a member in a sorted set.", "1.2.0", SortedSetCommands.ZScore),
+        C("zmscore", -3, ReadOnly | Fast, 1, 1, 1, "sorted_set", "Returns the score of one or more members in a sorted set.", "6.2.0", SortedSetCommands.ZMScore),
+        C("zcard", 2, ReadOnly | Fast, 1, 1, 1, "sorted_set", "Returns the number of members in a sorted set.", "1.2.0", SortedSetCommands.ZCard),
+        C("zcount", 4, ReadOnly | Fast, 1, 1, 1, "sorted_set", "Returns the count of members in a sorted set that have scores within a range.", "2.0.0", SortedSetCommands.ZCount),
+        C("zlexcount", 4, ReadOnly | Fast, 1, 1, 1, "sorted_set", "Returns the number of members in a sorted set within a lexicographical range.", "2.8.9", SortedSetCommands.ZLexCount),
+        C("zrange", -4, ReadOnly, 1, 1, 1, "sorted_set", "Returns members in a sorted set within a range of indexes.", "1.2.0", SortedSetCommands.ZRange),
+        C("zrangestore", -5, Write | DenyOom, 1, 2, 1, "sorted_set", "Stores a range of members from sorted set in a key.", "6.2.0", SortedSetCommands.ZRangeStore),
+        C("zrangebyscore", -4, ReadOnly, 1, 1, 1, "sorted_set", "Returns members in a sorted set within a range of scores.", "1.0.5", SortedSetCommands.ZRangeByScore),
+        C("zrevrange", -4, ReadOnly, 1, 1, 1, "sorted_set", "Returns members in a sorted set within a range of indexes in reverse order.", "1.2.0", SortedSetCommands.ZRevRange),
+        C("zrevrangebyscore", -4, ReadOnly, 1, 1, 1, "sorted_set", "Returns members in a sorted set within a range of scores in reverse order.", "2.2.0", SortedSetCommands.ZRevRangeByScore),
+        C("zrangebylex", -4, ReadOnly, 1, 1, 1, "sorted_set", "Returns members in a sorted set within a lexicographical range.", "2.8.9", SortedSetCommands.ZRangeByLex),
+        C("zrevrangebylex", -4, ReadOnly, 1, 1, 1, "sorted_set", "Returns members in a sorted set within a lexicographical range in reverse order.", "2.8.9", SortedSetCommands.ZRevRangeByLex),
+        C("zrank", -3, ReadOnly | Fast, 1, 1, 1, "sorted_set", "Returns the index of a member in a sorted set ordered by ascending scores.", "2.0.0", SortedSetCommands.ZRank),
+        C("zrevrank", -3, ReadOnly | Fast, 1, 1, 1, "sorted_set", "Returns the index of a member in a sorted set ordered by descending scores.", "2.0.0", SortedSetCommands.ZRevRank),
+        C("zpopmin", -2, Write | Fast, 1, 1, 1, "sorted_set", "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0", SortedSetCommands.ZPopMin),
+        C("zpopmax", -2, Write | Fast, 1, 1, 1, "sorted_set", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0", SortedSetCommands.ZPopMax),
+        C("zrandmember", -2, ReadOnly, 1, 1, 1, "sorted_set", "Returns one or more random members from a sorted set.", "6.2.0", SortedSetCommands.ZRandMember),
+        C("zunionstore", -4, Write | DenyOom, 1, 1, 1, "sorted_set", "Stores the union of multiple sorted sets in a key.", "2.0.0", SortedSetCommands.ZUnionStore),
+        C("zinterstore", -4, Write | DenyOom, 1, 1, 1, "sorted_set", "Stores the intersect of multiple sorted sets in a key.", "2.0.0", SortedSetCommands.ZInterStore),
+        C("zscan", -3, ReadOnly, 1, 1, 1, "sorted_set", "Iterates over members and scores of a sorted set.", "2.8.0", SortedSetCommands.ZScan),
     ];
 }

@@ -92,13 +92,16 @@ internal sealed partial class AofPersistence
         return true;
     }
 
-    /// <summary>Before a write during a rewrite: base records for the keys it touches come first.</summary>
+    /// <summary>
+    /// Before a write during a rewrite: base records for the keys it touches or reads come
+    /// first, so its record replays against complete values. Every argument that names a
+    /// live key counts (an argument that is not a key only gets its base record early).
+    /// </summary>
     public bool BeforeWrite(RedisServer server, Connections.ClientSession c, Commands.RedisCommand cmd)
     {
-        if (_next == null || cmd.FirstKey <= 0) return true;
-        int last = cmd.LastKey < 0 ? c.Request.Count + cmd.LastKey : cmd.LastKey;
+        if (_next == null) return true;
         long now = RedisServer.NowMs();
-        for (int i = cmd.FirstKey; i <= last && i < c.Request.Count; i += Math.Max(1, cmd.Step))
+        for (int i = 1; i < c.Request.Count; i++)
         {
             var obj = c.Db.Lookup(c.Request.Arg(i), now, touch: false);
             if (obj != null && !WriteBase(c.Db.Id, obj, server.Pool!, now)) return AbandonRewrite();
@@ -111,7 +114,11 @@ internal sealed partial class AofPersistence
         if (obj.RewriteEpoch == _epoch) return true;
         obj.RewriteEpoch = _epoch;
         if (obj.HasExpiry && obj.ExpireAt <= now) return true; // its expiry will be logged as DEL
-        return obj is not StringObject s || AppendBase(_next!, db, s, pool);
+        if (obj is StringObject s) return AppendBase(_next!, db, s, pool);
+        CollectionRecords.Compose(obj, _composed);
+        for (int i = 0; i < _composed.Count; i++)
+            if (!_next!.TryAppendComposed(db, _composed[i])) return false;
+        return true;
     }
 
     private void FinishRewrite(PacketBufferPool pool)

@@ -52,6 +52,24 @@ internal sealed class ComposedCommand
         Header(5); Arg(a0); Arg(a1); Arg(a2); Arg(a3); Arg(n[..len]); End();
     }
 
+    /// <summary>Starts a command of <paramref name="n"/> arguments; add them with Append, then End.</summary>
+    public void Begin(int n) => Header(n);
+
+    public void Append(ReadOnlySpan<byte> arg) => Arg(arg);
+
+    public void Append(double d)
+    {
+        Span<byte> text = stackalloc byte[40];
+        Arg(text[..PasteRedis.Resp.RespNumber.FormatDouble(d, text)]);
+    }
+
+    public void Append(long v)
+    {
+        Span<byte> n = stackalloc byte[24];
+        Utf8Formatter.TryFormat(v, n, out int len);
+        Arg(n[..len]);
+    }
+
     private void Header(int n)
     {
         var span = _buffer.GetSpan(16);
@@ -75,5 +93,5 @@ internal sealed class ComposedCommand
         _buffer.Advance(len + 5 + a.Length);
     }
 
-    private void End() => _ends.Add(_buffer.WrittenCount);
+    public void End() => _ends.Add(_buffer.WrittenCount);
 }

@@ -31,11 +31,14 @@ internal static class RedisAofInterop
                 foreach (var obj in db.Objects)
                 {
                     if (obj.HasExpiry && obj.ExpireAt <= now) continue;
-                    if (obj is not StringObject s) continue;
-                    composed.Clear();
-                    if (s.HasExpiry) composed.Add("SET"u8, s.Key, s.Value(server.Pool), "PXAT"u8, s.ExpireAt);
-                    else composed.Add("SET"u8, s.Key, s.Value(server.Pool));
-                    output.Write(composed[0]);
+                    if (obj is StringObject s)
+                    {
+                        composed.Clear();
+                        if (s.HasExpiry) composed.Add("SET"u8, s.Key, s.Value(server.Pool), "PXAT"u8, s.ExpireAt);
+                        else composed.Add("SET"u8, s.Key, s.Value(server.Pool));
+                    }
+                    else CollectionRecords.Compose(obj, composed);
+                    for (int i = 0; i < composed.Count; i++) output.Write(composed[i]);
                     keys++;
                 }
             }

@@ -1,0 +1,89 @@
+using PasteRedis.Resp;
+using PasteRedis.Server.Connections;
+using PasteRedis.Server.Keyspace;
+
+namespace PasteRedis.Server.Commands;
+
+/// <summary>Typed lookups for the collection commands (Redis's lookupKeyReadOrReply and friends).</summary>
+internal static class TypedKeys
+{
+    /// <summary>
+    /// The live <typeparamref name="T"/> under <paramref name="key"/> (null when missing);
+    /// replies WRONGTYPE and returns false when the key holds another type.
+    /// </summary>
+    public static bool TryGet<T>(this ClientSession c, ReadOnlySpan<byte> key, out T? value) where T : RedisObject
+    {
+        var obj = c.Db.Lookup(key, c.NowMs);
+        if (obj == null)
+        {
+            c.Server.Stats.KeyspaceMisses++;
+            value = null;
+            return true;
+        }
+        c.Server.Stats.KeyspaceHits++;
+        value = obj as T;
+        if (value != null) return true;
+        c.Reply.Error(Errors.WrongType);
+        return false;
+    }
+
+    /// <summary>The <typeparamref name="T"/> under <paramref name="key"/>, created (empty) when missing; WRONGTYPE as <see cref="TryGet{T}"/>.</summary>
+    public static bool TryGetOrCreate<T>(this ClientSession c, ReadOnlySpan<byte> key, Func<byte[], T> create, out T value) where T : RedisObject
+    {
+        if (!c.TryGet(key, out T? existing))
+        {
+            value = null!;
+            return false;
+        }
+        if (existing != null)
+        {
+            value = existing;
+            return true;
+        }
+        value = create(key.ToArray());
+        c.Db.Add(value, c.NowMs);
+        return true;
+    }
+
+    /// <summary>After a collection changed: count the change (it is logged) and delete the key if it became empty.</summary>
+    public static void Changed(this ClientSession c, RedisObject obj, int remaining)
+    {
+        c.Server.Events.Dirty++;
+        if (remaining == 0 && obj.Slot >= 0) c.Db.Remove(obj);
+    }
+
+    public static readonly Func<byte[], ListObject> NewList = k => new ListObject(k);
+    public static readonly Func<byte[], HashObject> NewHash = k => new HashObject(k);
+    public static readonly Func<byte[], SetObject> NewSet = k => new SetObject(k);
+
+    /// <summary>Parses argument <paramref name="i"/> as a count that must not be negative (Redis's getPositiveLongFromObjectOrReply).</summary>
+    public static bool TryCount(this ClientSession c, int i, out long count)
+    {
+        if (!RespNumber.TryParseInt64(c.Request.Arg(i), out count))
+        {
+            c.Reply.Error(Errors.NotInteger);
+            return false;
+        }
+        if (count >= 0) return true;
+        c.Reply.Error("ERR value is out of range, must be positive");
+        return false;
+    }
+
+    /// <summary>Redis's start/end normalization for LRANGE, LTRIM, ZRANGE, GETRANGE: false when the range is empty.</summary>
+    public static bool Normalize(long length, ref long start, ref long end)
+    {
+        if (start < 0) start += length;
+        if (end < 0) end += length;
+        if (start < 0) start = 0;
+        if (start > end || start >= length) return false;
+        if (end >= length) end = length - 1;
+        return true;
+    }
+
+    /// <summary>Writes an array of elements (the common reply of the collection commands).</summary>
+    public static void BulkArray(this RespWriter reply, List<byte[]> items)
+    {
+        reply.ArrayHeader(items.Count);
+        foreach (var item in items) reply.Bulk(item);
+    }
+}

@@ -1,0 +1,45 @@
+namespace PasteRedis.Server.Keyspace;
+
+/// <summary>
+/// A sorted set as Redis keeps a large one: a table member → score (O(1) ZSCORE, and the
+/// order ZSCAN walks) and a skip list ordered by (score, member) for ranks and ranges.
+/// </summary>
+internal sealed class ZSetObject(byte[] key, Random random) : RedisObject(key)
+{
+    public readonly DenseTable<double> Scores = new();
+    public readonly SkipList List = new(random);
+    private bool _skiplist;
+
+    public override RedisType Type => RedisType.ZSet;
+    public int Count => Scores.Count;
+
+    /// <summary>Adds or moves a member; true when it is new.</summary>
+    public bool Set(ReadOnlySpan<byte> member, double score)
+    {
+        int i = Scores.IndexOf(member);
+        if (i >= 0)
+        {
+            ref double current = ref Scores.ValueAt(i);
+            if (current == score) return false;
+            List.Delete(current, member);
+            current = score;
+            List.Insert(score, Scores.KeyAt(i));
+            return false;
+        }
+        if (!_skiplist && (member.Length > 64 || Scores.Count >= 128)) _skiplist = true;
+        Scores.Set(member, score);
+        List.Insert(score, Scores.KeyAt(Scores.IndexOf(member)));
+        return true;
+    }
+
+    public bool Remove(ReadOnlySpan<byte> member)
+    {
+        int i = Scores.IndexOf(member);
+        if (i < 0) return false;
+        List.Delete(Scores.ValueAt(i), member);
+        Scores.RemoveAt(i);
+        return true;
+    }
+
+    public override string Encoding(PasteRedis.Paste.PacketBufferPool? pool) => _skiplist ? "skiplist" : "listpack";
+}
