@@ -75,6 +75,15 @@ bench "-t ping,set,get,incr,mset -c 50 -P 16"  -t ping,set,get,incr,mset -n "$N"
 bench "-t set,get -d 1024"                     -t set,get -n "$N" -c 50 -d 1024
 bench "-t set,get -d 1024 -P 16"               -t set,get -n "$N" -c 50 -d 1024 -P 16
 
+# redis-benchmark's default suite (no -t): every data type, LRANGE and MSET included.
+DEFAULT_SUITE="PING_INLINE PING_MBULK SET GET INCR LPUSH RPUSH LPOP RPOP SADD HSET SPOP ZADD ZPOPMIN LRANGE_100 LRANGE_300 LRANGE_500 LRANGE_600 MSET"
+out=$(redis-benchmark -p "$PORT" -q -n 20000 2>&1 | tr '\r' '\n')
+missing=""
+for t in $DEFAULT_SUITE; do printf '%s\n' "$out" | grep -q "^$t.*: [0-9.]* requests per second" || missing="$missing $t"; done
+if printf '%s\n' "$out" | grep -qiE 'error|ERR '; then fail "default suite -n 20000" "$(printf '%s\n' "$out" | grep -iE 'error|ERR ' | head -3)"
+elif [ -n "$missing" ]; then fail "default suite -n 20000" "missing:$missing"
+else ok "default suite -n 20000 (no -t)"; printf '%s\n' "$out" | grep 'requests per second' | sed 's/^/       /'; fi
+
 if ! kill -0 "$PID" 2>/dev/null; then fail "server still running" "$(tail -20 "$LOG")"; else ok "server still running"; fi
 echo "compat: $passed passed, $failed failed"
 [ "$failed" = 0 ]

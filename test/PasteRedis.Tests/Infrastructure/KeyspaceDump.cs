@@ -21,12 +21,29 @@ public static class KeyspaceDump
                 foreach (var key in keys)
                 {
                     var type = raw.Call("TYPE", key);
-                    var value = type == "+string" ? raw.Call("GET", key) : type;
+                    var value = type switch
+                    {
+                        "+string" => raw.Call("GET", key),
+                        "+list" => "list " + raw.Call("LRANGE", key, "0", "-1"),
+                        "+hash" => "hash " + Sorted(raw.Call("HGETALL", key), pairs: true),
+                        "+set" => "set " + Sorted(raw.Call("SMEMBERS", key), pairs: false),
+                        "+zset" => "zset " + raw.Call("ZRANGE", key, "0", "-1", "WITHSCORES"),
+                        _ => type,
+                    };
                     dump[$"{db}/{key}"] = $"{value} expire={raw.Call("PEXPIRETIME", key)}";
                 }
             } while (cursor != "0");
         }
         raw.Call("SELECT", "0");
         return dump;
+    }
+
+    /// <summary>An unordered reply (set members, hash field/value pairs) in a canonical order.</summary>
+    private static string Sorted(string reply, bool pairs)
+    {
+        var items = reply.TrimStart('*', '~', '%').Trim('[', ']').Split(',');
+        if (!pairs) return string.Join(',', items.Order(StringComparer.Ordinal));
+        var joined = items.Chunk(2).Select(p => string.Join('=', p)).Order(StringComparer.Ordinal);
+        return string.Join(',', joined);
     }
 }
