@@ -26,12 +26,13 @@ internal sealed class ServerStats
     public long NetOutputBytes;
     public long AuthFailures;
     public long ProtocolErrors;
+    public long OutputLimitDisconnections;
 
     public void Reset()
     {
         ConnectionsReceived = CommandsProcessed = RejectedConnections = 0;
         KeyspaceHits = KeyspaceMisses = EvictedKeys = 0;
-        NetInputBytes = NetOutputBytes = AuthFailures = ProtocolErrors = 0;
+        NetInputBytes = NetOutputBytes = AuthFailures = ProtocolErrors = OutputLimitDisconnections = 0;
     }
 }
 
@@ -59,6 +60,11 @@ internal sealed class RedisServer
         Databases = new Database[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, Events);
         Commands = new CommandTable(CommandCatalog.Build());
+        Watches = new WatchedKeys(Databases.Length);
+        Blocking = new BlockedClients(Databases.Length);
+        PubSub = new PubSubHub(this);
+        _events.Watches = Watches;
+        _events.Blocking = Blocking;
         StartTimeMs = NowMs();
         LastSaveUnix = StartTimeMs / 1000;
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
@@ -105,6 +111,9 @@ internal sealed class RedisServer
         }
     }
     public Database[] Databases { get; }
+    public WatchedKeys Watches { get; }
+    public BlockedClients Blocking { get; }
+    public PubSubHub PubSub { get; }
     public CommandTable Commands { get; }
     public ServerStats Stats { get; } = new();
     public Random Random { get; } = new();
@@ -162,8 +171,9 @@ internal sealed class RedisServer
         long timeout = Config.TimeoutSeconds;
         if (timeout > 0)
         {
+            // Blocked and subscribed connections wait by design (Redis exempts them too).
             foreach (var c in _clients.Values)
-                if (now - c.LastInteractionMs > timeout * 1000) c.Kill();
+                if (now - c.LastInteractionMs > timeout * 1000 && !c.IsBlocked && c.SubscriptionCount == 0) c.Kill();
         }
     }
 

@@ -214,13 +214,19 @@ internal static class ClientCommands
         _ => ep.ToString() ?? "",
     };
 
+    private static string Flags(ClientSession c)
+    {
+        var f = (c.IsBlocked ? "b" : "") + (c.SubscriptionCount > 0 ? "P" : "") + (c.InMulti ? "x" : "");
+        return f.Length == 0 ? "N" : f;
+    }
+
     /// <summary>One CLIENT LIST line: the fields this server really tracks, in Redis's order and names.</summary>
     private static string Describe(ClientSession c)
     {
         long now = RedisServer.NowMs();
         return $"id={c.Id} addr={Addr(c.RemoteEndPoint)} laddr={Addr(c.LocalEndPoint)} name={c.Name} " +
-               $"age={(now - c.CreatedMs) / 1000} idle={(now - c.LastInteractionMs) / 1000} flags=N db={c.Db.Id} " +
-               $"sub=0 psub=0 ssub=0 multi=-1 cmd={c.LastCommand} user=default redir=-1 resp={c.Reply.Protocol} " +
+               $"age={(now - c.CreatedMs) / 1000} idle={(now - c.LastInteractionMs) / 1000} flags={Flags(c)} db={c.Db.Id} " +
+               $"sub={c.ChannelCount} psub={c.PatternCount} ssub=0 multi={(c.InMulti ? c.QueuedCount : -1)} watch={c.WatchedCount} cmd={c.LastCommand} user=default redir=-1 resp={c.Reply.Protocol} " +
                $"lib-name={c.LibName} lib-ver={c.LibVersion}";
     }
 }

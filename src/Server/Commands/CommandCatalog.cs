@@ -14,16 +14,17 @@ internal static class CommandCatalog
 
     public static IEnumerable<RedisCommand> Build() =>
         Connection().Concat(Server()).Concat(Strings()).Concat(Generic())
-            .Concat(Lists()).Concat(Hashes()).Concat(Sets()).Concat(SortedSets());
+            .Concat(Lists()).Concat(Hashes()).Concat(Sets()).Concat(SortedSets())
+            .Concat(Transactions()).Concat(PublishSubscribe());
 
     private static IEnumerable<RedisCommand> Connection() =>
     [
-        C("ping", -1, Fast | Stale | Loading, 0, 0, 0, "connection", "Returns the server's liveliness response.", "1.0.0", ConnectionCommands.Ping),
+        C("ping", -1, Fast | Stale | Loading | SubscribedContext, 0, 0, 0, "connection", "Returns the server's liveliness response.", "1.0.0", ConnectionCommands.Ping),
         C("echo", 2, Fast | Stale | Loading, 0, 0, 0, "connection", "Returns the given string.", "1.0.0", ConnectionCommands.Echo),
-        C("quit", -1, NoAuth | Fast | Stale | Loading | AllowBusy, 0, 0, 0, "connection", "Closes the connection.", "1.0.0", ConnectionCommands.Quit),
+        C("quit", -1, NoAuth | Fast | Stale | Loading | AllowBusy | SubscribedContext | TransactionControl, 0, 0, 0, "connection", "Closes the connection.", "1.0.0", ConnectionCommands.Quit),
         C("auth", -2, NoAuth | Fast | Stale | Loading | NoScript | AllowBusy, 0, 0, 0, "connection", "Authenticates the connection.", "1.0.0", ConnectionCommands.Auth),
         C("hello", -1, NoAuth | Fast | Stale | Loading | NoScript | AllowBusy, 0, 0, 0, "connection", "Handshakes with the Redis server.", "6.0.0", ConnectionCommands.Hello),
-        C("reset", 1, NoAuth | Fast | Stale | Loading | NoScript | AllowBusy, 0, 0, 0, "connection", "Resets the connection.", "6.2.0", ConnectionCommands.Reset),
+        C("reset", 1, NoAuth | Fast | Stale | Loading | NoScript | AllowBusy | SubscribedContext | TransactionControl, 0, 0, 0, "connection", "Resets the connection.", "6.2.0", ConnectionCommands.Reset),
         C("select", 2, Fast | Stale | Loading, 0, 0, 0, "connection", "Changes the selected database.", "1.0.0", KeyCommands.Select),
         C("client", -2, None, 0, 0, 0, "connection", "A container for client connection commands.", "2.4.0", null).WithSubcommands(
             C("id", 2, Fast | Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns the unique client ID of the connection.", "5.0.0", ClientCommands.Id),
@@ -46,7 +47,7 @@ internal static class CommandCatalog
         C("lastsave", 1, Loading | Stale | Fast | NonDeterministic, 0, 0, 0, "server", "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", ServerCommands.LastSave),
         C("debug", -2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "A container for debugging commands.", "1.0.0", null).WithSubcommands(
             C("object", 3, Admin | NoScript | Loading | Stale, 2, 2, 1, "server", "Returns low-level information about a key, including where its value lies.", "1.0.0", KeyCommands.DebugObject)),
-        C("bgrewriteaof", 1, Admin | NoScript | NoMulti, 0, 0, 0, "server", "Asynchronously rewrites the append-only file to disk.", "1.0.0", ServerCommands.BgRewriteAof),
+        C("bgrewriteaof", 1, Admin | NoScript, 0, 0, 0, "server", "Asynchronously rewrites the append-only file to disk.", "1.0.0", ServerCommands.BgRewriteAof),
         C("role", 1, NoScript | Loading | Stale | Fast, 0, 0, 0, "server", "Returns the replication role.", "2.8.12", ServerCommands.Role),
         C("shutdown", -1, Admin | NoScript | Loading | Stale | AllowBusy, 0, 0, 0, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", ServerCommands.Shutdown),
         C("config", -2, None, 0, 0, 0, "server", "A container for server configuration commands.", "2.0.0", null).WithSubcommands(
@@ -131,6 +132,10 @@ internal static class CommandCatalog
         C("lpos", -3, ReadOnly, 1, 1, 1, "list", "Returns the index of matching elements in a list.", "6.0.6", ListCommands.LPos),
         C("lmove", 5, Write | DenyOom, 1, 2, 1, "list", "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "6.2.0", ListCommands.LMove),
         C("rpoplpush", 3, Write | DenyOom, 1, 2, 1, "list", "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "1.2.0", ListCommands.RPopLPush),
+        C("blpop", -3, Write | NoScript | Blocking, 1, -2, 1, "list", "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", BlockingCommands.BLPop),
+        C("brpop", -3, Write | NoScript | Blocking, 1, -2, 1, "list", "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", BlockingCommands.BRPop),
+        C("blmove", 6, Write | DenyOom | NoScript | Blocking, 1, 2, 1, "list", "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "6.2.0", BlockingCommands.BLMove),
+        C("brpoplpush", 4, Write | DenyOom | NoScript | Blocking, 1, 2, 1, "list", "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "2.2.0", BlockingCommands.BRPopLPush),
     ];
 
     private static IEnumerable<RedisCommand> Hashes() =>
@@ -195,9 +200,34 @@ internal static class CommandCatalog
         C("zrevrank", -3, ReadOnly | Fast, 1, 1, 1, "sorted_set", "Returns the index of a member in a sorted set ordered by descending scores.", "2.0.0", SortedSetCommands.ZRevRank),
         C("zpopmin", -2, Write | Fast, 1, 1, 1, "sorted_set", "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0", SortedSetCommands.ZPopMin),
         C("zpopmax", -2, Write | Fast, 1, 1, 1, "sorted_set", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0", SortedSetCommands.ZPopMax),
+        C("bzpopmin", -3, Write | NoScript | Fast | Blocking, 1, -2, 1, "sorted_set", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", BlockingCommands.BZPopMin),
+        C("bzpopmax", -3, Write | NoScript | Fast | Blocking, 1, -2, 1, "sorted_set", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", "5.0.0", BlockingCommands.BZPopMax),
         C("zrandmember", -2, ReadOnly, 1, 1, 1, "sorted_set", "Returns one or more random members from a sorted set.", "6.2.0", SortedSetCommands.ZRandMember),
         C("zunionstore", -4, Write | DenyOom, 1, 1, 1, "sorted_set", "Stores the union of multiple sorted sets in a key.", "2.0.0", SortedSetCommands.ZUnionStore),
         C("zinterstore", -4, Write | DenyOom, 1, 1, 1, "sorted_set", "Stores the intersect of multiple sorted sets in a key.", "2.0.0", SortedSetCommands.ZInterStore),
         C("zscan", -3, ReadOnly, 1, 1, 1, "sorted_set", "Iterates over members and scores of a sorted set.", "2.8.0", SortedSetCommands.ZScan),
+    ];
+
+    private static IEnumerable<RedisCommand> Transactions() =>
+    [
+        C("multi", 1, NoScript | Loading | Stale | Fast | AllowBusy | TransactionControl, 0, 0, 0, "transactions", "Starts a transaction.", "1.2.0", TransactionCommands.Multi),
+        C("exec", 1, NoScript | Loading | Stale | TransactionControl, 0, 0, 0, "transactions", "Executes all commands in a transaction.", "1.2.0", TransactionCommands.Exec),
+        C("discard", 1, NoScript | Loading | Stale | Fast | AllowBusy | TransactionControl, 0, 0, 0, "transactions", "Discards a transaction.", "2.0.0", TransactionCommands.Discard),
+        C("watch", -2, NoScript | Loading | Stale | Fast | AllowBusy | TransactionControl, 1, -1, 1, "transactions", "Monitors changes to keys to determine the execution of a transaction.", "2.2.0", TransactionCommands.Watch),
+        C("unwatch", 1, NoScript | Loading | Stale | Fast | AllowBusy, 0, 0, 0, "transactions", "Forgets about watched keys of a transaction.", "2.2.0", TransactionCommands.Unwatch),
+    ];
+
+    private static IEnumerable<RedisCommand> PublishSubscribe() =>
+    [
+        C("subscribe", -2, PubSub | NoScript | Loading | Stale | SubscribedContext, 0, 0, 0, "pubsub", "Listens for messages published to channels.", "2.0.0", PubSubCommands.Subscribe),
+        C("unsubscribe", -1, PubSub | NoScript | Loading | Stale | SubscribedContext, 0, 0, 0, "pubsub", "Stops listening to messages posted to channels.", "2.0.0", PubSubCommands.Unsubscribe),
+        C("psubscribe", -2, PubSub | NoScript | Loading | Stale | SubscribedContext, 0, 0, 0, "pubsub", "Listens for messages published to channels that match one or more patterns.", "2.0.0", PubSubCommands.PSubscribe),
+        C("punsubscribe", -1, PubSub | NoScript | Loading | Stale | SubscribedContext, 0, 0, 0, "pubsub", "Stops listening to messages published to channels that match one or more patterns.", "2.0.0", PubSubCommands.PUnsubscribe),
+        C("publish", 3, PubSub | Loading | Stale | Fast, 0, 0, 0, "pubsub", "Posts a message to a channel.", "2.0.0", PubSubCommands.Publish),
+        C("pubsub", -2, None, 0, 0, 0, "pubsub", "A container for Pub/Sub commands.", "2.8.0", null).WithSubcommands(
+            C("channels", -2, PubSub | Loading | Stale, 0, 0, 0, "pubsub", "Returns the active channels.", "2.8.0", PubSubCommands.Channels),
+            C("numsub", -2, PubSub | Loading | Stale, 0, 0, 0, "pubsub", "Returns a count of subscribers to channels.", "2.8.0", PubSubCommands.NumSub),
+            C("numpat", 2, PubSub | Loading | Stale, 0, 0, 0, "pubsub", "Returns a count of unique pattern subscriptions.", "2.8.0", PubSubCommands.NumPat),
+            C("help", 2, Loading | Stale, 0, 0, 0, "pubsub", "Returns helpful text about the different subcommands.", "6.2.0", PubSubCommands.Help)),
     ];
 }

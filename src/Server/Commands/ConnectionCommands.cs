@@ -12,6 +12,14 @@ internal static class ConnectionCommands
             c.Reply.Error("ERR wrong number of arguments for 'ping' command");
             return;
         }
+        if (c.InSubscribedContext)
+        {
+            // RESP2 with subscriptions: a two-element array, as Redis answers there.
+            c.Reply.ArrayHeader(2);
+            c.Reply.Bulk("pong"u8);
+            c.Reply.Bulk(c.Request.Count == 2 ? c.Request.Arg(1) : default);
+            return;
+        }
         if (c.Request.Count == 1) c.Reply.Raw("+PONG\r\n"u8);
         else c.Reply.Bulk(c.Request.Arg(1));
     }
@@ -117,6 +125,9 @@ internal static class ConnectionCommands
     /// <summary>RESET: back to a fresh connection's state (RESP2, db 0, no name, re-authenticate).</summary>
     public static void Reset(ClientSession c)
     {
+        c.DiscardMulti();
+        c.UnwatchAll();
+        c.UnsubscribeAll(notify: false);
         c.Reply.Protocol = 2;
         c.Select(0);
         c.Name = null;

@@ -58,7 +58,11 @@ internal static class InfoCommand
                 sb.Append("# Clients\r\n");
                 sb.Field("connected_clients", server.ClientCount);
                 sb.Field("maxclients", server.Config.MaxClients);
-                sb.Field("blocked_clients", 0);
+                sb.Field("blocked_clients", server.Clients.Count(c => c.IsBlocked));
+                sb.Field("pubsub_clients", server.Clients.Count(c => c.SubscriptionCount > 0));
+                sb.Field("watching_clients", server.Clients.Count(c => c.WatchedCount > 0));
+                sb.Field("total_watched_keys", server.Watches.Count);
+                sb.Field("total_blocking_keys", server.Blocking.Count);
                 break;
             case "memory":
                 sb.Append("# Memory\r\n");
@@ -100,6 +104,9 @@ internal static class InfoCommand
                 sb.Field("keyspace_misses", st.KeyspaceMisses);
                 sb.Field("total_error_replies_protocol", st.ProtocolErrors);
                 sb.Field("auth_failures", st.AuthFailures);
+                sb.Field("pubsub_channels", server.PubSub.ChannelCount);
+                sb.Field("pubsub_patterns", server.PubSub.PatternCount);
+                sb.Field("client_output_buffer_limit_disconnections", st.OutputLimitDisconnections);
                 break;
             case "replication":
                 sb.Append("# Replication\r\n");

@@ -178,6 +178,7 @@ internal static class KeyCommands
     public static void FlushDb(ClientSession c)
     {
         if (!FlushModeOk(c)) return;
+        c.Server.Watches.TouchAllExisting(c.Db, c.NowMs);
         c.Db.Clear();
         c.Reply.Ok();
     }
@@ -185,7 +186,11 @@ internal static class KeyCommands
     public static void FlushAll(ClientSession c)
     {
         if (!FlushModeOk(c)) return;
-        foreach (var db in c.Server.Databases) db.Clear();
+        foreach (var db in c.Server.Databases)
+        {
+            c.Server.Watches.TouchAllExisting(db, c.NowMs);
+            db.Clear();
+        }
         c.Reply.Ok();
     }
 

@@ -15,15 +15,16 @@ internal static class ListCommands
     private static void Push(ClientSession c, bool left, bool onlyExisting)
     {
         var req = c.Request;
-        ListObject? list;
+        ListObject list;
         if (onlyExisting)
         {
-            if (!c.TryGet(req.Arg(1), out list)) return;
-            if (list == null)
+            if (!c.TryGet(req.Arg(1), out ListObject? existing)) return;
+            if (existing == null)
             {
                 c.Reply.Integer(0);
                 return;
             }
+            list = existing;
         }
         else if (!c.TryGetOrCreate(req.Arg(1), TypedKeys.NewList, out list)) return;
         for (int i = 2; i < req.Count; i++)

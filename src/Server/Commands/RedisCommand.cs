@@ -20,6 +20,9 @@ internal enum CommandFlags
     Blocking = 1 << 11,
     AllowBusy = 1 << 12,
     NoMulti = 1 << 13,
+    // Not Redis flags: how a connection treats the command in MULTI and in RESP2 subscribed mode.
+    TransactionControl = 1 << 14,
+    SubscribedContext = 1 << 15,
 }
 
 internal delegate void CommandHandler(ClientSession client);

@@ -19,6 +19,8 @@ internal sealed partial class ServerConfig
         new("dir", "./data", ParamKind.String, Mutable: false),
         new("proto-max-bulk-len", (512 * Mb).ToString(), ParamKind.Memory, Min: 1024 * 1024, Max: long.MaxValue),
         new("client-query-buffer-limit", (1024 * Mb).ToString(), ParamKind.Memory, Min: 1024 * 1024, Max: long.MaxValue),
+        new("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", ParamKind.String,
+            Validate: v => OutputLimits.TryParse(v, out _) ? null : "Wrong number of arguments in buffer limit configuration."),
         new("maxclients", "10000", ParamKind.Integer, Min: 1, Max: 1_000_000),
         new("timeout", "0", ParamKind.Integer, Min: 0, Max: int.MaxValue),
         new("tcp-keepalive", "300", ParamKind.Integer, Min: 0, Max: int.MaxValue),

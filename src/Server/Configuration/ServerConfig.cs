@@ -44,6 +44,10 @@ internal sealed partial class ServerConfig
     public long AofMaxSize { get; private set; }
     public bool AppendOnly { get; private set; }
 
+    /// <summary>client-output-buffer-limit's hard limits (bytes; 0 = none) for normal and pub/sub clients.</summary>
+    public long NormalOutputHardLimit { get; private set; }
+    public long PubSubOutputHardLimit { get; private set; }
+
     public IEnumerable<ConfigParameter> All => Parameters;
 
     public bool TryGetParameter(string name, out ConfigParameter p) => _byName.TryGetValue(name, out p!);
@@ -126,5 +130,29 @@ internal sealed partial class ServerConfig
         PbufSize = (int)Long("pbuf-size");
         AofMaxSize = Long("aof-max-size");
         AppendOnly = _values["appendonly"] == "yes";
+        OutputLimits.TryParse(_values["client-output-buffer-limit"], out var limits);
+        NormalOutputHardLimit = limits.GetValueOrDefault("normal", 0);
+        PubSubOutputHardLimit = limits.GetValueOrDefault("pubsub", 32 * 1024 * 1024);
+    }
+}
+
+/// <summary>Parses client-output-buffer-limit: one or more "class hard soft seconds" groups (memory units allowed).</summary>
+internal static class OutputLimits
+{
+    public static bool TryParse(string value, out Dictionary<string, long> hardLimits)
+    {
+        hardLimits = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+        var parts = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || parts.Length % 4 != 0) return false;
+        for (int i = 0; i < parts.Length; i += 4)
+        {
+            var cls = parts[i].ToLowerInvariant();
+            if (cls == "replica") cls = "slave";
+            if (cls is not ("normal" or "slave" or "pubsub")) return false;
+            if (!MemoryUnits.TryParse(parts[i + 1], out long hard) || !MemoryUnits.TryParse(parts[i + 2], out _)
+                || !long.TryParse(parts[i + 3], NumberStyles.None, CultureInfo.InvariantCulture, out _)) return false;
+            hardLimits[cls] = hard;
+        }
+        return true;
     }
 }

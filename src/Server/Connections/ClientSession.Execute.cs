@@ -15,7 +15,7 @@ internal sealed partial class ClientSession
         var req = Request;
         if (!_server.Commands.TryGet(req.Arg(0), out var cmd))
         {
-            Reply.Error(UnknownCommandMessage());
+            Reject(UnknownCommandMessage());
             return;
         }
         if (cmd.Subcommands != null && req.Count >= 2)
@@ -23,30 +23,48 @@ internal sealed partial class ClientSession
             if (CommandTable.TryGet(cmd.SubLookup, req.Arg(1), out var sub)) cmd = sub;
             else
             {
-                Reply.Error($"ERR unknown subcommand '{Truncate(req.Arg(1), 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
+                Reject($"ERR unknown subcommand '{Truncate(req.Arg(1), 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
                 return;
             }
         }
         if (!cmd.ArityOk(req.Count) || cmd.Handler == null)
         {
-            Reply.Error($"ERR wrong number of arguments for '{cmd.FullName}' command");
+            Reject($"ERR wrong number of arguments for '{cmd.FullName}' command");
             return;
         }
         if (!Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0)
         {
-            Reply.Error("NOAUTH Authentication required.");
+            Reject("NOAUTH Authentication required.");
             return;
         }
-        if (!IsReplaying && (cmd.Flags & CommandFlags.DenyOom) != 0 && _server.Memory is { } memory
+        if (InMulti && (cmd.Flags & CommandFlags.NoMulti) != 0)
+        {
+            Reject("ERR Command not allowed inside a transaction");
+            return;
+        }
+        if (InSubscribedContext && (cmd.Flags & CommandFlags.SubscribedContext) == 0)
+        {
+            Reject($"ERR Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+            return;
+        }
+        // EXEC is refused as a whole when what it would run is refused (Redis's execCommandAbort).
+        bool isExec = cmd.Handler == TransactionCommands.Exec && InMulti;
+        var flags = isExec ? QueuedFlags : cmd.Flags;
+        if (!IsReplaying && !InExec && (flags & CommandFlags.DenyOom) != 0 && _server.Memory is { } memory
             && memory.UnderPressure(_server.Config.MaxMemory) && !memory.TryRelievePressure(_server, NowMs))
         {
-            Reply.Error(PasteRedis.Server.Memory.PasteMemory.OomError);
+            RejectOrAbortExec(isExec, PasteRedis.Server.Memory.PasteMemory.OomError);
             return;
         }
         var aof = IsReplaying ? null : _server.Aof;
-        if (aof != null && cmd.IsWrite && !aof.HasRoom && !(aof.Rewrite(_server) && aof.HasRoom))
+        if (aof != null && (flags & CommandFlags.Write) != 0 && !aof.HasRoom && (InExec || !(aof.Rewrite(_server) && aof.HasRoom)))
         {
-            Reply.Error(AofPersistence.MisconfError);
+            RejectOrAbortExec(isExec, AofPersistence.MisconfError);
+            return;
+        }
+        if (InMulti && (cmd.Flags & CommandFlags.TransactionControl) == 0)
+        {
+            Queue(cmd);
             return;
         }
         Command = cmd;
@@ -57,7 +75,23 @@ internal sealed partial class ClientSession
         _log.Clear();
         _logReplaced = false;
         cmd.Handler(this);
-        if (aof != null && cmd.IsWrite && _server.Events.Dirty != dirty) Persist(aof);
+        if (cmd.IsWrite && _server.Events.Dirty != dirty)
+        {
+            _server.Watches.TouchWritten(this, cmd);
+            if (aof != null) Persist(aof);
+        }
+    }
+
+    private void RejectOrAbortExec(bool isExec, string error)
+    {
+        if (!isExec)
+        {
+            Reject(error);
+            return;
+        }
+        DiscardMulti();
+        UnwatchAll();
+        Reply.Error("EXECABORT Transaction discarded because of: " + error);
     }
 
     // What the handler asked the log to record besides (or instead of) the frame.

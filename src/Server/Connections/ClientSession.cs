@@ -74,10 +74,11 @@ internal sealed partial class ClientSession
             while (!_killed)
             {
                 var result = await _pipe.Input.ReadAsync().ConfigureAwait(false);
-                if (_killed || result.IsCanceled) break;
+                if (_killed) break;
                 var buffer = result.Buffer;
                 long before = buffer.Length;
-                if (!buffer.IsEmpty) ProcessBatch(ref buffer);
+                // A cancelled read is a wake-up: output from other connections, or a block's timeout.
+                if (!buffer.IsEmpty || result.IsCanceled) ProcessBatch(ref buffer);
                 _server.Stats.NetInputBytes += before - buffer.Length;
                 _pipe.Input.AdvanceTo(buffer.Start, buffer.End);
 
@@ -89,7 +90,7 @@ internal sealed partial class ClientSession
                 // Input that ends mid-frame means the client is still sending this batch: hold
                 // the replies (up to 64 KB) and send them with the rest, one send per batch as
                 // Redis does. Only a client that stops mid-frame waits, and only for its own.
-                if (!buffer.IsEmpty && !_closeAfterReply && !result.IsCompleted && _pipe.Output.UnflushedBytes < 64 * 1024)
+                if (!buffer.IsEmpty && !_closeAfterReply && !result.IsCompleted && !IsBlocked && _pipe.Output.UnflushedBytes < 64 * 1024)
                     continue;
                 var flush = await _pipe.Output.FlushAsync().ConfigureAwait(false);
                 if (_closeAfterReply || result.IsCompleted || flush.IsCompleted || flush.IsCanceled) break;
@@ -106,6 +107,7 @@ internal sealed partial class ClientSession
         }
         finally
         {
+            lock (_server.ExecLock) LeaveRegistries();
             _server.Unregister(this);
             Request.Release();
             await _pipe.Input.CompleteAsync().ConfigureAwait(false);
@@ -127,7 +129,9 @@ internal sealed partial class ClientSession
                 return;
             }
             NowMs = LastInteractionMs = RedisServer.NowMs();
-            while (!_closeAfterReply)
+            TakePendingOutput();
+            // A blocked connection runs nothing more until it is served or times out.
+            while (!_closeAfterReply && !IsBlocked)
             {
                 _frame = buffer;
                 var status = RespReader.TryParse(ref buffer, Request, limits, Authenticated, out var error);
@@ -142,6 +146,8 @@ internal sealed partial class ClientSession
                 _frameEnd = buffer.Start;
                 Execute();
                 Request.Release();
+                // Connections blocked on keys this command created are served now, before anything else runs.
+                if (_server.Blocking.HasReady) _server.Blocking.ServeReady(NowMs);
             }
             // Group commit: this batch's records, and everything appended before them by any
             // connection, are flushed and fenced before its replies leave; a read that saw

@@ -53,6 +53,7 @@ internal sealed class Database
         obj.LastAccess = nowMs;
         obj.AccessSeq = ++_events.AccessClock;
         if (obj.HasExpiry) obj.VolatileSlot = _volatile.Add(obj);
+        _events.Added(this, obj);
     }
 
     /// <summary>Removes the key if present; returns the removed object.</summary>
@@ -189,6 +190,7 @@ internal class KeyspaceEvents
 
     /// <summary>Changes to the keyspace (Redis's server.dirty): a write that moved it gets logged.</summary>
     public long Dirty;
+    public virtual void Added(Database db, RedisObject obj) { }
     public virtual void Removed(Database db, RedisObject obj) { }
     public virtual void Expired(Database db, RedisObject obj) => ExpiredKeys++;
     public virtual void Evicted(Database db, RedisObject obj) { }

@@ -194,6 +194,10 @@ internal sealed class PasteMemory : IDisposable
 internal sealed class PasteKeyspaceEvents(PacketBufferPool? pool) : KeyspaceEvents
 {
     public Persistence.AofPersistence? Aof { get; set; }
+    public Connections.WatchedKeys? Watches { get; set; }
+    public Connections.BlockedClients? Blocking { get; set; }
+
+    public override void Added(Database db, RedisObject obj) => Blocking?.KeyAdded(db, obj);
 
     public override void Removed(Database db, RedisObject obj)
     {
@@ -203,8 +207,13 @@ internal sealed class PasteKeyspaceEvents(PacketBufferPool? pool) : KeyspaceEven
     public override void Expired(Database db, RedisObject obj)
     {
         base.Expired(db, obj);
+        Watches?.Touch(db, obj.Key);
         Aof?.AppendDelete(db.Id, obj.Key);
     }
 
-    public override void Evicted(Database db, RedisObject obj) => Aof?.AppendDelete(db.Id, obj.Key);
+    public override void Evicted(Database db, RedisObject obj)
+    {
+        Watches?.Touch(db, obj.Key);
+        Aof?.AppendDelete(db.Id, obj.Key);
+    }
 }

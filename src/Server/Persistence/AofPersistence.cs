@@ -122,7 +122,7 @@ internal sealed partial class AofPersistence : IDisposable
     /// <summary>Logs a command as received. False when the log has no room (the caller answers MISCONF).</summary>
     public bool AppendReceived(int db, in ReadOnlySequence<byte> command, bool groupContinues)
     {
-        var flags = groupContinues ? RecordFlags.GroupContinues : RecordFlags.None;
+        var flags = GroupFlags(db, groupContinues);
         if (!Log.TryAppend(db, command, flags)) return Failed();
         // During a rewrite the new log gets every record too, in the same order.
         if (_next != null && !_next.TryAppend(db, command, flags)) AbandonRewrite();
@@ -133,13 +133,46 @@ internal sealed partial class AofPersistence : IDisposable
 
     public bool AppendComposed(int db, ReadOnlySpan<byte> command, bool groupContinues)
     {
-        var flags = groupContinues ? RecordFlags.GroupContinues : RecordFlags.None;
+        var flags = GroupFlags(db, groupContinues);
         if (!Log.TryAppendComposed(db, command, flags)) return Failed();
         if (_next != null && !_next.TryAppendComposed(db, command, flags)) AbandonRewrite();
         _records++;
         _appendedEpoch++;
         return true;
     }
+
+    // A transaction being executed: every record until EXEC continues one group.
+    private bool _inTransaction, _transactionLogged;
+
+    /// <summary>EXEC starts: the records of its commands will form one group, opened by a MULTI record on the first.</summary>
+    public void BeginTransaction()
+    {
+        _inTransaction = true;
+        _transactionLogged = false;
+    }
+
+    /// <summary>EXEC ends: closes the group with an EXEC record (nothing is logged for a transaction that wrote nothing).</summary>
+    public void EndTransaction(int db)
+    {
+        _inTransaction = false;
+        if (!_transactionLogged) return;
+        _transactionLogged = false;
+        AppendComposed(db, "*1\r\n$4\r\nEXEC\r\n"u8, groupContinues: false);
+    }
+
+    private RecordFlags GroupFlags(int db, bool groupContinues)
+    {
+        if (!_inTransaction) return groupContinues ? RecordFlags.GroupContinues : RecordFlags.None;
+        if (!_transactionLogged)
+        {
+            _transactionLogged = true;
+            AppendComposed(db, "*1\r\n$5\r\nMULTI\r\n"u8, groupContinues: true);
+        }
+        return RecordFlags.GroupContinues;
+    }
+
+    /// <summary>The flags for a base record written during a rewrite: inside a transaction it joins the group.</summary>
+    private RecordFlags BaseRecordFlags => _inTransaction ? RecordFlags.GroupContinues : RecordFlags.None;
 
     private bool Failed()
     {

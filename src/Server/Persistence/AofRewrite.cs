@@ -117,7 +117,7 @@ internal sealed partial class AofPersistence
         if (obj is StringObject s) return AppendBase(_next!, db, s, pool);
         CollectionRecords.Compose(obj, _composed);
         for (int i = 0; i < _composed.Count; i++)
-            if (!_next!.TryAppendComposed(db, _composed[i])) return false;
+            if (!_next!.TryAppendComposed(db, _composed[i], BaseRecordFlags)) return false;
         return true;
     }
 
@@ -163,7 +163,7 @@ internal sealed partial class AofPersistence
             _composed.Clear();
             if (s.HasExpiry) _composed.Add("SET"u8, s.Key, s.Value(pool), "PXAT"u8, s.ExpireAt);
             else _composed.Add("SET"u8, s.Key, s.Value(pool));
-            return log.TryAppendComposed(db, _composed[0]);
+            return log.TryAppendComposed(db, _composed[0], BaseRecordFlags);
         }
         // Moving a value out of a mostly-dead buffer is opportunistic: only with headroom
         // left for the records themselves; otherwise it stays referenced where it lies.
@@ -175,7 +175,7 @@ internal sealed partial class AofPersistence
         _rewriteExtents.AddRange(value);
         n = Suffix(s);
         if (!Fresh.TryWrite(_affix.AsSpan(0, n), _rewriteExtents)) return false;
-        return log.TryAppendExtents(db, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_rewriteExtents));
+        return log.TryAppendExtents(db, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_rewriteExtents), BaseRecordFlags);
     }
 
     private const int RelocationHeadroom = 16;

@@ -1,0 +1,140 @@
+using System.Buffers;
+using PasteRedis.Resp;
+using PasteRedis.Server.Keyspace;
+
+namespace PasteRedis.Server.Connections;
+
+/// <summary>
+/// A connection blocked by BLPOP and friends, and output other connections produce for
+/// it (a served blocking command's reply, pub/sub messages). Such output is written under
+/// the execution lock into <see cref="_pending"/>, never into the pipe (the connection's
+/// own loop may be flushing it); the loop moves it into the pipe at its next batch, woken
+/// by a cancelled read.
+/// </summary>
+internal sealed partial class ClientSession
+{
+    private byte[]? _blockedFrame;
+    private RedisType _blockedType;
+    private readonly List<byte[]> _blockedKeys = [];
+    private Database? _blockedDb;
+    private long _blockDeadlineMs;
+    private bool _blockNullIsArray, _reblocked;
+    private Timer? _blockTimer;
+    private ArrayBufferWriter<byte>? _pending;
+
+    /// <summary>Waiting in a blocking command: nothing else from this client runs until it is served or times out.</summary>
+    public bool IsBlocked => _blockedFrame != null;
+
+    /// <summary>False inside EXEC, during replay and import: there a blocking command answers at once.</summary>
+    public bool CanBlock => !InExec && !IsReplaying && _replySink == null;
+
+    public RedisType BlockedType => _blockedType;
+
+    /// <summary>
+    /// Blocks on the keys at arguments <paramref name="firstKey"/>..<paramref name="lastKey"/>
+    /// (Redis's blockForKeys). Called again while the command is re-run for a ready key and
+    /// still finds nothing, it keeps the first deadline and the place in line.
+    /// </summary>
+    public void Block(int firstKey, int lastKey, RedisType type, long timeoutMs, bool nullIsArray)
+    {
+        if (IsBlocked)
+        {
+            _reblocked = true;
+            return;
+        }
+        _blockedFrame = Frame.ToArray();
+        _blockedType = type;
+        _blockedDb = Db;
+        _blockNullIsArray = nullIsArray;
+        for (int i = firstKey; i <= lastKey; i++)
+        {
+            var key = Request.Arg(i).ToArray();
+            if (_blockedKeys.Exists(k => k.AsSpan().SequenceEqual(key))) continue;
+            _blockedKeys.Add(key);
+            _server.Blocking.Add(Db, key, this);
+        }
+        _blockDeadlineMs = timeoutMs > 0 ? NowMs + timeoutMs : 0;
+        if (timeoutMs > 0) _blockTimer = new Timer(static s => ((ClientSession)s!).Wake(), this, timeoutMs, Timeout.Infinite);
+    }
+
+    private void Unblock()
+    {
+        if (!IsBlocked) return;
+        foreach (var key in _blockedKeys) _server.Blocking.Remove(_blockedDb!, key, this);
+        _blockedKeys.Clear();
+        _blockedFrame = null;
+        _blockedDb = null;
+        _blockTimer?.Dispose();
+        _blockTimer = null;
+    }
+
+    /// <summary>
+    /// A key this connection waits on became ready (under the lock, on the pushing
+    /// connection's thread): runs the blocking command again, its reply going to the
+    /// pending output; unless it found nothing after all, the connection is unblocked and woken.
+    /// </summary>
+    public void ServeBlocked(long nowMs)
+    {
+        var frame = new ReadOnlySequence<byte>(_blockedFrame!);
+        var (savedFrame, savedEnd) = (_frame, _frameEnd);
+        _frame = frame;
+        if (RespReader.TryParse(ref frame, Request, RespLimits.Default, true, out _) != RespParseStatus.Complete) return;
+        _frameEnd = frame.Start;
+        var output = Reply.Output;
+        Reply.Output = PendingOutput;
+        NowMs = nowMs;
+        _reblocked = false;
+        try { Execute(); }
+        finally
+        {
+            Reply.Output = output;
+            Request.Release();
+            (_frame, _frameEnd) = (savedFrame, savedEnd);
+        }
+        if (_reblocked) return;
+        Unblock();
+        Wake();
+    }
+
+    /// <summary>At the start of this connection's batch: moves output others produced into the pipe; answers a timed-out block.</summary>
+    private void TakePendingOutput()
+    {
+        if (_pending is { WrittenCount: > 0 })
+        {
+            Reply.Raw(_pending.WrittenSpan);
+            _pending.ResetWrittenCount();
+            if (_pending.Capacity > 1024 * 1024) _pending = null;
+        }
+        if (!IsBlocked || _blockDeadlineMs == 0) return;
+        long left = _blockDeadlineMs - RedisServer.NowMs();
+        if (left > 0)
+        {
+            _blockTimer?.Change(left, Timeout.Infinite); // woken early: wait for the rest
+            return;
+        }
+        Unblock();
+        if (_blockNullIsArray) Reply.NullArray();
+        else Reply.Null();
+    }
+
+    /// <summary>Where other connections write output for this one (under the execution lock).</summary>
+    public ArrayBufferWriter<byte> PendingOutput => _pending ??= new ArrayBufferWriter<byte>(256);
+
+    public long PendingOutputBytes => _pending?.WrittenCount ?? 0;
+
+    /// <summary>Makes the connection's loop run a batch soon (pending output, a timeout) even without input.</summary>
+    public void Wake()
+    {
+        if (_replySink != null) return;
+        try { _pipe.Input.CancelPendingRead(); }
+        catch (InvalidOperationException) { } // the pipe is already completed: the connection is closing
+    }
+
+    /// <summary>When the connection closes, under the lock: it waits on nothing, watches nothing, hears nothing.</summary>
+    private void LeaveRegistries()
+    {
+        Unblock();
+        UnwatchAll();
+        UnsubscribeAll(notify: false);
+    }
+}

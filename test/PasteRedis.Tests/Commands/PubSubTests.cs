@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+
+namespace PasteRedis.Tests.Commands;
+
+/// <summary>SUBSCRIBE/PSUBSCRIBE/PUBLISH/PUBSUB with several subscribers, through StackExchange.Redis and raw RESP2/RESP3.</summary>
+[TestFixture(RedisProtocol.Resp2)]
+[TestFixture(RedisProtocol.Resp3)]
+public class PubSubTests(RedisProtocol protocol) : ServerFixture
+{
+    private static string Channel() => "ch:" + Guid.NewGuid().ToString("N");
+
+    [Test]
+    public async Task SeveralSubscribersAndAPatternReceiveEveryMessage()
+    {
+        var channel = Channel();
+        await using var a = await Server.ConnectAsync(protocol);
+        await using var b = await Server.ConnectAsync(protocol);
+        await using var publisher = await Server.ConnectAsync(protocol);
+        var got = new ConcurrentQueue<string>();
+        // A message queue keeps order (handlers may run concurrently in StackExchange.Redis).
+        var ordered = await a.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel));
+        await b.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel), (ch, msg) => got.Enqueue("b:" + msg));
+        await b.GetSubscriber().SubscribeAsync(RedisChannel.Pattern("ch:*"), (ch, msg) => { if (ch == channel) got.Enqueue("p:" + msg); });
+        for (int i = 0; i < 3; i++)
+            Assert.That(await publisher.GetSubscriber().PublishAsync(RedisChannel.Literal(channel), "m" + i), Is.EqualTo(3));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var inOrder = new List<string>();
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+            for (int i = 0; i < 3; i++) inOrder.Add((await ordered.ReadAsync(cts.Token)).Message!);
+        Assert.That(inOrder, Is.EqualTo(new[] { "m0", "m1", "m2" }), "in order");
+        while (got.Count < 6 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        Assert.That(got.Where(m => m.StartsWith("b:")), Is.EquivalentTo(new[] { "b:m0", "b:m1", "b:m2" }));
+        Assert.That(got.Where(m => m.StartsWith("p:")), Is.EquivalentTo(new[] { "p:m0", "p:m1", "p:m2" }));
+
+        var server = publisher.GetServer(Server.EndPoint);
+        Assert.That((await server.SubscriptionChannelsAsync(RedisChannel.Pattern("ch:*"))).Select(c => c.ToString()), Does.Contain(channel));
+        Assert.That(await server.SubscriptionSubscriberCountAsync(RedisChannel.Literal(channel)), Is.EqualTo(2));
+        Assert.That(await server.SubscriptionPatternCountAsync(), Is.GreaterThanOrEqualTo(1));
+
+        await a.GetSubscriber().UnsubscribeAllAsync();
+        Assert.That(await publisher.GetSubscriber().PublishAsync(RedisChannel.Literal(channel), "late"), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void RawRepliesAndTheSubscribedContext()
+    {
+        using var sub = Server.Raw();
+        using var pub = Server.Raw();
+        var (c1, c2) = (Channel(), Channel());
+        bool resp3 = protocol == RedisProtocol.Resp3;
+        if (resp3) Assert.That(sub.Call("HELLO", "3"), Does.StartWith("%"));
+        string arr = resp3 ? ">" : "*";
+        sub.Send(RawClient.Command("SUBSCRIBE", c1, c2));
+        Assert.That(sub.ReadReply(), Is.EqualTo($"{arr}[$subscribe,${c1},:1]"));
+        Assert.That(sub.ReadReply(), Is.EqualTo($"{arr}[$subscribe,${c2},:2]"));
+        Assert.That(sub.Call("PSUBSCRIBE", "ch:*"), Is.EqualTo($"{arr}[$psubscribe,$ch:*,:3]"));
+        if (resp3)
+        {
+            Assert.That(sub.Call("PING"), Is.EqualTo("+PONG"), "RESP3 runs any command while subscribed");
+            Assert.That(sub.Call("SET", c1, "v"), Is.EqualTo("+OK"));
+        }
+        else
+        {
+            Assert.That(sub.Call("PING"), Is.EqualTo("*[$pong,$]"));
+            Assert.That(sub.Call("PING", "hi"), Is.EqualTo("*[$pong,$hi]"));
+            Assert.That(sub.Call("GET", c1), Is.EqualTo("-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
+        }
+        Assert.That(pub.Call("PUBLISH", c1, "hello"), Is.EqualTo(":2"), "the channel and the pattern");
+        Assert.That(sub.ReadReply(), Is.EqualTo($"{arr}[$message,${c1},$hello]"));
+        Assert.That(sub.ReadReply(), Is.EqualTo($"{arr}[$pmessage,$ch:*,${c1},$hello]"));
+        Assert.That(pub.Call("PUBSUB", "NUMSUB", c1, "nobody"), Is.EqualTo($"*[${c1},:1,$nobody,:0]"));
+        Assert.That(pub.Call("PUBSUB", "NUMPAT"), Is.EqualTo(":1"));
+        Assert.That(sub.Call("PUNSUBSCRIBE"), Is.EqualTo($"{arr}[$punsubscribe,$ch:*,:2]"));
+        Assert.That(sub.Call("UNSUBSCRIBE", c1), Is.EqualTo($"{arr}[$unsubscribe,${c1},:1]"));
+        Assert.That(sub.Call("UNSUBSCRIBE"), Is.EqualTo($"{arr}[$unsubscribe,${c2},:0]"));
+        Assert.That(sub.Call("UNSUBSCRIBE"), Is.EqualTo($"{arr}[$unsubscribe,{(resp3 ? "_" : "$nil")},:0]"));
+        Assert.That(sub.Call("PING"), Is.EqualTo("+PONG"), "no subscription left: an ordinary connection again");
+        Assert.That(pub.Call("PUBLISH", c1, "nobody"), Is.EqualTo(":0"));
+        Assert.That(pub.Call("PUBSUB", "CHANNELS", "ch:*"), Does.Not.Contain(c1));
+    }
+
+    [Test]
+    public void ASubscriberThatNeverReadsIsDisconnectedAtTheOutputLimit()
+    {
+        using var admin = Server.Raw();
+        Assert.That(admin.Call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 1mb 0 0"), Is.EqualTo("+OK"));
+        try
+        {
+            var channel = Channel();
+            using var sub = Server.Raw();
+            sub.Call("SUBSCRIBE", channel);
+            var payload = new string('x', 64 * 1024);
+            long delivered = 0;
+            // The subscriber never reads: once its socket buffers are full, messages pile up until the limit.
+            for (int i = 0; i < 2000 && (delivered = long.Parse(admin.Call("PUBLISH", channel, payload)[1..])) > 0; i++) { }
+            Assert.That(delivered, Is.EqualTo(0), "the subscriber was dropped");
+            Assert.That(admin.Call("INFO", "stats"), Does.Match(@"client_output_buffer_limit_disconnections:[1-9]"));
+            Assert.That(admin.Call("PING"), Is.EqualTo("+PONG"));
+        }
+        finally { admin.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"); }
+    }
+}
