@@ -118,7 +118,7 @@ internal sealed class RedisCommand
             case "list": yield return "@list"; break;
             case "hash": yield return "@hash"; break;
             case "set": yield return "@set"; break;
-            case "sorted-set": yield return "@sortedset"; break;
+            case "sorted_set": yield return "@sortedset"; break;
             case "transactions": yield return "@transaction"; break;
         }
     }
