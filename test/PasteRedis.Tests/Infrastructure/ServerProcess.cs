@@ -29,6 +29,14 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Starts the server with extra environment variables (Generic Host configuration).</summary>
     public static ServerProcess Start(int port, Dictionary<string, string> environment, params string[] args)
     {
+        var sp = Launch(port, environment, args);
+        sp.WaitUntilReady();
+        return sp;
+    }
+
+    /// <summary>Starts the server without waiting for it (to kill it during start-up).</summary>
+    public static ServerProcess Launch(int port, Dictionary<string, string> environment, params string[] args)
+    {
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -48,19 +56,27 @@ public sealed class ServerProcess : IDisposable
         p.ErrorDataReceived += (_, e) => { lock (sp._output) sp._output.AppendLine(e.Data); };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
+        return sp;
+    }
+
+    /// <summary>Waits until the server answers PING (or exits, or 30 s pass).</summary>
+    public void WaitUntilReady()
+    {
+        var p = _process;
+        int port = Port;
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline && !p.HasExited)
         {
             try
             {
                 using var raw = new RawClient(port);
-                if (raw.Call("PING") == "+PONG") return sp;
+                if (raw.Call("PING") == "+PONG") return;
             }
             catch (SocketException) { }
             catch (IOException) { }
             Thread.Sleep(50);
         }
-        return sp; // callers check HasExited / Output
+        // callers check HasExited / Output
     }
 
     public void Signal(string signal)
