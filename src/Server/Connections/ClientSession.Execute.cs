@@ -57,7 +57,10 @@ internal sealed partial class ClientSession
             return;
         }
         var aof = IsReplaying ? null : _server.Aof;
-        if (aof != null && (flags & CommandFlags.Write) != 0 && !aof.HasRoom && (InExec || !(aof.Rewrite(_server) && aof.HasRoom)))
+        // A full log refuses writes that may grow the data; deletes and the like use the reserve.
+        if (aof != null && (flags & CommandFlags.Write) != 0 && !aof.HasRoom
+            && ((flags & CommandFlags.DenyOom) != 0 || !aof.HasReserve)
+            && (InExec || !(aof.Rewrite(_server) && aof.HasRoom)))
         {
             RejectOrAbortExec(isExec, AofPersistence.MisconfError);
             return;

@@ -80,7 +80,10 @@ internal sealed partial class ClientSession
                 // A cancelled read is a wake-up: output from other connections, or a block's timeout.
                 if (!buffer.IsEmpty || result.IsCanceled) ProcessBatch(ref buffer);
                 _server.Stats.NetInputBytes += before - buffer.Length;
-                _pipe.Input.AdvanceTo(buffer.Start, buffer.End);
+                if (_killed) break; // over client-output-buffer-limit
+                // Stopped for output with whole frames left: read them again at once, after the flush.
+                if (_outputPaused) _pipe.Input.AdvanceTo(buffer.Start);
+                else _pipe.Input.AdvanceTo(buffer.Start, buffer.End);
 
                 if (!_closeAfterReply && buffer.Length > _server.Config.ClientQueryBufferLimit)
                 {
@@ -90,7 +93,7 @@ internal sealed partial class ClientSession
                 // Input that ends mid-frame means the client is still sending this batch: hold
                 // the replies (up to 64 KB) and send them with the rest, one send per batch as
                 // Redis does. Only a client that stops mid-frame waits, and only for its own.
-                if (!buffer.IsEmpty && !_closeAfterReply && !result.IsCompleted && !IsBlocked && _pipe.Output.UnflushedBytes < 64 * 1024)
+                if (!buffer.IsEmpty && !_closeAfterReply && !result.IsCompleted && !IsBlocked && !_outputPaused && _pipe.Output.UnflushedBytes < 64 * 1024)
                     continue;
                 var flush = await _pipe.Output.FlushAsync().ConfigureAwait(false);
                 if (_closeAfterReply || result.IsCompleted || flush.IsCompleted || flush.IsCanceled) break;
@@ -129,6 +132,7 @@ internal sealed partial class ClientSession
                 return;
             }
             NowMs = LastInteractionMs = RedisServer.NowMs();
+            _outputPaused = false;
             TakePendingOutput();
             // A blocked connection runs nothing more until it is served or times out.
             while (!_closeAfterReply && !IsBlocked)
@@ -148,6 +152,7 @@ internal sealed partial class ClientSession
                 Request.Release();
                 // Connections blocked on keys this command created are served now, before anything else runs.
                 if (_server.Blocking.HasReady) _server.Blocking.ServeReady(NowMs);
+                if (OutputOverLimit()) break;
             }
             // Group commit: this batch's records, and everything appended before them by any
             // connection, are flushed and fenced before its replies leave; a read that saw
@@ -155,6 +160,30 @@ internal sealed partial class ClientSession
             if (aof != null) ticket = aof.EndClientBatch(NowMs, epochAtStart);
         }
         aof?.CompleteCommit(ticket, _server.ExecLock);
+    }
+
+    /// <summary>Replies a batch may hold before it stops to flush them (the rest of its input waits).</summary>
+    private const long BatchOutputCap = 4 * 1024 * 1024;
+    private bool _outputPaused;
+
+    /// <summary>
+    /// After each command: a client over client-output-buffer-limit's normal hard limit is
+    /// closed (Redis's closeClientOnOutputBufferLimitReached); below it, a batch whose replies
+    /// pass <see cref="BatchOutputCap"/> stops so they are flushed first. A client that
+    /// never reads then stalls in its flush and is read no further: memory stays bounded.
+    /// </summary>
+    private bool OutputOverLimit()
+    {
+        long unflushed = _pipe.Output.UnflushedBytes;
+        long hard = _server.Config.NormalOutputHardLimit;
+        if (hard > 0 && unflushed > hard && SubscriptionCount == 0)
+        {
+            _server.Stats.OutputLimitDisconnections++;
+            _killed = true;
+            return true;
+        }
+        _outputPaused = unflushed > BatchOutputCap;
+        return _outputPaused;
     }
 
     // The bytes of the frame being executed, as received: what the log references.

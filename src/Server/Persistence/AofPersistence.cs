@@ -193,6 +193,12 @@ internal sealed partial class AofPersistence : IDisposable
     public bool HasRoom => Log.Capacity - Log.Size > 1024 * 1024;
 
     /// <summary>
+    /// Room for a write that cannot grow the data (DEL, EXPIRE, …: not denyoom): the last
+    /// megabyte is kept for those, so a full log can still be emptied without a restart.
+    /// </summary>
+    public bool HasReserve => Log.Capacity - Log.Size > 64 * 1024;
+
+    /// <summary>
     /// The end of a batch that commits under the execution lock (cron, import, replay, and
     /// clients when appendfsync is not always): with appendfsync always, flush every queued
     /// line and fence once before the lock is released.

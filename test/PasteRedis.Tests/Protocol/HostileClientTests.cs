@@ -1,0 +1,148 @@
+using System.Net.Sockets;
+using PasteRedis.Tests.Paste;
+
+namespace PasteRedis.Tests.Protocol;
+
+/// <summary>Clients that never read, read slowly, vanish mid-reply, or arrive by the ten thousand.</summary>
+[TestFixture]
+public class HostileClientTests : ServerFixture
+{
+    // No log: packet buffers come back as soon as nothing holds them, so leaks show.
+    protected override string[] ServerArgs => ["--appendonly", "no", "--pbuf-memory", "256mb"];
+
+    private static long Field(RawClient raw, string field, string section) => PacketBufferServerTests.InfoField(raw, field, section);
+
+    private static void WaitFor(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), what);
+            Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>Sends <paramref name="frames"/> on a background thread (it blocks once the server stops reading) and never reads.</summary>
+    private static (TcpClient Client, Thread Sender) FloodWithoutReading(int port, byte[] frames)
+    {
+        var tcp = new TcpClient { NoDelay = true, ReceiveBufferSize = 4096 };
+        tcp.Connect("127.0.0.1", port);
+        var sender = new Thread(() =>
+        {
+            try { tcp.GetStream().Write(frames); }
+            catch (Exception) { } // closed under it: expected
+        });
+        sender.Start();
+        return (tcp, sender);
+    }
+
+    [Test]
+    public void AClientThatNeverReadsIsDroppedAtTheNormalOutputLimit()
+    {
+        using var admin = Server.Raw();
+        admin.Call("SET", "big", new string('b', 256 * 1024));
+        Assert.That(admin.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0"), Is.EqualTo("+OK"));
+        try
+        {
+            long before = Field(admin, "client_output_buffer_limit_disconnections", "stats");
+            var frames = Enumerable.Range(0, 64).SelectMany(_ => RawClient.Command("GET", "big")).ToArray();
+            var (tcp, sender) = FloodWithoutReading(Server.Port, frames);
+            WaitFor(() => Field(admin, "client_output_buffer_limit_disconnections", "stats") > before, "the hog is disconnected");
+            WaitFor(() => Field(admin, "connected_clients", "clients") == 1, "and gone");
+            tcp.Dispose();
+            sender.Join();
+            Assert.That(admin.Call("STRLEN", "big"), Is.EqualTo(":262144"));
+        }
+        finally { admin.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"); }
+    }
+
+    [Test]
+    public void WithoutALimitANonReadingClientStallsAndMemoryStaysBounded()
+    {
+        using var admin = Server.Raw();
+        admin.Call("SET", "big", new string('g', 512 * 1024));
+        long freeBefore = Field(admin, "pbufs_free", "paste");
+        // 2 GB of replies asked for; the server must stop reading this client, not buffer them.
+        var frames = Enumerable.Range(0, 4000).SelectMany(_ => RawClient.Command("GET", "big")).ToArray();
+        var (tcp, sender) = FloodWithoutReading(Server.Port, frames);
+        Thread.Sleep(1500);
+        Assert.That(admin.Call("PING"), Is.EqualTo("+PONG"), "others are served meanwhile");
+        long used = Field(admin, "used_memory", "memory");
+        Assert.That(used, Is.LessThan(600L * 1024 * 1024), "managed memory stays far below the 2 GB asked for");
+        Assert.That(Field(admin, "connected_clients", "clients"), Is.EqualTo(2));
+        tcp.Dispose();
+        sender.Join();
+        WaitFor(() => Field(admin, "connected_clients", "clients") == 1, "the hog's connection is cleaned up");
+        WaitFor(() => Field(admin, "pbufs_free", "paste") == freeBefore, "its receive buffers are returned");
+    }
+
+    [Test]
+    public void AClientVanishingMidReplyLeavesNothingBehind()
+    {
+        using var admin = Server.Raw();
+        admin.Call("SET", "huge", new string('h', 8 * 1024 * 1024));
+        long freeBefore = Field(admin, "pbufs_free", "paste");
+        for (int i = 0; i < 20; i++)
+        {
+            var tcp = new TcpClient { NoDelay = true, ReceiveBufferSize = 4096 };
+            tcp.Connect("127.0.0.1", Server.Port);
+            tcp.GetStream().Write(RawClient.Command("GET", "huge"));
+            tcp.GetStream().ReadExactly(new byte[100]); // the reply has started
+            tcp.Client.LingerState = new LingerOption(true, 0);
+            tcp.Dispose();                                // and the client is gone (RST)
+        }
+        WaitFor(() => Field(admin, "connected_clients", "clients") == 1, "every vanished client is cleaned up");
+        WaitFor(() => Field(admin, "pbufs_free", "paste") == freeBefore, "no packet buffer is leaked");
+        Assert.That(admin.Call("STRLEN", "huge"), Is.EqualTo(":8388608"));
+    }
+
+    [Test]
+    public void AOneBytePerTickClientDoesNotHoldUpOthers()
+    {
+        using var slow = Server.Raw();
+        using var fast = Server.Raw();
+        var frame = RawClient.Command("SET", "slow-key", "slow-value");
+        int fastDone = 0;
+        for (int i = 0; i < frame.Length - 1; i++)
+        {
+            slow.Send([frame[i]]);
+            // Between two bytes of the slow frame, another client gets full service.
+            for (int j = 0; j < 20; j++) Assert.That(fast.Call("INCR", "fast-counter"), Is.EqualTo(":" + ++fastDone));
+            Thread.Sleep(2);
+        }
+        Assert.That(fast.Call("EXISTS", "slow-key"), Is.EqualTo(":0"), "the slow frame is not complete yet");
+        slow.Send([frame[^1]]);
+        Assert.That(slow.ReadReply(), Is.EqualTo("+OK"));
+        Assert.That(fast.Call("GET", "slow-key"), Is.EqualTo("$slow-value"));
+    }
+
+    [Test]
+    public void TenThousandIdleConnectionsAreHeldAndReleased()
+    {
+        int port = ServerInstance.FreePort();
+        using var server = ServerProcess.Start(port, "--appendonly", "no", "--maxclients", "10010", "--dir", ServerInstance.NewDataDir());
+        using var admin = new RawClient(port);
+        long freeBefore = Field(admin, "pbufs_free", "paste");
+        var idle = new List<TcpClient>();
+        try
+        {
+            for (int i = 0; i < 10_000; i++)
+            {
+                var tcp = new TcpClient();
+                tcp.Connect("127.0.0.1", port);
+                idle.Add(tcp);
+            }
+            WaitFor(() => Field(admin, "connected_clients", "clients") == 10_001, "all 10 000 are connected");
+            using (var other = new RawClient(port))
+            {
+                Assert.That(other.Call("SET", "alive", "yes"), Is.EqualTo("+OK"));
+                Assert.That(other.Call("GET", "alive"), Is.EqualTo("$yes"));
+            }
+        }
+        finally { foreach (var c in idle) c.Dispose(); }
+        WaitFor(() => Field(admin, "connected_clients", "clients") == 1, "every idle connection is cleaned up");
+        admin.Call("DEL", "alive"); // its value lay in a receive buffer
+        WaitFor(() => Field(admin, "pbufs_free", "paste") == freeBefore,
+            $"their receive buffers are back in the pool (free before {freeBefore}, now {Field(admin, "pbufs_free", "paste")}, fallbacks {Field(admin, "pbuf_receive_fallbacks", "paste")})");
+    }
+}
