@@ -65,7 +65,16 @@ public static class PasteRedisHost
             var loggers = sp.GetRequiredService<ILoggerFactory>();
             var memory = sp.GetRequiredService<PasteMemory>();
             var server = new RedisServer(config, loggers.CreateLogger("PasteRedis"), memory);
-            if (config.AppendOnly) server.AttachAof(AofPersistence.Open(config, memory, loggers.CreateLogger("PasteRedis.Aof")));
+            if (config.AppendOnly)
+            {
+                var aof = AofPersistence.Open(config, memory, loggers.CreateLogger("PasteRedis.Aof"));
+                try { server.AttachAof(aof); }
+                catch
+                {
+                    aof.Dispose(); // a refused start releases the log (and its lock) at once
+                    throw;
+                }
+            }
             else loggers.CreateLogger("PasteRedis").LogWarning("appendonly no: nothing will survive a restart");
             var import = config.Get("aof-import");
             if (import.Length > 0) RedisAofInterop.Import(server, import, loggers.CreateLogger("PasteRedis.Aof"));

@@ -60,7 +60,7 @@ internal sealed partial class ClientSession
         // A full log refuses writes that may grow the data; deletes and the like use the reserve.
         if (aof != null && (flags & CommandFlags.Write) != 0 && !aof.HasRoom
             && ((flags & CommandFlags.DenyOom) != 0 || !aof.HasReserve)
-            && (InExec || !(aof.Rewrite(_server) && aof.HasRoom)))
+            && (InExec || !aof.TryMakeRoom(_server)))
         {
             RejectOrAbortExec(isExec, AofPersistence.MisconfError);
             return;

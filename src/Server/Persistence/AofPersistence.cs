@@ -198,6 +198,21 @@ internal sealed partial class AofPersistence : IDisposable
     /// </summary>
     public bool HasReserve => Log.Capacity - Log.Size > 64 * 1024;
 
+    private long _fullAtSize = -1;
+
+    /// <summary>
+    /// The log is full: compact it now, unless a compaction already failed to make room and
+    /// the log has grown by less than 64 KB since (deletes since then may make room; a
+    /// compaction per refused write would not).
+    /// </summary>
+    public bool TryMakeRoom(RedisServer server)
+    {
+        if (_fullAtSize >= 0 && Log.Size - _fullAtSize < 64 * 1024) return false;
+        bool ok = Rewrite(server) && HasRoom;
+        _fullAtSize = ok ? -1 : Log.Size;
+        return ok;
+    }
+
     /// <summary>
     /// The end of a batch that commits under the execution lock (cron, import, replay, and
     /// clients when appendfsync is not always): with appendfsync always, flush every queued

@@ -47,7 +47,12 @@ public sealed class ServerInstance : IAsyncDisposable
         var args = new List<string> { "--port", port.ToString(), "--dir", dir, "--loglevel", "warning" };
         args.AddRange(extraArgs);
         var host = PasteRedisHost.Build(args.ToArray());
-        await host.StartAsync();
+        try { await host.StartAsync(); }
+        catch
+        {
+            host.Dispose(); // a refused start must not keep the data dir's files open
+            throw;
+        }
         return new ServerInstance(host, port, dir, args.ToArray());
     }
 
