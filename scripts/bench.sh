@@ -1,38 +1,61 @@
 #!/usr/bin/env bash
-# Side-by-side throughput with the real redis-benchmark, one machine, one run.
-# Servers are interleaved round by round (A B C … A B C …) and medians reported,
-# because these machines are noisy. Writes the table to bench/results/DATE-HOST.md.
+# Side-by-side benchmarks with the real redis-benchmark, one machine, one run:
+# PasteRedis (reference log, copy log, no log), Redis 7 (appendfsync always, no
+# persistence) and Garnet (AOF with commit-wait, no AOF). Servers are interleaved round
+# by round (A B C … A B C …) and medians reported, because these machines are noisy.
+# Then recovery (load KEYS × 1 KB, restart, time to first reply and to data served) and
+# memory per key, PasteRedis against Redis. Writes bench/results/DATE-HOST.md.
 #
-#   scripts/bench.sh                 # 3 rounds, 200k requests per test
-#   ROUNDS=1 N=20000 scripts/bench.sh   # the short version CI runs (no speed asserted)
-#   DATA_ROOT=/mnt/pmem scripts/bench.sh  # data dirs elsewhere (default /dev/shm)
+#   scripts/bench.sh                              # 3 rounds, 200k requests, 1 M keys
+#   ROUNDS=1 N=2000 KEYS=2000 scripts/bench.sh    # the short version CI runs (no speed asserted)
+#   DATA_ROOT=/mnt/pmem scripts/bench.sh          # data dirs elsewhere (default /dev/shm)
 #
-# Needs redis-server and redis-benchmark (apt-get install -y redis-server redis-tools).
-# Garnet is not run yet (its dotnet tool is not installed here): no Garnet ratio is claimed.
+# Needs redis-server and redis-benchmark (apt-get install -y redis-server redis-tools);
+# installs Garnet (the garnet-server dotnet tool) into .tools/ when it can, else leaves it out.
 set -u
 cd "$(dirname "$0")/.."
-ROUNDS=${ROUNDS:-3}; N=${N:-200000}; DATA_ROOT=${DATA_ROOT:-/dev/shm}
+ROUNDS=${ROUNDS:-3}; N=${N:-200000}; KEYS=${KEYS:-1000000}; DATA_ROOT=${DATA_ROOT:-/dev/shm}
 # Emulated NVMM as the paper measured it, with the region pre-faulted (as netmap pre-allocates its buffers).
 PASTE_OPTS=${PASTE_OPTS:---pmem-granularity cache-line --pbuf-memory 512mb --pbuf-prefault yes}
 for t in redis-server redis-benchmark redis-cli; do
   command -v $t >/dev/null || { echo "bench: $t is not installed (apt-get install -y redis-server redis-tools)"; exit 1; }
 done
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build src/Server -c Release -v q -nologo >/dev/null || exit 1
 DLL=src/Server/bin/Release/net10.0/PasteRedis.Server.dll
-
+GARNET=${GARNET:-$PWD/.tools/garnet-server}
+[ -x "$GARNET" ] || dotnet tool install --tool-path "$PWD/.tools" garnet-server --version 2.2.8 >/dev/null 2>&1
 SERVERS=(paste-ref paste-copy paste-off redis-always redis-none)
-WORKLOADS=("SET 64B -c50 -P16|-t set -d 64 -c 50 -P 16" "SET 1KB -c50 -P16|-t set -d 1024 -c 50 -P 16"
-           "GET 1KB -c50 -P16|-t get -d 1024 -c 50 -P 16" "SET 1KB -c50 -P1|-t set -d 1024 -c 50 -P 1"
-           "SET 1KB -c1 -P1|-t set -d 1024 -c 1 -P 1")
+if [ -x "$GARNET" ]; then SERVERS+=(garnet-aof garnet-none); else echo "bench: Garnet could not be installed; its rows are left out"; fi
+
+WORKLOADS=()
+for conf in "-c 50 -P 1" "-c 50 -P 16" "-c 1 -P 1"; do
+  for size in 64 1024; do
+    label="$([ $size = 64 ] && echo 64B || echo 1KB) $(echo "$conf" | tr -d ' ' | sed 's/-P/ -P/')"
+    WORKLOADS+=("SET $label|-t set -d $size $conf" "GET $label|-t get -d $size $conf")
+  done
+done
 port=18100
 start_server() { # name dir port — exec, so that $! is the server itself and kill stops it
   case $1 in
     paste-ref)  exec dotnet $DLL --port $3 --dir $2 $PASTE_OPTS --aof-mode reference --loglevel warning ;;
     paste-copy) exec dotnet $DLL --port $3 --dir $2 $PASTE_OPTS --aof-mode copy --loglevel warning ;;
     paste-off)  exec dotnet $DLL --port $3 --dir $2 $PASTE_OPTS --appendonly no --loglevel warning ;;
+    paste-big)  exec dotnet $DLL --port $3 --dir $2 --pmem-granularity cache-line --pbuf-memory 4gb --aof-max-size 1gb --loglevel warning ;;
     redis-always) exec redis-server --port $3 --bind 127.0.0.1 --dir $2 --save "" --appendonly yes --appendfsync always --logfile $2/log ;;
     redis-none)   exec redis-server --port $3 --bind 127.0.0.1 --dir $2 --save "" --appendonly no --logfile $2/log ;;
+    garnet-aof)  exec "$GARNET" --port $3 --bind 127.0.0.1 --checkpointdir $2 --device-type RandomAccess -m 2g --aof --aof-commit-freq 0 --aof-commit-wait ;;
+    garnet-none) exec "$GARNET" --port $3 --bind 127.0.0.1 --checkpointdir $2 --device-type RandomAccess -m 2g ;;
   esac
+}
+wait_ping() { # port [exact reply] — ms until the server answers (PONG, or anything when $2 is "any")
+  local t0=$(date +%s%N) r
+  for _ in $(seq 1 3000); do
+    r=$(redis-cli -p $1 ping 2>/dev/null)
+    if [ "$r" = PONG ] || { [ "${2:-}" = any ] && [ -n "$r" ]; }; then echo $(( ($(date +%s%N) - t0) / 1000000 )); return; fi
+    sleep 0.01
+  done
+  echo timeout
 }
 declare -A RESULTS
 FAILURES=()
@@ -42,13 +65,15 @@ for round in $(seq 1 $ROUNDS); do
   for s in "${SERVERS[@]}"; do
     port=$((port + 1)); dir=$(mktemp -d "$DATA_ROOT/bench-$s.XXXXXX")
     start_server $s $dir $port >/dev/null 2>&1 & pid=$!
-    for _ in $(seq 1 200); do [ "$(redis-cli -p $port ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done
+    [ "$(wait_ping $port)" = timeout ] && { FAILURES+=("$s did not start"); kill $pid; pid=""; continue; }
+    # Warm-up, not measured: JIT for the .NET servers, first-write set-up (Garnet stalls for seconds on its first writes).
+    redis-benchmark -p $port -t set,get -n 5000 -d 1024 -c 50 -P 16 -q >/dev/null 2>&1
     for w in "${WORKLOADS[@]}"; do
       name=${w%%|*}; args=${w#*|}
       n=$N; [[ $name == *"-c1 "* ]] && n=$((N / 10))
       out=$(redis-benchmark -p $port -n $n -q --csv $args 2>"$dir/bench.err" | tail -1)
       if [[ $out != '"SET"'* && $out != '"GET"'* ]]; then
-        FAILURES+=("$s $name: $(tr '\r\n' '  ' < "$dir/bench.err" | head -c 300) $(redis-cli -p $port info persistence 2>&1 | grep -E 'aof_last_write_status' | tr -d '\r')")
+        FAILURES+=("$s $name: $(tr '\r\n' '  ' < "$dir/bench.err" | head -c 300)")
         continue
       fi
       rps=$(echo "$out" | cut -d, -f2 | tr -d '"'); p50=$(echo "$out" | cut -d, -f6 | tr -d '"'); p99=$(echo "$out" | cut -d, -f8 | tr -d '"')
@@ -57,22 +82,53 @@ for round in $(seq 1 $ROUNDS); do
     kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"; pid=""; dir=""
   done
 done
+
+# Recovery and memory: KEYS SETs of 1 KB (random keys over KEYS, so about 63 % distinct), then a restart.
+declare -A RECOVERY
+for s in paste-big redis-always; do
+  port=$((port + 1)); dir=$(mktemp -d "$DATA_ROOT/bench-recovery-$s.XXXXXX")
+  start_server $s $dir $port >/dev/null 2>&1 & pid=$!
+  wait_ping $port >/dev/null
+  redis-benchmark -p $port -t set -n $KEYS -r $KEYS -d 1024 -c 50 -P 16 -q >/dev/null 2>&1
+  keys=$(redis-cli -p $port dbsize)
+  rss=$(( $(awk '/VmRSS/ {print $2}' /proc/$pid/status) * 1024 ))
+  kill -TERM $pid; wait $pid 2>/dev/null
+  disk=$(( $(du -sk "$dir" | cut -f1) * 1024 ))
+  start_server $s $dir $port >/dev/null 2>&1 & pid=$!
+  first=$(wait_ping $port any); served=$(wait_ping $port)
+  [[ $first =~ ^[0-9]+$ && $served =~ ^[0-9]+$ ]] && served=$((first + served))
+  after=$(redis-cli -p $port dbsize)
+  [ "$after" = "$keys" ] || FAILURES+=("$s recovered $after keys of $keys")
+  RECOVERY[$s]="$keys|$first|$served|$(( rss / (keys > 0 ? keys : 1) ))|$(( disk / (keys > 0 ? keys : 1) ))"
+  kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"; pid=""; dir=""
+done
+
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "")}'; }
-field() { echo "${RESULTS[$1]}" | tr ' ' '\n' | cut -d: -f$2 | tr '\n' ' ' | median; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+field() { echo "${RESULTS[$1]:-}" | tr ' ' '\n' | cut -d: -f$2 | tr '\n' ' ' | median; }
+ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "-" }'; }
 out="bench/results/$(date +%F)-$(hostname).md"; mkdir -p bench/results
 {
-  echo "# PasteRedis vs Redis $(redis-server --version | grep -oE 'v=[0-9.]+' | cut -d= -f2), $(date +%F), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-  echo; echo "redis-benchmark medians of $ROUNDS interleaved round(s), $N requests (the -c1 row: $((N / 10))); data dirs on $DATA_ROOT; PasteRedis with $PASTE_OPTS."
-  echo; echo "| workload | server | req/s | p50 ms | p99 ms | vs Redis always | vs Redis no persistence |"
-  echo "|---|---|---:|---:|---:|---:|---:|"
+  echo "# PasteRedis vs Redis $(redis-server --version | grep -oE 'v=[0-9.]+' | cut -d= -f2) and Garnet $([ -x "$GARNET" ] && "$GARNET" --version 2>/dev/null | head -1 | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' || echo '(not run)'), $(date +%F), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+  echo; echo "redis-benchmark medians of $ROUNDS interleaved round(s), $N requests (the -c1 rows: $((N / 10))); data dirs on $DATA_ROOT; PasteRedis with $PASTE_OPTS; Redis appendfsync always / no persistence; Garnet --aof --aof-commit-freq 0 --aof-commit-wait / no AOF."
+  echo; echo "| workload | server | req/s | p50 ms | p99 ms | vs Redis always | vs Redis none | vs Garnet AOF | vs Garnet none |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
   for w in "${WORKLOADS[@]}"; do
-    name=${w%%|*}; ra=$(field "redis-always|$name" 1); rn=$(field "redis-none|$name" 1)
+    name=${w%%|*}
+    ra=$(field "redis-always|$name" 1); rn=$(field "redis-none|$name" 1); ga=$(field "garnet-aof|$name" 1); gn=$(field "garnet-none|$name" 1)
     for s in "${SERVERS[@]}"; do
       r=$(field "$s|$name" 1)
-      echo "| $name | $s | $r | $(field "$s|$name" 2) | $(field "$s|$name" 3) | $(ratio $r $ra) | $(ratio $r $rn) |"
+      echo "| $name | $s | $r | $(field "$s|$name" 2) | $(field "$s|$name" 3) | $(ratio $r $ra) | $(ratio $r $rn) | $(ratio $r $ga) | $(ratio $r $gn) |"
     done
   done
+  echo; echo "Recovery and memory: $KEYS SETs of 1 KB over $KEYS random keys, SIGTERM, restart (PasteRedis: reference log, cache-line flushes; Redis: appendonly yes, appendfsync always)."
+  echo; echo "| server | keys | first reply ms | data served ms | RSS bytes/key | data-dir bytes/key |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  for s in paste-big redis-always; do
+    IFS='|' read -r k f sv r d <<<"${RECOVERY[$s]:-||||}"
+    echo "| $([ $s = paste-big ] && echo paste-ref || echo $s) | $k | $f | $sv | $r | $d |"
+  done
+  IFS='|' read -r _ _ ps _ _ <<<"${RECOVERY[paste-big]:-||||}"; IFS='|' read -r _ _ rs _ _ <<<"${RECOVERY[redis-always]:-||||}"
+  echo; echo "Restart until data is served: Redis takes $(ratio "$rs" "$ps")× as long as PasteRedis."
 } | tee "$out"
 echo "bench: written to $out"
 if [ ${#FAILURES[@]} -gt 0 ]; then
