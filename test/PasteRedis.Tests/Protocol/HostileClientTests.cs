@@ -148,4 +148,39 @@ public class HostileClientTests : ServerFixture
         WaitFor(() => Field(admin, "pbufs_free", "paste") == freeBefore,
             $"their receive buffers are back in the pool (free before {freeBefore}, now {Field(admin, "pbufs_free", "paste")}, fallbacks {Field(admin, "pbuf_receive_fallbacks", "paste")})");
     }
+
+    [Test]
+    public void IdleClientsAreClosedAfterTimeoutButBlockedAndSubscribedOnesWait()
+    {
+        using var admin = Server.Raw();
+        using var idle = Server.Raw();
+        using var blocked = Server.Raw();
+        using var subscriber = Server.Raw();
+        Assert.That(idle.Call("PING"), Is.EqualTo("+PONG"));
+        subscriber.Call("SUBSCRIBE", "idle-test");
+        blocked.Send(RawClient.Command("BLPOP", "idle-test-list", "0"));
+        Assert.That(admin.Call("CONFIG", "SET", "timeout", "1"), Is.EqualTo("+OK"));
+        try
+        {
+            Thread.Sleep(2600);
+            Assert.That(() => idle.Call("PING"), Throws.InstanceOf<IOException>().Or.InstanceOf<EndOfStreamException>().Or.InstanceOf<SocketException>(),
+                "the idle client was closed");
+            Assert.That(subscriber.Call("PING"), Is.EqualTo("*[$pong,$]"), "a subscriber waits by design");
+            admin.Call("CONFIG", "SET", "timeout", "0");
+            admin.Call("RPUSH", "idle-test-list", "v");
+            Assert.That(blocked.ReadReply(), Is.EqualTo("*[$idle-test-list,$v]"), "a blocked client waits by design");
+        }
+        finally { admin.Call("CONFIG", "SET", "timeout", "0"); }
+    }
+
+    [Test]
+    public void AcceptedSocketsUseTcpKeepalive()
+    {
+        var ss = Tools.Require("ss", "iproute2");
+        using var admin = Server.Raw();
+        Assert.That(admin.Call("CONFIG", "GET", "tcp-keepalive"), Is.EqualTo("*[$tcp-keepalive,$300]"));
+        var (code, output) = Tools.Run(ss, "-tnoH", "state", "established", $"( sport = :{Server.Port} )");
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("timer:(keepalive"), "the server's end of the connection has a keepalive timer");
+    }
 }
