@@ -65,7 +65,7 @@ for round in $(seq 1 $ROUNDS); do
   for s in "${SERVERS[@]}"; do
     port=$((port + 1)); dir=$(mktemp -d "$DATA_ROOT/bench-$s.XXXXXX")
     start_server $s $dir $port >/dev/null 2>&1 & pid=$!
-    [ "$(wait_ping $port)" = timeout ] && { FAILURES+=("$s did not start"); kill $pid; pid=""; continue; }
+    [ "$(wait_ping $port)" = timeout ] && { FAILURES+=("$s did not start"); kill $pid; rm -rf "$dir"; pid=""; dir=""; continue; }
     # Warm-up, not measured: JIT for the .NET servers, first-write set-up (Garnet stalls for seconds on its first writes).
     redis-benchmark -p $port -t set,get -n 5000 -d 1024 -c 50 -P 16 -q >/dev/null 2>&1
     for w in "${WORKLOADS[@]}"; do
