@@ -82,4 +82,50 @@ public class FaultTests
         Assert.That(kept, Is.InRange(200, 399), "the prefix whose bytes survived is kept, the rest dropped");
         Assert.That(check.Call("INFO", "persistence"), Does.Contain("aof_last_load_truncated:1"));
     }
+
+    [Test]
+    public async Task RecordsThatPointPastTheRegionEndTheValidPrefix()
+    {
+        // Written with a 16 MB region; the header is then made to claim (checksum and all) an
+        // 8 MB one and the region file is cut to match: every record whose bytes lay in the
+        // upper half now points past the region.
+        var server = await ServerInstance.StartAsync("--pbuf-memory", "16mb", "--aof-max-size", "4mb");
+        var buffers = new List<int>();
+        using (var raw = server.Raw())
+        {
+            var filler = new string('f', 3000);
+            for (int i = 0; i < 3000 && (buffers.Count == 0 || buffers.Max() < 2048 + 16); i++)
+            {
+                raw.Call("SET", "p:" + i, $"value-{i}-" + filler);
+                buffers.Add(int.Parse(Regex.Match(raw.Call("DEBUG", "OBJECT", "p:" + i), @"pbufs:(\d+)@").Groups[1].Value));
+            }
+        }
+        Assert.That(buffers.Max(), Is.GreaterThanOrEqualTo(2048), "some values lie in the upper half of the region");
+        await server.StopKeepingDataAsync();
+        var log = Path.Combine(server.DataDir, "aof.pmem");
+        using (var fs = new FileStream(log, FileMode.Open, FileAccess.ReadWrite))
+        {
+            var super = new byte[32];
+            fs.ReadExactly(super);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(super.AsSpan(16), 8UL * 1024 * 1024);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(super.AsSpan(28),
+                PasteRedis.Aof.Crc32C.Finish(PasteRedis.Aof.Crc32C.Append(PasteRedis.Aof.Crc32C.Seed, super.AsSpan(0, 28))));
+            fs.Position = 0;
+            fs.Write(super);
+        }
+        using (var fs = new FileStream(Path.Combine(server.DataDir, "pbufs.pmem"), FileMode.Open, FileAccess.Write)) fs.SetLength(8L * 1024 * 1024);
+
+        await using var after = await ServerInstance.StartOnAsync(server.DataDir, "--pbuf-memory", "8mb", "--aof-max-size", "4mb");
+        using var check = after.Raw();
+        Assert.That(check.Call("INFO", "persistence"), Does.Contain("aof_last_load_truncated:1"));
+        // A frame spans at most two buffers: values starting below 2047 lie wholly inside.
+        int firstNearEdge = buffers.FindIndex(b => b >= 2047), firstOutside = buffers.FindIndex(b => b >= 2048);
+        for (int i = 0; i < buffers.Count; i++)
+        {
+            var got = check.Call("GET", "p:" + i);
+            if (i < firstNearEdge) Assert.That(got, Does.StartWith($"$value-{i}-"), "the prefix before the first bad reference is kept");
+            else if (got != "$nil") Assert.That(got, Does.StartWith($"$value-{i}-"), "nothing wrong is served");
+        }
+        Assert.That(check.Call("EXISTS", "p:" + firstOutside), Is.EqualTo(":0"), "the record pointing outside is not applied");
+    }
 }
