@@ -120,6 +120,22 @@ public class HostileClientTests : ServerFixture
     }
 
     [Test]
+    public void AClientVanishingMidFrameLeavesNothingBehind()
+    {
+        using var admin = Server.Raw();
+        long freeBefore = FreeBuffers(Server.Port);
+        for (int i = 0; i < 20; i++)
+        {
+            using var raw = Server.Raw();
+            // 100 KB of a 1 MB value: the partial frame holds about 25 packet buffers until the client goes.
+            raw.Send("*3\r\n$3\r\nSET\r\n$7\r\nmidhalf\r\n$1000000\r\n" + new string('m', 100_000));
+        }
+        WaitFor(() => Field(admin, "connected_clients", "clients") == 1, "every vanished client is cleaned up");
+        WaitFor(() => FreeBuffers(Server.Port) == freeBefore, "the partial frames' buffers are returned");
+        Assert.That(admin.Call("EXISTS", "midhalf"), Is.EqualTo(":0"), "a partial frame is never executed");
+    }
+
+    [Test]
     public void AOneBytePerTickClientDoesNotHoldUpOthers()
     {
         using var slow = Server.Raw();
