@@ -8,41 +8,23 @@ namespace PasteRedis.Server.Connections;
 /// it. After each command the ready keys are served, first come first served, while they
 /// still hold something. Used under the execution lock.
 /// </summary>
-internal sealed class BlockedClients
+internal sealed class BlockedClients(int databases)
 {
-    private readonly Dictionary<byte[], List<ClientSession>>?[] _byDb;
+    private readonly KeyRegistry _waiting = new(databases);
     private readonly List<(Database Db, byte[] Key)> _ready = [];
-    private int _count;
-
-    public BlockedClients(int databases) => _byDb = new Dictionary<byte[], List<ClientSession>>?[databases];
 
     /// <summary>(connection, key) pairs waiting.</summary>
-    public int Count => _count;
+    public int Count => _waiting.Count;
 
     public bool HasReady => _ready.Count > 0;
 
-    public void Add(Database db, byte[] key, ClientSession c)
-    {
-        var dict = _byDb[db.Id] ??= new Dictionary<byte[], List<ClientSession>>(ByteKeyComparer.Instance);
-        if (!dict.TryGetValue(key, out var list)) dict[key] = list = [];
-        list.Add(c);
-        _count++;
-    }
-
-    public void Remove(Database db, byte[] key, ClientSession c)
-    {
-        var dict = _byDb[db.Id];
-        if (dict == null || !dict.TryGetValue(key, out var list) || !list.Remove(c)) return;
-        if (list.Count == 0) dict.Remove(key);
-        _count--;
-    }
+    public void Add(Database db, byte[] key, ClientSession c) => _waiting.Add(db, key, c);
+    public void Remove(Database db, byte[] key, ClientSession c) => _waiting.Remove(db, key, c);
 
     /// <summary>A key was created (the keyspace's add): when someone waits on it, serve them after this command.</summary>
     public void KeyAdded(Database db, RedisObject obj)
     {
-        if (_count == 0) return;
-        var dict = _byDb[db.Id];
-        if (dict == null || !dict.ContainsKey(obj.Key)) return;
+        if (_waiting.Find(db, obj.Key) == null) return;
         foreach (var (d, k) in _ready)
             if (d == db && k.AsSpan().SequenceEqual(obj.Key)) return;
         _ready.Add((db, obj.Key));
@@ -57,7 +39,7 @@ internal sealed class BlockedClients
         for (int r = 0; r < _ready.Count; r++)
         {
             var (db, key) = _ready[r];
-            if (_byDb[db.Id] is not { } dict || !dict.TryGetValue(key, out var waiting)) continue;
+            if (_waiting.Find(db, key) is not { } waiting) continue;
             foreach (var c in waiting.ToArray())
             {
                 var obj = db.Lookup(key, nowMs, touch: false);

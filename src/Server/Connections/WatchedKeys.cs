@@ -8,61 +8,40 @@ namespace PasteRedis.Server.Connections;
 /// spoils their next EXEC. Used under the execution lock; costs one comparison per write
 /// while nobody watches.
 /// </summary>
-internal sealed class WatchedKeys
+internal sealed class WatchedKeys(int databases)
 {
-    private readonly Dictionary<byte[], List<ClientSession>>?[] _byDb;
-    private int _count;
-
-    public WatchedKeys(int databases) => _byDb = new Dictionary<byte[], List<ClientSession>>?[databases];
+    private readonly KeyRegistry _watchers = new(databases);
 
     /// <summary>Keys watched, over all databases and connections.</summary>
-    public int Count => _count;
+    public int Count => _watchers.Count;
 
-    public void Add(Database db, byte[] key, ClientSession c)
-    {
-        var dict = _byDb[db.Id] ??= new Dictionary<byte[], List<ClientSession>>(ByteKeyComparer.Instance);
-        if (!dict.TryGetValue(key, out var list)) dict[key] = list = [];
-        list.Add(c);
-        _count++;
-    }
-
-    public void Remove(Database db, byte[] key, ClientSession c)
-    {
-        var dict = _byDb[db.Id];
-        if (dict == null || !dict.TryGetValue(key, out var list) || !list.Remove(c)) return;
-        if (list.Count == 0) dict.Remove(key);
-        _count--;
-    }
+    public void Add(Database db, byte[] key, ClientSession c) => _watchers.Add(db, key, c);
+    public void Remove(Database db, byte[] key, ClientSession c) => _watchers.Remove(db, key, c);
 
     /// <summary>A key changed (written, deleted, expired, evicted): every connection watching it fails its EXEC.</summary>
     public void Touch(Database db, ReadOnlySpan<byte> key)
     {
-        if (_count == 0) return;
-        var dict = _byDb[db.Id];
-        if (dict == null || !dict.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var list)) return;
-        foreach (var c in list) c.WatchedKeyChanged = true;
+        if (_watchers.Find(db, key) is { } list)
+            foreach (var c in list) c.WatchedKeyChanged = true;
     }
 
     /// <summary>
     /// After a write command changed the keyspace: touch the keys it names (its key
-    /// positions, as COMMAND INFO gives them). FLUSHDB/FLUSHALL touch every watched key that existed.
+    /// positions, as COMMAND INFO gives them).
     /// </summary>
     public void TouchWritten(ClientSession c, RedisCommand cmd)
     {
-        if (_count == 0) return;
+        if (_watchers.Count == 0 || cmd.FirstKey <= 0 || cmd.Step <= 0) return;
         var req = c.Request;
         int last = cmd.LastKey < 0 ? req.Count + cmd.LastKey : cmd.LastKey;
-        if (cmd.FirstKey <= 0 || cmd.Step <= 0) return;
         for (int i = cmd.FirstKey; i <= last && i < req.Count; i += cmd.Step) Touch(c.Db, req.Arg(i));
     }
 
     /// <summary>FLUSHDB/FLUSHALL, before the keys go: every watched key that exists in <paramref name="db"/> is touched.</summary>
     public void TouchAllExisting(Database db, long nowMs)
     {
-        if (_count == 0) return;
-        var dict = _byDb[db.Id];
-        if (dict == null) return;
-        foreach (var (key, list) in dict)
+        if (_watchers.Count == 0) return;
+        foreach (var (key, list) in _watchers.In(db))
             if (db.Lookup(key, nowMs, touch: false) != null)
                 foreach (var c in list) c.WatchedKeyChanged = true;
     }
