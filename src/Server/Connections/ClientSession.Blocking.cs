@@ -122,11 +122,28 @@ internal sealed partial class ClientSession
 
     public long PendingOutputBytes => _pending?.WrittenCount ?? 0;
 
-    /// <summary>Makes the connection's loop run a batch soon (pending output, a timeout) even without input.</summary>
+    private int _wakeQueued;
+
+    /// <summary>
+    /// Makes the connection's loop run a batch soon (pending output, a timeout, a kill) even
+    /// without input. The read is cancelled from the thread pool, never here: the pipes run
+    /// continuations inline, so cancelling on the caller's thread would run this connection's
+    /// loop inside the caller's command (a publisher's, a pusher's), under its lock.
+    /// </summary>
     public void Wake()
     {
         if (_replySink != null) return;
-        try { _pipe.Input.CancelPendingRead(); }
+        if (Interlocked.Exchange(ref _wakeQueued, 1) == 0) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        Volatile.Write(ref _wakeQueued, 0);
+        try
+        {
+            _pipe.Input.CancelPendingRead();
+            if (_killed) _pipe.Output.CancelPendingFlush();
+        }
         catch (InvalidOperationException) { } // the pipe is already completed: the connection is closing
     }
 

@@ -48,7 +48,7 @@ internal sealed partial class ClientSession
             return;
         }
         // EXEC is refused as a whole when what it would run is refused (Redis's execCommandAbort).
-        bool isExec = cmd.Handler == TransactionCommands.Exec && InMulti;
+        bool isExec = InMulti && cmd.Handler == TransactionCommands.Exec;
         var flags = isExec ? QueuedFlags : cmd.Flags;
         if (!IsReplaying && !InExec && (flags & CommandFlags.DenyOom) != 0 && _server.Memory is { } memory
             && memory.UnderPressure(_server.Config.MaxMemory) && !memory.TryRelievePressure(_server, NowMs))

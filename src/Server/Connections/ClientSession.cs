@@ -12,7 +12,7 @@ namespace PasteRedis.Server.Connections;
 /// One client connection (Redis's client struct) and its loop: read → parse every
 /// complete frame → execute them under one lock → write the replies → one flush.
 /// </summary>
-internal sealed partial class ClientSession
+internal sealed partial class ClientSession : IThreadPoolWorkItem
 {
     private readonly RedisServer _server;
     private readonly IDuplexPipe _pipe;
@@ -58,12 +58,11 @@ internal sealed partial class ClientSession
     /// <summary>Close after the replies already written are flushed (QUIT, protocol errors).</summary>
     public void CloseAfterReply() => _closeAfterReply = true;
 
-    /// <summary>Closes the connection from another thread (CLIENT KILL, timeout, shutdown).</summary>
+    /// <summary>Closes the connection from another thread (CLIENT KILL, timeout, shutdown, an output limit).</summary>
     public void Kill()
     {
         _killed = true;
-        _pipe.Input.CancelPendingRead();
-        _pipe.Output.CancelPendingFlush();
+        Wake();
     }
 
     public async Task RunAsync()

@@ -33,38 +33,33 @@ internal sealed class PubSubHub(RedisServer server)
         if (list.Count == 0) map.Remove(name);
     }
 
-    /// <summary>Delivers a message to the channel's subscribers and matching patterns' subscribers; returns how many received it.</summary>
+    /// <summary>
+    /// Delivers a message to the channel's subscribers and matching patterns' subscribers;
+    /// returns how many received it. Nothing here changes the lists (a subscriber over its
+    /// limit is only marked killed; it leaves them from its own loop), so they are walked as they are.
+    /// </summary>
     public int Publish(ClientSession publisher, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message)
     {
         int receivers = 0;
         if (_channels.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(channel, out var subscribers))
-            foreach (var c in subscribers.ToArray())
-            {
-                var w = WriterFor(publisher, c);
-                w.PushHeader(3);
-                w.Bulk("message"u8);
-                w.Bulk(channel);
-                w.Bulk(message);
-                Delivered(publisher, c);
-                receivers++;
-            }
-        if (_patterns.Count > 0)
-            foreach (var (pattern, list) in _patterns.ToArray())
-            {
-                if (!GlobMatcher.IsMatch(pattern, channel)) continue;
-                foreach (var c in list.ToArray())
-                {
-                    var w = WriterFor(publisher, c);
-                    w.PushHeader(4);
-                    w.Bulk("pmessage"u8);
-                    w.Bulk(pattern);
-                    w.Bulk(channel);
-                    w.Bulk(message);
-                    Delivered(publisher, c);
-                    receivers++;
-                }
-            }
+            foreach (var c in subscribers) receivers += Deliver(publisher, c, null, channel, message);
+        foreach (var (pattern, list) in _patterns)
+            if (GlobMatcher.IsMatch(pattern, channel))
+                foreach (var c in list) receivers += Deliver(publisher, c, pattern, channel, message);
         return receivers;
+    }
+
+    /// <summary>One message (["message", channel, text] or ["pmessage", pattern, channel, text]) to one subscriber.</summary>
+    private int Deliver(ClientSession publisher, ClientSession c, byte[]? pattern, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message)
+    {
+        var w = WriterFor(publisher, c);
+        w.PushHeader(pattern == null ? 3 : 4);
+        w.Bulk(pattern == null ? "message"u8 : "pmessage"u8);
+        if (pattern != null) w.Bulk(pattern);
+        w.Bulk(channel);
+        w.Bulk(message);
+        Delivered(publisher, c);
+        return 1;
     }
 
     // The publisher's own subscription hears the message in its reply stream, before PUBLISH's reply.
