@@ -76,23 +76,24 @@ public sealed partial class AppendOnlyLog
     private static bool MagicIsZero(ReadOnlySpan<byte> log, long offset) =>
         offset + 4 > log.Length || System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(log[(int)offset..]) == 0;
 
-    /// <summary>Every extent the records from the start to the tail reference (this run's records, all valid).</summary>
-    private List<PbufExtent> ReferencedExtents()
+    /// <summary>
+    /// Drops the reference every record from the start to the tail holds (this run's records,
+    /// validated at recovery or written here): headers only, no checksums over the values,
+    /// so releasing a replaced log costs a walk over its small records, not a read of every
+    /// byte they point at.
+    /// </summary>
+    public void ReleaseReferences()
     {
-        var all = new List<PbufExtent>();
-        var extents = new List<PbufExtent>();
+        var extents = new List<PbufExtent>(4);
         long offset = SuperblockSize;
-        ulong sequence = 1;
         var log = _log.Span(0, (int)Math.Min(int.MaxValue, _log.Length));
         while (offset < _tail)
         {
-            int size = LogRecord.TryRead(log[(int)offset..], sequence, 0, _generation, _pool, extents, out _, out _);
+            int size = LogRecord.ReadTrustedExtents(log[(int)offset..], extents);
             if (size == 0) break;
-            all.AddRange(extents);
+            foreach (var e in extents) _pool.Release(e.Index);
             offset += size;
-            sequence++;
         }
-        return all;
     }
 
     /// <summary>A sequence over the extents' bytes in place (the packet buffers' own memory).</summary>

@@ -230,12 +230,6 @@ public sealed partial class AppendOnlyLog : IDisposable
     /// <summary>appendfsync no: forget the queue and let the OS write back in its own time.</summary>
     public void DropPending() => _pending.Clear();
 
-    /// <summary>Drops every reference the log's records hold (after a rewrite replaced this log).</summary>
-    public void ReleaseReferences()
-    {
-        foreach (var e in ReferencedExtents()) _pool.Release(e.Index);
-    }
-
     public void Dispose() => _log.Dispose();
 
     /// <summary>The flushes a batch has queued, merged where they touch the same or adjacent cache lines.</summary>

@@ -108,6 +108,22 @@ public static class LogRecord
         return Size(count);
     }
 
+    /// <summary>
+    /// The extents of a record this process wrote and already validated or made durable
+    /// (releasing a replaced log's references): the header is trusted, no checksum is
+    /// computed over the referenced bytes. Returns the record's size, or 0 at the end.
+    /// </summary>
+    public static int ReadTrustedExtents(ReadOnlySpan<byte> src, List<PbufExtent> extents)
+    {
+        extents.Clear();
+        if (src.Length < HeaderSize || BinaryPrimitives.ReadUInt32LittleEndian(src) != Magic) return 0;
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(src[20..]);
+        if (count == 0 || Size(count) > src.Length) return 0;
+        for (int i = 0; i < count; i++)
+            extents.Add(Unpack(BinaryPrimitives.ReadUInt64LittleEndian(src[(HeaderSize + 8 * i)..])));
+        return Size(count);
+    }
+
     private static int Fail(string why, out string? problem)
     {
         problem = why;
