@@ -240,7 +240,11 @@ internal sealed partial class AofPersistence
 
     /// <summary>
     /// Cron: a step of the rewrite in progress, or start one when the log has grown past
-    /// auto-aof-rewrite-percentage of its base size.
+    /// auto-aof-rewrite-percentage of its base size. auto-aof-rewrite-min-size counts the
+    /// log's own bytes, a few dozen per record, while the values its records keep alive are
+    /// in packet buffers: when fewer than a quarter of those are free, the minimum is waived,
+    /// so compaction starts here, in steps, long before a write finds the region full and
+    /// has to compact synchronously.
     /// </summary>
     public void Tick(RedisServer server)
     {
@@ -251,7 +255,8 @@ internal sealed partial class AofPersistence
         }
         long pct = long.Parse(server.Config.Get("auto-aof-rewrite-percentage"));
         long min = long.Parse(server.Config.Get("auto-aof-rewrite-min-size"));
-        if (pct > 0 && Log.Size >= min && Log.Size * 100 >= BaseSize * (100 + pct) && StartRewrite(server))
+        bool buffersScarce = server.Pool is { } pool && pool.FreeCount < pool.Count / 4;
+        if (pct > 0 && (Log.Size >= min || buffersScarce) && Log.Size * 100 >= BaseSize * (100 + pct) && StartRewrite(server))
             RewriteStep(server, 5000);
     }
 }

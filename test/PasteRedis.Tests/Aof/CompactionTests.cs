@@ -73,6 +73,37 @@ public class CompactionTests
     }
 
     [Test]
+    public async Task ScarcePacketBuffersStartACompactionFromTheCronBeforeAnyWriteFindsTheRegionFull()
+    {
+        // The log's own bytes stay far below auto-aof-rewrite-min-size (64 MB); the values its
+        // records keep alive fill the packet buffers. The cron must compact when fewer than a
+        // quarter are free, with no write waiting on it.
+        await using var server = await ServerInstance.StartAsync("--pbuf-memory", "8mb", "--hz", "50");
+        using var raw = server.Raw();
+        long total = (long)Field(raw.Call("INFO", "paste"), "pbufs_total");
+        var value = new string('s', 1024);
+        var batch = new MemoryStream();
+        for (int i = 0; i < 50; i++) batch.Write(RawClient.Command("SET", "hot", value));
+        var frames = batch.ToArray();
+        int batches = 0;
+        // Overwrite one key until three quarters of the buffers are pinned (far above the reserve
+        // at which a write would compact synchronously).
+        while (Field(raw.Call("INFO", "paste"), "pbufs_free") >= total / 4 && batches < 10_000)
+        {
+            raw.Send(frames);
+            for (int j = 0; j < 50; j++) Assert.That(raw.ReadReply(), Is.EqualTo("+OK"));
+            batches++;
+        }
+        Assert.That(Field(raw.Call("INFO", "persistence"), "aof_current_size"), Is.LessThan(1024 * 1024), "the log itself is small");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Field(raw.Call("INFO", "persistence"), "aof_rewrites") < 1 && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        while (Compaction.InProgress(raw) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        Assert.That(Field(raw.Call("INFO", "persistence"), "aof_rewrites"), Is.GreaterThanOrEqualTo(1), "the cron compacted");
+        Assert.That(Field(raw.Call("INFO", "paste"), "pbufs_free"), Is.GreaterThan(total * 3 / 4), "and the overwritten values' buffers came back");
+        Assert.That(raw.Call("GET", "hot"), Is.EqualTo("$" + value));
+    }
+
+    [Test]
     public async Task RewritesInterleavedWithConcurrentWritersLoseNothing()
     {
         await using var server = await ServerInstance.StartAsync("--pbuf-memory", "64mb");
