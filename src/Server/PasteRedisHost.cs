@@ -34,7 +34,11 @@ public static class PasteRedisHost
         return 0;
     }
 
-    public static IHost Build(string[] args)
+    /// <param name="ownsProcess">
+    /// True for the server's own process (Program): the runtime's socket engine is set up to
+    /// run commands on its event threads (<see cref="SocketEngine"/>). Tests embedding a host leave it as it is.
+    /// </param>
+    public static IHost Build(string[] args, bool ownsProcess = false)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -49,6 +53,7 @@ public static class PasteRedisHost
             o.TimestampFormat = "dd MMM yyyy HH:mm:ss.fff ";
         });
         var config = ConfigLoader.Load(args, builder.Configuration.GetSection("PasteRedis"));
+        if (ownsProcess) SocketEngine.RunCommandsOnEventThreads(int.Parse(config.Get("io-threads"), System.Globalization.CultureInfo.InvariantCulture));
         builder.Logging.SetMinimumLevel(config.Get("loglevel") switch
         {
             "debug" => LogLevel.Debug,

@@ -51,6 +51,9 @@ internal static class InfoCommand
                 sb.Field("uptime_in_seconds", (now - server.StartTimeMs) / 1000);
                 sb.Field("uptime_in_days", (now - server.StartTimeMs) / 86_400_000);
                 sb.Field("hz", server.Config.Hz);
+                // Where commands run: on the socket event threads (Program's default) or handed to the thread pool.
+                sb.Field("event_loop", Hosting.SocketEngine.Inline ? "inline" : "thread-pool");
+                sb.Field("io_threads", Hosting.SocketEngine.Threads);
                 sb.Field("executable", Environment.ProcessPath ?? "");
                 sb.Field("config_file", server.Config.ConfigFile ?? "");
                 break;

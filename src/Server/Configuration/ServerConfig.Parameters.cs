@@ -23,6 +23,7 @@ internal sealed partial class ServerConfig
             Validate: v => OutputLimits.TryParse(v, out _) ? null : "Wrong number of arguments in buffer limit configuration."),
         new("maxclients", "10000", ParamKind.Integer, Min: 1, Max: 1_000_000),
         new("timeout", "0", ParamKind.Integer, Min: 0, Max: int.MaxValue),
+        new("io-threads", "1", ParamKind.Integer, Mutable: false, Min: 1, Max: 128),
         new("tcp-keepalive", "300", ParamKind.Integer, Min: 0, Max: int.MaxValue),
         new("hz", "10", ParamKind.Integer, Min: 1, Max: 500),
         new("maxmemory", "0", ParamKind.Memory, Min: 0),

@@ -20,6 +20,12 @@ public class GroupCommitTests
     [Test]
     public async Task ConcurrentBatchesShareOneFence()
     {
+        // With commands on one socket event thread (the server process's default, and CI's
+        // second pass) batches run one after another: no batch ever ends during another's
+        // commit, so there is nothing to share. Group commit is for connections on many threads.
+        if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1"
+            && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT") == "1")
+            Assert.Ignore("one event thread runs every batch in turn: no concurrent batches to group");
         await using var server = await ServerInstance.StartAsync(["--pmem-granularity", "cache-line"]);
         lock (server.Server.ExecLock) server.Server.Aof!.Log.Region.Observer = new SlowFence();
         using var info = server.Raw();

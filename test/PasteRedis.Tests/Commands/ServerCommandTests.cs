@@ -141,3 +141,30 @@ public class ShutdownTests
         Assert.That(server.Output, Does.Contain("line 3").And.Contain("bogus-directive yes").And.Contain("Bad directive"));
     }
 }
+
+/// <summary>The server process runs commands on its socket event threads, as many as io-threads.</summary>
+[TestFixture]
+public class EventLoopTests
+{
+    [TestCase(null, "1")]
+    [TestCase("2", "2")]
+    public void ServerProcessRunsCommandsOnItsEventThreads(string? ioThreads, string expected)
+    {
+        var dir = Directory.CreateTempSubdirectory("pasteredis-loop").FullName;
+        string[] args = ioThreads == null ? ["--dir", dir] : ["--dir", dir, "--io-threads", ioThreads];
+        using var server = ServerProcess.Start(ServerInstance.FreePort(), args);
+        using var raw = new RawClient(server.Port);
+        var info = raw.Call("INFO", "server");
+        Assert.That(info, Does.Contain("event_loop:inline\r\n").And.Contain($"io_threads:{expected}\r\n"), info);
+        Assert.That(raw.Call("CONFIG", "GET", "io-threads"), Is.EqualTo($"*[$io-threads,${expected}]"));
+        Assert.That(raw.Call("CONFIG", "SET", "io-threads", "3"), Does.StartWith("-ERR CONFIG SET failed (possibly related to argument 'io-threads')"));
+        // Commands that wait (a blocked pop served by another connection) work on the event thread.
+        using var other = new RawClient(server.Port);
+        raw.Send(RawClient.Command("BLPOP", "q", "5"));
+        Thread.Sleep(200);
+        Assert.That(other.Call("RPUSH", "q", "x"), Is.EqualTo(":1"));
+        Assert.That(raw.ReadReply(), Is.EqualTo("*[$q,$x]"));
+        Directory.Delete(dir, true);
+    }
+}
+

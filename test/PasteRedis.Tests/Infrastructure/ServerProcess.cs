@@ -43,6 +43,9 @@ public sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // The server process sets up its own event loop (io-threads); a test run's runtime settings are not its.
+        psi.Environment.Remove("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS");
+        psi.Environment.Remove("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT");
         foreach (var (k, v) in environment) psi.Environment[k] = v;
         psi.ArgumentList.Add(ServerDll);
         int i = 0;
