@@ -66,8 +66,12 @@ for round in $(seq 1 $ROUNDS); do
     port=$((port + 1)); dir=$(mktemp -d "$DATA_ROOT/bench-$s.XXXXXX")
     start_server $s $dir $port >/dev/null 2>&1 & pid=$!
     [ "$(wait_ping $port)" = timeout ] && { FAILURES+=("$s did not start"); kill $pid; rm -rf "$dir"; pid=""; dir=""; continue; }
-    # Warm-up, not measured: JIT for the .NET servers, first-write set-up (Garnet stalls for seconds on its first writes).
-    redis-benchmark -p $port -t set,get -n 5000 -d 1024 -c 50 -P 16 -q >/dev/null 2>&1
+    # Warm-up, not measured, the same for every server: the .NET servers' JIT reaches its
+    # optimised, profile-guided code only after a second or so of load (a 200k-request run
+    # right after start measured 180K where the same server later did 470K); Garnet stalls
+    # for seconds on its first writes.
+    for d in 64 1024; do redis-benchmark -p $port -t set,get -n $N -d $d -c 50 -P 16 -q >/dev/null 2>&1; done
+    redis-benchmark -p $port -t set,get -n $((N / 4)) -d 64 -c 50 -P 1 -q >/dev/null 2>&1
     for w in "${WORKLOADS[@]}"; do
       name=${w%%|*}; args=${w#*|}
       n=$N; [[ $name == *"-c1 "* ]] && n=$((N / 10))

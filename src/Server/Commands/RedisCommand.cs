@@ -63,7 +63,7 @@ internal sealed class RedisCommand
     public CommandHandler? Handler { get; }
     public RedisCommand? Parent { get; private set; }
     public Dictionary<string, RedisCommand>? Subcommands { get; private set; }
-    public Dictionary<string, RedisCommand>.AlternateLookup<ReadOnlySpan<char>> SubLookup { get; private set; }
+    public CommandLookup? SubLookup { get; private set; }
 
     public bool IsWrite => (Flags & CommandFlags.Write) != 0;
 
@@ -76,7 +76,7 @@ internal sealed class RedisCommand
             s.FullName = Name + "|" + s.Name;
             Subcommands[s.Name] = s;
         }
-        SubLookup = Subcommands.GetAlternateLookup<ReadOnlySpan<char>>();
+        SubLookup = new CommandLookup(Subcommands.Select(kv => (kv.Key, kv.Value)));
         return this;
     }
 

@@ -20,7 +20,7 @@ internal sealed partial class ClientSession
         }
         if (cmd.Subcommands != null && req.Count >= 2)
         {
-            if (CommandTable.TryGet(cmd.SubLookup, req.Arg(1), out var sub)) cmd = sub;
+            if (cmd.SubLookup!.TryGet(req.Arg(1), out var sub)) cmd = sub;
             else
             {
                 Reject($"ERR unknown subcommand '{Truncate(req.Arg(1), 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");

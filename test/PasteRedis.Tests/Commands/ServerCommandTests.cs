@@ -16,6 +16,19 @@ public class ServerCommandTests : ServerFixture
         Assert.That(raw.Call("CONFIG"), Is.EqualTo("-ERR wrong number of arguments for 'config' command"));
         Assert.That(raw.Call("CONFIG", "BLAH"), Is.EqualTo("-ERR unknown subcommand 'BLAH'. Try CONFIG HELP."));
         Assert.That(raw.Call("gEt", "nope"), Is.EqualTo("$nil"), "names are case-insensitive");
+        Assert.That(raw.Call("cOnFiG", "gEt", "hz"), Is.EqualTo("*[$hz,$10]"), "subcommands too");
+        Assert.That(raw.Call("GETX", "a"), Is.EqualTo("-ERR unknown command 'GETX', with args beginning with: 'a' "), "a name one byte longer");
+        Assert.That(raw.Call("GE", "a"), Is.EqualTo("-ERR unknown command 'GE', with args beginning with: 'a' "), "a prefix");
+        Assert.That(raw.Call("g\u00e9t", "a"), Does.StartWith("-ERR unknown command"), "non-ASCII never matches");
+        // Every command in the table is found by its upper-case name: queued inside MULTI
+        // (found, nothing run), never "unknown command".
+        var names = raw.Call("COMMAND", "LIST").TrimStart('*', '[').TrimEnd(']').Split(',').Select(n => n.TrimStart('$')).ToList();
+        Assert.That(names, Has.Count.GreaterThan(100));
+        using var tx = Server.Raw();
+        Assert.That(tx.Call("MULTI"), Is.EqualTo("+OK"));
+        foreach (var name in names.Where(n => n is not ("multi" or "exec" or "discard" or "quit" or "reset")))
+            Assert.That(tx.Call(name.ToUpperInvariant()), Does.Not.StartWith("-ERR unknown command"), name);
+        Assert.That(tx.Call("DISCARD"), Is.EqualTo("+OK"));
     }
 
     [Test]
