@@ -13,7 +13,7 @@ echo "|---:|---:|---:|---:|---:|"
 for size in $SIZES; do
   dir=$(mktemp -d /dev/shm/pbufsize.XXXXXX)
   dotnet src/Server/bin/Release/net10.0/PasteRedis.Server.dll --port $PORT --dir "$dir" --pbuf-size "$size" \
-    --pmem-granularity cache-line --loglevel warning >/dev/null 2>&1 &
+    --pmem-granularity cache-line --loglevel warning ${EXTRA:-} >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do [ "$(redis-cli -p $PORT ping 2>/dev/null)" = PONG ] && break; sleep 0.1; done
   rps=$(redis-benchmark -p $PORT -t set -d 1024 -n 300000 -r 200000 -c 50 -P 16 -q 2>/dev/null | tr '\r' '\n' | grep -oE 'SET: [0-9.]+' | tail -1 | cut -d' ' -f2)
