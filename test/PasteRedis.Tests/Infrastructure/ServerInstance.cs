@@ -71,7 +71,20 @@ public sealed class ServerInstance : IAsyncDisposable
     public static string NewDataDir()
     {
         var root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
-        return Path.Combine(root, "pasteredis-test-" + Guid.NewGuid().ToString("N"));
+        var dir = Path.Combine(root, "pasteredis-test-" + Guid.NewGuid().ToString("N"));
+        HandedOut.Add(dir);
+        return dir;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentBag<string> HandedOut = [];
+
+    /// <summary>At the end of the run: removes every data dir <see cref="NewDataDir"/> handed out that is still there.</summary>
+    public static void DeleteDataDirs()
+    {
+        foreach (var dir in HandedOut)
+            try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
     }
 
     public static int FreePort()

@@ -12,4 +12,8 @@ public class TestSetup
         ThreadPool.GetMinThreads(out int workers, out int io);
         ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
     }
+
+    /// <summary>Every data dir handed out in this run goes, whichever test forgot it (they live in /dev/shm: RAM).</summary>
+    [OneTimeTearDown]
+    public void DeleteDataDirs() => PasteRedis.Tests.Infrastructure.ServerInstance.DeleteDataDirs();
 }
