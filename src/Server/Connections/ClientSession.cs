@@ -77,7 +77,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
                 var buffer = result.Buffer;
                 long before = buffer.Length;
                 // A cancelled read is a wake-up: output from other connections, or a block's timeout.
-                if (!buffer.IsEmpty || result.IsCanceled) ProcessBatch(ref buffer);
+                if (!buffer.IsEmpty || result.IsCanceled) ProcessBatch(ref buffer, result.IsCompleted);
                 _server.Stats.NetInputBytes += before - buffer.Length;
                 if (_killed) break; // over client-output-buffer-limit
                 // Stopped for output with whole frames left: read them again at once, after the flush.
@@ -89,11 +89,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
                     _server.Logger.LogClosingOverLimit(Id, buffer.Length);
                     break;
                 }
-                // Input that ends mid-frame means the client is still sending this batch: hold
-                // the replies (up to 64 KB) and send them with the rest, one send per batch as
-                // Redis does. Only a client that stops mid-frame waits, and only for its own.
-                if (!buffer.IsEmpty && !_closeAfterReply && !result.IsCompleted && !IsBlocked && !_outputPaused && _pipe.Output.UnflushedBytes < 64 * 1024)
-                    continue;
+                if (HoldsRepliesForMoreInput(buffer, result.IsCompleted)) continue;
                 var flush = await _pipe.Output.FlushAsync().ConfigureAwait(false);
                 if (_closeAfterReply || result.IsCompleted || flush.IsCompleted || flush.IsCanceled) break;
             }
@@ -117,7 +113,16 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
         }
     }
 
-    internal void ProcessBatch(ref ReadOnlySequence<byte> buffer)
+    /// <summary>
+    /// Input that ends mid-frame means the client is still sending this batch: its replies
+    /// are held (up to 64 KB) and sent with the rest, one send per batch as Redis does. Only
+    /// a client that stops mid-frame waits, and only for its own replies.
+    /// </summary>
+    private bool HoldsRepliesForMoreInput(in ReadOnlySequence<byte> rest, bool inputCompleted) =>
+        !rest.IsEmpty && !_closeAfterReply && !inputCompleted && !IsBlocked && !_outputPaused
+        && _pipe.Output.UnflushedBytes < 64 * 1024;
+
+    internal void ProcessBatch(ref ReadOnlySequence<byte> buffer, bool inputCompleted)
     {
         var limits = _server.Limits;
         var aof = _server.Aof;
@@ -155,8 +160,10 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
             }
             // Group commit: this batch's records, and everything appended before them by any
             // connection, are flushed and fenced before its replies leave; a read that saw
-            // another connection's write waits for that write too.
-            if (aof != null) ticket = aof.EndClientBatch(NowMs, epochAtStart);
+            // another connection's write waits for that write too. While the client is still
+            // sending (its replies held, above) nothing leaves, so the commit waits for the
+            // receive that completes the batch: one fence per client batch, not per receive.
+            if (aof != null && !HoldsRepliesForMoreInput(buffer, inputCompleted)) ticket = aof.EndClientBatch(NowMs, epochAtStart);
         }
         aof?.CompleteCommit(ticket, _server.ExecLock);
     }

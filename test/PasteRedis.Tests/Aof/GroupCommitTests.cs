@@ -48,4 +48,31 @@ public class GroupCommitTests
         for (int c = 0; c < Clients; c++)
             Assert.That(info.Call("GET", $"g{c}:{Writes - 1}"), Is.EqualTo($"$value-{c}-{Writes - 1}"));
     }
+
+    [Test]
+    public async Task ABatchThatArrivesInPiecesIsCommittedOnceWhenItsRepliesLeave()
+    {
+        // hz 1: the cron (which commits whatever is pending) rarely runs between the pieces.
+        await using var server = await ServerInstance.StartAsync(["--pmem-granularity", "cache-line", "--hz", "1"]);
+        using var info = server.Raw();
+        using var raw = server.Raw();
+        var batch = new MemoryStream();
+        for (int i = 0; i < 16; i++) batch.Write(RawClient.Command("SET", $"piece:{i}", new string('p', 1000)));
+        var bytes = batch.ToArray();
+        long commits0 = PacketBufferServerTests.InfoField(info, "aof_commits", "persistence");
+        // Three receives, each ending mid-frame: the client is still sending, nothing is answered.
+        int third = bytes.Length / 3;
+        raw.Send(bytes[..third]);
+        Thread.Sleep(30);
+        raw.Send(bytes[third..(2 * third)]);
+        Thread.Sleep(30);
+        Assert.That(raw.Available, Is.EqualTo(0), "no reply before the batch is complete");
+        // (No INFO in between: a read on another connection waits for every record appended
+        // before it, and so would commit these.)
+        raw.Send(bytes[(2 * third)..]);
+        for (int i = 0; i < 16; i++) Assert.That(raw.ReadReply(), Is.EqualTo("+OK"));
+        Assert.That(PacketBufferServerTests.InfoField(info, "aof_commits", "persistence") - commits0, Is.LessThan(3),
+            "one fence for the whole batch before its replies, not one per receive (two if a cron tick fell between the pieces)");
+        Assert.That(info.Call("GET", "piece:15"), Is.EqualTo("$" + new string('p', 1000)));
+    }
 }

@@ -22,6 +22,9 @@ public sealed class RawClient : IDisposable
         _stream.ReadTimeout = 10000;
     }
 
+    /// <summary>Reply bytes received and not yet read (buffered here or waiting in the socket).</summary>
+    public int Available => _end - _start + _tcp.Available;
+
     public void Send(string text) => Send(Encoding.UTF8.GetBytes(text));
     public void Send(byte[] bytes) => _stream.Write(bytes);
 
