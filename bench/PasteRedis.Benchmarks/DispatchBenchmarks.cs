@@ -70,7 +70,7 @@ public class DispatchBenchmarks
     private void Run(ReadOnlyMemory<byte> frame)
     {
         var seq = new ReadOnlySequence<byte>(frame);
-        _session.ProcessBatch(ref seq);
+        _session.ProcessBatch(ref seq, inputCompleted: false);
         _output.Writer.FlushAsync().GetAwaiter().GetResult();
         _output.Reader.TryRead(out var result);
         _output.Reader.AdvanceTo(result.Buffer.End);
