@@ -24,7 +24,7 @@ public sealed partial class AppendOnlyLog
     public RecoveryResult Recover(Action<int, ReadOnlySequence<byte>> apply, Action<long>? progress = null,
         bool allowTruncation = true)
     {
-        var group = new List<ValidRecord>();
+        var group = new List<(ValidChunk Chunk, ValidRecord Record)>();
         long offset = SuperblockSize, groupStart = SuperblockSize;
         ulong sequence = 1, groupSequence = 1;
         long applied = 0;
@@ -39,14 +39,15 @@ public sealed partial class AppendOnlyLog
                 if (chunk.Error != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(chunk.Error);
                 foreach (var record in chunk.Records)
                 {
-                    group.Add(record);
+                    group.Add((chunk, record));
                     offset += record.Size;
                     sequence++;
                     if ((record.Flags & RecordFlags.GroupContinues) != 0) continue;
-                    foreach (var r in group)
+                    foreach (var (c, r) in group)
                     {
-                        foreach (var e in r.Extents) _pool.AddRef(e.Index);
-                        apply(r.Database, Sequence(r.Extents));
+                        var extents = c.ExtentsOf(r);
+                        foreach (var e in extents) _pool.AddRef(e.Index);
+                        apply(r.Database, Sequence(extents));
                         applied++;
                     }
                     group.Clear();
@@ -83,11 +84,15 @@ public sealed partial class AppendOnlyLog
         return new RecoveryResult(applied, groupStart, dropped, why);
     }
 
-    private readonly record struct ValidRecord(int Database, RecordFlags Flags, PbufExtent[] Extents, int Size);
+    private readonly record struct ValidRecord(int Database, RecordFlags Flags, int Size, int FirstExtent, int ExtentCount);
 
+    /// <summary>Validated records and, in one list for all of them, their extents (no array per record).</summary>
     private sealed class ValidChunk
     {
         public readonly List<ValidRecord> Records = new(ChunkRecords);
+        public readonly List<PbufExtent> Extents = new(ChunkRecords * 2);
+        public ReadOnlySpan<PbufExtent> ExtentsOf(in ValidRecord r) =>
+            System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Extents).Slice(r.FirstExtent, r.ExtentCount);
         public string? Problem;        // set on the last chunk: why the valid prefix ends
         public Exception? Error;
     }
@@ -121,7 +126,8 @@ public sealed partial class AppendOnlyLog
                     break;
                 }
                 minGeneration = header.Generation;
-                chunk.Records.Add(new ValidRecord(header.Database, header.Flags, extents.ToArray(), size));
+                chunk.Records.Add(new ValidRecord(header.Database, header.Flags, size, chunk.Extents.Count, extents.Count));
+                chunk.Extents.AddRange(extents);
                 offset += size;
                 sequence++;
                 if (chunk.Records.Count == ChunkRecords)
@@ -173,7 +179,7 @@ public sealed partial class AppendOnlyLog
     }
 
     /// <summary>A sequence over the extents' bytes in place (the packet buffers' own memory).</summary>
-    private ReadOnlySequence<byte> Sequence(PbufExtent[] extents)
+    private ReadOnlySequence<byte> Sequence(ReadOnlySpan<PbufExtent> extents)
     {
         if (extents.Length == 1) return new ReadOnlySequence<byte>(_pool.Memory(extents[0]));
         Segment? first = null, last = null;

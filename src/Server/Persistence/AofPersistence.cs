@@ -87,6 +87,7 @@ internal sealed partial class AofPersistence : IDisposable
     public void Recover(RedisServer server)
     {
         var pool = server.Pool!;
+        var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var sw = Stopwatch.StartNew();
         Replaying = true;
         pool.BeginRecovery();
@@ -115,8 +116,11 @@ internal sealed partial class AofPersistence : IDisposable
         if (r.Truncated)
             _logger.LogWarning("!!! Warning: the AOF {Path} was truncated: {Why}. Applied {Records} records ({Bytes} bytes); " +
                 "dropped the rest (at least {Dropped} bytes). (aof-load-truncated yes)", _path, r.StoppedBecause, r.Records, r.ValidBytes, r.DroppedBytesAtLeast);
-        _logger.LogInformation("DB loaded from append only file: {Seconds:F3} seconds, {Records} records, {Keys} keys",
-            LastRecoverySeconds, r.Records, server.Databases.Sum(d => (long)d.Count));
+        _logger.LogInformation("DB loaded from append only file: {Seconds:F3} seconds, {Records} records, {Keys} keys " +
+            "(GC: {Gen0}/{Gen1}/{Gen2} collections of gen 0/1/2, {Pause:F0} ms paused)",
+            LastRecoverySeconds, r.Records, server.Databases.Sum(d => (long)d.Count),
+            GC.CollectionCount(0) - gcBefore.Item1, GC.CollectionCount(1) - gcBefore.Item2, GC.CollectionCount(2) - gcBefore.Item3,
+            (GC.GetTotalPauseDuration() - gcBefore.Item4).TotalMilliseconds);
     }
 
     /// <summary>Logs a command as received. False when the log has no room (the caller answers MISCONF).</summary>
