@@ -61,6 +61,36 @@ public class RespReaderTests
         }
     }
 
+    /// <summary>
+    /// Length lines from one byte to past the 64 KB limit: whole buffers (the span path) and
+    /// one-byte segments (the SequenceReader path) must agree, line ending present or not yet.
+    /// </summary>
+    [Test]
+    public void LongLengthLinesParseAlikeWholeAndInPieces()
+    {
+        foreach (int width in new[] { 1, 2, 22, 23, 24, 25, 26, 40, 100, 65536, 65537, 70000 })
+            foreach (bool ended in new[] { true, false })
+            {
+                string line = "$" + new string(' ', Math.Max(0, width - 1)) + "5"; // not a valid number when padded
+                string frame = "*1\r\n" + line + (ended ? "\r\nhello\r\n" : "");
+                var bytes = Encoding.ASCII.GetBytes(frame);
+                var results = new List<string>();
+                foreach (var seq0 in new[] { new ReadOnlySequence<byte>(bytes), Fragmented(bytes) })
+                {
+                    var seq = seq0;
+                    var req = new RespRequest();
+                    var status = RespReader.TryParse(ref seq, req, RespLimits.Default, true, out var error);
+                    results.Add($"{status} {error} {seq.Length}");
+                }
+                Assert.That(results[0], Is.EqualTo(results[1]), $"width {width}, ended {ended}");
+                if (width > RespLimits.InlineMaxSize) Assert.That(results[0], Does.StartWith("Error " + RespReader.ErrTooBigBulkCount));
+            }
+        var zeros = Encoding.ASCII.GetBytes("*1\r\n$" + new string('0', 30) + "\r\n");
+        var whole = new ReadOnlySequence<byte>(zeros);
+        Assert.That(RespReader.TryParse(ref whole, new RespRequest(), RespLimits.Default, true, out var e), Is.EqualTo(RespParseStatus.Error));
+        Assert.That(e, Is.EqualTo(RespReader.ErrInvalidBulkLength));
+    }
+
     [TestCase("0", true, 0L)]
     [TestCase("-1", true, -1L)]
     [TestCase("9223372036854775807", true, long.MaxValue)]
