@@ -69,10 +69,7 @@ public static class RespReader
         reader.Advance(1);
         if (!TryReadLine(ref reader, out long count, ErrTooBigMbulkCount, out bool ok, ref error))
             return error is null ? RespParseStatus.Incomplete : RespParseStatus.Error;
-        if (!ok || count > RespLimits.MultibulkMaxCount)
-            return Fail(ErrInvalidMbulkLength, out error);
-        if (count > RespLimits.UnauthenticatedMaxCount && !authenticated)
-            return Fail(ErrUnauthMbulkLength, out error);
+        if (CountError(ok, count, authenticated) is { } countError) return Fail(countError, out error);
         if (count <= 0)
         {
             buffer = buffer.Slice(reader.Position);
@@ -90,10 +87,7 @@ public static class RespReader
             reader.Advance(1);
             if (!TryReadLine(ref reader, out long len, ErrTooBigBulkCount, out ok, ref error))
                 return error is null ? RespParseStatus.Incomplete : RespParseStatus.Error;
-            if (!ok || len < 0 || len > limits.ProtoMaxBulkLen)
-                return Fail(ErrInvalidBulkLength, out error);
-            if (len > RespLimits.UnauthenticatedMaxBulk && !authenticated)
-                return Fail(ErrUnauthBulkLength, out error);
+            if (BulkLengthError(ok, len, limits, authenticated) is { } lengthError) return Fail(lengthError, out error);
             if (reader.Remaining < len + 2) return RespParseStatus.Incomplete;
             var start = reader.Position;
             reader.Advance(len);
@@ -105,15 +99,11 @@ public static class RespReader
     }
 
     /// <summary>
-    /// Reads a length line terminated by '\r' plus one byte, as Redis does. Returns false
-    /// when incomplete (error stays null) or when the line is longer than Redis allows.
-    /// </summary>
-    /// <summary>
     /// The same parse over a buffer that is one span (a frame that arrived within one
     /// packet buffer: most of them, and most records at recovery). Indexing a span instead
-    /// of stepping a SequenceReader took a SET frame from about 400 to 100 ns at recovery.
-    /// Statuses, errors and what is consumed are exactly the multi-segment path's (a test
-    /// parses every fuzz-corpus input both ways).
+    /// of stepping a SequenceReader took parsing a GET from 127 to 74 ns and a recovery of
+    /// 1 M SETs from 2.25 to 2.03 s. Statuses, errors and what is consumed are exactly the
+    /// multi-segment path's (a test parses every fuzz-corpus input both ways).
     /// </summary>
     private static RespParseStatus TryParseMultibulk(ReadOnlySpan<byte> span, ref ReadOnlySequence<byte> buffer,
         RespRequest request, in RespLimits limits, bool authenticated, out string? error)
@@ -122,10 +112,7 @@ public static class RespReader
         int pos = 1;
         if (!TryReadLine(span, ref pos, out long count, ErrTooBigMbulkCount, out bool ok, ref error))
             return error is null ? RespParseStatus.Incomplete : RespParseStatus.Error;
-        if (!ok || count > RespLimits.MultibulkMaxCount)
-            return Fail(ErrInvalidMbulkLength, out error);
-        if (count > RespLimits.UnauthenticatedMaxCount && !authenticated)
-            return Fail(ErrUnauthMbulkLength, out error);
+        if (CountError(ok, count, authenticated) is { } countError) return Fail(countError, out error);
         if (count <= 0)
         {
             buffer = buffer.Slice(pos);
@@ -144,10 +131,7 @@ public static class RespReader
             pos++;
             if (!TryReadLine(span, ref pos, out long len, ErrTooBigBulkCount, out ok, ref error))
                 return error is null ? RespParseStatus.Incomplete : RespParseStatus.Error;
-            if (!ok || len < 0 || len > limits.ProtoMaxBulkLen)
-                return Fail(ErrInvalidBulkLength, out error);
-            if (len > RespLimits.UnauthenticatedMaxBulk && !authenticated)
-                return Fail(ErrUnauthBulkLength, out error);
+            if (BulkLengthError(ok, len, limits, authenticated) is { } lengthError) return Fail(lengthError, out error);
             if (span.Length - pos < len + 2) return RespParseStatus.Incomplete;
             request.Add(buffer.Slice(pos, (int)len));
             pos += (int)len + 2; // Redis skips the CRLF without checking it
@@ -156,6 +140,22 @@ public static class RespReader
         return RespParseStatus.Complete;
     }
 
+    /// <summary>Redis's checks on a multibulk count line (processMultibulkBuffer), shared by both paths.</summary>
+    private static string? CountError(bool ok, long count, bool authenticated) =>
+        !ok || count > RespLimits.MultibulkMaxCount ? ErrInvalidMbulkLength
+        : count > RespLimits.UnauthenticatedMaxCount && !authenticated ? ErrUnauthMbulkLength
+        : null;
+
+    /// <summary>Redis's checks on a bulk length line, shared by both paths.</summary>
+    private static string? BulkLengthError(bool ok, long len, in RespLimits limits, bool authenticated) =>
+        !ok || len < 0 || len > limits.ProtoMaxBulkLen ? ErrInvalidBulkLength
+        : len > RespLimits.UnauthenticatedMaxBulk && !authenticated ? ErrUnauthBulkLength
+        : null;
+
+    /// <summary>
+    /// Reads a length line terminated by '\r' plus one byte, as Redis does. Returns false
+    /// when incomplete (error stays null) or when the line is longer than Redis allows.
+    /// </summary>
     private static bool TryReadLine(ReadOnlySpan<byte> span, ref int pos, out long value, string tooBig,
         out bool ok, ref string? error)
     {
