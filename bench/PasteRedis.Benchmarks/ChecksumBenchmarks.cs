@@ -6,7 +6,7 @@ using PasteRedis.Aof;
 namespace PasteRedis.Benchmarks;
 
 /// <summary>
-/// The log's CRC-32C over a 64 B and a 1 KB SET frame and a 4 KB packet buffer (what
+/// The log's CRC-32C over a 100 B and a 1 KB SET frame and a 4 KB packet buffer (what
 /// recovery validates): three interleaved lanes (Crc32C.Append) against one dependent
 /// chain of crc32 instructions, the way it was computed before.
 /// </summary>

@@ -87,7 +87,7 @@ internal sealed partial class AofPersistence : IDisposable
     public void Recover(RedisServer server)
     {
         var pool = server.Pool!;
-        var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+        var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Paused: GC.GetTotalPauseDuration());
         var sw = Stopwatch.StartNew();
         Replaying = true;
         pool.BeginRecovery();
@@ -119,8 +119,8 @@ internal sealed partial class AofPersistence : IDisposable
         _logger.LogInformation("DB loaded from append only file: {Seconds:F3} seconds, {Records} records, {Keys} keys " +
             "(GC: {Gen0}/{Gen1}/{Gen2} collections of gen 0/1/2, {Pause:F0} ms paused)",
             LastRecoverySeconds, r.Records, server.Databases.Sum(d => (long)d.Count),
-            GC.CollectionCount(0) - gcBefore.Item1, GC.CollectionCount(1) - gcBefore.Item2, GC.CollectionCount(2) - gcBefore.Item3,
-            (GC.GetTotalPauseDuration() - gcBefore.Item4).TotalMilliseconds);
+            GC.CollectionCount(0) - gcBefore.Gen0, GC.CollectionCount(1) - gcBefore.Gen1, GC.CollectionCount(2) - gcBefore.Gen2,
+            (GC.GetTotalPauseDuration() - gcBefore.Paused).TotalMilliseconds);
     }
 
     /// <summary>Logs a command as received. False when the log has no room (the caller answers MISCONF).</summary>

@@ -13,7 +13,7 @@ namespace PasteRedis.Tests.Protocol;
 [TestFixture]
 public class FuzzRegressionTests
 {
-    internal static string FuzzDir(string name)
+    private static string FuzzDir(string name)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "PasteRedis.sln"))) return Path.Combine(dir.FullName, "test", "fuzz", name);
