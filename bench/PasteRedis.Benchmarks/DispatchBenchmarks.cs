@@ -31,9 +31,9 @@ public class DispatchBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _dir = Directory.CreateTempSubdirectory("pasteredis-bench").FullName;
+        _dir = ScratchDir.Create("pasteredis-bench");
         var config = new ServerConfig();
-        config.TrySet("dir", Directory.Exists("/dev/shm") ? Path.Combine("/dev/shm", Path.GetFileName(_dir)) : _dir, atStartup: true);
+        config.TrySet("dir", _dir, atStartup: true);
         config.TrySet("pbuf-memory", "64mb", atStartup: true);
         _memory = PasteMemory.Open(config, NullLogger.Instance);
         var server = new RedisServer(config, NullLogger.Instance, _memory);
@@ -52,7 +52,7 @@ public class DispatchBenchmarks
     public void Cleanup()
     {
         _memory.Dispose();
-        Directory.Delete(_memory.Region.Path[..^"/pbufs.pmem".Length], true);
+        Directory.Delete(_dir, true);
     }
 
     private static ReadOnlyMemory<byte> Place(Memory<byte> buffer, ref int at, byte[] frame)

@@ -30,8 +30,7 @@ public class LogBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _dir = Directory.CreateTempSubdirectory("pasteredis-logbench").FullName;
-        if (Directory.Exists("/dev/shm")) _dir = Directory.CreateDirectory(Path.Combine("/dev/shm", Path.GetFileName(_dir))).FullName;
+        _dir = ScratchDir.Create("pasteredis-logbench");
         _pbufs = NvmmRegion.Open(Path.Combine(_dir, "pbufs.pmem"), 256L << 20, GranularityRequest.CacheLine, true, out _);
         _pool = new PacketBufferPool(_pbufs, 4096);
         _fresh = new FreshBuffers(_pool);

@@ -128,30 +128,38 @@ public class ShutdownTests
     {
         int port = ServerInstance.FreePort();
         var dir = Directory.CreateTempSubdirectory("pasteredis-shutdown").FullName;
-        using var server = ServerProcess.Start(port, "--dir", dir);
-        Assert.That(server.HasExited, Is.False, server.Output);
-        using var raw = new RawClient(port);
-        Assert.That(raw.Call("SET", "k", "v"), Is.EqualTo("+OK"));
-        if (how.StartsWith("SIG")) server.Signal(how[3..]);
-        else
+        try
         {
-            raw.Send(RawClient.Command(how.Split(' ')));
-            Assert.That(raw.IsClosedByServer(), Is.True, "SHUTDOWN sends no reply; the connection closes");
+            using var server = ServerProcess.Start(port, "--dir", dir);
+            Assert.That(server.HasExited, Is.False, server.Output);
+            using var raw = new RawClient(port);
+            Assert.That(raw.Call("SET", "k", "v"), Is.EqualTo("+OK"));
+            if (how.StartsWith("SIG")) server.Signal(how[3..]);
+            else
+            {
+                raw.Send(RawClient.Command(how.Split(' ')));
+                Assert.That(raw.IsClosedByServer(), Is.True, "SHUTDOWN sends no reply; the connection closes");
+            }
+            Assert.That(server.WaitForExit(15000), Is.True, "server exited");
+            Assert.That(server.ExitCode, Is.EqualTo(0), server.Output);
+            Assert.That(server.Output, Does.Contain("ready to exit"));
         }
-        Assert.That(server.WaitForExit(15000), Is.True, "server exited");
-        Assert.That(server.ExitCode, Is.EqualTo(0), server.Output);
-        Assert.That(server.Output, Does.Contain("ready to exit"));
+        finally { Directory.Delete(dir, true); }
     }
 
     [Test]
     public void BadConfigurationRefusesToStartNamingTheLine()
     {
         var file = Path.GetTempFileName();
-        File.WriteAllText(file, "port 1234\n# comment\nbogus-directive yes\n");
-        using var server = ServerProcess.Start(ServerInstance.FreePort(), file);
-        Assert.That(server.WaitForExit(15000), Is.True);
-        Assert.That(server.ExitCode, Is.Not.EqualTo(0));
-        Assert.That(server.Output, Does.Contain("line 3").And.Contain("bogus-directive yes").And.Contain("Bad directive"));
+        try
+        {
+            File.WriteAllText(file, "port 1234\n# comment\nbogus-directive yes\n");
+            using var server = ServerProcess.Start(ServerInstance.FreePort(), file);
+            Assert.That(server.WaitForExit(15000), Is.True);
+            Assert.That(server.ExitCode, Is.Not.EqualTo(0));
+            Assert.That(server.Output, Does.Contain("line 3").And.Contain("bogus-directive yes").And.Contain("Bad directive"));
+        }
+        finally { File.Delete(file); }
     }
 }
 
@@ -164,20 +172,23 @@ public class EventLoopTests
     public void ServerProcessRunsCommandsOnItsEventThreads(string? ioThreads, string expected)
     {
         var dir = Directory.CreateTempSubdirectory("pasteredis-loop").FullName;
-        string[] args = ioThreads == null ? ["--dir", dir] : ["--dir", dir, "--io-threads", ioThreads];
-        using var server = ServerProcess.Start(ServerInstance.FreePort(), args);
-        using var raw = new RawClient(server.Port);
-        var info = raw.Call("INFO", "server");
-        Assert.That(info, Does.Contain("event_loop:inline\r\n").And.Contain($"io_threads:{expected}\r\n"), info);
-        Assert.That(raw.Call("CONFIG", "GET", "io-threads"), Is.EqualTo($"*[$io-threads,${expected}]"));
-        Assert.That(raw.Call("CONFIG", "SET", "io-threads", "3"), Does.StartWith("-ERR CONFIG SET failed (possibly related to argument 'io-threads')"));
-        // Commands that wait (a blocked pop served by another connection) work on the event thread.
-        using var other = new RawClient(server.Port);
-        raw.Send(RawClient.Command("BLPOP", "q", "5"));
-        Thread.Sleep(200);
-        Assert.That(other.Call("RPUSH", "q", "x"), Is.EqualTo(":1"));
-        Assert.That(raw.ReadReply(), Is.EqualTo("*[$q,$x]"));
-        Directory.Delete(dir, true);
+        try
+        {
+            string[] args = ioThreads == null ? ["--dir", dir] : ["--dir", dir, "--io-threads", ioThreads];
+            using var server = ServerProcess.Start(ServerInstance.FreePort(), args);
+            using var raw = new RawClient(server.Port);
+            var info = raw.Call("INFO", "server");
+            Assert.That(info, Does.Contain("event_loop:inline\r\n").And.Contain($"io_threads:{expected}\r\n"), info);
+            Assert.That(raw.Call("CONFIG", "GET", "io-threads"), Is.EqualTo($"*[$io-threads,${expected}]"));
+            Assert.That(raw.Call("CONFIG", "SET", "io-threads", "3"), Does.StartWith("-ERR CONFIG SET failed (possibly related to argument 'io-threads')"));
+            // Commands that wait (a blocked pop served by another connection) work on the event thread.
+            using var other = new RawClient(server.Port);
+            raw.Send(RawClient.Command("BLPOP", "q", "5"));
+            Thread.Sleep(200);
+            Assert.That(other.Call("RPUSH", "q", "x"), Is.EqualTo(":1"));
+            Assert.That(raw.ReadReply(), Is.EqualTo("*[$q,$x]"));
+        }
+        finally { Directory.Delete(dir, true); }
     }
 }
 
