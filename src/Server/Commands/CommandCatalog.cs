@@ -19,18 +19,18 @@ internal static class CommandCatalog
 
     private static IEnumerable<RedisCommand> Connection() =>
     [
-        C("ping", -1, Fast | Stale | Loading | SubscribedContext, 0, 0, 0, "connection", "Returns the server's liveliness response.", "1.0.0", ConnectionCommands.Ping),
+        C("ping", -1, Fast | SubscribedContext, 0, 0, 0, "connection", "Returns the server's liveliness response.", "1.0.0", ConnectionCommands.Ping),
         C("echo", 2, Fast | Stale | Loading, 0, 0, 0, "connection", "Returns the given string.", "1.0.0", ConnectionCommands.Echo),
-        C("quit", -1, NoAuth | Fast | Stale | Loading | AllowBusy | SubscribedContext | TransactionControl, 0, 0, 0, "connection", "Closes the connection.", "1.0.0", ConnectionCommands.Quit),
+        C("quit", -1, NoAuth | Fast | Stale | Loading | NoScript | AllowBusy | SubscribedContext | TransactionControl, 0, 0, 0, "connection", "Closes the connection.", "1.0.0", ConnectionCommands.Quit),
         C("auth", -2, NoAuth | Fast | Stale | Loading | NoScript | AllowBusy, 0, 0, 0, "connection", "Authenticates the connection.", "1.0.0", ConnectionCommands.Auth),
         C("hello", -1, NoAuth | Fast | Stale | Loading | NoScript | AllowBusy, 0, 0, 0, "connection", "Handshakes with the Redis server.", "6.0.0", ConnectionCommands.Hello),
         C("reset", 1, NoAuth | Fast | Stale | Loading | NoScript | AllowBusy | SubscribedContext | TransactionControl, 0, 0, 0, "connection", "Resets the connection.", "6.2.0", ConnectionCommands.Reset),
         C("select", 2, Fast | Stale | Loading, 0, 0, 0, "connection", "Changes the selected database.", "1.0.0", KeyCommands.Select),
         C("client", -2, None, 0, 0, 0, "connection", "A container for client connection commands.", "2.4.0", null).WithSubcommands(
-            C("id", 2, Fast | Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns the unique client ID of the connection.", "5.0.0", ClientCommands.Id),
-            C("setname", 3, Fast | Stale | Loading | NoScript, 0, 0, 0, "connection", "Sets the connection name.", "2.6.9", ClientCommands.SetName),
-            C("getname", 2, Fast | Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns the name of the connection.", "2.6.9", ClientCommands.GetName),
-            C("setinfo", 4, Fast | Stale | Loading | NoScript, 0, 0, 0, "connection", "Sets information specific to the client or connection.", "7.2.0", ClientCommands.SetInfo),
+            C("id", 2, Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns the unique client ID of the connection.", "5.0.0", ClientCommands.Id),
+            C("setname", 3, Stale | Loading | NoScript, 0, 0, 0, "connection", "Sets the connection name.", "2.6.9", ClientCommands.SetName),
+            C("getname", 2, Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns the name of the connection.", "2.6.9", ClientCommands.GetName),
+            C("setinfo", 4, Stale | Loading | NoScript, 0, 0, 0, "connection", "Sets information specific to the client or connection.", "7.2.0", ClientCommands.SetInfo),
             C("info", 2, Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns information about the connection.", "6.2.0", ClientCommands.Info),
             C("list", -2, Admin | Stale | Loading | NoScript, 0, 0, 0, "connection", "Lists open connections.", "2.4.0", ClientCommands.List),
             C("kill", -3, Admin | Stale | Loading | NoScript, 0, 0, 0, "connection", "Terminates open connections.", "2.4.0", ClientCommands.Kill),
@@ -39,28 +39,28 @@ internal static class CommandCatalog
 
     private static IEnumerable<RedisCommand> Server() =>
     [
-        C("info", -1, Loading | Stale, 0, 0, 0, "server", "Returns information and statistics about the server.", "1.0.0", InfoCommand.Info),
-        C("dbsize", 1, ReadOnly | Fast, 0, 0, 0, "server", "Returns the number of keys in the database.", "1.0.0", KeyCommands.DbSize),
-        C("flushdb", -1, Write, 0, 0, 0, "server", "Removes all keys from the current database.", "1.0.0", KeyCommands.FlushDb),
-        C("flushall", -1, Write, 0, 0, 0, "server", "Removes all keys from all databases.", "1.0.0", KeyCommands.FlushAll),
-        C("time", 1, Loading | Stale | Fast | NonDeterministic, 0, 0, 0, "server", "Returns the server time.", "2.6.0", ServerCommands.Time),
-        C("lastsave", 1, Loading | Stale | Fast | NonDeterministic, 0, 0, 0, "server", "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", ServerCommands.LastSave),
+        C("info", -1, Loading | Stale, 0, 0, 0, "server", "Returns information and statistics about the server.", "1.0.0", InfoCommand.Info).WithAcl("@dangerous"),
+        C("dbsize", 1, ReadOnly | Fast, 0, 0, 0, "server", "Returns the number of keys in the database.", "1.0.0", KeyCommands.DbSize).WithAcl("@keyspace"),
+        C("flushdb", -1, Write, 0, 0, 0, "server", "Removes all keys from the current database.", "1.0.0", KeyCommands.FlushDb).WithAcl("@keyspace", "@dangerous"),
+        C("flushall", -1, Write, 0, 0, 0, "server", "Removes all keys from all databases.", "1.0.0", KeyCommands.FlushAll).WithAcl("@keyspace", "@dangerous"),
+        C("time", 1, Loading | Stale | Fast, 0, 0, 0, "server", "Returns the server time.", "2.6.0", ServerCommands.Time),
+        C("lastsave", 1, Loading | Stale | Fast, 0, 0, 0, "server", "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", ServerCommands.LastSave).WithAcl("@admin", "@dangerous"),
         C("debug", -2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "A container for debugging commands.", "1.0.0", null).WithSubcommands(
             C("object", 3, Admin | NoScript | Loading | Stale, 2, 2, 1, "server", "Returns low-level information about a key, including where its value lies.", "1.0.0", KeyCommands.DebugObject)),
-        C("bgrewriteaof", 1, Admin | NoScript, 0, 0, 0, "server", "Asynchronously rewrites the append-only file to disk.", "1.0.0", ServerCommands.BgRewriteAof),
-        C("role", 1, NoScript | Loading | Stale | Fast, 0, 0, 0, "server", "Returns the replication role.", "2.8.12", ServerCommands.Role),
-        C("shutdown", -1, Admin | NoScript | Loading | Stale | AllowBusy, 0, 0, 0, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", ServerCommands.Shutdown),
+        C("bgrewriteaof", 1, Admin | NoScript | NoAsyncLoading, 0, 0, 0, "server", "Asynchronously rewrites the append-only file to disk.", "1.0.0", ServerCommands.BgRewriteAof),
+        C("role", 1, NoScript | Loading | Stale | Fast, 0, 0, 0, "server", "Returns the replication role.", "2.8.12", ServerCommands.Role).WithAcl("@admin", "@dangerous"),
+        C("shutdown", -1, Admin | NoScript | Loading | Stale | AllowBusy | NoMulti, 0, 0, 0, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", ServerCommands.Shutdown),
         C("config", -2, None, 0, 0, 0, "server", "A container for server configuration commands.", "2.0.0", null).WithSubcommands(
             C("get", -3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns the effective values of configuration parameters.", "2.0.0", ConfigCommands.Get),
             C("set", -4, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Sets configuration parameters in-flight.", "2.0.0", ConfigCommands.Set),
             C("resetstat", 2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Resets the server's statistics.", "2.0.0", ConfigCommands.ResetStat),
             C("help", 2, Loading | Stale, 0, 0, 0, "server", "Returns helpful text about the different subcommands.", "5.0.0", ConfigCommands.Help)),
-        C("command", -1, Loading | Stale, 0, 0, 0, "server", "Returns detailed information about all commands.", "2.8.13", CommandCommands.All).WithSubcommands(
-            C("count", 2, Loading | Stale, 0, 0, 0, "server", "Returns a count of commands.", "2.8.13", CommandCommands.Count),
-            C("list", -2, Loading | Stale, 0, 0, 0, "server", "Returns a list of command names.", "7.0.0", CommandCommands.List),
-            C("info", -2, Loading | Stale, 0, 0, 0, "server", "Returns information about one, multiple or all commands.", "2.8.13", CommandCommands.Info),
-            C("docs", -2, Loading | Stale, 0, 0, 0, "server", "Returns documentary information about one, multiple or all commands.", "7.0.0", CommandCommands.Docs),
-            C("help", 2, Loading | Stale, 0, 0, 0, "server", "Returns helpful text about the different subcommands.", "5.0.0", CommandCommands.Help)),
+        C("command", -1, Loading | Stale, 0, 0, 0, "server", "Returns detailed information about all commands.", "2.8.13", CommandCommands.All).WithAcl("@connection").WithSubcommands(
+            C("count", 2, Loading | Stale, 0, 0, 0, "server", "Returns a count of commands.", "2.8.13", CommandCommands.Count).WithAcl("@connection"),
+            C("list", -2, Loading | Stale, 0, 0, 0, "server", "Returns a list of command names.", "7.0.0", CommandCommands.List).WithAcl("@connection"),
+            C("info", -2, Loading | Stale, 0, 0, 0, "server", "Returns information about one, multiple or all commands.", "2.8.13", CommandCommands.Info).WithAcl("@connection"),
+            C("docs", -2, Loading | Stale, 0, 0, 0, "server", "Returns documentary information about one, multiple or all commands.", "7.0.0", CommandCommands.Docs).WithAcl("@connection"),
+            C("help", 2, Loading | Stale, 0, 0, 0, "server", "Returns helpful text about the different subcommands.", "5.0.0", CommandCommands.Help).WithAcl("@connection")),
     ];
 
     private static IEnumerable<RedisCommand> Strings() =>
@@ -96,7 +96,7 @@ internal static class CommandCatalog
         C("type", 2, ReadOnly | Fast, 1, 1, 1, "generic", "Determines the type of value stored at a key.", "1.0.0", KeyCommands.Type),
         C("rename", 3, Write, 1, 2, 1, "generic", "Renames a key and overwrites the destination.", "1.0.0", KeyCommands.Rename),
         C("renamenx", 3, Write | Fast, 1, 2, 1, "generic", "Renames a key only when the target key name doesn't exist.", "1.0.0", KeyCommands.RenameNx),
-        C("keys", 2, ReadOnly, 0, 0, 0, "generic", "Returns all key names that match a pattern.", "1.0.0", KeyCommands.Keys),
+        C("keys", 2, ReadOnly, 0, 0, 0, "generic", "Returns all key names that match a pattern.", "1.0.0", KeyCommands.Keys).WithAcl("@dangerous"),
         C("scan", -2, ReadOnly, 0, 0, 0, "generic", "Iterates over the key names in the database.", "2.8.0", KeyCommands.Scan),
         C("randomkey", 1, ReadOnly, 0, 0, 0, "generic", "Returns a random key name from the database.", "1.0.0", KeyCommands.RandomKey),
         C("expire", -3, Write | Fast, 1, 1, 1, "generic", "Sets the expiration time of a key in seconds.", "1.0.0", ExpireCommands.Expire),
@@ -175,7 +175,7 @@ internal static class CommandCatalog
         C("sinterstore", -3, Write | DenyOom, 1, -1, 1, "set", "Stores the intersect of multiple sets in a key.", "1.0.0", SetCommands.SInterStore),
         C("sunionstore", -3, Write | DenyOom, 1, -1, 1, "set", "Stores the union of multiple sets in a key.", "1.0.0", SetCommands.SUnionStore),
         C("sdiffstore", -3, Write | DenyOom, 1, -1, 1, "set", "Stores the difference of multiple sets in a key.", "1.0.0", SetCommands.SDiffStore),
-        C("sintercard", -3, ReadOnly, 0, 0, 0, "set", "Returns the number of members of the intersect of multiple sets.", "7.0.0", SetCommands.SInterCard),
+        C("sintercard", -3, ReadOnly | MovableKeys, 0, 0, 0, "set", "Returns the number of members of the intersect of multiple sets.", "7.0.0", SetCommands.SInterCard),
         C("sscan", -3, ReadOnly, 1, 1, 1, "set", "Iterates over members of a set.", "2.8.0", SetCommands.SScan),
     ];
 
@@ -203,15 +203,15 @@ internal static class CommandCatalog
         C("bzpopmin", -3, Write | NoScript | Fast | Blocking, 1, -2, 1, "sorted_set", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", BlockingCommands.BZPopMin),
         C("bzpopmax", -3, Write | NoScript | Fast | Blocking, 1, -2, 1, "sorted_set", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", "5.0.0", BlockingCommands.BZPopMax),
         C("zrandmember", -2, ReadOnly, 1, 1, 1, "sorted_set", "Returns one or more random members from a sorted set.", "6.2.0", SortedSetCommands.ZRandMember),
-        C("zunionstore", -4, Write | DenyOom, 1, 1, 1, "sorted_set", "Stores the union of multiple sorted sets in a key.", "2.0.0", SortedSetCommands.ZUnionStore),
-        C("zinterstore", -4, Write | DenyOom, 1, 1, 1, "sorted_set", "Stores the intersect of multiple sorted sets in a key.", "2.0.0", SortedSetCommands.ZInterStore),
+        C("zunionstore", -4, Write | DenyOom | MovableKeys, 1, 1, 1, "sorted_set", "Stores the union of multiple sorted sets in a key.", "2.0.0", SortedSetCommands.ZUnionStore),
+        C("zinterstore", -4, Write | DenyOom | MovableKeys, 1, 1, 1, "sorted_set", "Stores the intersect of multiple sorted sets in a key.", "2.0.0", SortedSetCommands.ZInterStore),
         C("zscan", -3, ReadOnly, 1, 1, 1, "sorted_set", "Iterates over members and scores of a sorted set.", "2.8.0", SortedSetCommands.ZScan),
     ];
 
     private static IEnumerable<RedisCommand> Transactions() =>
     [
         C("multi", 1, NoScript | Loading | Stale | Fast | AllowBusy | TransactionControl, 0, 0, 0, "transactions", "Starts a transaction.", "1.2.0", TransactionCommands.Multi),
-        C("exec", 1, NoScript | Loading | Stale | TransactionControl, 0, 0, 0, "transactions", "Executes all commands in a transaction.", "1.2.0", TransactionCommands.Exec),
+        C("exec", 1, NoScript | Loading | Stale | SkipSlowlog | TransactionControl, 0, 0, 0, "transactions", "Executes all commands in a transaction.", "1.2.0", TransactionCommands.Exec),
         C("discard", 1, NoScript | Loading | Stale | Fast | AllowBusy | TransactionControl, 0, 0, 0, "transactions", "Discards a transaction.", "2.0.0", TransactionCommands.Discard),
         C("watch", -2, NoScript | Loading | Stale | Fast | AllowBusy | TransactionControl, 1, -1, 1, "transactions", "Monitors changes to keys to determine the execution of a transaction.", "2.2.0", TransactionCommands.Watch),
         C("unwatch", 1, NoScript | Loading | Stale | Fast | AllowBusy, 0, 0, 0, "transactions", "Forgets about watched keys of a transaction.", "2.2.0", TransactionCommands.Unwatch),

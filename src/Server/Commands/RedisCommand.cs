@@ -16,13 +16,17 @@ internal enum CommandFlags
     DenyOom = 1 << 7,
     NoScript = 1 << 8,
     PubSub = 1 << 9,
-    NonDeterministic = 1 << 10,
     Blocking = 1 << 11,
     AllowBusy = 1 << 12,
     NoMulti = 1 << 13,
     // Not Redis flags: how a connection treats the command in MULTI and in RESP2 subscribed mode.
     TransactionControl = 1 << 14,
     SubscribedContext = 1 << 15,
+    // Redis flags this server has no behaviour behind (no slowlog, no async loading, no key
+    // specs): listed by COMMAND INFO as Redis lists them.
+    SkipSlowlog = 1 << 16,
+    NoAsyncLoading = 1 << 17,
+    MovableKeys = 1 << 18,
 }
 
 internal delegate void CommandHandler(ClientSession client);
@@ -67,6 +71,15 @@ internal sealed class RedisCommand
 
     public bool IsWrite => (Flags & CommandFlags.Write) != 0;
 
+    /// <summary>ACL categories Redis gives the command beyond those its flags and group imply.</summary>
+    public string[] ExtraAclCategories { get; private set; } = [];
+
+    public RedisCommand WithAcl(params string[] categories)
+    {
+        ExtraAclCategories = categories;
+        return this;
+    }
+
     public RedisCommand WithSubcommands(params RedisCommand[] subs)
     {
         Subcommands = new Dictionary<string, RedisCommand>(StringComparer.OrdinalIgnoreCase);
@@ -94,14 +107,19 @@ internal sealed class RedisCommand
         if ((Flags & CommandFlags.Blocking) != 0) yield return "blocking";
         if ((Flags & CommandFlags.Loading) != 0) yield return "loading";
         if ((Flags & CommandFlags.Stale) != 0) yield return "stale";
-        if ((Flags & CommandFlags.NoAuth) != 0) yield return "no_auth";
-        if ((Flags & CommandFlags.NonDeterministic) != 0) yield return "random";
+        if ((Flags & CommandFlags.SkipSlowlog) != 0) yield return "skip_slowlog";
         if ((Flags & CommandFlags.Fast) != 0) yield return "fast";
-        if ((Flags & CommandFlags.AllowBusy) != 0) yield return "allow_busy";
+        if ((Flags & CommandFlags.NoAuth) != 0) yield return "no_auth";
+        if ((Flags & CommandFlags.NoAsyncLoading) != 0) yield return "no_async_loading";
         if ((Flags & CommandFlags.NoMulti) != 0) yield return "no_multi";
+        if ((Flags & CommandFlags.MovableKeys) != 0) yield return "movablekeys";
+        if ((Flags & CommandFlags.AllowBusy) != 0) yield return "allow_busy";
     }
 
-    /// <summary>ACL categories derived from flags and group, as Redis derives the implicit ones.</summary>
+    /// <summary>
+    /// ACL categories derived from flags and group, as Redis derives the implicit ones, plus
+    /// the command's own. A container (CLIENT, OBJECT, CONFIG) has no group category, as in Redis.
+    /// </summary>
     public IEnumerable<string> AclCategories()
     {
         if ((Flags & CommandFlags.Write) != 0) yield return "@write";
@@ -110,7 +128,7 @@ internal sealed class RedisCommand
         if ((Flags & CommandFlags.PubSub) != 0) yield return "@pubsub";
         if ((Flags & CommandFlags.Blocking) != 0) yield return "@blocking";
         yield return (Flags & CommandFlags.Fast) != 0 ? "@fast" : "@slow";
-        switch (Group)
+        switch (Handler == null && Subcommands != null ? "" : Group)
         {
             case "string": yield return "@string"; break;
             case "generic": yield return "@keyspace"; break;
@@ -121,5 +139,6 @@ internal sealed class RedisCommand
             case "sorted_set": yield return "@sortedset"; break;
             case "transactions": yield return "@transaction"; break;
         }
+        foreach (var extra in ExtraAclCategories) yield return extra;
     }
 }

@@ -18,27 +18,6 @@ public class InteropTests
         Assert.That(err, Does.Contain("Exported"));
     }
 
-    private static Process StartRedis(string dir, int port, params string[] extra)
-    {
-        var redis = Tools.Require("redis-server", "redis-server");
-        var psi = new ProcessStartInfo(redis) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes" }.Concat(extra))
-            psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        for (int i = 0; i < 100; i++)
-        {
-            try
-            {
-                using var raw = new RawClient(port);
-                if (raw.Call("PING") == "+PONG") return p;
-            }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException) { }
-            Thread.Sleep(50);
-        }
-        Assert.Fail("redis-server did not start");
-        return p;
-    }
-
     [Test]
     public async Task ExportedAofLoadsIntoRealRedis()
     {
@@ -62,7 +41,7 @@ public class InteropTests
         var redisDir = Directory.CreateTempSubdirectory("redis-import").FullName;
         RunExport(server.DataDir, Path.Combine(redisDir, "appendonly.aof"));
         int port = ServerInstance.FreePort();
-        using var redis = StartRedis(redisDir, port, "--appendfilename", "appendonly.aof");
+        using var redis = Tools.StartRedisServer(redisDir, port, "--appendfilename", "appendonly.aof");
         try
         {
             using var raw = new RawClient(port);
@@ -87,7 +66,7 @@ public class InteropTests
         var redisDir = Directory.CreateTempSubdirectory("redis-export").FullName;
         int port = ServerInstance.FreePort();
         SortedDictionary<string, string> expected;
-        using (var redis = StartRedis(redisDir, port, "--aof-use-rdb-preamble", "no"))
+        using (var redis = Tools.StartRedisServer(redisDir, port, "--aof-use-rdb-preamble", "no"))
         {
             using var raw = new RawClient(port);
             raw.Call("SET", "from-redis", "yes");

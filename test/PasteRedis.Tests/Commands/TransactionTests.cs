@@ -135,6 +135,19 @@ public class TransactionTests(RedisProtocol protocol) : ServerFixture
     }
 
     [Test]
+    public void ShutdownIsRefusedInsideMultiAndAbortsTheTransaction()
+    {
+        using var a = Client();
+        var k = Key();
+        a.Call("MULTI");
+        Assert.That(a.Call("SET", k, "v"), Is.EqualTo("+QUEUED"));
+        Assert.That(a.Call("SHUTDOWN"), Is.EqualTo("-ERR Command not allowed inside a transaction"));
+        Assert.That(a.Call("EXEC"), Does.StartWith("-EXECABORT"));
+        Assert.That(a.Call("EXISTS", k), Is.EqualTo(":0"), "nothing of the transaction ran");
+        Assert.That(a.Call("PING"), Is.EqualTo("+PONG"), "the server is still up");
+    }
+
+    [Test]
     public async Task StackExchangeRedisTransactionsWithConditions()
     {
         var (k, counter) = (Key(), Key());

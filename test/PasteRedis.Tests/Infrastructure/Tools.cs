@@ -31,4 +31,29 @@ public static class Tools
         p.WaitForExit();
         return (p.ExitCode, stdout.Result + stderr.Result);
     }
+
+    /// <summary>
+    /// Starts the real redis-server on <paramref name="port"/> (no RDB saves, AOF on unless
+    /// <paramref name="extra"/> says otherwise) and waits for its PONG.
+    /// </summary>
+    public static Process StartRedisServer(string dir, int port, params string[] extra)
+    {
+        var redis = Require("redis-server", "redis-server");
+        var psi = new ProcessStartInfo(redis) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes" }.Concat(extra))
+            psi.ArgumentList.Add(a);
+        var p = Process.Start(psi)!;
+        for (int i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var raw = new RawClient(port);
+                if (raw.Call("PING") == "+PONG") return p;
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException) { }
+            Thread.Sleep(50);
+        }
+        Assert.Fail("redis-server did not start");
+        return p;
+    }
 }

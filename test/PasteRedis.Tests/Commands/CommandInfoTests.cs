@@ -1,0 +1,96 @@
+namespace PasteRedis.Tests.Commands;
+
+/// <summary>
+/// COMMAND INFO of every implemented command (and subcommand) against the real
+/// redis-server: arity, flags, key positions and ACL categories must be Redis's. Tips and
+/// key specifications are not compared (this server lists none; README says so).
+/// </summary>
+[TestFixture]
+public class CommandInfoTests : ServerFixture
+{
+    protected override bool UsesMultiplexer => true;
+
+    /// <summary>
+    /// Where this server follows Redis 7.2 and an older redis-server (Debian 12 ships 7.0)
+    /// differs; compared as usual against 7.2 or later.
+    /// </summary>
+    private static readonly Dictionary<string, string> NewerThan70 = new()
+    {
+        ["client|setinfo"] = "added in 7.2",
+        ["zrank"] = "7.2 added WITHSCORE: arity -3",
+        ["zrevrank"] = "7.2 added WITHSCORE: arity -3",
+    };
+
+    /// <summary>Redis has DEBUG without subcommands; this server lists its one (OBJECT) as one.</summary>
+    private static readonly HashSet<string> OnlyHere = ["debug|object"];
+
+    [Test]
+    public async Task EveryCommandDescribesItselfAsRedisDoes()
+    {
+        var dir = Directory.CreateTempSubdirectory("redis-commandinfo").FullName;
+        int port = ServerInstance.FreePort();
+        using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
+        try
+        {
+            await using var real = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
+            var realDb = real.GetDatabase();
+            var version = Version.Parse((string)realDb.Execute("INFO", "server")!
+                .ToString().Split("\r\n").First(l => l.StartsWith("redis_version:"))["redis_version:".Length..]);
+            bool before72 = version < new Version(7, 2);
+            var db = Mux.GetDatabase();
+            var names = ((RedisResult[])db.Execute("COMMAND", "LIST")!).Select(r => (string)r!).OrderBy(n => n).ToList();
+            Assert.That(names, Has.Count.GreaterThan(100));
+
+            var differences = new List<string>();
+            int compared = 0;
+            foreach (var name in names)
+            {
+                var ours = Entry(db.Execute("COMMAND", "INFO", name));
+                var theirs = Entry(realDb.Execute("COMMAND", "INFO", name));
+                if (theirs == null)
+                {
+                    differences.Add($"{name}: not a command of redis-server {version}");
+                    continue;
+                }
+                Compare(ours!, theirs);
+            }
+            Assert.That(compared, Is.GreaterThan(150), "commands and subcommands compared");
+            Assert.That(differences, Is.Empty, $"COMMAND INFO against redis-server {version}");
+
+            void Compare(RedisResult[] ours, RedisResult[] theirs)
+            {
+                var name = (string)ours[0]!;
+                if (!(before72 && NewerThan70.ContainsKey(name)))
+                {
+                    compared++;
+                    var mine = Describe(ours);
+                    var real = Describe(theirs);
+                    if (mine != real) differences.Add($"{name}:\n    ours  {mine}\n    redis {real}");
+                }
+                var theirSubs = ((RedisResult[])theirs[9]!).Select(s => (RedisResult[])s!).ToDictionary(s => (string)s[0]!);
+                foreach (var sub in ((RedisResult[])ours[9]!).Select(s => (RedisResult[])s!))
+                {
+                    var subName = (string)sub[0]!;
+                    if (theirSubs.TryGetValue(subName, out var theirSub)) Compare(sub, theirSub);
+                    else if (!OnlyHere.Contains(subName) && !(before72 && NewerThan70.ContainsKey(subName)))
+                        differences.Add($"{subName}: not a subcommand of redis-server {version}");
+                }
+            }
+        }
+        finally
+        {
+            redis.Kill();
+            redis.WaitForExit();
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static RedisResult[]? Entry(RedisResult reply) => ((RedisResult[])reply!)[0] is { IsNull: false } e ? (RedisResult[])e! : null;
+
+    /// <summary>Name, arity, flags (sorted), first/last/step, ACL categories (sorted).</summary>
+    private static string Describe(RedisResult[] info) =>
+        $"{(string)info[0]!} arity {(long)info[1]} flags [{Sorted(info[2])}] keys {(long)info[3]},{(long)info[4]},{(long)info[5]} acl [{Sorted(info[6])}]";
+
+    private static string Sorted(RedisResult list) =>
+        string.Join(" ", ((RedisResult[])list!).Select(r => (string)r!).OrderBy(s => s, StringComparer.Ordinal));
+}
