@@ -37,8 +37,15 @@ public sealed class RespWriter
 
     public void SimpleString(string s) => Line((byte)'+', s);
 
+    /// <summary>Told of every error reply written (INFO errorstats); null for none.</summary>
+    public Action<string>? ErrorWritten { get; set; }
+
     /// <summary>An error reply; <paramref name="message"/> carries its own code ("ERR …", "WRONGTYPE …").</summary>
-    public void Error(string message) => Line((byte)'-', message);
+    public void Error(string message)
+    {
+        Line((byte)'-', message);
+        ErrorWritten?.Invoke(message);
+    }
 
     private void Line(byte prefix, string s)
     {

@@ -27,12 +27,41 @@ internal sealed class ServerStats
     public long AuthFailures;
     public long ProtocolErrors;
     public long OutputLimitDisconnections;
+    public long ErrorReplies;
+
+    /// <summary>Error replies by their code (the message's first word), at most 128 codes, as Redis's errorstats.</summary>
+    private readonly Dictionary<string, long> _errorCodes = new(StringComparer.Ordinal);
+    public const int MaxErrorCodes = 128;
 
     public void Reset()
     {
         ConnectionsReceived = CommandsProcessed = RejectedConnections = 0;
         KeyspaceHits = KeyspaceMisses = EvictedKeys = 0;
         NetInputBytes = NetOutputBytes = AuthFailures = ProtocolErrors = OutputLimitDisconnections = 0;
+        lock (_errorCodes)
+        {
+            ErrorReplies = 0;
+            _errorCodes.Clear();
+        }
+    }
+
+    /// <summary>Counts one error reply (from any connection's thread).</summary>
+    public void CountError(string message)
+    {
+        int space = message.IndexOf(' ');
+        var code = space < 0 ? message : message[..space];
+        lock (_errorCodes)
+        {
+            ErrorReplies++;
+            ref long count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_errorCodes, code);
+            if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref count)) count++;
+            else if (_errorCodes.Count < MaxErrorCodes) _errorCodes[code] = 1;
+        }
+    }
+
+    public List<KeyValuePair<string, long>> ErrorCodes()
+    {
+        lock (_errorCodes) return _errorCodes.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
     }
 }
 

@@ -11,7 +11,7 @@ namespace PasteRedis.Server.Commands;
 /// </summary>
 internal static class InfoCommand
 {
-    private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
+    private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "errorstats", "cluster", "keyspace"];
 
     public static void Info(ClientSession c)
     {
@@ -100,11 +100,13 @@ internal static class InfoCommand
                 sb.Field("total_commands_processed", st.CommandsProcessed);
                 sb.Field("instantaneous_ops_per_sec", server.OpsPerSecond);
                 sb.Field("total_net_input_bytes", st.NetInputBytes);
+                sb.Field("total_net_output_bytes", Interlocked.Read(ref st.NetOutputBytes));
                 sb.Field("rejected_connections", st.RejectedConnections);
                 sb.Field("expired_keys", server.Events.ExpiredKeys);
                 sb.Field("evicted_keys", st.EvictedKeys);
                 sb.Field("keyspace_hits", st.KeyspaceHits);
                 sb.Field("keyspace_misses", st.KeyspaceMisses);
+                sb.Field("total_error_replies", st.ErrorReplies);
                 sb.Field("total_error_replies_protocol", st.ProtocolErrors);
                 sb.Field("auth_failures", st.AuthFailures);
                 sb.Field("pubsub_channels", server.PubSub.ChannelCount);
@@ -123,6 +125,15 @@ internal static class InfoCommand
                 var p = Process.GetCurrentProcess();
                 sb.Field("used_cpu_sys", p.PrivilegedProcessorTime.TotalSeconds.ToString("F6", inv));
                 sb.Field("used_cpu_user", p.UserProcessorTime.TotalSeconds.ToString("F6", inv));
+                break;
+            case "errorstats":
+                sb.Append("# Errorstats\r\n");
+                foreach (var (code, count) in server.Stats.ErrorCodes())
+                    sb.Append(inv, $"errorstat_{code}:count={count}\r\n");
+                break;
+            case "cluster":
+                sb.Append("# Cluster\r\n");
+                sb.Field("cluster_enabled", 0);
                 break;
             case "keyspace":
                 sb.Append("# Keyspace\r\n");

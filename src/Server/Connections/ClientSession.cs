@@ -29,7 +29,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
         Id = server.NextClientId();
         RemoteEndPoint = remote;
         LocalEndPoint = local;
-        Reply = new RespWriter(output);
+        Reply = new RespWriter(output) { ErrorWritten = server.Stats.CountError };
         Db = server.Databases[0];
         Authenticated = server.Config.RequirePass.Length == 0;
         CreatedMs = LastInteractionMs = RedisServer.NowMs();
@@ -90,6 +90,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
                     break;
                 }
                 if (HoldsRepliesForMoreInput(buffer, result.IsCompleted)) continue;
+                Interlocked.Add(ref _server.Stats.NetOutputBytes, _pipe.Output.UnflushedBytes);
                 var flush = await _pipe.Output.FlushAsync().ConfigureAwait(false);
                 if (_closeAfterReply || result.IsCompleted || flush.IsCompleted || flush.IsCanceled) break;
             }
@@ -203,7 +204,9 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
     public static ClientSession ForReplay(RedisServer server)
     {
         var sink = new ArrayBufferWriter<byte>(1024);
-        return new ClientSession(server, NoPipe.Instance, sink, null, null) { Authenticated = true, IsReplaying = true, _replySink = sink };
+        var session = new ClientSession(server, NoPipe.Instance, sink, null, null) { Authenticated = true, IsReplaying = true, _replySink = sink };
+        session.Reply.ErrorWritten = null; // replayed commands' replies go nowhere and count nowhere
+        return session;
     }
 
     private ArrayBufferWriter<byte>? _replySink;

@@ -1,0 +1,51 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace PasteRedis.Tests.Commands;
+
+/// <summary>
+/// INFO's counters that monitoring reads (Redis 7 names): error replies in total and by
+/// code (errorstats), bytes sent, and the cluster section. A server of its own, so no other
+/// test's errors or bytes are counted.
+/// </summary>
+[TestFixture]
+public class InfoStatsTests : ServerFixture
+{
+    private static long Field(string info, string name) =>
+        long.Parse(Regex.Match(info, $@"(?m)^{name}:(\d+)\r$").Groups[1].Value);
+
+    [Test]
+    public void ErrorRepliesAreCountedByCodeAndResetByConfigResetstat()
+    {
+        using var c = new RawClient(Server.Port);
+        Assert.That(c.Call("CONFIG", "RESETSTAT"), Is.EqualTo("+OK"));
+        c.Call("SET", "s", "text");
+        Assert.That(c.Call("INCR", "s"), Does.StartWith("-ERR value is not an integer"));
+        Assert.That(c.Call("LPUSH", "s", "x"), Does.StartWith("-WRONGTYPE"));
+        Assert.That(c.Call("NOSUCHCOMMAND"), Does.StartWith("-ERR unknown command"));
+        Assert.That(c.Call("GET", "s"), Is.EqualTo("$text"));
+
+        var errors = c.Call("INFO", "errorstats");
+        Assert.That(errors, Does.Contain("# Errorstats\r\nerrorstat_ERR:count=2\r\nerrorstat_WRONGTYPE:count=1"), errors);
+        Assert.That(Field(c.Call("INFO", "stats"), "total_error_replies"), Is.EqualTo(3));
+        Assert.That(c.Call("INFO"), Does.Contain("# Errorstats\r\n").And.Contain("# Cluster\r\ncluster_enabled:0\r\n"),
+            "the default INFO has errorstats and cluster, as Redis 7's");
+
+        Assert.That(c.Call("CONFIG", "RESETSTAT"), Is.EqualTo("+OK"));
+        Assert.That(c.Call("INFO", "errorstats"), Is.EqualTo("$# Errorstats\r\n"));
+        Assert.That(Field(c.Call("INFO", "stats"), "total_error_replies"), Is.EqualTo(0));
+    }
+
+    [Test]
+    public void BytesSentAreCountedExactly()
+    {
+        using var c = new RawClient(Server.Port);
+        // INFO's own reply is counted when it is sent: the next reading includes it.
+        var first = c.Call("INFO", "stats");
+        Assert.That(c.Call("PING"), Is.EqualTo("+PONG"));
+        var second = c.Call("INFO", "stats");
+        int firstReplyBytes = Encoding.ASCII.GetByteCount($"${first.Length - 1}\r\n{first[1..]}\r\n");
+        Assert.That(Field(second, "total_net_output_bytes") - Field(first, "total_net_output_bytes"),
+            Is.EqualTo(firstReplyBytes + "+PONG\r\n".Length));
+    }
+}
