@@ -27,7 +27,7 @@ public sealed partial class AppendOnlyLog
         var group = new List<(ValidChunk Chunk, ValidRecord Record)>();
         long offset = SuperblockSize, groupStart = SuperblockSize;
         ulong sequence = 1, groupSequence = 1;
-        long applied = 0;
+        long applied = 0, reported = 0;
         string? problem = null;
         using var stop = new CancellationTokenSource();
         using var validated = new System.Collections.Concurrent.BlockingCollection<ValidChunk>(boundedCapacity: 4);
@@ -53,7 +53,11 @@ public sealed partial class AppendOnlyLog
                     group.Clear();
                     groupStart = offset;
                     groupSequence = sequence;
-                    if (applied % 100_000 == 0) progress?.Invoke(applied);
+                    if (applied - reported >= ProgressRecords)
+                    {
+                        reported = applied;
+                        progress?.Invoke(applied);
+                    }
                 }
                 if (chunk.Problem != null) problem = chunk.Problem;
             }
@@ -83,6 +87,9 @@ public sealed partial class AppendOnlyLog
         WriteSuperblock(_generation + 1);
         return new RecoveryResult(applied, groupStart, dropped, why);
     }
+
+    /// <summary>How often (in applied records, at a group boundary) <c>progress</c> is called.</summary>
+    public const int ProgressRecords = 64;
 
     private readonly record struct ValidRecord(int Database, RecordFlags Flags, int Size, int FirstExtent, int ExtentCount);
 

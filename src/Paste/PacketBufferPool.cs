@@ -124,7 +124,8 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
 
     /// <summary>
     /// Recovery rebuilds every reference from the log: start with none and nothing free
-    /// (no buffer may be handed out while records are being applied) …
+    /// (no buffer may be handed out until records have been applied; the server calls this
+    /// before it listens, and recovery again, harmlessly, when it starts) …
     /// </summary>
     public void BeginRecovery()
     {

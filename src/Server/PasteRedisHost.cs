@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using PasteRedis.Server.Configuration;
 using PasteRedis.Server.Hosting;
 using PasteRedis.Server.Memory;
@@ -25,6 +26,8 @@ public static class PasteRedisHost
     {
         using var host = Build(args);
         var server = (RedisServer)host.Services.GetService(typeof(RedisServer))!;
+        server.Load(NullLogger.Instance, CancellationToken.None);
+        if (server.Loaded.Exception?.InnerException is { } failed) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
         using (var output = File.Create(file))
         {
             long keys = Persistence.RedisAofInterop.Export(server, output);
@@ -70,19 +73,12 @@ public static class PasteRedisHost
             var loggers = sp.GetRequiredService<ILoggerFactory>();
             var memory = sp.GetRequiredService<PasteMemory>();
             var server = new RedisServer(config, loggers.CreateLogger("PasteRedis"), memory);
-            if (config.AppendOnly)
-            {
-                var aof = AofPersistence.Open(config, memory, loggers.CreateLogger("PasteRedis.Aof"));
-                try { server.AttachAof(aof); }
-                catch
-                {
-                    aof.Dispose(); // a refused start releases the log (and its lock) at once
-                    throw;
-                }
-            }
+            // The log is opened (and a foreign or mismatched one refused) here; it is replayed
+            // once the server listens (RespServerService), answering LOADING meanwhile.
+            AofPersistence? aof = null;
+            if (config.AppendOnly) aof = AofPersistence.Open(config, memory, loggers.CreateLogger("PasteRedis.Aof"));
             else loggers.CreateLogger("PasteRedis").LogWarning("appendonly no: nothing will survive a restart");
-            var import = config.Get("aof-import");
-            if (import.Length > 0) RedisAofInterop.Import(server, import, loggers.CreateLogger("PasteRedis.Aof"));
+            server.PrepareLoading(aof, config.Get("aof-import"));
             return server;
         });
         // Receive pipes rent their segments from the packet-buffer pool: received bytes land in the region.

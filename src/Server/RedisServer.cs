@@ -129,16 +129,119 @@ internal sealed class RedisServer
     /// <summary>The append-only file, when appendonly is yes.</summary>
     public AofPersistence? Aof { get; private set; }
 
-    /// <summary>Attaches the log and replays it into the keyspace (start-up, before listening).</summary>
-    public void AttachAof(AofPersistence aof)
+    // ---- Loading (Redis's server.loading): the log is replayed while the server already listens.
+
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _loading;
+    private int _lockWaiters;
+    private string? _pendingImport;
+
+    /// <summary>
+    /// True from start-up until the log is replayed (and any --aof-import applied). Meanwhile
+    /// connections are accepted and every command without Redis's "loading" flag is answered
+    /// with <see cref="LoadingError"/>, as Redis does.
+    /// </summary>
+    public bool Loading => _loading;
+    public const string LoadingError = "LOADING Redis is loading the dataset in memory";
+
+    /// <summary>Completes when loading has finished; faulted when it failed (the process then exits with 1).</summary>
+    public Task Loaded => _loaded.Task;
+
+    /// <summary>The log being replayed; it becomes <see cref="Aof"/> (and takes writes) only once replayed.</summary>
+    public AofPersistence? LoadingAof { get; private set; }
+    public long LoadingStartUnix { get; private set; }
+    public long LoadingRecords { get; internal set; }
+
+    /// <summary>
+    /// Start-up, before listening: what <see cref="Load"/> will do. Nothing to load finishes
+    /// loading at once.
+    /// </summary>
+    public void PrepareLoading(AofPersistence? aof, string? import)
     {
-        lock (ExecLock)
+        LoadingAof = aof;
+        // From now until the replay ends no packet buffer is handed out: a connection accepted
+        // while loading must not receive into a buffer that records not yet replayed point
+        // into (it gets ordinary memory instead). Recovery rebuilds every reference count.
+        if (aof != null) Pool!.BeginRecovery();
+        _pendingImport = string.IsNullOrEmpty(import) ? null : import;
+        _loading = aof != null || _pendingImport != null;
+        LoadingStartUnix = NowMs() / 1000;
+        if (!_loading) _loaded.TrySetResult();
+    }
+
+    /// <summary>
+    /// Replays the log into the keyspace and attaches it, then applies --aof-import (on the
+    /// loader thread, or inline for export-aof). Holds the execution lock while replaying but
+    /// lets waiting connections in between groups of records (<see cref="LetWaitingClientsIn"/>).
+    /// Stopped by <paramref name="stop"/> (shutdown while loading): the log is left as it was.
+    /// </summary>
+    public void Load(ILogger logger, CancellationToken stop)
+    {
+        try
         {
-            aof.Recover(this);
-            Aof = aof;
-            _events.Aof = aof;
+            if (LoadingAof is { } aof)
+            {
+                lock (ExecLock)
+                {
+                    aof.Recover(this, stop);
+                    Aof = aof;
+                    _events.Aof = aof;
+                }
+            }
+            if (_pendingImport != null) RedisAofInterop.Import(this, _pendingImport, logger);
+            _loading = false;
+            _loaded.TrySetResult();
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            _loaded.TrySetCanceled(stop);
+        }
+        catch (Exception e)
+        {
+            LoadingAof?.Dispose(); // a refused start releases the log (and its lock) at once
+            LoadingAof = null;
+            _loaded.TrySetException(e);
         }
     }
+
+    /// <summary>
+    /// Called by the loader, holding the execution lock, between groups of records: when
+    /// connections wait for the lock, let them in (each runs one batch, answering LOADING or
+    /// a loading-flagged command such as INFO) before replay goes on.
+    /// </summary>
+    public void LetWaitingClientsIn()
+    {
+        if (Volatile.Read(ref _lockWaiters) == 0) return;
+        Monitor.Exit(ExecLock);
+        try
+        {
+            long deadline = Environment.TickCount64 + 5;
+            while (Volatile.Read(ref _lockWaiters) > 0 && Environment.TickCount64 < deadline) Thread.Yield();
+        }
+        finally { Monitor.Enter(ExecLock); }
+    }
+
+    /// <summary>
+    /// Takes the execution lock for a connection (dispose to release). While loading, says so
+    /// first, so that the loader lets the connection in between groups of records.
+    /// </summary>
+    public ExecLockScope LockForClient()
+    {
+        if (_loading)
+        {
+            Interlocked.Increment(ref _lockWaiters);
+            Monitor.Enter(ExecLock);
+            Interlocked.Decrement(ref _lockWaiters);
+        }
+        else Monitor.Enter(ExecLock);
+        return new ExecLockScope(ExecLock);
+    }
+
+    public readonly struct ExecLockScope(object execLock) : IDisposable
+    {
+        public void Dispose() => Monitor.Exit(execLock);
+    }
+
     public Database[] Databases { get; }
     public WatchedKeys Watches { get; }
     public BlockedClients Blocking { get; }
@@ -178,6 +281,7 @@ internal sealed class RedisServer
     /// </summary>
     public void Cron()
     {
+        if (_loading) return; // nothing expires, is evicted or times out while the log is replayed
         long now = NowMs();
         lock (ExecLock)
         {

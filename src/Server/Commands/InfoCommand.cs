@@ -82,11 +82,17 @@ internal static class InfoCommand
                 break;
             case "persistence":
                 sb.Append("# Persistence\r\n");
-                sb.Field("loading", 0);
+                bool loading = server.Loading;
+                sb.Field("loading", loading ? 1 : 0);
                 sb.Field("async_loading", 0);
+                if (loading)
+                {
+                    sb.Field("loading_start_time", server.LoadingStartUnix);
+                    sb.Field("loading_loaded_records", server.LoadingRecords);
+                }
                 sb.Field("rdb_changes_since_last_save", server.Events.Dirty);
                 sb.Field("rdb_last_save_time", server.LastSaveUnix);
-                if (server.Aof != null) server.Aof.WriteInfo(sb, server.Config);
+                if ((server.Aof ?? server.LoadingAof) is { } aof) aof.WriteInfo(sb, server.Config);
                 else
                 {
                     sb.Field("aof_enabled", 0);

@@ -35,6 +35,8 @@ internal sealed partial class ServerConfig
         new("auto-aof-rewrite-percentage", "100", ParamKind.Integer, Min: 0, Max: int.MaxValue),
         new("auto-aof-rewrite-min-size", (64 * Mb).ToString(), ParamKind.Memory, Min: 0),
         new("aof-import", "", ParamKind.String, Mutable: false),
+        // Redis's testing aid: microseconds to wait after each record replayed at start-up.
+        new("key-load-delay", "0", ParamKind.Integer, Min: 0, Max: 1_000_000),
         new("aof-max-size", (256 * Mb).ToString(), ParamKind.Memory, Mutable: false, Min: 1024 * 1024),
         new("appendfsync", "always", ParamKind.Enum, Mutable: false, Choices: ["always", "everysec", "no"]),
         new("appendfilename", "appendonly.aof", ParamKind.String, Mutable: false),

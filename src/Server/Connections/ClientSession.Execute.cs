@@ -9,14 +9,18 @@ internal sealed partial class ClientSession
     /// <summary>The command being executed (subcommand entry for container commands).</summary>
     public RedisCommand? Command { get; private set; }
 
-    /// <summary>Looks the command up, checks existence, arity and authentication as processCommand does, and runs it.</summary>
-    private void Execute()
+    /// <summary>
+    /// The checks of processCommand that need nothing but the command table and this
+    /// connection: existence, subcommand, arity, authentication. Returns the command
+    /// (subcommand entry for containers), or null when it was refused (the error is replied).
+    /// </summary>
+    private RedisCommand? Admit()
     {
         var req = Request;
         if (!_server.Commands.TryGet(req.Arg(0), out var cmd))
         {
             Reject(UnknownCommandMessage());
-            return;
+            return null;
         }
         if (cmd.Subcommands != null && req.Count >= 2)
         {
@@ -24,17 +28,30 @@ internal sealed partial class ClientSession
             else
             {
                 Reject($"ERR unknown subcommand '{Truncate(req.Arg(1), 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
-                return;
+                return null;
             }
         }
         if (!cmd.ArityOk(req.Count) || cmd.Handler == null)
         {
             Reject($"ERR wrong number of arguments for '{cmd.FullName}' command");
-            return;
+            return null;
         }
         if (!Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0)
         {
             Reject("NOAUTH Authentication required.");
+            return null;
+        }
+        return cmd;
+    }
+
+    /// <summary>Looks the command up, checks existence, arity and authentication as processCommand does, and runs it.</summary>
+    private void Execute()
+    {
+        var req = Request;
+        if (Admit() is not { } cmd) return;
+        if (_server.Loading && !IsInternal && (cmd.Flags & CommandFlags.Loading) == 0)
+        {
+            Reject(RedisServer.LoadingError);
             return;
         }
         if (InMulti && (cmd.Flags & CommandFlags.NoMulti) != 0)

@@ -106,7 +106,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
         }
         finally
         {
-            lock (_server.ExecLock) LeaveRegistries();
+            using (_server.LockForClient()) LeaveRegistries();
             _server.Unregister(this);
             Request.Release();
             await _pipe.Input.CompleteAsync().ConfigureAwait(false);
@@ -126,10 +126,12 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
     internal void ProcessBatch(ref ReadOnlySequence<byte> buffer, bool inputCompleted)
     {
         var limits = _server.Limits;
-        var aof = _server.Aof;
+        if (_server.Loading && RefuseWhileLoading(ref buffer, limits)) return;
         var ticket = Persistence.CommitTicket.None;
-        lock (_server.ExecLock)
+        Persistence.AofPersistence? aof;
+        using (_server.LockForClient())
         {
+            aof = _server.Aof; // read under the lock: a batch that waited out loading must log its writes
             long epochAtStart = aof?.AppendedEpoch ?? 0;
             if (_server.ShuttingDown)
             {
@@ -169,6 +171,45 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
         aof?.CompleteCommit(ticket, _server.ExecLock);
     }
 
+    /// <summary>
+    /// While the log is replayed (the loader holds the execution lock), answers LOADING to
+    /// every command without Redis's loading flag, and the other refusals that need no shared
+    /// state, without taking the lock: a client polling a loading server costs the replay
+    /// nothing. Stops before the first loading-flagged command (INFO, CONFIG, SHUTDOWN, …),
+    /// which the locked path runs. True when it consumed the whole batch.
+    /// </summary>
+    private bool RefuseWhileLoading(ref ReadOnlySequence<byte> buffer, RespLimits limits)
+    {
+        bool consumed = false;
+        NowMs = LastInteractionMs = RedisServer.NowMs();
+        while (!_closeAfterReply)
+        {
+            var before = buffer;
+            var status = RespReader.TryParse(ref buffer, Request, limits, Authenticated, out var error);
+            if (status == RespParseStatus.Incomplete) return consumed;
+            if (status == RespParseStatus.Error)
+            {
+                Interlocked.Increment(ref _server.Stats.ProtocolErrors);
+                Reply.Error("ERR " + error);
+                _closeAfterReply = true;
+                return true;
+            }
+            if (Admit() is { } cmd)
+            {
+                if ((cmd.Flags & CommandFlags.Loading) != 0)
+                {
+                    Request.Release();
+                    buffer = before; // the locked path runs it
+                    return false;
+                }
+                Reject(RedisServer.LoadingError);
+            }
+            Request.Release();
+            consumed = true;
+        }
+        return true;
+    }
+
     /// <summary>Replies a batch may hold before it stops to flush them (the rest of its input waits).</summary>
     private const long BatchOutputCap = 4 * 1024 * 1024;
     private bool _outputPaused;
@@ -204,9 +245,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
     public static ClientSession ForReplay(RedisServer server)
     {
         var sink = new ArrayBufferWriter<byte>(1024);
-        var session = new ClientSession(server, NoPipe.Instance, sink, null, null) { Authenticated = true, IsReplaying = true, _replySink = sink };
-        session.Reply.ErrorWritten = null; // replayed commands' replies go nowhere and count nowhere
-        return session;
+        return Internal(server, replaying: true);
     }
 
     private ArrayBufferWriter<byte>? _replySink;
@@ -223,11 +262,25 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
     /// A session that imports commands from a file as if a client sent them: they are
     /// executed and logged; replies are discarded (errors counted).
     /// </summary>
-    public static ClientSession ForImport(RedisServer server)
+    public static ClientSession ForImport(RedisServer server) => Internal(server, replaying: false);
+
+    /// <summary>
+    /// A session of the server's own (replay, import): no socket, replies kept in a sink and
+    /// counted nowhere, and it runs while the server is loading.
+    /// </summary>
+    private static ClientSession Internal(RedisServer server, bool replaying)
     {
         var sink = new ArrayBufferWriter<byte>(1024);
-        return new ClientSession(server, NoPipe.Instance, sink, null, null) { Authenticated = true, _replySink = sink };
+        var session = new ClientSession(server, NoPipe.Instance, sink, null, null)
+        {
+            Authenticated = true, IsReplaying = replaying, IsInternal = true, _replySink = sink,
+        };
+        session.Reply.ErrorWritten = null;
+        return session;
     }
+
+    /// <summary>The server's own session (replay, import), not a client's.</summary>
+    public bool IsInternal { get; private init; }
 
     /// <summary>
     /// Executes every complete frame in <paramref name="commands"/> (import and replay);

@@ -13,6 +13,8 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
     IHostApplicationLifetime lifetime, ILogger<RespServerService> logger) : IHostedService
 {
     private readonly List<RespSocketServer> _listeners = [];
+    private readonly CancellationTokenSource _stopLoading = new();
+    private Thread? _loader;
     private Timer? _cron;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -32,7 +34,25 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         int period = Math.Max(1, 1000 / config.Hz);
         _cron = new Timer(_ => RunCron(), null, period, period);
         logger.LogInformation("Ready to accept connections tcp on {Bind} port {Port}", config.Bind, config.Port);
+        if (server.Loading)
+        {
+            // As Redis: listening while the log is replayed, answering LOADING to what needs the data.
+            _loader = new Thread(Load) { Name = "aof-loader", IsBackground = true };
+            _loader.Start();
+        }
         return Task.CompletedTask;
+    }
+
+    private void Load()
+    {
+        server.Load(logger, _stopLoading.Token);
+        if (server.Loaded.IsCanceled) logger.LogWarning("Loading stopped by shutdown; the log is unchanged and is loaded at the next start");
+        else if (server.Loaded.Exception?.InnerException is { } e)
+        {
+            // The start is refused, as before listening: the message, then exit code 1 (Program).
+            Console.Error.WriteLine(e is Configuration.ConfigException ? e.Message : e.ToString());
+            lifetime.StopApplication();
+        }
     }
 
     private void RunCron()
@@ -44,6 +64,8 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         logger.LogInformation("Shutting down: closing listeners and draining {Count} connections", server.ClientCount);
+        _stopLoading.Cancel();
+        if (_loader != null && _loader != Thread.CurrentThread) _loader.Join();
         _cron?.Dispose();
         foreach (var l in _listeners) l.Stop();
         foreach (var c in server.Clients) c.Kill();
@@ -62,6 +84,7 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
             logger.LogInformation("Log made durable on shutdown ({Records} records)", aof.Log.Records);
             aof.Dispose();
         }
+        else server.LoadingAof?.Dispose(); // stopped while loading: nothing was appended
         logger.LogInformation("PasteRedis is now ready to exit, bye bye...");
     }
 }

@@ -82,30 +82,54 @@ internal sealed partial class AofPersistence : IDisposable
 
     /// <summary>
     /// Replays the log into the keyspace: the longest valid prefix, values referenced where
-    /// they lie. Then every packet buffer nothing references is free.
+    /// they lie. Then every packet buffer nothing references is free. Runs holding the
+    /// execution lock; between groups of records it lets waiting connections in (they are
+    /// answered LOADING) and honours <paramref name="stop"/>. A stopped replay leaves the
+    /// log untouched and the pool with nothing free (buffers the unreplayed records
+    /// reference must not be handed out to receive into).
     /// </summary>
-    public void Recover(RedisServer server)
+    public void Recover(RedisServer server, CancellationToken stop = default)
     {
         var pool = server.Pool!;
         var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Paused: GC.GetTotalPauseDuration());
         var sw = Stopwatch.StartNew();
         Replaying = true;
         pool.BeginRecovery();
+        bool stopped = true;
         try
         {
             var replay = ClientSession.ForReplay(server);
             bool allowTruncation = server.Config.Get("aof-load-truncated") == "yes";
+            long delayTicks = KeyLoadDelayTicks(server.Config);
+            long logged = 0;
             try
             {
-                LastRecovery = Log.Recover(replay.Replay,
-                    n => _logger.LogInformation("AOF loading: {Records} records applied ({Seconds:F1} s)", n, sw.Elapsed.TotalSeconds),
+                LastRecovery = Log.Recover(delayTicks == 0 ? replay.Replay : (db, command) =>
+                    {
+                        replay.Replay(db, command);
+                        long until = Stopwatch.GetTimestamp() + delayTicks;
+                        while (Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
+                        stop.ThrowIfCancellationRequested();
+                    },
+                    applied =>
+                    {
+                        server.LoadingRecords = applied;
+                        if (applied - logged >= 100_000)
+                        {
+                            logged = applied;
+                            _logger.LogInformation("AOF loading: {Records} records applied ({Seconds:F1} s)", applied, sw.Elapsed.TotalSeconds);
+                        }
+                        stop.ThrowIfCancellationRequested();
+                        server.LetWaitingClientsIn();
+                    },
                     allowTruncation);
+                stopped = false;
             }
             catch (AofFormatException e) { throw new ConfigException(e.Message); }
         }
         finally
         {
-            pool.EndRecovery();
+            if (!stopped) pool.EndRecovery();
             Replaying = false;
         }
         LastRecoverySeconds = sw.Elapsed.TotalSeconds;
@@ -123,9 +147,17 @@ internal sealed partial class AofPersistence : IDisposable
             (GC.GetTotalPauseDuration() - gcBefore.Paused).TotalMilliseconds);
     }
 
+    /// <summary>Redis's key-load-delay (a testing aid): microseconds to wait after each replayed record.</summary>
+    private static long KeyLoadDelayTicks(ServerConfig config)
+    {
+        long us = long.Parse(config.Get("key-load-delay"), CultureInfo.InvariantCulture);
+        return us <= 0 ? 0 : us * Stopwatch.Frequency / 1_000_000;
+    }
+
     /// <summary>Logs a command as received. False when the log has no room (the caller answers MISCONF).</summary>
     public bool AppendReceived(int db, in ReadOnlySequence<byte> command, bool groupContinues)
     {
+        if (Replaying) throw new InvalidOperationException("A record was appended while the log was being replayed");
         var flags = GroupFlags(db, groupContinues);
         if (!Log.TryAppend(db, command, flags)) return Failed();
         // During a rewrite the new log gets every record too, in the same order.
@@ -137,6 +169,7 @@ internal sealed partial class AofPersistence : IDisposable
 
     public bool AppendComposed(int db, ReadOnlySpan<byte> command, bool groupContinues)
     {
+        if (Replaying) throw new InvalidOperationException("A record was appended while the log was being replayed");
         var flags = GroupFlags(db, groupContinues);
         if (!Log.TryAppendComposed(db, command, flags)) return Failed();
         if (_next != null && !_next.TryAppendComposed(db, command, flags)) AbandonRewrite();

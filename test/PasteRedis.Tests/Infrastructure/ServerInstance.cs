@@ -30,7 +30,23 @@ public sealed class ServerInstance : IAsyncDisposable
         await _host.StopAsync();
         _host.Dispose();
         _host = PasteRedisHost.Build(_args);
-        await _host.StartAsync();
+        await StartAndLoadAsync(_host);
+    }
+
+    /// <summary>
+    /// Starts the host and waits until the log is loaded (the server listens meanwhile,
+    /// answering LOADING); a log that cannot be loaded throws as a refused start.
+    /// </summary>
+    private static async Task StartAndLoadAsync(IHost host)
+    {
+        await host.StartAsync();
+        var server = (PasteRedis.Server.RedisServer)host.Services.GetService(typeof(PasteRedis.Server.RedisServer))!;
+        try { await server.Loaded; }
+        catch
+        {
+            await host.StopAsync();
+            throw;
+        }
     }
 
     /// <summary>Stops the server gracefully, keeping the data dir (to damage its files, then start anew).</summary>
@@ -47,7 +63,7 @@ public sealed class ServerInstance : IAsyncDisposable
         var args = new List<string> { "--port", port.ToString(), "--dir", dir, "--loglevel", "warning" };
         args.AddRange(extraArgs);
         var host = PasteRedisHost.Build(args.ToArray());
-        try { await host.StartAsync(); }
+        try { await StartAndLoadAsync(host); }
         catch
         {
             host.Dispose(); // a refused start must not keep the data dir's files open
