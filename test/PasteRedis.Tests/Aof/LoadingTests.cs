@@ -81,6 +81,30 @@ public class LoadingTests
     }
 
     [Test]
+    public async Task StackExchangeRedisConnectedWhileLoadingIsServedOnceLoaded()
+    {
+        var dir = ServerInstance.NewDataDir();
+        WriteKeysAndStop(dir);
+        using var server = ServerProcess.Launch(ServerInstance.FreePort(), new(), "--dir", dir, "--pbuf-memory", "64mb", "--key-load-delay", "1000");
+        using (ConnectEarly(server)) { }
+        var options = ConfigurationOptions.Parse($"127.0.0.1:{server.Port}");
+        options.AbortOnConnectFail = false;
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(options);
+        var db = mux.GetDatabase();
+        var during = Assert.ThrowsAsync<RedisServerException>(() => db.StringGetAsync("k1"));
+        Assert.That(during!.Message, Is.EqualTo(Loading[1..]), "the client sees Redis's LOADING error, as from a loading Redis");
+        server.WaitUntilReady();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        RedisValue value = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            try { value = await db.StringGetAsync("k1"); break; }
+            catch (RedisException) { await Task.Delay(100); }
+        }
+        Assert.That((string?)value, Is.EqualTo("v1"), "the same multiplexer is served once the log is loaded");
+    }
+
+    [Test]
     public async Task NoPacketBufferIsHandedOutFromBeforeListeningUntilTheLogIsReplayed()
     {
         string[] sizes = ["--pbuf-memory", "8mb", "--aof-max-size", "4mb"];
