@@ -198,8 +198,13 @@ internal sealed class RedisServer
         }
         catch (Exception e)
         {
-            LoadingAof?.Dispose(); // a refused start releases the log (and its lock) at once
-            LoadingAof = null;
+            if (Aof == null)
+            {
+                // A log that could not be replayed: the refused start releases it (and its lock) at once.
+                LoadingAof?.Dispose();
+                LoadingAof = null;
+            }
+            // else the import failed after the log was attached: shutdown makes it durable and closes it.
             _loaded.TrySetException(e);
         }
     }
