@@ -28,6 +28,10 @@ internal sealed class ServerStats
     public long ProtocolErrors;
     public long OutputLimitDisconnections;
     public long ErrorReplies;
+    public long ReadsProcessed, WritesProcessed;
+
+    /// <summary>The largest used_memory seen (by the cron and by INFO), as Redis's stat_peak_memory.</summary>
+    public long PeakMemory;
 
     /// <summary>Error replies by their code (the message's first word), at most 128 codes, as Redis's errorstats.</summary>
     private readonly Dictionary<string, long> _errorCodes = new(StringComparer.Ordinal);
@@ -38,6 +42,7 @@ internal sealed class ServerStats
         ConnectionsReceived = CommandsProcessed = RejectedConnections = 0;
         KeyspaceHits = KeyspaceMisses = EvictedKeys = 0;
         NetInputBytes = NetOutputBytes = AuthFailures = ProtocolErrors = OutputLimitDisconnections = 0;
+        ReadsProcessed = WritesProcessed = 0;
         lock (_errorCodes)
         {
             ErrorReplies = 0;
@@ -288,6 +293,7 @@ internal sealed class RedisServer
     {
         if (_loading) return; // nothing expires, is evicted or times out while the log is replayed
         long now = NowMs();
+        Stats.PeakMemory = Math.Max(Stats.PeakMemory, GC.GetTotalMemory(false));
         lock (ExecLock)
         {
             if (now - _lastOpsSampleMs >= 1000)

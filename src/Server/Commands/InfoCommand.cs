@@ -51,6 +51,8 @@ internal static class InfoCommand
                 sb.Field("uptime_in_seconds", (now - server.StartTimeMs) / 1000);
                 sb.Field("uptime_in_days", (now - server.StartTimeMs) / 86_400_000);
                 sb.Field("hz", server.Config.Hz);
+                sb.Field("configured_hz", server.Config.Hz);
+                sb.Field("process_supervised", "no");
                 // Where commands run: on the socket event threads (Program's default) or handed to the thread pool.
                 sb.Field("event_loop", Hosting.SocketEngine.Inline ? "inline" : "thread-pool");
                 sb.Field("io_threads", Hosting.SocketEngine.Threads);
@@ -75,6 +77,14 @@ internal static class InfoCommand
                 sb.Field("used_memory_human", Human(used));
                 sb.Field("used_memory_rss", rss);
                 sb.Field("used_memory_rss_human", Human(rss));
+                long peak = server.Stats.PeakMemory = Math.Max(server.Stats.PeakMemory, used);
+                sb.Field("used_memory_peak", peak);
+                sb.Field("used_memory_peak_human", Human(peak));
+                sb.Field("used_memory_peak_perc", (100.0 * used / peak).ToString("F2", inv) + "%");
+                long system = TotalSystemMemory();
+                sb.Field("total_system_memory", system);
+                sb.Field("total_system_memory_human", Human(system));
+                sb.Field("mem_allocator", ".NET GC");
                 if (server.Memory != null) sb.Field("used_memory_pbufs", server.Memory.UsedBytes);
                 sb.Field("maxmemory", server.Config.MaxMemory);
                 sb.Field("maxmemory_human", Human(server.Config.MaxMemory));
@@ -113,6 +123,8 @@ internal static class InfoCommand
                 sb.Field("keyspace_hits", st.KeyspaceHits);
                 sb.Field("keyspace_misses", st.KeyspaceMisses);
                 sb.Field("total_error_replies", st.ErrorReplies);
+                sb.Field("total_reads_processed", Interlocked.Read(ref st.ReadsProcessed));
+                sb.Field("total_writes_processed", Interlocked.Read(ref st.WritesProcessed));
                 sb.Field("total_error_replies_protocol", st.ProtocolErrors);
                 sb.Field("auth_failures", st.AuthFailures);
                 sb.Field("pubsub_channels", server.PubSub.ChannelCount);
@@ -131,6 +143,11 @@ internal static class InfoCommand
                 var p = Process.GetCurrentProcess();
                 sb.Field("used_cpu_sys", p.PrivilegedProcessorTime.TotalSeconds.ToString("F6", inv));
                 sb.Field("used_cpu_user", p.UserProcessorTime.TotalSeconds.ToString("F6", inv));
+                if (ChildrenCpuSeconds() is var (childSys, childUser))
+                {
+                    sb.Field("used_cpu_sys_children", childSys.ToString("F6", inv));
+                    sb.Field("used_cpu_user_children", childUser.ToString("F6", inv));
+                }
                 break;
             case "errorstats":
                 sb.Append("# Errorstats\r\n");
@@ -152,6 +169,37 @@ internal static class InfoCommand
                     if (name == section) write(sb);
                 break;
         }
+    }
+
+    /// <summary>
+    /// CPU of waited-for child processes (cstime, cutime of /proc/self/stat), as Redis's
+    /// RUSAGE_CHILDREN; null where /proc is absent. (The server forks none: compaction is a thread.)
+    /// </summary>
+    private static (double Sys, double User)? ChildrenCpuSeconds()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // fields from the 3rd (state) on
+            const double ticks = 100.0; // USER_HZ
+            return (long.Parse(fields[14], CultureInfo.InvariantCulture) / ticks, long.Parse(fields[13], CultureInfo.InvariantCulture) / ticks);
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>Physical memory (MemTotal), as Redis reports it; what the runtime may use where /proc is absent.</summary>
+    private static long TotalSystemMemory()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/meminfo"))
+                if (line.StartsWith("MemTotal:", StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan(9).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
     }
 
     private static string Human(long bytes)

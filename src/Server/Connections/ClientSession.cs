@@ -76,6 +76,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
                 if (_killed) break;
                 var buffer = result.Buffer;
                 long before = buffer.Length;
+                if (!buffer.IsEmpty) Interlocked.Increment(ref _server.Stats.ReadsProcessed);
                 // A cancelled read is a wake-up: output from other connections, or a block's timeout.
                 if (!buffer.IsEmpty || result.IsCanceled) ProcessBatch(ref buffer, result.IsCompleted);
                 _server.Stats.NetInputBytes += before - buffer.Length;
@@ -90,7 +91,12 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
                     break;
                 }
                 if (HoldsRepliesForMoreInput(buffer, result.IsCompleted)) continue;
-                Interlocked.Add(ref _server.Stats.NetOutputBytes, _pipe.Output.UnflushedBytes);
+                long unflushed = _pipe.Output.UnflushedBytes;
+                if (unflushed > 0)
+                {
+                    Interlocked.Add(ref _server.Stats.NetOutputBytes, unflushed);
+                    Interlocked.Increment(ref _server.Stats.WritesProcessed);
+                }
                 var flush = await _pipe.Output.FlushAsync().ConfigureAwait(false);
                 if (_closeAfterReply || result.IsCompleted || flush.IsCompleted || flush.IsCanceled) break;
             }

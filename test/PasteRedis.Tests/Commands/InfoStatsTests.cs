@@ -37,6 +37,32 @@ public class InfoStatsTests : ServerFixture
     }
 
     [Test]
+    public void ReadAndWriteEventsAreCountedExactly()
+    {
+        using var c = new RawClient(Server.Port);
+        var first = c.Call("INFO", "stats");
+        Assert.That(c.Call("PING"), Is.EqualTo("+PONG"));
+        var second = c.Call("INFO", "stats");
+        // Between the readings: the PING and the second INFO were read; the first INFO's reply and the PONG were written.
+        Assert.That(Field(second, "total_reads_processed") - Field(first, "total_reads_processed"), Is.EqualTo(2));
+        Assert.That(Field(second, "total_writes_processed") - Field(first, "total_writes_processed"), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void MemoryPeakAndSystemMemory()
+    {
+        using var c = new RawClient(Server.Port);
+        var before = c.Call("INFO", "memory");
+        // Grow the managed heap: a 4 MB value is kept in ordinary memory (APPEND computes it).
+        Assert.That(c.Call("APPEND", "big", new string('x', 4 << 20)), Is.EqualTo($":{4 << 20}"));
+        var after = c.Call("INFO", "memory");
+        Assert.That(Field(after, "used_memory_peak"), Is.GreaterThanOrEqualTo(Field(after, "used_memory")), after);
+        Assert.That(Field(after, "used_memory_peak"), Is.GreaterThanOrEqualTo(Field(before, "used_memory_peak") + (4 << 20) - (1 << 20)), "the peak follows used_memory up");
+        Assert.That(c.Call("DEL", "big"), Is.EqualTo(":1"));
+        Assert.That(Field(after, "total_system_memory"), Is.GreaterThan(Field(after, "used_memory_rss")), after);
+    }
+
+    [Test]
     public void BytesSentAreCountedExactly()
     {
         using var c = new RawClient(Server.Port);
