@@ -14,6 +14,20 @@ using PasteRedis.Paste;
 namespace PasteRedis.Server;
 
 /// <summary>Counters INFO stats reports (Redis's field names).</summary>
+/// <summary>Bytes and events of network traffic (INFO total_net_*_bytes, total_*_processed).</summary>
+internal struct TrafficCounters
+{
+    public long InputBytes, OutputBytes, Reads, Writes;
+
+    public void Add(in TrafficCounters other)
+    {
+        InputBytes += other.InputBytes;
+        OutputBytes += other.OutputBytes;
+        Reads += other.Reads;
+        Writes += other.Writes;
+    }
+}
+
 internal sealed class ServerStats
 {
     public long ConnectionsReceived;
@@ -22,13 +36,13 @@ internal sealed class ServerStats
     public long KeyspaceHits;
     public long KeyspaceMisses;
     public long EvictedKeys;
-    public long NetInputBytes;
-    public long NetOutputBytes;
     public long AuthFailures;
     public long ProtocolErrors;
     public long OutputLimitDisconnections;
     public long ErrorReplies;
-    public long ReadsProcessed, WritesProcessed;
+
+    /// <summary>Traffic of connections that have closed (added under the execution lock).</summary>
+    public TrafficCounters ClosedConnections;
 
     /// <summary>The largest used_memory seen (by the cron and by INFO), as Redis's stat_peak_memory.</summary>
     public long PeakMemory;
@@ -41,8 +55,8 @@ internal sealed class ServerStats
     {
         ConnectionsReceived = CommandsProcessed = RejectedConnections = 0;
         KeyspaceHits = KeyspaceMisses = EvictedKeys = 0;
-        NetInputBytes = NetOutputBytes = AuthFailures = ProtocolErrors = OutputLimitDisconnections = 0;
-        ReadsProcessed = WritesProcessed = 0;
+        AuthFailures = ProtocolErrors = OutputLimitDisconnections = 0;
+        ClosedConnections = default;
         lock (_errorCodes)
         {
             ErrorReplies = 0;

@@ -74,6 +74,7 @@ internal static class ConfigCommands
     public static void ResetStat(ClientSession c)
     {
         c.Server.Stats.Reset();
+        foreach (var client in c.Server.Clients) client.Traffic = default;
         c.Server.Events.ExpiredKeys = 0;
         c.Reply.Ok();
     }

@@ -41,6 +41,12 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
     public RedisServer Server => _server;
     public RespRequest Request { get; } = new();
     public RespWriter Reply { get; }
+
+    /// <summary>
+    /// This connection's traffic, counted by its own thread without atomics; INFO adds up all
+    /// connections' (and, under the lock, the closed ones' in <see cref="ServerStats"/>).
+    /// </summary>
+    public TrafficCounters Traffic;
     public Database Db { get; private set; }
     public bool Authenticated { get; set; }
     public string? Name { get; set; }
@@ -76,10 +82,10 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
                 if (_killed) break;
                 var buffer = result.Buffer;
                 long before = buffer.Length;
-                if (!buffer.IsEmpty) Interlocked.Increment(ref _server.Stats.ReadsProcessed);
+                if (!buffer.IsEmpty) Traffic.Reads++;
                 // A cancelled read is a wake-up: output from other connections, or a block's timeout.
                 if (!buffer.IsEmpty || result.IsCanceled) ProcessBatch(ref buffer, result.IsCompleted);
-                _server.Stats.NetInputBytes += before - buffer.Length;
+                Traffic.InputBytes += before - buffer.Length;
                 if (_killed) break; // over client-output-buffer-limit
                 // Stopped for output with whole frames left: read them again at once, after the flush.
                 if (_outputPaused) _pipe.Input.AdvanceTo(buffer.Start);
@@ -94,8 +100,8 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
                 long unflushed = _pipe.Output.UnflushedBytes;
                 if (unflushed > 0)
                 {
-                    Interlocked.Add(ref _server.Stats.NetOutputBytes, unflushed);
-                    Interlocked.Increment(ref _server.Stats.WritesProcessed);
+                    Traffic.OutputBytes += unflushed;
+                    Traffic.Writes++;
                 }
                 var flush = await _pipe.Output.FlushAsync().ConfigureAwait(false);
                 if (_closeAfterReply || result.IsCompleted || flush.IsCompleted || flush.IsCanceled) break;
@@ -112,8 +118,13 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
         }
         finally
         {
-            using (_server.LockForClient()) LeaveRegistries();
-            _server.Unregister(this);
+            using (_server.LockForClient())
+            {
+                LeaveRegistries();
+                // One step for INFO (which runs under the lock): not a client any more, counted as closed.
+                _server.Unregister(this);
+                _server.Stats.ClosedConnections.Add(Traffic);
+            }
             Request.Release();
             await _pipe.Input.CompleteAsync().ConfigureAwait(false);
             await _pipe.Output.CompleteAsync().ConfigureAwait(false);

@@ -49,6 +49,26 @@ public class InfoStatsTests : ServerFixture
     }
 
     [Test]
+    public void TrafficOfClosedConnectionsStaysCountedUntilConfigResetstat()
+    {
+        using var c = new RawClient(Server.Port);
+        var first = c.Call("INFO", "stats");
+        using (var other = new RawClient(Server.Port)) Assert.That(other.Call("PING"), Is.EqualTo("+PONG"));
+        Thread.Sleep(300); // the other connection closes
+        var second = c.Call("INFO", "stats");
+        Assert.That(Field(second, "total_reads_processed") - Field(first, "total_reads_processed"), Is.EqualTo(2), "its PING and this INFO");
+        Assert.That(Field(second, "total_writes_processed") - Field(first, "total_writes_processed"), Is.EqualTo(2), "its PONG and the first INFO's reply");
+        Assert.That(Field(second, "total_net_output_bytes") - Field(first, "total_net_output_bytes"),
+            Is.GreaterThan(first.Length + "+PONG\r\n".Length - 1));
+
+        Assert.That(c.Call("CONFIG", "RESETSTAT"), Is.EqualTo("+OK"));
+        var reset = c.Call("INFO", "stats");
+        Assert.That(Field(reset, "total_reads_processed"), Is.EqualTo(1), "only this INFO since the reset");
+        Assert.That(Field(reset, "total_writes_processed"), Is.EqualTo(1), "only the reset's reply");
+        Assert.That(Field(reset, "total_net_output_bytes"), Is.EqualTo("+OK\r\n".Length));
+    }
+
+    [Test]
     public void MemoryPeakAndSystemMemory()
     {
         using var c = new RawClient(Server.Port);
