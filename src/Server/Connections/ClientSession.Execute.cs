@@ -44,10 +44,9 @@ internal sealed partial class ClientSession
         return cmd;
     }
 
-    /// <summary>Looks the command up, checks existence, arity and authentication as processCommand does, and runs it.</summary>
+    /// <summary>Admits the command (<see cref="Admit"/>), checks what needs the server's state (loading, MULTI, memory, the log) as processCommand does, and runs it.</summary>
     private void Execute()
     {
-        var req = Request;
         if (Admit() is not { } cmd) return;
         if (_server.Loading && !IsInternal && (cmd.Flags & CommandFlags.Loading) == 0)
         {
@@ -94,7 +93,7 @@ internal sealed partial class ClientSession
         long dirty = _server.Events.Dirty;
         _log.Clear();
         _logReplaced = false;
-        cmd.Handler(this);
+        cmd.Handler!(this); // Admit refused containers without a subcommand
         if (cmd.IsWrite && _server.Events.Dirty != dirty)
         {
             _server.Watches.TouchWritten(this, cmd);
