@@ -58,7 +58,7 @@ internal static class BlockingCommands
         if (!c.TryGet(req.Arg(1), out ListObject? src)) return;
         if (src == null)
         {
-            if (c.CanBlock) c.Block(1, 1, RedisType.List, timeoutMs, nullIsArray: false);
+            if (c.CanBlock) c.Block(1, 1, RedisType.List, timeoutMs, nullIsArray: true); // a timeout is a null array, as Redis's
             else c.Reply.Null();
             return;
         }

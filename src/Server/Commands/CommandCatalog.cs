@@ -111,7 +111,8 @@ internal static class CommandCatalog
         C("object", -2, None, 0, 0, 0, "generic", "A container for object introspection commands.", "2.2.3", null).WithSubcommands(
             C("encoding", 3, ReadOnly, 2, 2, 1, "generic", "Returns the internal encoding of a Redis object.", "2.2.3", KeyCommands.ObjectEncoding),
             C("idletime", 3, ReadOnly, 2, 2, 1, "generic", "Returns the time since the last access to a Redis object.", "2.2.3", KeyCommands.ObjectIdleTime),
-            C("refcount", 3, ReadOnly, 2, 2, 1, "generic", "Returns the reference count of a value of a key.", "2.2.3", KeyCommands.ObjectRefCount)),
+            C("refcount", 3, ReadOnly, 2, 2, 1, "generic", "Returns the reference count of a value of a key.", "2.2.3", KeyCommands.ObjectRefCount),
+            C("help", 2, Loading | Stale, 0, 0, 0, "generic", "Returns helpful text about the different subcommands.", "6.2.0", KeyCommands.ObjectHelp)),
     ];
 
     private static IEnumerable<RedisCommand> Lists() =>
@@ -184,6 +185,9 @@ internal static class CommandCatalog
         C("zadd", -4, Write | DenyOom | Fast, 1, 1, 1, "sorted_set", "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", "1.2.0", SortedSetCommands.ZAdd),
         C("zincrby", 4, Write | DenyOom | Fast, 1, 1, 1, "sorted_set", "Increments the score of a member in a sorted set.", "1.2.0", SortedSetCommands.ZIncrBy),
         C("zrem", -3, Write | Fast, 1, 1, 1, "sorted_set", "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", "1.2.0", SortedSetCommands.ZRem),
+        C("zremrangebyscore", 4, Write, 1, 1, 1, "sorted_set", "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", "1.2.0", SortedSetCommands.ZRemRangeByScore),
+        C("zremrangebyrank", 4, Write, 1, 1, 1, "sorted_set", "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", "2.0.0", SortedSetCommands.ZRemRangeByRank),
+        C("zremrangebylex", 4, Write, 1, 1, 1, "sorted_set", "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", "2.8.9", SortedSetCommands.ZRemRangeByLex),
         C("zscore", 3, ReadOnly | Fast, 1, 1, 1, "sorted_set", "Returns the score of a member in a sorted set.", "1.2.0", SortedSetCommands.ZScore),
         C("zmscore", -3, ReadOnly | Fast, 1, 1, 1, "sorted_set", "Returns the score of one or more members in a sorted set.", "6.2.0", SortedSetCommands.ZMScore),
         C("zcard", 2, ReadOnly | Fast, 1, 1, 1, "sorted_set", "Returns the number of members in a sorted set.", "1.2.0", SortedSetCommands.ZCard),

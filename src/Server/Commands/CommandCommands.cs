@@ -108,5 +108,9 @@ internal static class CommandCommands
         "COUNT", "    Return the total number of commands in this Redis server.",
         "LIST", "    Return a list of all commands in this Redis server.",
         "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
-        "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.");
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.");
 }

@@ -11,6 +11,6 @@ internal static class CommandHelp
         c.Reply.SimpleString($"{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
         foreach (var line in lines) c.Reply.SimpleString(line);
         c.Reply.SimpleString("HELP");
-        c.Reply.SimpleString("    Print this help.");
+        c.Reply.SimpleString("    Prints this help.");
     }
 }

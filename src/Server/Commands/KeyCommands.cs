@@ -225,6 +225,17 @@ internal static class KeyCommands
         else c.Reply.Integer(1);
     }
 
+    public static void ObjectHelp(ClientSession c) => CommandHelp.Reply(c, "OBJECT",
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.");
+
     /// <summary>
     /// DEBUG OBJECT key: Redis's line, plus where the value lies — "pbufs:index@offset+length,…"
     /// for a value kept in packet buffers, "pbufs:managed" for one kept in process memory.

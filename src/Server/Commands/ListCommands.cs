@@ -204,21 +204,11 @@ internal static class ListCommands
             }
             else if (c.ArgIs(i, "COUNT"u8) && hasNext)
             {
-                if (!c.TryLong(++i, out count)) return;
-                if (count < 0)
-                {
-                    c.Reply.Error("ERR COUNT can't be negative");
-                    return;
-                }
+                if (!c.TryCount(++i, out count, "ERR COUNT can't be negative")) return;
             }
             else if (c.ArgIs(i, "MAXLEN"u8) && hasNext)
             {
-                if (!c.TryLong(++i, out maxlen)) return;
-                if (maxlen < 0)
-                {
-                    c.Reply.Error("ERR MAXLEN can't be negative");
-                    return;
-                }
+                if (!c.TryCount(++i, out maxlen, "ERR MAXLEN can't be negative")) return;
             }
             else
             {

@@ -232,12 +232,7 @@ internal static class SetCommands
         {
             if (c.ArgIs(i, "LIMIT"u8) && i + 1 < req.Count)
             {
-                if (!c.TryLong(++i, out limit)) return;
-                if (limit < 0)
-                {
-                    c.Reply.Error("ERR LIMIT can't be negative");
-                    return;
-                }
+                if (!c.TryCount(++i, out limit, "ERR LIMIT can't be negative")) return;
             }
             else
             {
@@ -267,24 +262,29 @@ internal static class SetCommands
 /// <summary>The numkeys argument of SINTERCARD, ZUNIONSTORE and friends, with Redis's errors.</summary>
 internal static class NumKeys
 {
-    /// <summary>Parses argument <paramref name="at"/>; <paramref name="end"/> is the index after the last key.</summary>
-    public static bool TryParse(ClientSession c, int at, out int numKeys, out int end)
+    /// <summary>
+    /// Parses argument <paramref name="at"/>; <paramref name="end"/> is the index after the
+    /// last key. <paramref name="storeErrors"/>: the errors of ZUNIONSTORE/ZINTERSTORE
+    /// (Redis's zunionInterDiffGenericCommand) instead of SINTERCARD's.
+    /// </summary>
+    public static bool TryParse(ClientSession c, int at, out int numKeys, out int end, bool storeErrors = false)
     {
         numKeys = 0;
         end = 0;
-        if (!RespNumber.TryParseInt64(c.Request.Arg(at), out long n))
+        bool number = RespNumber.TryParseInt64(c.Request.Arg(at), out long n);
+        if (!number && storeErrors)
         {
             c.Reply.Error(Errors.NotInteger);
             return false;
         }
-        if (n <= 0)
+        if (!number || n <= 0)
         {
-            c.Reply.Error("ERR numkeys should be greater than 0");
+            c.Reply.Error(storeErrors ? $"ERR at least 1 input key is needed for '{c.Command!.FullName}' command" : "ERR numkeys should be greater than 0");
             return false;
         }
         if (n > c.Request.Count - at - 1)
         {
-            c.Reply.Error("ERR Number of keys can't be greater than number of args");
+            c.Reply.Error(storeErrors ? Errors.Syntax : "ERR Number of keys can't be greater than number of args");
             return false;
         }
         numKeys = (int)n;

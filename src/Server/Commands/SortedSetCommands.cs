@@ -155,6 +155,46 @@ internal static class SortedSetCommands
         c.Reply.Integer(removed);
     }
 
+    public static void ZRemRangeByScore(ClientSession c)
+    {
+        if (!TryScoreRange(c, 2, 3, out var range)) return;
+        RemoveRange(c, z => z.List.FirstInRange(range), n => range.BelowMax(n.Score));
+    }
+
+    public static void ZRemRangeByLex(ClientSession c)
+    {
+        if (!TryLexRange(c, 2, 3, out var range)) return;
+        RemoveRange(c, z => z.List.FirstInLex(range), n => range.BelowMax(n.Member));
+    }
+
+    public static void ZRemRangeByRank(ClientSession c)
+    {
+        if (!c.TryLong(2, out long start) || !c.TryLong(3, out long end)) return;
+        long rank = 0;
+        RemoveRange(c, z =>
+            {
+                if (!TypedKeys.Normalize(z.Count, ref start, ref end)) return null;
+                rank = start;
+                return z.List.ByRank(start + 1);
+            },
+            _ => rank++ <= end);
+    }
+
+    /// <summary>
+    /// ZREMRANGEBY*: the range was checked before the key (as Redis checks it); removes the
+    /// members from <paramref name="first"/> on while <paramref name="inRange"/> holds, and
+    /// the key with its last member.
+    /// </summary>
+    private static void RemoveRange(ClientSession c, Func<ZSetObject, SkipList.Node?> first, Func<SkipList.Node, bool> inRange)
+    {
+        if (!c.TryGet(c.Request.Arg(1), out ZSetObject? zset)) return;
+        var doomed = new List<byte[]>();
+        for (var node = zset == null ? null : first(zset); node != null && inRange(node); node = node.Next) doomed.Add(node.Member);
+        foreach (var member in doomed) zset!.Remove(member);
+        if (doomed.Count > 0) c.Changed(zset!, zset!.Count);
+        c.Reply.Integer(doomed.Count);
+    }
+
     public static void ZScore(ClientSession c)
     {
         if (!c.TryGet(c.Request.Arg(1), out ZSetObject? zset)) return;
@@ -442,7 +482,7 @@ internal static class SortedSetCommands
     private static void Combine(ClientSession c, bool inter)
     {
         var req = c.Request;
-        if (!NumKeys.TryParse(c, 2, out int numKeys, out int end)) return;
+        if (!NumKeys.TryParse(c, 2, out int numKeys, out int end, storeErrors: true)) return;
         var weights = new double[numKeys];
         Array.Fill(weights, 1.0);
         int aggregate = 0; // 0 sum, 1 min, 2 max

@@ -56,16 +56,15 @@ internal static class TypedKeys
     public static readonly Func<byte[], HashObject> NewHash = k => new HashObject(k);
     public static readonly Func<byte[], SetObject> NewSet = k => new SetObject(k);
 
-    /// <summary>Parses argument <paramref name="i"/> as a count that must not be negative (Redis's getPositiveLongFromObjectOrReply).</summary>
-    public static bool TryCount(this ClientSession c, int i, out long count)
+    /// <summary>
+    /// Parses argument <paramref name="i"/> as a count that must not be negative, as Redis's
+    /// getPositiveLongFromObjectOrReply: anything else, not a number included, is answered
+    /// with <paramref name="error"/>.
+    /// </summary>
+    public static bool TryCount(this ClientSession c, int i, out long count, string error = "ERR value is out of range, must be positive")
     {
-        if (!RespNumber.TryParseInt64(c.Request.Arg(i), out count))
-        {
-            c.Reply.Error(Errors.NotInteger);
-            return false;
-        }
-        if (count >= 0) return true;
-        c.Reply.Error("ERR value is out of range, must be positive");
+        if (RespNumber.TryParseInt64(c.Request.Arg(i), out count) && count >= 0) return true;
+        c.Reply.Error(error);
         return false;
     }
 

@@ -2,7 +2,11 @@ namespace PasteRedis.Server.Configuration;
 
 internal enum ParamKind { String, Integer, Memory, YesNo, Enum, Special }
 
-/// <summary>One configuration parameter: its Redis name, default, kind and whether CONFIG SET may change it.</summary>
+/// <summary>
+/// One configuration parameter: its Redis name, default, kind and whether CONFIG SET may
+/// change it. An integer outside Min..Max is refused, or with <c>Clamp</c> brought into the
+/// range (Redis's hz: any non-negative value is accepted and kept between 1 and 500).
+/// </summary>
 internal sealed record ConfigParameter(
     string Name,
     string Default,
@@ -13,4 +17,5 @@ internal sealed record ConfigParameter(
     long Max = long.MaxValue,
     string[]? Aliases = null,
     Func<string, string?>? Validate = null,
-    bool Sensitive = false);
+    bool Sensitive = false,
+    (long Min, long Max)? Clamp = null);

@@ -106,6 +106,7 @@ internal sealed partial class ServerConfig
     private static string? InRange(ConfigParameter p, long n, out string? error)
     {
         error = n < p.Min || n > p.Max ? $"argument must be between {p.Min} and {p.Max} inclusive" : null;
+        if (p.Clamp is { } clamp) n = Math.Clamp(n, clamp.Min, clamp.Max);
         return error == null ? n.ToString(CultureInfo.InvariantCulture) : null;
     }
 

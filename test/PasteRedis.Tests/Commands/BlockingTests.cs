@@ -8,7 +8,6 @@ namespace PasteRedis.Tests.Commands;
 public class BlockingTests(RedisProtocol protocol) : ServerFixture
 {
     private string NullArray => protocol == RedisProtocol.Resp3 ? "_" : "*nil";
-    private string NullBulk => protocol == RedisProtocol.Resp3 ? "_" : "$nil";
     private string Score(string s) => protocol == RedisProtocol.Resp3 ? "," + s : "$" + s;
 
     private RawClient Client()
@@ -60,8 +59,9 @@ public class BlockingTests(RedisProtocol protocol) : ServerFixture
         var k = Key();
         Assert.That(c.Call("BLPOP", k, "0.05"), Is.EqualTo(NullArray));
         Assert.That(c.Call("BZPOPMAX", k, "0.05"), Is.EqualTo(NullArray));
-        Assert.That(c.Call("BLMOVE", k, k, "LEFT", "RIGHT", "0.05"), Is.EqualTo(NullBulk));
-        Assert.That(c.Call("BRPOPLPUSH", k, k, "0.05"), Is.EqualTo(NullBulk));
+        // A timeout is a null array for the moving pops too, as the real redis-server answers (DifferentialTests).
+        Assert.That(c.Call("BLMOVE", k, k, "LEFT", "RIGHT", "0.05"), Is.EqualTo(NullArray));
+        Assert.That(c.Call("BRPOPLPUSH", k, k, "0.05"), Is.EqualTo(NullArray));
         Assert.That(c.Call("BLPOP", k, "-1"), Is.EqualTo("-ERR timeout is negative"));
         Assert.That(c.Call("BLPOP", k, "soon"), Is.EqualTo("-ERR timeout is not a float or out of range"));
         c.Call("SET", k, "string");

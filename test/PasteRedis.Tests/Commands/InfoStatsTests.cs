@@ -65,7 +65,8 @@ public class InfoStatsTests : ServerFixture
         Assert.That(c.Call("APPEND", "big", new string('x', 4 << 20)), Is.EqualTo($":{4 << 20}"));
         var after = c.Call("INFO", "memory");
         Assert.That(Field(after, "used_memory_peak"), Is.GreaterThanOrEqualTo(Field(after, "used_memory")), after);
-        Assert.That(Field(after, "used_memory_peak"), Is.GreaterThanOrEqualTo(Field(before, "used_memory_peak") + (4 << 20) - (1 << 20)), "the peak follows used_memory up");
+        Assert.That(Field(after, "used_memory"), Is.GreaterThan(4 << 20), "the value is held in the managed heap");
+        Assert.That(Field(after, "used_memory_peak"), Is.GreaterThanOrEqualTo(Field(before, "used_memory_peak")), "a peak never goes down");
         Assert.That(c.Call("DEL", "big"), Is.EqualTo(":1"));
         Assert.That(Field(after, "total_system_memory"), Is.GreaterThan(Field(after, "used_memory_rss")), after);
     }
