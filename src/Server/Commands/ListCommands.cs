@@ -88,24 +88,31 @@ internal static class ListCommands
         for (long i = start; i <= end; i++) c.Reply.Bulk(list[(int)i]);
     }
 
+    /// <summary>LINDEX key index: as Redis, the key (missing: null; wrong type) before the index.</summary>
     public static void LIndex(ClientSession c)
     {
-        if (!c.TryLong(2, out long index)) return;
         if (!c.TryGet(c.Request.Arg(1), out ListObject? list)) return;
-        if (list != null && index < 0) index += list.Count;
-        if (list == null || index < 0 || index >= list.Count) c.Reply.Null();
+        if (list == null)
+        {
+            c.Reply.Null();
+            return;
+        }
+        if (!c.TryLong(2, out long index)) return;
+        if (index < 0) index += list.Count;
+        if (index < 0 || index >= list.Count) c.Reply.Null();
         else c.Reply.Bulk(list[(int)index]);
     }
 
+    /// <summary>LSET key index element: as Redis, the key (missing: no such key; wrong type) before the index.</summary>
     public static void LSet(ClientSession c)
     {
-        if (!c.TryLong(2, out long index)) return;
         if (!c.TryGet(c.Request.Arg(1), out ListObject? list)) return;
         if (list == null)
         {
             c.Reply.Error(Errors.NoSuchKey);
             return;
         }
+        if (!c.TryLong(2, out long index)) return;
         if (index < 0) index += list.Count;
         if (index < 0 || index >= list.Count)
         {
