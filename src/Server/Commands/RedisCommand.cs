@@ -131,6 +131,7 @@ internal sealed class RedisCommand
         switch (Handler == null && Subcommands != null ? "" : Group)
         {
             case "string": yield return "@string"; break;
+            case "bitmap": yield return "@bitmap"; break;
             case "generic": yield return "@keyspace"; break;
             case "connection": yield return "@connection"; break;
             case "list": yield return "@list"; break;

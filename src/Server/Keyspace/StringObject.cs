@@ -201,6 +201,14 @@ internal sealed class StringObject : RedisObject
     /// <summary>Makes room for <paramref name="newLength"/> bytes in managed memory, zero-filling the growth (SETRANGE/APPEND).</summary>
     public Span<byte> Resize(PacketBufferPool? pool, int newLength)
     {
+        if (_managed != null && _managed.Length >= newLength)
+        {
+            // Room already made by an earlier growth: APPEND and SETRANGE in place, amortised O(1).
+            if (newLength > Length) _managed.AsSpan(Length, newLength - Length).Clear();
+            Length = newLength;
+            Raw = true;
+            return _managed.AsSpan(0, Length);
+        }
         var current = Value(pool);
         var grown = new byte[Math.Max(newLength, Math.Min(current.Length * 2, newLength + 1024 * 1024))];
         current.CopyTo(grown);

@@ -28,6 +28,7 @@ public class RecoveryTests
             ["MSET", "m:1", "one", "m:2", "two"], ["MSETNX", "m:3", "three", "m:4", "four"], ["MSETNX", "m:1", "x", "m:5", "y"],
             ["APPEND", "s:append", "Hello"], ["APPEND", "s:append", " World"],
             ["SETRANGE", "s:setrange", "5", "abc"], ["SET", "s:setrange2", "Hello World"], ["SETRANGE", "s:setrange2", "6", "Redis"],
+            ["SETBIT", "b:bits", "7", "1"], ["SETBIT", "b:bits", "100", "1"], ["SETBIT", "b:bits", "7", "0"], ["SET", "b:word", "foobar"], ["SETBIT", "b:word", "6", "1"],
             ["INCR", "c:incr"], ["INCR", "c:incr"], ["DECR", "c:decr"], ["INCRBY", "c:incrby", "40"], ["DECRBY", "c:decrby", "7"],
             ["INCRBYFLOAT", "c:float", "10.5"], ["INCRBYFLOAT", "c:float", "0.1"],
             ["SET", "c:float-ttl", "1", "EX", "700"], ["INCRBYFLOAT", "c:float-ttl", "2.5"],
@@ -86,6 +87,9 @@ public class RecoveryTests
             ["ZUNIONSTORE", "z:union", "2", "z:a", "z:b", "WEIGHTS", "1", "3"], ["ZINTERSTORE", "z:inter", "2", "z:a", "z:b", "AGGREGATE", "MAX"],
             ["ZRANGESTORE", "z:range", "z:a", "1", "2"],
             ["ZADD", "z:inf", "-inf", "low", "+inf", "high", "0.5", "half"],
+            ["ZADD", "z:rem", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "6", "f"],
+            ["ZREMRANGEBYSCORE", "z:rem", "(1", "2"], ["ZREMRANGEBYRANK", "z:rem", "-1", "-1"], ["ZREMRANGEBYLEX", "z:rem", "[d", "[e"],
+            ["ZADD", "z:rem-all", "1", "a"], ["ZREMRANGEBYRANK", "z:rem-all", "0", "-1"],
             ["SELECT", "2"], ["RPUSH", "db2:list", "in", "two"], ["HSET", "db2:hash", "k", "v"], ["RENAME", "db2:hash", "db2:renamed"],
             ["SELECT", "0"],
         ];

@@ -1,0 +1,120 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using PasteRedis.Resp;
+using PasteRedis.Server.Connections;
+
+namespace PasteRedis.Server.Commands;
+
+/// <summary>
+/// Bitmaps on string values (Redis's bitops.c): GETBIT, SETBIT, BITCOUNT. Bit 0 is the most
+/// significant bit of byte 0. SETBIT is deterministic, so it is logged as received.
+/// </summary>
+internal static class BitCommands
+{
+    private const string BitOffsetError = "ERR bit offset is not an integer or out of range";
+
+    /// <summary>The bit offset argument: 0 up to the bits of the largest string (proto-max-bulk-len).</summary>
+    private static bool TryBitOffset(ClientSession c, int arg, out long offset)
+    {
+        if (RespNumber.TryParseInt64(c.Request.Arg(arg), out offset) && offset >= 0 && (offset >> 3) < c.Server.Config.ProtoMaxBulkLen)
+            return true;
+        c.Reply.Error(BitOffsetError);
+        return false;
+    }
+
+    public static void GetBit(ClientSession c)
+    {
+        if (!TryBitOffset(c, 2, out long offset)) return;
+        if (!StringCommands.TryGetString(c, c.Request.Arg(1), out var str)) return;
+        var value = str == null ? ReadOnlySpan<byte>.Empty : str.Value(c.Server.Pool);
+        long index = offset >> 3;
+        c.Reply.Integer(index < value.Length && (value[(int)index] & (0x80 >> (int)(offset & 7))) != 0 ? 1 : 0);
+    }
+
+    /// <summary>SETBIT key offset 0|1: the string grows, zero-filled, to hold the bit; replies the bit's old value.</summary>
+    public static void SetBit(ClientSession c)
+    {
+        if (!TryBitOffset(c, 2, out long offset)) return;
+        if (!RespNumber.TryParseInt64(c.Request.Arg(3), out long on) || (on & ~1L) != 0)
+        {
+            c.Reply.Error("ERR bit is not an integer or out of range");
+            return;
+        }
+        var key = c.Request.Arg(1);
+        if (!StringCommands.TryGetString(c, key, out var str)) return;
+        str ??= StringCommands.StoreBytes(c, key, ReadOnlySpan<byte>.Empty);
+        int index = (int)(offset >> 3), mask = 0x80 >> (int)(offset & 7);
+        var bytes = str.Resize(c.Server.Pool, Math.Max(str.Length, index + 1));
+        int old = (bytes[index] & mask) != 0 ? 1 : 0;
+        bytes[index] = (byte)(on != 0 ? bytes[index] | mask : bytes[index] & ~mask);
+        c.Server.Events.Dirty++;
+        c.Reply.Integer(old);
+    }
+
+    /// <summary>BITCOUNT key [start end [BYTE | BIT]]: set bits in the value, or in a byte or bit range of it.</summary>
+    public static void BitCount(ClientSession c)
+    {
+        var req = c.Request;
+        // As Redis 7.0: the key first (a missing key counts 0 whatever follows), then the range.
+        if (!StringCommands.TryGetString(c, req.Arg(1), out var str)) return;
+        if (str == null)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        var value = str.Value(c.Server.Pool);
+        long start = 0, end = value.Length - 1;
+        int firstMask = 0, lastMask = 0; // bits of the first and last byte outside a BIT range
+        if (req.Count is 4 or 5)
+        {
+            if (!c.TryLong(2, out start) || !c.TryLong(3, out end)) return;
+            bool bits = false;
+            if (req.Count == 5)
+            {
+                if (c.ArgIs(4, "BIT"u8)) bits = true;
+                else if (!c.ArgIs(4, "BYTE"u8))
+                {
+                    c.Reply.Error(Errors.Syntax);
+                    return;
+                }
+            }
+            long total = bits ? (long)value.Length << 3 : value.Length;
+            if (start < 0) start += total;
+            if (end < 0) end += total;
+            if (start < 0) start = 0;
+            if (end < 0) end = 0;
+            if (end >= total) end = total - 1;
+            if (bits && start <= end)
+            {
+                firstMask = ~((1 << (8 - (int)(start & 7))) - 1) & 0xFF;
+                lastMask = (1 << (7 - (int)(end & 7))) - 1;
+                start >>= 3;
+                end >>= 3;
+            }
+        }
+        else if (req.Count != 2)
+        {
+            c.Reply.Error(Errors.Syntax);
+            return;
+        }
+        if (start > end)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        var range = value[(int)start..((int)end + 1)];
+        long count = PopCount(range);
+        if (firstMask != 0) count -= BitOperations.PopCount((uint)(range[0] & firstMask));
+        if (lastMask != 0) count -= BitOperations.PopCount((uint)(range[^1] & lastMask));
+        c.Reply.Integer(count);
+    }
+
+    private static long PopCount(ReadOnlySpan<byte> bytes)
+    {
+        long count = 0;
+        var words = MemoryMarshal.Cast<byte, ulong>(bytes);
+        foreach (ulong w in words) count += BitOperations.PopCount(w);
+        foreach (byte b in bytes[(words.Length * 8)..]) count += BitOperations.PopCount(b);
+        return count;
+    }
+}
