@@ -6,8 +6,9 @@ using PasteRedis.Server.Connections;
 namespace PasteRedis.Server.Commands;
 
 /// <summary>
-/// Bitmaps on string values (Redis's bitops.c): GETBIT, SETBIT, BITCOUNT. Bit 0 is the most
+/// Bitmaps on string values (Redis's bitops.c): GETBIT, SETBIT, BITCOUNT, BITPOS. Bit 0 is the most
 /// significant bit of byte 0. SETBIT is deterministic, so it is logged as received.
+/// Commands/DifferentialTests holds each of them to the real redis-server's replies.
 /// </summary>
 internal static class BitCommands
 {
@@ -107,6 +108,79 @@ internal static class BitCommands
         if (firstMask != 0) count -= BitOperations.PopCount((uint)(range[0] & firstMask));
         if (lastMask != 0) count -= BitOperations.PopCount((uint)(range[^1] & lastMask));
         c.Reply.Integer(count);
+    }
+
+    /// <summary>
+    /// BITPOS key bit [start [end [BYTE | BIT]]]: the first bit set to <c>bit</c> in the value or
+    /// the range. A clear bit is found past the end of the value when no end was given (the
+    /// string reads as zero-padded), as Redis; otherwise not found is -1.
+    /// </summary>
+    public static void BitPos(ClientSession c)
+    {
+        var req = c.Request;
+        if (!c.TryLong(2, out long bit)) return;
+        if (bit is not (0 or 1))
+        {
+            c.Reply.Error("ERR The bit argument must be 1 or 0.");
+            return;
+        }
+        // As Redis 7.0: the key before the range (a missing key is all clear bits).
+        if (!StringCommands.TryGetString(c, req.Arg(1), out var str)) return;
+        if (str == null)
+        {
+            c.Reply.Integer(bit == 1 ? -1 : 0);
+            return;
+        }
+        var value = str.Value(c.Server.Pool);
+        bool bits = false, endGiven = req.Count >= 5;
+        long start = 0, end = value.Length - 1;
+        if (req.Count is 4 or 5 or 6)
+        {
+            if (!c.TryLong(3, out start)) return;
+            if (endGiven && !c.TryLong(4, out end)) return;
+            if (req.Count == 6)
+            {
+                if (c.ArgIs(5, "BIT"u8)) bits = true;
+                else if (!c.ArgIs(5, "BYTE"u8))
+                {
+                    c.Reply.Error(Errors.Syntax);
+                    return;
+                }
+            }
+            long total = bits ? (long)value.Length << 3 : value.Length;
+            if (!endGiven) end = total - 1;
+            if (start < 0) start += total;
+            if (end < 0) end += total;
+            if (start < 0) start = 0;
+            if (end < 0) end = 0;
+            if (end >= total) end = total - 1;
+        }
+        else if (req.Count != 3)
+        {
+            c.Reply.Error(Errors.Syntax);
+            return;
+        }
+        if (start > end)
+        {
+            c.Reply.Integer(-1);
+            return;
+        }
+        long first = bits ? start : start << 3, last = bits ? end : (end << 3) + 7;
+        for (long p = first; p <= last; p++)
+        {
+            int b = value[(int)(p >> 3)];
+            if ((p & 7) == 0 && p + 7 <= last && b == (bit == 1 ? 0x00 : 0xFF))
+            {
+                p += 7; // a whole byte without the bit
+                continue;
+            }
+            if (((b >> (7 - (int)(p & 7))) & 1) == bit)
+            {
+                c.Reply.Integer(p);
+                return;
+            }
+        }
+        c.Reply.Integer(bit == 0 && !endGiven ? last + 1 : -1);
     }
 
     private static long PopCount(ReadOnlySpan<byte> bytes)

@@ -83,6 +83,7 @@ internal static class CommandCatalog
         C("getbit", 3, ReadOnly | Fast, 1, 1, 1, "bitmap", "Returns a bit value by offset.", "2.2.0", BitCommands.GetBit),
         C("setbit", 4, Write | DenyOom, 1, 1, 1, "bitmap", "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0", BitCommands.SetBit),
         C("bitcount", -2, ReadOnly, 1, 1, 1, "bitmap", "Counts the number of set bits (population counting) in a string.", "2.6.0", BitCommands.BitCount),
+        C("bitpos", -3, ReadOnly, 1, 1, 1, "bitmap", "Finds the first set (1) or clear (0) bit in a string.", "2.8.7", BitCommands.BitPos),
         C("incr", 2, Write | DenyOom | Fast, 1, 1, 1, "string", "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", StringCommands.Incr),
         C("decr", 2, Write | DenyOom | Fast, 1, 1, 1, "string", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", StringCommands.Decr),
         C("incrby", 3, Write | DenyOom | Fast, 1, 1, 1, "string", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0", StringCommands.IncrBy),
