@@ -63,40 +63,20 @@ internal static class BitCommands
             c.Reply.Integer(0);
             return;
         }
-        var value = str.Value(c.Server.Pool);
-        long start = 0, end = value.Length - 1;
-        int firstMask = 0, lastMask = 0; // bits of the first and last byte outside a BIT range
-        if (req.Count is 4 or 5)
-        {
-            if (!c.TryLong(2, out start) || !c.TryLong(3, out end)) return;
-            bool bits = false;
-            if (req.Count == 5)
-            {
-                if (c.ArgIs(4, "BIT"u8)) bits = true;
-                else if (!c.ArgIs(4, "BYTE"u8))
-                {
-                    c.Reply.Error(Errors.Syntax);
-                    return;
-                }
-            }
-            long total = bits ? (long)value.Length << 3 : value.Length;
-            if (start < 0) start += total;
-            if (end < 0) end += total;
-            if (start < 0) start = 0;
-            if (end < 0) end = 0;
-            if (end >= total) end = total - 1;
-            if (bits && start <= end)
-            {
-                firstMask = ~((1 << (8 - (int)(start & 7))) - 1) & 0xFF;
-                lastMask = (1 << (7 - (int)(end & 7))) - 1;
-                start >>= 3;
-                end >>= 3;
-            }
-        }
-        else if (req.Count != 2)
+        if (req.Count == 3 || req.Count > 5)
         {
             c.Reply.Error(Errors.Syntax);
             return;
+        }
+        var value = str.Value(c.Server.Pool);
+        if (!TryRange(c, 2, value.Length, out long start, out long end, out bool bits, out _)) return;
+        int firstMask = 0, lastMask = 0; // bits of the first and last byte outside a BIT range
+        if (bits && start <= end)
+        {
+            firstMask = ~((1 << (8 - (int)(start & 7))) - 1) & 0xFF;
+            lastMask = (1 << (7 - (int)(end & 7))) - 1;
+            start >>= 3;
+            end >>= 3;
         }
         if (start > end)
         {
@@ -131,35 +111,13 @@ internal static class BitCommands
             c.Reply.Integer(bit == 1 ? -1 : 0);
             return;
         }
-        var value = str.Value(c.Server.Pool);
-        bool bits = false, endGiven = req.Count >= 5;
-        long start = 0, end = value.Length - 1;
-        if (req.Count is 4 or 5 or 6)
-        {
-            if (!c.TryLong(3, out start)) return;
-            if (endGiven && !c.TryLong(4, out end)) return;
-            if (req.Count == 6)
-            {
-                if (c.ArgIs(5, "BIT"u8)) bits = true;
-                else if (!c.ArgIs(5, "BYTE"u8))
-                {
-                    c.Reply.Error(Errors.Syntax);
-                    return;
-                }
-            }
-            long total = bits ? (long)value.Length << 3 : value.Length;
-            if (!endGiven) end = total - 1;
-            if (start < 0) start += total;
-            if (end < 0) end += total;
-            if (start < 0) start = 0;
-            if (end < 0) end = 0;
-            if (end >= total) end = total - 1;
-        }
-        else if (req.Count != 3)
+        if (req.Count > 6)
         {
             c.Reply.Error(Errors.Syntax);
             return;
         }
+        var value = str.Value(c.Server.Pool);
+        if (!TryRange(c, 3, value.Length, out long start, out long end, out bool bits, out bool endGiven)) return;
         if (start > end)
         {
             c.Reply.Integer(-1);
@@ -181,6 +139,38 @@ internal static class BitCommands
             }
         }
         c.Reply.Integer(bit == 0 && !endGiven ? last + 1 : -1);
+    }
+
+    /// <summary>
+    /// The optional [start [end [BYTE | BIT]]] from argument <paramref name="at"/>, clamped to a
+    /// value of <paramref name="length"/> bytes as Redis clamps it (negative counts from the end),
+    /// in bits when BIT was given. False when refused (the error is replied).
+    /// </summary>
+    private static bool TryRange(ClientSession c, int at, int length, out long start, out long end, out bool bits, out bool endGiven)
+    {
+        var req = c.Request;
+        start = end = 0;
+        bits = false;
+        endGiven = req.Count > at + 1;
+        if (req.Count > at && !c.TryLong(at, out start)) return false;
+        if (endGiven && !c.TryLong(at + 1, out end)) return false;
+        if (req.Count > at + 2)
+        {
+            if (c.ArgIs(at + 2, "BIT"u8)) bits = true;
+            else if (!c.ArgIs(at + 2, "BYTE"u8))
+            {
+                c.Reply.Error(Errors.Syntax);
+                return false;
+            }
+        }
+        long total = bits ? (long)length << 3 : length;
+        if (!endGiven) end = total - 1;
+        if (start < 0) start += total;
+        if (end < 0) end += total;
+        if (start < 0) start = 0;
+        if (end < 0) end = 0;
+        if (end >= total) end = total - 1;
+        return true;
     }
 
     private static long PopCount(ReadOnlySpan<byte> bytes)
