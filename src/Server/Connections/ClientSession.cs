@@ -166,9 +166,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
                 if (status == RespParseStatus.Incomplete) break;
                 if (status == RespParseStatus.Error)
                 {
-                    _server.Stats.ProtocolErrors++;
-                    Reply.Error("ERR " + error);
-                    _closeAfterReply = true;
+                    ProtocolError(error!);
                     break;
                 }
                 _frameEnd = buffer.Start;
@@ -186,6 +184,14 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
             if (aof != null && !HoldsRepliesForMoreInput(buffer, inputCompleted)) ticket = aof.EndClientBatch(NowMs, epochAtStart);
         }
         aof?.CompleteCommit(ticket, _server.ExecLock);
+    }
+
+    /// <summary>A malformed frame: Redis's error, counted, and the connection closes after it (with or without the lock).</summary>
+    private void ProtocolError(string error)
+    {
+        Interlocked.Increment(ref _server.Stats.ProtocolErrors);
+        Reply.Error("ERR " + error);
+        _closeAfterReply = true;
     }
 
     /// <summary>
@@ -206,9 +212,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
             if (status == RespParseStatus.Incomplete) return consumed;
             if (status == RespParseStatus.Error)
             {
-                Interlocked.Increment(ref _server.Stats.ProtocolErrors);
-                Reply.Error("ERR " + error);
-                _closeAfterReply = true;
+                ProtocolError(error!);
                 return true;
             }
             if (Admit() is { } cmd)
