@@ -68,6 +68,117 @@ internal static class KeyCommands
         else c.Reply.Ok();
     }
 
+    /// <summary>MOVE key db: the key with its value and TTL, unless the target database has it.</summary>
+    public static void Move(ClientSession c)
+    {
+        if (!TryDbIndex(c, 2, int.MinValue, int.MaxValue, Errors.NotInteger, out var dst, Errors.NotInt32)) return;
+        if (dst == c.Db)
+        {
+            c.Reply.Error(Errors.SameObject);
+            return;
+        }
+        var obj = c.Db.Lookup(c.Request.Arg(1), c.NowMs);
+        if (obj == null || dst.Lookup(obj.Key, c.NowMs, touch: false) != null)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        c.Db.MoveTo(obj, dst, c.NowMs);
+        c.Server.Watches.Touch(dst, obj.Key); // the source's key is touched as the command's key
+        c.Reply.Integer(1);
+    }
+
+    /// <summary>COPY source destination [DB destination-db] [REPLACE]: values in packet buffers are shared, not copied.</summary>
+    public static void Copy(ClientSession c)
+    {
+        var req = c.Request;
+        var dstDb = c.Db;
+        bool replace = false;
+        for (int i = 3; i < req.Count; i++)
+        {
+            if (c.ArgIs(i, "REPLACE"u8)) replace = true;
+            else if (c.ArgIs(i, "DB"u8) && i + 1 < req.Count)
+            {
+                if (!TryDbIndex(c, ++i, long.MinValue, long.MaxValue, Errors.NotInteger, out dstDb)) return;
+            }
+            else
+            {
+                c.Reply.Error(Errors.Syntax);
+                return;
+            }
+        }
+        var dstKey = req.Arg(2);
+        if (dstDb == c.Db && dstKey.SequenceEqual(req.Arg(1)))
+        {
+            c.Reply.Error(Errors.SameObject);
+            return;
+        }
+        var src = c.Db.Lookup(req.Arg(1), c.NowMs);
+        if (src == null)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        var existing = dstDb.Lookup(dstKey, c.NowMs, touch: false);
+        if (existing != null && !replace)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        var copy = src.CloneAs(dstKey.ToArray(), c.Server.Pool);
+        copy.ExpireAt = src.ExpireAt;
+        if (existing != null) dstDb.Remove(existing);
+        dstDb.Add(copy, c.NowMs);
+        c.KeysTouchedByHandler = true; // Redis signals the destination only, not the source
+        c.Server.Watches.Touch(dstDb, copy.Key);
+        c.Reply.Integer(1);
+    }
+
+    /// <summary>SWAPDB index1 index2: every key, TTL included, changes database; connections keep their db numbers.</summary>
+    public static void SwapDb(ClientSession c)
+    {
+        if (!TryDbIndex(c, 1, int.MinValue, int.MaxValue, "ERR invalid first DB index", out var a)) return;
+        if (!TryDbIndex(c, 2, int.MinValue, int.MaxValue, "ERR invalid second DB index", out var b)) return;
+        var server = c.Server;
+        if (a != b)
+        {
+            server.Watches.TouchSwapped(a, b);
+            server.Watches.TouchSwapped(b, a);
+            server.Aof?.BeforeSwapDb(server, a, b);
+            a.SwapContents(b);
+            server.Blocking.ScanForReady(a, c.NowMs);
+            server.Blocking.ScanForReady(b, c.NowMs);
+        }
+        else server.Events.Dirty++; // Redis propagates SWAPDB n n too
+        c.Reply.Ok();
+    }
+
+    /// <summary>
+    /// A database number argument: an integer within [min, max] (Redis parses an int or a
+    /// long, each with its own message past its range), then a valid index.
+    /// </summary>
+    private static bool TryDbIndex(ClientSession c, int arg, long min, long max, string notInteger, out Database db, string? outOfRange = null)
+    {
+        db = null!;
+        if (!RespNumber.TryParseInt64(c.Request.Arg(arg), out long index))
+        {
+            c.Reply.Error(notInteger);
+            return false;
+        }
+        if (index < min || index > max)
+        {
+            c.Reply.Error(outOfRange ?? notInteger);
+            return false;
+        }
+        if (index < 0 || index >= c.Server.Databases.Length)
+        {
+            c.Reply.Error(Errors.DbIndexOutOfRange);
+            return false;
+        }
+        db = c.Server.Databases[index];
+        return true;
+    }
+
     public static void Keys(ClientSession c)
     {
         var pattern = c.Request.Arg(1);
@@ -220,7 +331,7 @@ internal static class KeyCommands
 
     public static void ObjectRefCount(ClientSession c)
     {
-        // Values are never shared between keys here, so a live key's count is always one.
+        // Objects are never shared between keys (COPY shares packet-buffer bytes, not the object): always one.
         if (c.Db.Lookup(c.Request.Arg(2), c.NowMs, touch: false) == null) c.Reply.Null();
         else c.Reply.Integer(1);
     }

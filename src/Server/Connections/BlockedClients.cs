@@ -30,6 +30,14 @@ internal sealed class BlockedClients(int databases)
         _ready.Add((db, obj.Key));
     }
 
+    /// <summary>SWAPDB: every key waited on in <paramref name="db"/> that exists after the swap is ready.</summary>
+    public void ScanForReady(Database db, long nowMs)
+    {
+        if (_waiting.Count == 0) return;
+        foreach (var (key, _) in _waiting.In(db).ToList())
+            if (db.Peek(key) is { } obj && (!obj.HasExpiry || obj.ExpireAt > nowMs)) KeyAdded(db, obj);
+    }
+
     /// <summary>
     /// Serves the connections waiting on ready keys, in the order they blocked, while the
     /// key holds the type they wait for. Serving can make more keys ready (BLMOVE's destination).

@@ -93,10 +93,11 @@ internal sealed partial class ClientSession
         long dirty = _server.Events.Dirty;
         _log.Clear();
         _logReplaced = false;
+        KeysTouchedByHandler = false;
         cmd.Handler!(this); // Admit refused containers without a subcommand
         if (cmd.IsWrite && _server.Events.Dirty != dirty)
         {
-            _server.Watches.TouchWritten(this, cmd);
+            if (!KeysTouchedByHandler) _server.Watches.TouchWritten(this, cmd);
             if (aof != null) Persist(aof);
         }
     }
@@ -112,6 +113,9 @@ internal sealed partial class ClientSession
         UnwatchAll();
         Reply.Error("EXECABORT Transaction discarded because of: " + error);
     }
+
+    /// <summary>Set by a handler that touched the watched keys it changed itself (COPY: the destination, not the source).</summary>
+    public bool KeysTouchedByHandler { get; set; }
 
     // What the handler asked the log to record besides (or instead of) the frame.
     private readonly ComposedCommand _log = new();

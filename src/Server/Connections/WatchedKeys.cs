@@ -45,4 +45,17 @@ internal sealed class WatchedKeys(int databases)
             if (db.Lookup(key, nowMs, touch: false) != null)
                 foreach (var c in list) c.WatchedKeyChanged = true;
     }
+
+    /// <summary>
+    /// SWAPDB, before the swap (Redis's touchAllWatchedKeysInDb): a key watched in
+    /// <paramref name="db"/> is touched when it exists there or in <paramref name="other"/>,
+    /// i.e. when the swap changes or removes it.
+    /// </summary>
+    public void TouchSwapped(Database db, Database other)
+    {
+        if (_watchers.Count == 0) return;
+        foreach (var (key, list) in _watchers.In(db))
+            if (db.Peek(key) != null || other.Peek(key) != null) // as Redis: expired or not, nothing is expired here
+                foreach (var c in list) c.WatchedKeyChanged = true;
+    }
 }

@@ -7,10 +7,11 @@ namespace PasteRedis.Server.Keyspace;
 /// </summary>
 internal sealed class Database
 {
-    private readonly Dictionary<byte[], RedisObject> _dict = new(ByteKeyComparer.Instance);
-    private readonly Dictionary<byte[], RedisObject>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
-    private readonly SlotList _all = new();
-    private readonly SlotList _volatile = new();
+    // Not readonly: SWAPDB exchanges them between two databases.
+    private Dictionary<byte[], RedisObject> _dict = new(ByteKeyComparer.Instance);
+    private Dictionary<byte[], RedisObject>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private SlotList _all = new();
+    private SlotList _volatile = new();
     private readonly KeyspaceEvents _events;
 
     public Database(int id, KeyspaceEvents events)
@@ -44,6 +45,9 @@ internal sealed class Database
         }
         return obj;
     }
+
+    /// <summary>The object under <paramref name="key"/>, expired or not, without touching or expiring it.</summary>
+    public RedisObject? Peek(ReadOnlySpan<byte> key) => _lookup.TryGetValue(key, out var obj) ? obj : null;
 
     public void Add(RedisObject obj, long nowMs)
     {
@@ -95,6 +99,28 @@ internal sealed class Database
         Detach(obj);
         obj.Key = newKey;
         Add(obj, nowMs);
+    }
+
+    /// <summary>
+    /// MOVE: takes a live object out of this database and adds it to <paramref name="target"/>
+    /// (which must not hold its key); its value and TTL go with it, nothing is released.
+    /// </summary>
+    public void MoveTo(RedisObject obj, Database target, long nowMs)
+    {
+        _dict.Remove(obj.Key);
+        _events.Dirty++;
+        Detach(obj);
+        target.Add(obj, nowMs);
+    }
+
+    /// <summary>SWAPDB: the two databases exchange every key (with its slot and TTL bookkeeping); ids stay.</summary>
+    public void SwapContents(Database other)
+    {
+        (_dict, other._dict) = (other._dict, _dict);
+        (_lookup, other._lookup) = (other._lookup, _lookup);
+        (_all, other._all) = (other._all, _all);
+        (_volatile, other._volatile) = (other._volatile, _volatile);
+        _events.Dirty++;
     }
 
     public void SetExpire(RedisObject obj, long expireAtMs)

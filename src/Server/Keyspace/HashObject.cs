@@ -18,4 +18,12 @@ internal sealed class HashObject(byte[] key) : RedisObject(key)
     }
 
     public override string Encoding(PasteRedis.Paste.PacketBufferPool? pool) => _hashtable ? "hashtable" : "listpack";
+
+    /// <summary>COPY: the same fields and values (fresh arrays) and encoding under another key.</summary>
+    public override RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool)
+    {
+        var copy = new HashObject(key) { _hashtable = _hashtable };
+        for (int i = 0; i < Fields.Count; i++) copy.Fields.Set(Fields.KeyAt(i), [.. Fields.ValueAt(i)]);
+        return copy;
+    }
 }

@@ -84,6 +84,14 @@ internal sealed class ListObject(byte[] key) : RedisObject(key)
         _head = 0;
     }
 
+    /// <summary>COPY: the same elements (fresh arrays) under another key.</summary>
+    public override RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool)
+    {
+        var copy = new ListObject(key);
+        for (int i = 0; i < Count; i++) copy.PushRight([.. this[i]]);
+        return copy;
+    }
+
     /// <summary>Redis 7.2: a listpack while it fits list-max-listpack-size (8 KB), then a quicklist.</summary>
     public override string Encoding(PasteRedis.Paste.PacketBufferPool? pool)
     {

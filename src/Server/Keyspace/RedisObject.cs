@@ -35,6 +35,9 @@ internal abstract class RedisObject
     /// <summary>Redis's OBJECT ENCODING name for the current representation.</summary>
     public abstract string Encoding(PasteRedis.Paste.PacketBufferPool? pool);
 
+    /// <summary>A copy of the value under <paramref name="key"/> (COPY), without TTL or access time.</summary>
+    public abstract RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool);
+
     public static string TypeName(RedisType t) => t switch
     {
         RedisType.String => "string",

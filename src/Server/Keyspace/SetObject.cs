@@ -21,4 +21,12 @@ internal sealed class SetObject(byte[] key) : RedisObject(key)
     }
 
     public override string Encoding(PasteRedis.Paste.PacketBufferPool? pool) => _encoding switch { 0 => "intset", 1 => "listpack", _ => "hashtable" };
+
+    /// <summary>COPY: the same members and encoding under another key.</summary>
+    public override RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool)
+    {
+        var copy = new SetObject(key) { _encoding = _encoding };
+        for (int i = 0; i < Members.Count; i++) copy.Members.Set(Members.KeyAt(i), true);
+        return copy;
+    }
 }

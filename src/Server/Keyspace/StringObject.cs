@@ -181,6 +181,26 @@ internal sealed class StringObject : RedisObject
         ReleaseExtents(pool, oldExtent, oldExtents, oldCount);
     }
 
+    /// <summary>
+    /// COPY: a value kept in packet buffers is shared, each extent taking one more
+    /// reference (the bytes are immutable once received); a managed value is copied.
+    /// </summary>
+    public override RedisObject CloneAs(byte[] key, PacketBufferPool? pool)
+    {
+        var copy = new StringObject(key);
+        if (_managed != null || Length == 0) copy.SetBytes(pool, _managed.AsSpan(0, Length));
+        else
+        {
+            foreach (var e in Extents()) pool!.AddValueRef(e);
+            copy._extent = _extent;
+            copy._extents = _extents == null ? null : _extents[.._extentCount];
+            copy._extentCount = _extentCount;
+            copy.Length = Length;
+        }
+        copy.Raw = Raw;
+        return copy;
+    }
+
     /// <summary>True when any buffer holding this value is mostly dead space.</summary>
     public bool LiesSparsely(PacketBufferPool pool)
     {

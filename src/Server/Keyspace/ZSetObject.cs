@@ -6,6 +6,7 @@ namespace PasteRedis.Server.Keyspace;
 /// </summary>
 internal sealed class ZSetObject(byte[] key, Random random) : RedisObject(key)
 {
+    private readonly Random _random = random;
     public readonly DenseTable<double> Scores = new();
     public readonly SkipList List = new(random);
     private bool _skiplist;
@@ -42,4 +43,12 @@ internal sealed class ZSetObject(byte[] key, Random random) : RedisObject(key)
     }
 
     public override string Encoding(PasteRedis.Paste.PacketBufferPool? pool) => _skiplist ? "skiplist" : "listpack";
+
+    /// <summary>COPY: the same members, scores and encoding under another key.</summary>
+    public override RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool)
+    {
+        var copy = new ZSetObject(key, _random) { _skiplist = _skiplist };
+        for (var node = List.First; node != null; node = node.Next) copy.Set(node.Member, node.Score);
+        return copy;
+    }
 }

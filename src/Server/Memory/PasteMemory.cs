@@ -197,7 +197,11 @@ internal sealed class PasteKeyspaceEvents(PacketBufferPool? pool) : KeyspaceEven
     public Connections.WatchedKeys? Watches { get; set; }
     public Connections.BlockedClients? Blocking { get; set; }
 
-    public override void Added(Database db, RedisObject obj) => Blocking?.KeyAdded(db, obj);
+    public override void Added(Database db, RedisObject obj)
+    {
+        Aof?.KeyAdded(obj);
+        Blocking?.KeyAdded(db, obj);
+    }
 
     public override void Removed(Database db, RedisObject obj)
     {

@@ -109,6 +109,34 @@ internal sealed partial class AofPersistence
         return true;
     }
 
+    /// <summary>
+    /// A key added while a rewrite runs got there by a command whose record the new log has
+    /// too (a renamed or moved key also has its base record from before that command), so
+    /// the walk must not write it again: for a list, a base record after its RPUSH would
+    /// replay every element twice.
+    /// </summary>
+    public void KeyAdded(RedisObject obj)
+    {
+        if (_next != null) obj.RewriteEpoch = _epoch;
+    }
+
+    /// <summary>
+    /// SWAPDB during a rewrite: the walk goes by database number, so keys changing number
+    /// could be written twice or never; every key of both gets its base record first.
+    /// </summary>
+    public void BeforeSwapDb(RedisServer server, Database a, Database b)
+    {
+        if (_next == null) return;
+        long now = RedisServer.NowMs();
+        foreach (var db in (ReadOnlySpan<Database>)[a, b])
+            for (int slot = 0; slot < db.ScanCapacity; slot++)
+                if (db.AtSlot(slot) is { } obj && !WriteBase(db.Id, obj, server.Pool!, now))
+                {
+                    AbandonRewrite();
+                    return;
+                }
+    }
+
     private bool WriteBase(int db, RedisObject obj, PacketBufferPool pool, long now)
     {
         if (obj.RewriteEpoch == _epoch) return true;

@@ -158,6 +158,7 @@ public class CompactionTests
         Assert.That(raw.Call("SET", "w59999", "changed"), Is.EqualTo("+OK"));
         Assert.That(raw.Call("RENAME", "w59998", "renamed"), Is.EqualTo("+OK"));
         Assert.That(raw.Call("INCR", "w59997x"), Is.EqualTo(":1"));
+        Assert.That(raw.Call("RPUSH", "during-list", "a", "b"), Is.EqualTo(":2"));
         Assert.That(raw.Call("DEL", "w0"), Is.EqualTo(":1"));
         Assert.That(raw.Call("GET", "w5"), Is.EqualTo("$v5"));
         Assert.That(Compaction.InProgress(raw), Is.True, "those were served during the rewrite");
@@ -168,7 +169,8 @@ public class CompactionTests
         Assert.That(Field(raw.Call("INFO", "persistence"), "aof_rewrites"), Is.GreaterThanOrEqualTo(1));
         await server.RestartAsync();
         using var check = server.Raw();
-        Assert.That(check.Call("DBSIZE"), Is.EqualTo(":" + (keys - 1 + 2)));
+        Assert.That(check.Call("DBSIZE"), Is.EqualTo(":" + (keys - 1 + 3)));
+        Assert.That(check.Call("LRANGE", "during-list", "0", "-1"), Is.EqualTo("*[$a,$b]"), "created during the rewrite: its RPUSH is in the new log once, not followed by a base record");
         Assert.That(check.Call("GET", "during"), Is.EqualTo("$yes"));
         Assert.That(check.Call("GET", "w59999"), Is.EqualTo("$changed"));
         Assert.That(check.Call("GET", "renamed"), Is.EqualTo("$v59998"));
@@ -176,6 +178,55 @@ public class CompactionTests
         Assert.That(check.Call("EXISTS", "w0"), Is.EqualTo(":0"));
         Assert.That(check.Call("GET", "w59997x"), Is.EqualTo("$1"));
         Assert.That(check.Call("GET", "w12345"), Is.EqualTo("$v12345"));
+    }
+
+    /// <summary>
+    /// SWAPDB, MOVE and COPY across databases while the rewrite walks them by number: the
+    /// keys that change database must be in the new log once each (a swap with a database
+    /// the walk has passed would otherwise leave the keys it brings there out).
+    /// </summary>
+    [Test]
+    public async Task SwapDbMoveAndCopyDuringARewriteKeepEveryKey()
+    {
+        await using var server = await ServerInstance.StartAsync("--pbuf-memory", "256mb", "--hz", "10");
+        using var raw = server.Raw();
+        const int keys = 60_000;
+        var batch = new MemoryStream();
+        for (int i = 0; i < keys; i++)
+        {
+            batch.Write(RawClient.Command("SET", "w" + i, "v" + i));
+            if (i % 1000 == 999)
+            {
+                raw.Send(batch.ToArray());
+                batch.SetLength(0);
+                raw.ReadBytes(1000 * 5);
+            }
+        }
+        raw.Call("SELECT", "9");
+        for (int i = 0; i < 50; i++) raw.Call("SET", "nine" + i, "9-" + i);
+        raw.Call("RPUSH", "nine-list", "a", "b");
+        raw.Call("SELECT", "0");
+        Assert.That(raw.Call("BGREWRITEAOF"), Is.EqualTo("+Background append only file rewriting started"));
+        Thread.Sleep(150); // a cron tick or two: the walk is inside db 0
+        Assert.That(Compaction.InProgress(raw), Is.True, "60 K keys take several cron ticks");
+        Assert.That(raw.Call("SWAPDB", "0", "9"), Is.EqualTo("+OK"));
+        Assert.That(raw.Call("MOVE", "nine1", "3"), Is.EqualTo(":1"));
+        Assert.That(raw.Call("COPY", "nine2", "nine2", "DB", "4"), Is.EqualTo(":1"));
+        Assert.That(raw.Call("COPY", "nine-list", "copied-list", "DB", "9"), Is.EqualTo(":1"));
+        raw.Call("SELECT", "9");
+        Assert.That(raw.Call("MOVE", "w7", "5"), Is.EqualTo(":1"));
+        Assert.That(Compaction.InProgress(raw), Is.True, "those were served during the rewrite");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Compaction.InProgress(raw) && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        Assert.That(raw.Call("INFO", "persistence"), Does.Contain("aof_last_bgrewrite_status:ok"));
+        var before = KeyspaceDump.Take(raw);
+        Assert.That(before, Has.Count.EqualTo(keys + 50 + 1 + 2));
+        await server.RestartAsync();
+        using var check = server.Raw();
+        var after = KeyspaceDump.Take(check);
+        var differ = before.Where(kv => !after.TryGetValue(kv.Key, out var v) || v != kv.Value).Select(kv => kv.Key)
+            .Concat(after.Keys.Where(k => !before.ContainsKey(k))).Take(10).ToList();
+        Assert.That(differ, Is.Empty, string.Join("; ", differ.Select(k => $"{k}: {before.GetValueOrDefault(k)} -> {after.GetValueOrDefault(k)}")));
     }
 
     [Test]

@@ -43,6 +43,10 @@ public class RecoveryTests
             ["SET", "e:persist", "v", "EX", "100"], ["PERSIST", "e:persist"],
             ["SET", "e:past", "v"], ["EXPIRE", "e:past", "-1"],
             ["SET", "e:short", "v", "PX", "1"],
+            ["SET", "k:move", "moved", "EX", "900"], ["MOVE", "k:move", "6"],
+            ["SET", "k:copy", "copied", "PX", "800000"], ["COPY", "k:copy", "k:copy2"], ["COPY", "k:copy", "k:copy-db", "DB", "6"],
+            ["SET", "k:copy3", "old"], ["COPY", "k:copy", "k:copy3", "REPLACE"], ["INCR", "k:copy-int"], ["COPY", "k:copy-int", "k:copy-int2"],
+            ["SELECT", "7"], ["SET", "db7:key", "seven"], ["SELECT", "8"], ["SET", "db8:key", "eight"], ["SWAPDB", "7", "8"],
             ["SELECT", "3"], ["SET", "db3:key", "three"], ["INCR", "db3:counter"],
             ["SELECT", "4"], ["SET", "db4:key", "four"], ["FLUSHDB"], ["SET", "db4:after-flush", "kept"],
             ["SELECT", "5"], ["SET", "db5:key", "five"],
@@ -90,6 +94,7 @@ public class RecoveryTests
             ["ZADD", "z:rem", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "6", "f"],
             ["ZREMRANGEBYSCORE", "z:rem", "(1", "2"], ["ZREMRANGEBYRANK", "z:rem", "-1", "-1"], ["ZREMRANGEBYLEX", "z:rem", "[d", "[e"],
             ["ZADD", "z:rem-all", "1", "a"], ["ZREMRANGEBYRANK", "z:rem-all", "0", "-1"],
+            ["COPY", "l:a", "l:copy"], ["COPY", "h:a", "h:copy", "DB", "9"], ["COPY", "s:a", "s:copy"], ["COPY", "z:a", "z:copy"], ["MOVE", "z:copy", "9"],
             ["SELECT", "2"], ["RPUSH", "db2:list", "in", "two"], ["HSET", "db2:hash", "k", "v"], ["RENAME", "db2:hash", "db2:renamed"],
             ["SELECT", "0"],
         ];
