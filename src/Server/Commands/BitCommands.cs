@@ -6,8 +6,8 @@ using PasteRedis.Server.Connections;
 namespace PasteRedis.Server.Commands;
 
 /// <summary>
-/// Bitmaps on string values (Redis's bitops.c): GETBIT, SETBIT, BITCOUNT, BITPOS. Bit 0 is the most
-/// significant bit of byte 0. SETBIT is deterministic, so it is logged as received.
+/// Bitmaps on string values (Redis's bitops.c): GETBIT, SETBIT, BITCOUNT, BITPOS, BITOP. Bit 0 is the most
+/// significant bit of byte 0. SETBIT and BITOP are deterministic, so they are logged as received.
 /// Commands/DifferentialTests holds each of them to the real redis-server's replies.
 /// </summary>
 internal static class BitCommands
@@ -50,6 +50,86 @@ internal static class BitCommands
         bytes[index] = (byte)(on != 0 ? bytes[index] | mask : bytes[index] & ~mask);
         c.Server.Events.Dirty++;
         c.Reply.Integer(old);
+    }
+
+    /// <summary>
+    /// BITOP AND|OR|XOR|NOT destkey key [key ...]: a missing key is an empty string, a
+    /// shorter one is zero-padded; the result replaces destkey (TTL cleared), or an empty
+    /// result deletes it. Replies the result's length. Deterministic: logged as received.
+    /// </summary>
+    public static void BitOp(ClientSession c)
+    {
+        var req = c.Request;
+        int op = c.ArgIs(1, "AND"u8) ? 0 : c.ArgIs(1, "OR"u8) ? 1 : c.ArgIs(1, "XOR"u8) ? 2 : c.ArgIs(1, "NOT"u8) ? 3 : -1;
+        if (op < 0)
+        {
+            c.Reply.Error(Errors.Syntax);
+            return;
+        }
+        if (op == 3 && req.Count != 4)
+        {
+            c.Reply.Error("ERR BITOP NOT must be called with a single source key.");
+            return;
+        }
+        // Copied out first: the destination may be a source, and storing reuses its buffer.
+        var sources = new byte[req.Count - 3][];
+        int length = 0;
+        for (int i = 0; i < sources.Length; i++)
+        {
+            if (!StringCommands.TryGetString(c, req.Arg(i + 3), out var str)) return;
+            sources[i] = str == null ? [] : str.Value(c.Server.Pool).ToArray();
+            length = Math.Max(length, sources[i].Length);
+        }
+        var destKey = req.Arg(2);
+        if (length == 0)
+        {
+            if (c.Db.Lookup(destKey, c.NowMs, touch: false) is { } existing) c.Db.Remove(existing);
+            c.Reply.Integer(0);
+            return;
+        }
+        var result = new byte[length];
+        sources[0].CopyTo(result, 0);
+        if (op == 3)
+            for (int j = 0; j < length; j++) result[j] = (byte)~result[j];
+        for (int i = 1; i < sources.Length; i++)
+        {
+            var src = sources[i];
+            var r = result.AsSpan();
+            int common = src.Length;
+            if (op == 0)
+            {
+                AndInto(r[..common], src);
+                r[common..].Clear(); // AND with the zero padding
+            }
+            else if (op == 1) OrInto(r[..common], src);
+            else XorInto(r[..common], src);
+        }
+        StringCommands.StoreBytes(c, destKey, result).Raw = true; // Redis stores the result unencoded ("raw")
+        c.Reply.Integer(length);
+    }
+
+    private static void AndInto(Span<byte> into, ReadOnlySpan<byte> other)
+    {
+        int i = 0;
+        for (; i + Vector<byte>.Count <= into.Length; i += Vector<byte>.Count)
+            (new Vector<byte>(into[i..]) & new Vector<byte>(other[i..])).CopyTo(into[i..]);
+        for (; i < into.Length; i++) into[i] &= other[i];
+    }
+
+    private static void OrInto(Span<byte> into, ReadOnlySpan<byte> other)
+    {
+        int i = 0;
+        for (; i + Vector<byte>.Count <= into.Length; i += Vector<byte>.Count)
+            (new Vector<byte>(into[i..]) | new Vector<byte>(other[i..])).CopyTo(into[i..]);
+        for (; i < into.Length; i++) into[i] |= other[i];
+    }
+
+    private static void XorInto(Span<byte> into, ReadOnlySpan<byte> other)
+    {
+        int i = 0;
+        for (; i + Vector<byte>.Count <= into.Length; i += Vector<byte>.Count)
+            (new Vector<byte>(into[i..]) ^ new Vector<byte>(other[i..])).CopyTo(into[i..]);
+        for (; i < into.Length; i++) into[i] ^= other[i];
     }
 
     /// <summary>BITCOUNT key [start end [BYTE | BIT]]: set bits in the value, or in a byte or bit range of it.</summary>

@@ -85,6 +85,7 @@ internal static class CommandCatalog
         C("setbit", 4, Write | DenyOom, 1, 1, 1, "bitmap", "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0", BitCommands.SetBit),
         C("bitcount", -2, ReadOnly, 1, 1, 1, "bitmap", "Counts the number of set bits (population counting) in a string.", "2.6.0", BitCommands.BitCount),
         C("bitpos", -3, ReadOnly, 1, 1, 1, "bitmap", "Finds the first set (1) or clear (0) bit in a string.", "2.8.7", BitCommands.BitPos),
+        C("bitop", -4, Write | DenyOom, 2, -1, 1, "bitmap", "Performs bitwise operations on multiple strings, and stores the result.", "2.6.0", BitCommands.BitOp),
         C("incr", 2, Write | DenyOom | Fast, 1, 1, 1, "string", "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", StringCommands.Incr),
         C("decr", 2, Write | DenyOom | Fast, 1, 1, 1, "string", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", StringCommands.Decr),
         C("incrby", 3, Write | DenyOom | Fast, 1, 1, 1, "string", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0", StringCommands.IncrBy),
@@ -103,6 +104,10 @@ internal static class CommandCatalog
         C("renamenx", 3, Write | Fast, 1, 2, 1, "generic", "Renames a key only when the target key name doesn't exist.", "1.0.0", KeyCommands.RenameNx),
         C("move", 3, Write | Fast, 1, 1, 1, "generic", "Moves a key to another database.", "1.0.0", KeyCommands.Move),
         C("copy", -3, Write | DenyOom, 1, 2, 1, "generic", "Copies the value of a key to a new key.", "6.2.0", KeyCommands.Copy),
+        C("sort", -2, Write | DenyOom | MovableKeys, 1, 1, 1, "generic", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", "1.0.0", SortCommand.Sort)
+            .WithAclInsteadOfGroup("@set", "@sortedset", "@list", "@dangerous"),
+        C("sort_ro", -2, ReadOnly | MovableKeys, 1, 1, 1, "generic", "Returns the sorted elements of a list, a set, or a sorted set.", "7.0.0", SortCommand.SortRo)
+            .WithAclInsteadOfGroup("@set", "@sortedset", "@list", "@dangerous"),
         C("keys", 2, ReadOnly, 0, 0, 0, "generic", "Returns all key names that match a pattern.", "1.0.0", KeyCommands.Keys).WithAcl("@dangerous"),
         C("scan", -2, ReadOnly, 0, 0, 0, "generic", "Iterates over the key names in the database.", "2.8.0", KeyCommands.Scan),
         C("randomkey", 1, ReadOnly, 0, 0, 0, "generic", "Returns a random key name from the database.", "1.0.0", KeyCommands.RandomKey),

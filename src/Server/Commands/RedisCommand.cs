@@ -80,6 +80,15 @@ internal sealed class RedisCommand
         return this;
     }
 
+    /// <summary>For the few commands whose categories are not their group's (SORT: a generic command in @list, @set, @sortedset).</summary>
+    public RedisCommand WithAclInsteadOfGroup(params string[] categories)
+    {
+        _noGroupAcl = true;
+        return WithAcl(categories);
+    }
+
+    private bool _noGroupAcl;
+
     public RedisCommand WithSubcommands(params RedisCommand[] subs)
     {
         Subcommands = new Dictionary<string, RedisCommand>(StringComparer.OrdinalIgnoreCase);
@@ -128,7 +137,7 @@ internal sealed class RedisCommand
         if ((Flags & CommandFlags.PubSub) != 0) yield return "@pubsub";
         if ((Flags & CommandFlags.Blocking) != 0) yield return "@blocking";
         yield return (Flags & CommandFlags.Fast) != 0 ? "@fast" : "@slow";
-        switch (Handler == null && Subcommands != null ? "" : Group)
+        switch (Handler == null && Subcommands != null || _noGroupAcl ? "" : Group)
         {
             case "string": yield return "@string"; break;
             case "bitmap": yield return "@bitmap"; break;

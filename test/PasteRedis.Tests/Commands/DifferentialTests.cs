@@ -36,7 +36,7 @@ public class DifferentialTests : ServerFixture
                 if (unordered ? Elements(theirs) != Elements(mine) : theirs != mine)
                     differences.Add($"{string.Join(' ', args)}\n    redis: {theirs}\n    ours:  {mine}");
             }
-            Assert.That(compared, Is.GreaterThan(1100));
+            Assert.That(compared, Is.GreaterThan(1250));
             Assert.That(differences, Is.Empty, $"{differences.Count} of {compared} replies differ");
         }
         finally

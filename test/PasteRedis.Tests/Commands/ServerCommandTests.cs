@@ -140,7 +140,7 @@ public class ShutdownTests
                 raw.Send(RawClient.Command(how.Split(' ')));
                 Assert.That(raw.IsClosedByServer(), Is.True, "SHUTDOWN sends no reply; the connection closes");
             }
-            Assert.That(server.WaitForExit(15000), Is.True, "server exited");
+            Assert.That(server.WaitForExit(15000), Is.True, () => "server exited; its output:\n" + server.Output);
             Assert.That(server.ExitCode, Is.EqualTo(0), server.Output);
             Assert.That(server.Output, Does.Contain("ready to exit"));
         }
