@@ -15,7 +15,7 @@ internal static class CommandCatalog
     public static IEnumerable<RedisCommand> Build() =>
         Connection().Concat(Server()).Concat(Strings()).Concat(Generic())
             .Concat(Lists()).Concat(Hashes()).Concat(Sets()).Concat(SortedSets())
-            .Concat(Transactions()).Concat(PublishSubscribe());
+            .Concat(HyperLogLogs()).Concat(Transactions()).Concat(PublishSubscribe());
 
     private static IEnumerable<RedisCommand> Connection() =>
     [
@@ -91,6 +91,13 @@ internal static class CommandCatalog
         C("incrby", 3, Write | DenyOom | Fast, 1, 1, 1, "string", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0", StringCommands.IncrBy),
         C("decrby", 3, Write | DenyOom | Fast, 1, 1, 1, "string", "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0", StringCommands.DecrBy),
         C("incrbyfloat", 3, Write | DenyOom | Fast, 1, 1, 1, "string", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0", StringCommands.IncrByFloat),
+    ];
+
+    private static IEnumerable<RedisCommand> HyperLogLogs() =>
+    [
+        C("pfadd", -2, Write | DenyOom | Fast, 1, 1, 1, "hyperloglog", "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.", "2.8.9", HyperLogLogCommands.PfAdd),
+        C("pfcount", -2, ReadOnly | MayReplicate, 1, -1, 1, "hyperloglog", "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).", "2.8.9", HyperLogLogCommands.PfCount),
+        C("pfmerge", -2, Write | DenyOom, 1, -1, 1, "hyperloglog", "Merges one or more HyperLogLog values into a single key.", "2.8.9", HyperLogLogCommands.PfMerge),
     ];
 
     private static IEnumerable<RedisCommand> Generic() =>

@@ -27,6 +27,9 @@ internal enum CommandFlags
     SkipSlowlog = 1 << 16,
     NoAsyncLoading = 1 << 17,
     MovableKeys = 1 << 18,
+    // Redis's may_replicate (not listed by COMMAND INFO): a read that can still change the
+    // keyspace (PFCOUNT caches the cardinality in the value) and is logged when it did.
+    MayReplicate = 1 << 19,
 }
 
 internal delegate void CommandHandler(ClientSession client);
@@ -70,6 +73,9 @@ internal sealed class RedisCommand
     public CommandLookup? SubLookup { get; private set; }
 
     public bool IsWrite => (Flags & CommandFlags.Write) != 0;
+
+    /// <summary>A write, or a read that may change the keyspace: logged (and seen by WATCH) when it did.</summary>
+    public bool MayChangeKeyspace => (Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0;
 
     /// <summary>ACL categories Redis gives the command beyond those its flags and group imply.</summary>
     public string[] ExtraAclCategories { get; private set; } = [];
@@ -141,6 +147,7 @@ internal sealed class RedisCommand
         {
             case "string": yield return "@string"; break;
             case "bitmap": yield return "@bitmap"; break;
+            case "hyperloglog": yield return "@hyperloglog"; break;
             case "generic": yield return "@keyspace"; break;
             case "connection": yield return "@connection"; break;
             case "list": yield return "@list"; break;

@@ -36,6 +36,7 @@ internal sealed partial class ServerConfig
     public long TimeoutSeconds { get; private set; }
     public long ClientQueryBufferLimit { get; private set; }
     public int Hz { get; private set; }
+    public long HllSparseMaxBytes { get; private set; }
     public long MaxMemory { get; private set; }
     public string MaxMemoryPolicy { get; private set; } = "";
     public int TcpBacklog { get; private set; }
@@ -124,6 +125,7 @@ internal sealed partial class ServerConfig
         TimeoutSeconds = Long("timeout");
         ClientQueryBufferLimit = Long("client-query-buffer-limit");
         Hz = (int)Long("hz");
+        HllSparseMaxBytes = Long("hll-sparse-max-bytes");
         MaxMemory = Long("maxmemory");
         MaxMemoryPolicy = _values["maxmemory-policy"];
         TcpBacklog = (int)Long("tcp-backlog");

@@ -89,13 +89,13 @@ internal sealed partial class ClientSession
         Command = cmd;
         LastCommand = cmd.FullName;
         _server.Stats.CommandsProcessed++;
-        if (aof != null && cmd.IsWrite && aof.RewriteInProgress) aof.BeforeWrite(_server, this, cmd);
+        if (aof != null && cmd.MayChangeKeyspace && aof.RewriteInProgress) aof.BeforeWrite(_server, this, cmd);
         long dirty = _server.Events.Dirty;
         _log.Clear();
         _logReplaced = false;
         KeysTouchedByHandler = false;
         cmd.Handler!(this); // Admit refused containers without a subcommand
-        if (cmd.IsWrite && _server.Events.Dirty != dirty)
+        if (cmd.MayChangeKeyspace && _server.Events.Dirty != dirty)
         {
             if (!KeysTouchedByHandler) _server.Watches.TouchWritten(this, cmd);
             if (aof != null) Persist(aof);

@@ -45,6 +45,7 @@ public class RecoveryTests
             ["SET", "e:short", "v", "PX", "1"],
             ["SET", "b:op1", "foobar"], ["SET", "b:op2", "abc"], ["BITOP", "XOR", "b:xor", "b:op1", "b:op2"], ["BITOP", "NOT", "b:not", "b:op2"],
             ["SET", "b:gone", "x"], ["BITOP", "AND", "b:gone", "b:none1", "b:none2"],
+            ["PFADD", "p:hll", "a", "b", "c"], ["PFCOUNT", "p:hll"], ["PFADD", "p:hll2", "c", "d", "e"], ["PFMERGE", "p:merged", "p:hll", "p:hll2"],
             ["SET", "k:move", "moved", "EX", "900"], ["MOVE", "k:move", "6"],
             ["SET", "k:copy", "copied", "PX", "800000"], ["COPY", "k:copy", "k:copy2"], ["COPY", "k:copy", "k:copy-db", "DB", "6"],
             ["SET", "k:copy3", "old"], ["COPY", "k:copy", "k:copy3", "REPLACE"], ["INCR", "k:copy-int"], ["COPY", "k:copy-int", "k:copy-int2"],

@@ -8,13 +8,16 @@ public static class KeyspaceDump
     public static SortedDictionary<string, string> Take(RawClient raw, int databases = 16)
     {
         var dump = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var encoding = raw.BulkEncoding;
         for (int db = 0; db < databases; db++)
         {
             raw.Call("SELECT", db.ToString());
             string cursor = "0";
             do
             {
+                raw.BulkEncoding = encoding; // key names as the caller reads them
                 var reply = raw.Call("SCAN", cursor, "COUNT", "1000");
+                raw.BulkEncoding = System.Text.Encoding.Latin1; // every byte of a value counts
                 var m = Regex.Match(reply, @"^\*\[\$(\d+),\*\[(.*)\]\]$", RegexOptions.Singleline);
                 cursor = m.Groups[1].Value;
                 var keys = m.Groups[2].Value.Length == 0 ? [] : m.Groups[2].Value.Split(",$").Select(k => k.TrimStart('$')).ToArray();
@@ -33,6 +36,7 @@ public static class KeyspaceDump
                     dump[$"{db}/{key}"] = $"{value} expire={raw.Call("PEXPIRETIME", key)}";
                 }
             } while (cursor != "0");
+            raw.BulkEncoding = encoding;
         }
         raw.Call("SELECT", "0");
         return dump;

@@ -23,6 +23,9 @@ public sealed class RawClient : IDisposable
     }
 
     /// <summary>Reply bytes received and not yet read (buffered here or waiting in the socket).</summary>
+    /// <summary>How bulk replies are rendered: UTF-8, or Latin-1 where every byte must count (binary values).</summary>
+    public Encoding BulkEncoding { get; set; } = Encoding.UTF8;
+
     public int Available => _end - _start + _tcp.Available;
 
     public void Send(string text) => Send(Encoding.UTF8.GetBytes(text));
@@ -62,7 +65,7 @@ public sealed class RawClient : IDisposable
                 int len = int.Parse(rest);
                 if (len < 0) return "$nil";
                 var bytes = ReadExact(len + 2);
-                return "$" + Encoding.UTF8.GetString(bytes, 0, len);
+                return "$" + BulkEncoding.GetString(bytes, 0, len);
             }
             case '*': case '~': case '%': case '>':
             {
