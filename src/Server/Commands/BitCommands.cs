@@ -6,7 +6,7 @@ using PasteRedis.Server.Connections;
 namespace PasteRedis.Server.Commands;
 
 /// <summary>
-/// Bitmaps on string values (Redis's bitops.c): GETBIT, SETBIT, BITCOUNT, BITPOS, BITOP. Bit 0 is the most
+/// Bitmaps on string values (Redis's bitops.c): GETBIT, SETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD. Bit 0 is the most
 /// significant bit of byte 0. SETBIT and BITOP are deterministic, so they are logged as received.
 /// Commands/DifferentialTests holds each of them to the real redis-server's replies.
 /// </summary>
@@ -106,6 +106,225 @@ internal static class BitCommands
         }
         StringCommands.StoreBytes(c, destKey, result).Raw = true; // Redis stores the result unencoded ("raw")
         c.Reply.Integer(length);
+    }
+
+    private enum Overflow { Wrap, Sat, Fail }
+
+    private struct FieldOp
+    {
+        public int Kind; // 0 GET, 1 SET, 2 INCRBY
+        public bool Signed;
+        public int Bits;
+        public long Offset;
+        public long Value;
+        public Overflow Overflow;
+    }
+
+    public static void BitField(ClientSession c) => BitFieldGeneric(c, readOnly: false);
+    public static void BitFieldRo(ClientSession c) => BitFieldGeneric(c, readOnly: true);
+
+    /// <summary>
+    /// BITFIELD key [GET type offset | [OVERFLOW WRAP|SAT|FAIL] SET type offset value |
+    /// INCRBY type offset increment ...]: integers of 1-64 bits (i) or 1-63 (u) at any bit
+    /// offset, "#n" meaning n times the width. Every operation is parsed before any runs;
+    /// a write creates the key or grows it (zero-filled) to the farthest bit written, as
+    /// Redis does. Deterministic: logged as received.
+    /// </summary>
+    private static void BitFieldGeneric(ClientSession c, bool readOnly)
+    {
+        var req = c.Request;
+        var ops = new List<FieldOp>();
+        var overflow = Overflow.Wrap;
+        bool writes = false;
+        long highestBit = 0;
+        for (int j = 2; j < req.Count; j++)
+        {
+            int left = req.Count - j - 1;
+            int kind;
+            if (c.ArgIs(j, "GET"u8) && left >= 2) kind = 0;
+            else if (c.ArgIs(j, "SET"u8) && left >= 3) kind = 1;
+            else if (c.ArgIs(j, "INCRBY"u8) && left >= 3) kind = 2;
+            else if (c.ArgIs(j, "OVERFLOW"u8) && left >= 1)
+            {
+                j++;
+                if (c.ArgIs(j, "WRAP"u8)) overflow = Overflow.Wrap;
+                else if (c.ArgIs(j, "SAT"u8)) overflow = Overflow.Sat;
+                else if (c.ArgIs(j, "FAIL"u8)) overflow = Overflow.Fail;
+                else
+                {
+                    c.Reply.Error("ERR Invalid OVERFLOW type specified");
+                    return;
+                }
+                continue;
+            }
+            else
+            {
+                c.Reply.Error(Errors.Syntax);
+                return;
+            }
+            var op = new FieldOp { Kind = kind, Overflow = overflow };
+            if (!TryFieldType(c, j + 1, out op.Signed, out op.Bits) || !TryFieldOffset(c, j + 2, op.Bits, out op.Offset)) return;
+            if (kind != 0)
+            {
+                writes = true;
+                highestBit = Math.Max(highestBit, op.Offset + op.Bits - 1);
+                if (!c.TryLong(j + 3, out op.Value)) return;
+            }
+            ops.Add(op);
+            j += kind == 0 ? 2 : 3;
+        }
+
+        if (writes && readOnly)
+        {
+            c.Reply.Error("ERR BITFIELD_RO only supports the GET subcommand");
+            return;
+        }
+        var key = req.Arg(1);
+        if (!StringCommands.TryGetString(c, key, out var str)) return;
+        Span<byte> bytes = default;
+        if (writes)
+        {
+            str ??= StringCommands.StoreBytes(c, key, ReadOnlySpan<byte>.Empty);
+            int length = str.Length;
+            bytes = str.Resize(c.Server.Pool, (int)Math.Max(length, (highestBit >> 3) + 1));
+            // Grown even if every write then fails (OVERFLOW FAIL): logged, so a restart keeps the length.
+            if (bytes.Length > length) c.Server.Events.Dirty++;
+        }
+        c.Reply.ArrayHeader(ops.Count);
+        foreach (var op in ops)
+        {
+            if (op.Kind == 0)
+            {
+                var value = writes ? bytes : str == null ? ReadOnlySpan<byte>.Empty : str.Value(c.Server.Pool);
+                ulong raw = ReadBits(value, op.Offset, op.Bits);
+                c.Reply.Integer(op.Signed ? SignExtend(raw, op.Bits) : (long)raw);
+                continue;
+            }
+            ulong old = ReadBits(bytes, op.Offset, op.Bits);
+            bool overflowed;
+            ulong newBits;
+            long reply;
+            if (op.Signed)
+            {
+                long oldValue = SignExtend(old, op.Bits);
+                long result = op.Kind == 2 ? oldValue + op.Value : op.Value; // wraps as two's complement, like the C cast
+                overflowed = SignedOverflow(op.Kind == 2 ? oldValue : op.Value, op.Kind == 2 ? op.Value : 0, op.Bits, op.Overflow, ref result);
+                newBits = (ulong)result;
+                reply = op.Kind == 2 ? result : oldValue;
+            }
+            else
+            {
+                ulong result = op.Kind == 2 ? old + (ulong)op.Value : (ulong)op.Value;
+                overflowed = UnsignedOverflow(op.Kind == 2 ? old : (ulong)op.Value, op.Kind == 2 ? op.Value : 0, op.Bits, op.Overflow, ref result);
+                newBits = result;
+                reply = op.Kind == 2 ? (long)result : (long)old;
+            }
+            if (overflowed && op.Overflow == Overflow.Fail)
+            {
+                c.Reply.Null();
+                continue;
+            }
+            WriteBits(bytes, op.Offset, op.Bits, newBits);
+            c.Server.Events.Dirty++;
+            c.Reply.Integer(reply);
+        }
+    }
+
+    /// <summary>i1..i64 or u1..u63 (lower-case, as Redis).</summary>
+    private static bool TryFieldType(ClientSession c, int arg, out bool signed, out int bits)
+    {
+        var a = c.Request.Arg(arg);
+        signed = a.Length > 0 && a[0] == (byte)'i';
+        bits = 0;
+        if (a.Length > 0 && (a[0] == (byte)'i' || a[0] == (byte)'u') && RespNumber.TryParseInt64(a[1..], out long n) &&
+            n >= 1 && n <= (signed ? 64 : 63))
+        {
+            bits = (int)n;
+            return true;
+        }
+        c.Reply.Error("ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.");
+        return false;
+    }
+
+    /// <summary>A bit offset, or "#n" for n fields of <paramref name="bits"/>; within proto-max-bulk-len.</summary>
+    private static bool TryFieldOffset(ClientSession c, int arg, int bits, out long offset)
+    {
+        var a = c.Request.Arg(arg);
+        bool hash = a.Length > 0 && a[0] == (byte)'#';
+        if (RespNumber.TryParseInt64(hash ? a[1..] : a, out offset))
+        {
+            if (hash) offset = unchecked(offset * bits);
+            if (offset >= 0 && (offset >> 3) < c.Server.Config.ProtoMaxBulkLen) return true;
+        }
+        c.Reply.Error(BitOffsetError);
+        return false;
+    }
+
+    /// <summary>Bits [offset, offset+bits) as an unsigned number, most significant first; zeros past the end.</summary>
+    private static ulong ReadBits(ReadOnlySpan<byte> value, long offset, int bits)
+    {
+        ulong result = 0;
+        for (int j = 0; j < bits; j++, offset++)
+        {
+            long index = offset >> 3;
+            int bit = index < value.Length ? (value[(int)index] >> (7 - (int)(offset & 7))) & 1 : 0;
+            result = result << 1 | (uint)bit;
+        }
+        return result;
+    }
+
+    private static void WriteBits(Span<byte> value, long offset, int bits, ulong v)
+    {
+        for (int j = 0; j < bits; j++, offset++)
+        {
+            int index = (int)(offset >> 3), mask = 0x80 >> (int)(offset & 7);
+            if (((v >> (bits - 1 - j)) & 1) != 0) value[index] |= (byte)mask;
+            else value[index] &= (byte)~mask;
+        }
+    }
+
+    private static long SignExtend(ulong v, int bits) => bits < 64 && (v & (1UL << (bits - 1))) != 0 ? (long)(v | (ulong.MaxValue << bits)) : (long)v;
+
+    /// <summary>
+    /// Whether <paramref name="value"/> + <paramref name="increment"/> leaves the signed range of
+    /// <paramref name="bits"/>; with WRAP or SAT, <paramref name="result"/> becomes the wrapped or
+    /// saturated value (Redis's checkSignedBitfieldOverflow).
+    /// </summary>
+    private static bool SignedOverflow(long value, long increment, int bits, Overflow mode, ref long result)
+    {
+        long max = bits == 64 ? long.MaxValue : (1L << (bits - 1)) - 1;
+        long min = -max - 1;
+        long maxIncrement = unchecked((long)((ulong)max - (ulong)value));
+        long minIncrement = unchecked(min - value);
+        bool up = value > max || (bits != 64 && increment > maxIncrement) || (value >= 0 && increment > 0 && increment > maxIncrement);
+        bool down = !up && (value < min || (bits != 64 && increment < minIncrement) || (value < 0 && increment < 0 && increment < minIncrement));
+        if (!up && !down) return false;
+        if (mode == Overflow.Sat) result = up ? max : min;
+        else if (mode == Overflow.Wrap)
+        {
+            ulong sum = unchecked((ulong)value + (ulong)increment);
+            if (bits < 64)
+            {
+                ulong mask = ulong.MaxValue << bits;
+                sum = (sum & (1UL << (bits - 1))) != 0 ? sum | mask : sum & ~mask;
+            }
+            result = (long)sum;
+        }
+        return true;
+    }
+
+    /// <summary>Redis's checkUnsignedBitfieldOverflow: the same for 1-63 bit unsigned fields.</summary>
+    private static bool UnsignedOverflow(ulong value, long increment, int bits, Overflow mode, ref ulong result)
+    {
+        ulong max = (1UL << bits) - 1;
+        long maxIncrement = unchecked((long)(max - value));
+        long minIncrement = unchecked(-(long)value);
+        bool up = value > max || (increment > 0 && increment > maxIncrement);
+        bool down = !up && increment < 0 && increment < minIncrement;
+        if (!up && !down) return false;
+        if (mode == Overflow.Sat) result = up ? max : 0;
+        else if (mode == Overflow.Wrap) result = unchecked(value + (ulong)increment) & max;
+        return true;
     }
 
     private static void AndInto(Span<byte> into, ReadOnlySpan<byte> other)

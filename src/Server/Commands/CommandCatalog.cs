@@ -85,6 +85,8 @@ internal static class CommandCatalog
         C("setbit", 4, Write | DenyOom, 1, 1, 1, "bitmap", "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0", BitCommands.SetBit),
         C("bitcount", -2, ReadOnly, 1, 1, 1, "bitmap", "Counts the number of set bits (population counting) in a string.", "2.6.0", BitCommands.BitCount),
         C("bitpos", -3, ReadOnly, 1, 1, 1, "bitmap", "Finds the first set (1) or clear (0) bit in a string.", "2.8.7", BitCommands.BitPos),
+        C("bitfield", -2, Write | DenyOom, 1, 1, 1, "bitmap", "Performs arbitrary bitfield integer operations on strings.", "3.2.0", BitCommands.BitField),
+        C("bitfield_ro", -2, ReadOnly | Fast, 1, 1, 1, "bitmap", "Performs arbitrary read-only bitfield integer operations on strings.", "6.0.0", BitCommands.BitFieldRo),
         C("bitop", -4, Write | DenyOom, 2, -1, 1, "bitmap", "Performs bitwise operations on multiple strings, and stores the result.", "2.6.0", BitCommands.BitOp),
         C("incr", 2, Write | DenyOom | Fast, 1, 1, 1, "string", "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", StringCommands.Incr),
         C("decr", 2, Write | DenyOom | Fast, 1, 1, 1, "string", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", StringCommands.Decr),

@@ -44,6 +44,8 @@ public class RecoveryTests
             ["SET", "e:past", "v"], ["EXPIRE", "e:past", "-1"],
             ["SET", "e:short", "v", "PX", "1"],
             ["SET", "b:op1", "foobar"], ["SET", "b:op2", "abc"], ["BITOP", "XOR", "b:xor", "b:op1", "b:op2"], ["BITOP", "NOT", "b:not", "b:op2"],
+            ["BITFIELD", "b:field", "SET", "i8", "0", "-5", "INCRBY", "u4", "#3", "7", "OVERFLOW", "SAT", "INCRBY", "i8", "0", "-1000"],
+            ["SET", "b:grow", "x"], ["BITFIELD", "b:grow", "OVERFLOW", "FAIL", "INCRBY", "u2", "100", "10"],
             ["SET", "b:gone", "x"], ["BITOP", "AND", "b:gone", "b:none1", "b:none2"],
             ["PFADD", "p:hll", "a", "b", "c"], ["PFCOUNT", "p:hll"], ["PFADD", "p:hll2", "c", "d", "e"], ["PFMERGE", "p:merged", "p:hll", "p:hll2"],
             ["SET", "k:move", "moved", "EX", "900"], ["MOVE", "k:move", "6"],
