@@ -15,7 +15,7 @@ internal static class CommandCatalog
     public static IEnumerable<RedisCommand> Build() =>
         Connection().Concat(Server()).Concat(Strings()).Concat(Generic())
             .Concat(Lists()).Concat(Hashes()).Concat(Sets()).Concat(SortedSets())
-            .Concat(HyperLogLogs()).Concat(Transactions()).Concat(PublishSubscribe());
+            .Concat(HyperLogLogs()).Concat(Geo()).Concat(Transactions()).Concat(PublishSubscribe());
 
     private static IEnumerable<RedisCommand> Connection() =>
     [
@@ -100,6 +100,20 @@ internal static class CommandCatalog
         C("pfadd", -2, Write | DenyOom | Fast, 1, 1, 1, "hyperloglog", "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.", "2.8.9", HyperLogLogCommands.PfAdd),
         C("pfcount", -2, ReadOnly | MayReplicate, 1, -1, 1, "hyperloglog", "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).", "2.8.9", HyperLogLogCommands.PfCount),
         C("pfmerge", -2, Write | DenyOom, 1, -1, 1, "hyperloglog", "Merges one or more HyperLogLog values into a single key.", "2.8.9", HyperLogLogCommands.PfMerge),
+    ];
+
+    private static IEnumerable<RedisCommand> Geo() =>
+    [
+        C("geoadd", -5, Write | DenyOom, 1, 1, 1, "geo", "Adds one or more members to a geospatial index. The key is created if it doesn't exist.", "3.2.0", GeoCommands.GeoAdd),
+        C("geodist", -4, ReadOnly, 1, 1, 1, "geo", "Returns the distance between two members of a geospatial index.", "3.2.0", GeoCommands.GeoDist),
+        C("geohash", -2, ReadOnly, 1, 1, 1, "geo", "Returns members from a geospatial index as geohash strings.", "3.2.0", GeoCommands.GeoHashCommand),
+        C("geopos", -2, ReadOnly, 1, 1, 1, "geo", "Returns the longitude and latitude of members from a geospatial index.", "3.2.0", GeoCommands.GeoPos),
+        C("georadius", -6, Write | DenyOom | MovableKeys, 1, 1, 1, "geo", "Queries a geospatial index for members within a distance from a coordinate, optionally stores the result.", "3.2.0", GeoCommands.GeoRadius),
+        C("georadius_ro", -6, ReadOnly, 1, 1, 1, "geo", "Returns members from a geospatial index that are within a distance from a coordinate.", "3.2.10", GeoCommands.GeoRadiusRo),
+        C("georadiusbymember", -5, Write | DenyOom | MovableKeys, 1, 1, 1, "geo", "Queries a geospatial index for members within a distance from a member, optionally stores the result.", "3.2.0", GeoCommands.GeoRadiusByMember),
+        C("georadiusbymember_ro", -5, ReadOnly, 1, 1, 1, "geo", "Returns members from a geospatial index that are within a distance from a member.", "3.2.10", GeoCommands.GeoRadiusByMemberRo),
+        C("geosearch", -7, ReadOnly, 1, 1, 1, "geo", "Queries a geospatial index for members inside an area of a box or a circle.", "6.2.0", GeoCommands.GeoSearch),
+        C("geosearchstore", -8, Write | DenyOom, 1, 2, 1, "geo", "Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.", "6.2.0", GeoCommands.GeoSearchStore),
     ];
 
     private static IEnumerable<RedisCommand> Generic() =>

@@ -148,6 +148,7 @@ internal sealed class RedisCommand
             case "string": yield return "@string"; break;
             case "bitmap": yield return "@bitmap"; break;
             case "hyperloglog": yield return "@hyperloglog"; break;
+            case "geo": yield return "@geo"; break;
             case "generic": yield return "@keyspace"; break;
             case "connection": yield return "@connection"; break;
             case "list": yield return "@list"; break;

@@ -103,7 +103,8 @@ internal static class SortCommand
                 }
             }
             Comparison<Element> compare = !alpha ? CompareScores : byArg >= 0 ? CompareBy : CompareValues;
-            Array.Sort(elements, desc ? (a, b) => -compare(a, b) : compare);
+            // Stable, as glibc's qsort (a merge sort) is for Redis: elements that compare equal keep their order.
+            elements = [.. elements.Order(Comparer<Element>.Create(desc ? (a, b) => -compare(a, b) : compare))];
         }
 
         long outputLength = (gets.Count == 0 ? 1 : gets.Count) * (end - start + 1);
