@@ -15,7 +15,7 @@ internal static class CommandCatalog
     public static IEnumerable<RedisCommand> Build() =>
         Connection().Concat(Server()).Concat(Strings()).Concat(Generic())
             .Concat(Lists()).Concat(Hashes()).Concat(Sets()).Concat(SortedSets())
-            .Concat(HyperLogLogs()).Concat(Geo()).Concat(Transactions()).Concat(PublishSubscribe());
+            .Concat(HyperLogLogs()).Concat(Geo()).Concat(Streams()).Concat(Transactions()).Concat(PublishSubscribe());
 
     private static IEnumerable<RedisCommand> Connection() =>
     [
@@ -114,6 +114,35 @@ internal static class CommandCatalog
         C("georadiusbymember_ro", -5, ReadOnly, 1, 1, 1, "geo", "Returns members from a geospatial index that are within a distance from a member.", "3.2.10", GeoCommands.GeoRadiusByMemberRo),
         C("geosearch", -7, ReadOnly, 1, 1, 1, "geo", "Queries a geospatial index for members inside an area of a box or a circle.", "6.2.0", GeoCommands.GeoSearch),
         C("geosearchstore", -8, Write | DenyOom, 1, 2, 1, "geo", "Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.", "6.2.0", GeoCommands.GeoSearchStore),
+    ];
+
+    private static IEnumerable<RedisCommand> Streams() =>
+    [
+        C("xadd", -5, Write | DenyOom | Fast, 1, 1, 1, "stream", "Appends a new message to a stream. Creates the key if it doesn't exist.", "5.0.0", StreamCommands.XAdd),
+        C("xlen", 2, ReadOnly | Fast, 1, 1, 1, "stream", "Return the number of messages in a stream.", "5.0.0", StreamCommands.XLen),
+        C("xrange", -4, ReadOnly, 1, 1, 1, "stream", "Returns the messages from a stream within a range of IDs.", "5.0.0", StreamCommands.XRange),
+        C("xrevrange", -4, ReadOnly, 1, 1, 1, "stream", "Returns the messages from a stream within a range of IDs in reverse order.", "5.0.0", StreamCommands.XRevRange),
+        C("xdel", -3, Write | Fast, 1, 1, 1, "stream", "Returns the number of messages after removing them from a stream.", "5.0.0", StreamCommands.XDel),
+        C("xtrim", -4, Write, 1, 1, 1, "stream", "Deletes messages from the beginning of a stream.", "5.0.0", StreamCommands.XTrim),
+        C("xread", -4, ReadOnly | Blocking | MovableKeys, 0, 0, 0, "stream", "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.", "5.0.0", StreamCommands.XRead),
+        C("xreadgroup", -7, Write | Blocking | MovableKeys, 0, 0, 0, "stream", "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", "5.0.0", StreamCommands.XReadGroup),
+        C("xack", -4, Write | Fast, 1, 1, 1, "stream", "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", "5.0.0", StreamCommands.XAck),
+        C("xpending", -3, ReadOnly, 1, 1, 1, "stream", "Returns the information and entries from a stream consumer group's pending entries list.", "5.0.0", StreamCommands.XPending),
+        C("xclaim", -6, Write | Fast, 1, 1, 1, "stream", "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", "5.0.0", StreamCommands.XClaim),
+        C("xautoclaim", -6, Write | Fast, 1, 1, 1, "stream", "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", "6.2.0", StreamCommands.XAutoClaim),
+        C("xsetid", -3, Write | DenyOom | Fast, 1, 1, 1, "stream", "An internal command for replicating stream values.", "5.0.0", StreamCommands.XSetId),
+        C("xgroup", -2, None, 0, 0, 0, "stream", "A container for consumer groups commands.", "5.0.0", null).WithSubcommands(
+            C("create", -5, Write | DenyOom, 2, 2, 1, "stream", "Creates a consumer group.", "5.0.0", StreamCommands.XGroupCreate),
+            C("setid", -5, Write, 2, 2, 1, "stream", "Sets the last-delivered ID of a consumer group.", "5.0.0", StreamCommands.XGroupSetId),
+            C("destroy", 4, Write, 2, 2, 1, "stream", "Destroys a consumer group.", "5.0.0", StreamCommands.XGroupDestroy),
+            C("createconsumer", 5, Write | DenyOom, 2, 2, 1, "stream", "Creates a consumer in a consumer group.", "6.2.0", StreamCommands.XGroupCreateConsumer),
+            C("delconsumer", 5, Write, 2, 2, 1, "stream", "Deletes a consumer from a consumer group.", "5.0.0", StreamCommands.XGroupDelConsumer),
+            C("help", 2, Loading | Stale, 0, 0, 0, "stream", "Returns helpful text about the different subcommands.", "5.0.0", StreamCommands.XGroupHelp)),
+        C("xinfo", -2, None, 0, 0, 0, "stream", "A container for stream introspection commands.", "5.0.0", null).WithSubcommands(
+            C("stream", -3, ReadOnly, 2, 2, 1, "stream", "Returns information about a stream.", "5.0.0", StreamCommands.XInfoStream),
+            C("groups", 3, ReadOnly, 2, 2, 1, "stream", "Returns a list of the consumer groups of a stream.", "5.0.0", StreamCommands.XInfoGroups),
+            C("consumers", 4, ReadOnly, 2, 2, 1, "stream", "Returns a list of the consumers in a consumer group.", "5.0.0", StreamCommands.XInfoConsumers),
+            C("help", 2, Loading | Stale, 0, 0, 0, "stream", "Returns helpful text about the different subcommands.", "5.0.0", StreamCommands.XInfoHelp)),
     ];
 
     private static IEnumerable<RedisCommand> Generic() =>

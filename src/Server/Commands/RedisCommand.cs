@@ -149,6 +149,7 @@ internal sealed class RedisCommand
             case "bitmap": yield return "@bitmap"; break;
             case "hyperloglog": yield return "@hyperloglog"; break;
             case "geo": yield return "@geo"; break;
+            case "stream": yield return "@stream"; break;
             case "generic": yield return "@keyspace"; break;
             case "connection": yield return "@connection"; break;
             case "list": yield return "@list"; break;

@@ -26,6 +26,8 @@ internal sealed partial class ServerConfig
         new("io-threads", "1", ParamKind.Integer, Mutable: false, Min: 1, Max: 128),
         new("tcp-keepalive", "300", ParamKind.Integer, Min: 0, Max: int.MaxValue),
         new("hz", "10", ParamKind.Integer, Min: 0, Max: int.MaxValue, Clamp: (1, 500)),
+        new("stream-node-max-entries", "100", ParamKind.Integer, Min: 0, Max: long.MaxValue),
+        new("stream-node-max-bytes", "4096", ParamKind.Memory, Min: 0, Max: long.MaxValue),
         new("hll-sparse-max-bytes", "3000", ParamKind.Memory, Min: 0, Max: long.MaxValue),
         new("maxmemory", "0", ParamKind.Memory, Min: 0),
         new("maxmemory-policy", "noeviction", ParamKind.Enum,

@@ -37,6 +37,8 @@ internal sealed partial class ServerConfig
     public long ClientQueryBufferLimit { get; private set; }
     public int Hz { get; private set; }
     public long HllSparseMaxBytes { get; private set; }
+    public int StreamNodeMaxEntries { get; private set; }
+    public long StreamNodeMaxBytes { get; private set; }
     public long MaxMemory { get; private set; }
     public string MaxMemoryPolicy { get; private set; } = "";
     public int TcpBacklog { get; private set; }
@@ -126,6 +128,8 @@ internal sealed partial class ServerConfig
         ClientQueryBufferLimit = Long("client-query-buffer-limit");
         Hz = (int)Long("hz");
         HllSparseMaxBytes = Long("hll-sparse-max-bytes");
+        StreamNodeMaxEntries = (int)Math.Min(int.MaxValue, Long("stream-node-max-entries"));
+        StreamNodeMaxBytes = Long("stream-node-max-bytes");
         MaxMemory = Long("maxmemory");
         MaxMemoryPolicy = _values["maxmemory-policy"];
         TcpBacklog = (int)Long("tcp-backlog");

@@ -35,14 +35,14 @@ internal sealed partial class ClientSession
     /// (Redis's blockForKeys). Called again while the command is re-run for a ready key and
     /// still finds nothing, it keeps the first deadline and the place in line.
     /// </summary>
-    public void Block(int firstKey, int lastKey, RedisType type, long timeoutMs, bool nullIsArray)
+    public void Block(int firstKey, int lastKey, RedisType type, long timeoutMs, bool nullIsArray, byte[]? frame = null)
     {
         if (IsBlocked)
         {
             _reblocked = true;
             return;
         }
-        _blockedFrame = Frame.ToArray();
+        _blockedFrame = frame ?? Frame.ToArray(); // XREAD "$": the IDs it meant when it blocked
         _blockedType = type;
         _blockedDb = Db;
         _blockNullIsArray = nullIsArray;

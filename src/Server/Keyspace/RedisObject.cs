@@ -1,6 +1,6 @@
 namespace PasteRedis.Server.Keyspace;
 
-public enum RedisType { String, List, Hash, Set, ZSet }
+public enum RedisType { String, List, Hash, Set, ZSet, Stream }
 
 /// <summary>
 /// A value in the keyspace. It knows its own key and its places in the database's slot
@@ -45,6 +45,7 @@ internal abstract class RedisObject
         RedisType.Hash => "hash",
         RedisType.Set => "set",
         RedisType.ZSet => "zset",
+        RedisType.Stream => "stream",
         _ => "none",
     };
 }

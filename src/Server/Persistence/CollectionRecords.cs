@@ -3,9 +3,10 @@ using PasteRedis.Server.Keyspace;
 namespace PasteRedis.Server.Persistence;
 
 /// <summary>
-/// The commands that rebuild a list, hash, set or sorted set (compaction's base records
-/// and the Redis AOF export): RPUSH/HSET/SADD/ZADD in chunks of at most 64 items or
-/// 1 MB, as Redis's rewriteAppendOnlyFile does, then PEXPIREAT for a TTL.
+/// The commands that rebuild a list, hash, set, sorted set or stream (compaction's base
+/// records and the Redis AOF export): RPUSH/HSET/SADD/ZADD in chunks of at most 64 items
+/// or 1 MB, as Redis's rewriteAppendOnlyFile does, a stream as Redis's rewriteStreamObject
+/// writes it, then PEXPIREAT for a TTL.
 /// </summary>
 internal static class CollectionRecords
 {
@@ -38,6 +39,9 @@ internal static class CollectionRecords
                     c.Append(zset.Scores.KeyAt(i));
                 }, i => zset.Scores.KeyAt(i).Length + 24);
                 break;
+            case StreamObject stream:
+                ComposeStream(stream, into);
+                break;
             default:
                 throw new ArgumentException($"not a collection: {obj.Type}");
         }
@@ -58,5 +62,95 @@ internal static class CollectionRecords
             into.End();
             start = end;
         }
+    }
+
+    private static byte[] Id(StreamId id) => System.Text.Encoding.ASCII.GetBytes(id.ToString());
+
+    /// <summary>
+    /// A stream (Redis's rewriteStreamObject): its entries (an empty one made by XADD MAXLEN 0),
+    /// XSETID with its counters, each group with its read counter, its consumers and their
+    /// pending entries with delivery time and count.
+    /// </summary>
+    private static void ComposeStream(StreamObject s, ComposedCommand into)
+    {
+        var key = s.Key;
+        if (s.Length == 0)
+        {
+            into.Begin(7);
+            into.Append("XADD"u8);
+            into.Append(key);
+            into.Append("MAXLEN"u8);
+            into.Append("0"u8);
+            into.Append("0-1"u8);
+            into.Append("x"u8);
+            into.Append("y"u8);
+            into.End();
+        }
+        for (int i = 0; i < s.Length; i++)
+        {
+            var e = s[i];
+            into.Begin(3 + e.FieldsAndValues.Length);
+            into.Append("XADD"u8);
+            into.Append(key);
+            into.Append(Id(e.Id));
+            foreach (var f in e.FieldsAndValues) into.Append(f);
+            into.End();
+        }
+        into.Begin(7);
+        into.Append("XSETID"u8);
+        into.Append(key);
+        into.Append(Id(s.LastId));
+        into.Append("ENTRIESADDED"u8);
+        into.Append(s.EntriesAdded);
+        into.Append("MAXDELETEDID"u8);
+        into.Append(Id(s.MaxDeletedId));
+        into.End();
+        foreach (var g in s.Groups.Values)
+        {
+            into.Begin(7);
+            into.Append("XGROUP"u8);
+            into.Append("CREATE"u8);
+            into.Append(key);
+            into.Append(g.Name);
+            into.Append(Id(g.LastDelivered));
+            into.Append("ENTRIESREAD"u8);
+            into.Append(g.EntriesRead);
+            into.End();
+            foreach (var consumer in g.Consumers.Values)
+            {
+                into.Begin(5);
+                into.Append("XGROUP"u8);
+                into.Append("CREATECONSUMER"u8);
+                into.Append(key);
+                into.Append(g.Name);
+                into.Append(consumer.Name);
+                into.End();
+                foreach (var nack in consumer.Pending.Values) Claim(into, key, g, nack, lastId: false);
+            }
+        }
+    }
+
+    /// <summary>Redis's streamPropagateXCLAIM: XCLAIM key group consumer 0 id TIME t RETRYCOUNT n FORCE JUSTID [LASTID id].</summary>
+    public static void Claim(ComposedCommand into, ReadOnlySpan<byte> key, ConsumerGroup g, PendingEntry nack, bool lastId)
+    {
+        into.Begin(lastId ? 14 : 12);
+        into.Append("XCLAIM"u8);
+        into.Append(key);
+        into.Append(g.Name);
+        into.Append(nack.Consumer.Name);
+        into.Append("0"u8);
+        into.Append(Id(nack.Id));
+        into.Append("TIME"u8);
+        into.Append(nack.DeliveryTime);
+        into.Append("RETRYCOUNT"u8);
+        into.Append(nack.DeliveryCount);
+        into.Append("FORCE"u8);
+        into.Append("JUSTID"u8);
+        if (lastId)
+        {
+            into.Append("LASTID"u8);
+            into.Append(Id(g.LastDelivered));
+        }
+        into.End();
     }
 }

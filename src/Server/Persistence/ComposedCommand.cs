@@ -52,6 +52,11 @@ internal sealed class ComposedCommand
         Header(5); Arg(a0); Arg(a1); Arg(a2); Arg(a3); Arg(n[..len]); End();
     }
 
+    public void Add(ReadOnlySpan<byte> a0, ReadOnlySpan<byte> a1, ReadOnlySpan<byte> a2, ReadOnlySpan<byte> a3, ReadOnlySpan<byte> a4)
+    {
+        Header(5); Arg(a0); Arg(a1); Arg(a2); Arg(a3); Arg(a4); End();
+    }
+
     /// <summary>Starts a command of <paramref name="n"/> arguments; add them with Append, then End.</summary>
     public void Begin(int n) => Header(n);
 

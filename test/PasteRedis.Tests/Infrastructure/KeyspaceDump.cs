@@ -31,6 +31,7 @@ public static class KeyspaceDump
                         "+hash" => "hash " + Sorted(raw.Call("HGETALL", key), pairs: true),
                         "+set" => "set " + Sorted(raw.Call("SMEMBERS", key), pairs: false),
                         "+zset" => "zset " + raw.Call("ZRANGE", key, "0", "-1", "WITHSCORES"),
+                        "+stream" => "stream " + Stream(raw, key),
                         _ => type,
                     };
                     dump[$"{db}/{key}"] = $"{value} expire={raw.Call("PEXPIRETIME", key)}";
@@ -40,6 +41,26 @@ public static class KeyspaceDump
         }
         raw.Call("SELECT", "0");
         return dump;
+    }
+
+    /// <summary>
+    /// A stream: its entries, its counters (XINFO STREAM without Redis's radix-tree layout,
+    /// which a rewrite may regroup), and each group's position, read counter, lag and
+    /// pending entries with their owners (not their idle times, which move).
+    /// </summary>
+    private static string Stream(RawClient raw, string key)
+    {
+        var info = Regex.Replace(raw.Call("XINFO", "STREAM", key), @"\$radix-tree-(keys|nodes),:\d+,", "");
+        var groups = raw.Call("XINFO", "GROUPS", key);
+        var sb = new System.Text.StringBuilder(raw.Call("XRANGE", key, "-", "+")).Append(' ').Append(info).Append(' ').Append(groups);
+        foreach (Match m in Regex.Matches(groups, @"\$name,\$([^,\]]*)"))
+        {
+            var group = m.Groups[1].Value;
+            sb.Append(" pending ").Append(group).Append(' ').Append(raw.Call("XPENDING", key, group));
+            sb.Append(' ').Append(Regex.Replace(raw.Call("XPENDING", key, group, "-", "+", "1000"), @",:\d+,(:\d+)\]", ",$1]"));
+            sb.Append(" consumers ").Append(Regex.Replace(raw.Call("XINFO", "CONSUMERS", key, group), @",\$(idle|inactive),:-?\d+", ""));
+        }
+        return sb.ToString();
     }
 
     /// <summary>An unordered reply (set members, hash field/value pairs) in a canonical order.</summary>
