@@ -41,6 +41,76 @@ internal static class ServerCommands
     }
 
     /// <summary>
+    /// WAIT numreplicas timeout: there are no replicas, so none acknowledges; asked for none
+    /// it answers 0 at once, asked for some it waits the timeout (0: forever) as Redis would.
+    /// </summary>
+    public static void Wait(ClientSession c)
+    {
+        if (!c.TryLong(1, out long replicas) || !TryMilliseconds(c, 2, out long timeoutMs)) return;
+        if (replicas <= 0 || !c.CanBlock)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        c.Block(1, 0, default, timeoutMs, nullIsArray: false, timeoutReply: ":0\r\n"u8.ToArray());
+    }
+
+    /// <summary>
+    /// WAITAOF numlocal numreplicas timeout (Redis 7.2): whether this connection's writes are
+    /// durable here, and on how many replicas (none). With appendfsync always they are by
+    /// the time any reply leaves; with everysec or no, the log is made durable now.
+    /// </summary>
+    public static void WaitAof(ClientSession c)
+    {
+        var req = c.Request;
+        if (!c.TryLong(1, out long local)) return;
+        if (local < 0 || local > 1)
+        {
+            c.Reply.Error("ERR value is out of range, value must between 0 and 1");
+            return;
+        }
+        if (!c.TryLong(2, out long replicas)) return;
+        if (replicas < 0)
+        {
+            c.Reply.Error("ERR value is out of range, must be positive");
+            return;
+        }
+        if (!TryMilliseconds(c, 3, out long timeoutMs)) return;
+        var aof = c.Server.Aof;
+        if (local > 0 && aof == null)
+        {
+            c.Reply.Error("ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.");
+            return;
+        }
+        if (aof != null && aof.Policy != Persistence.FsyncPolicy.Always) aof.Drain(c.NowMs);
+        int acked = aof != null ? 1 : 0;
+        if (replicas == 0 || !c.CanBlock)
+        {
+            c.Reply.ArrayHeader(2);
+            c.Reply.Integer(acked);
+            c.Reply.Integer(0);
+            return;
+        }
+        c.Block(1, 0, default, timeoutMs, nullIsArray: false, timeoutReply: System.Text.Encoding.ASCII.GetBytes($"*2\r\n:{acked}\r\n:0\r\n"));
+    }
+
+    /// <summary>Redis's getTimeoutFromObjectOrReply in milliseconds: an integer, not negative (0 = forever).</summary>
+    private static bool TryMilliseconds(ClientSession c, int arg, out long ms)
+    {
+        if (!PasteRedis.Resp.RespNumber.TryParseInt64(c.Request.Arg(arg), out ms))
+        {
+            c.Reply.Error("ERR timeout is not an integer or out of range");
+            return false;
+        }
+        if (ms < 0)
+        {
+            c.Reply.Error("ERR timeout is negative");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
     /// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]. Stops the process gracefully; like
     /// Redis, a successful SHUTDOWN sends no reply, the connection just closes.
     /// </summary>

@@ -19,6 +19,7 @@ internal sealed partial class ClientSession
     private Database? _blockedDb;
     private long _blockDeadlineMs;
     private bool _blockNullIsArray, _reblocked;
+    private byte[]? _blockTimeoutReply; // WAIT, WAITAOF: what a timeout answers instead of a null
     private Timer? _blockTimer;
     private ArrayBufferWriter<byte>? _pending;
 
@@ -35,13 +36,14 @@ internal sealed partial class ClientSession
     /// (Redis's blockForKeys). Called again while the command is re-run for a ready key and
     /// still finds nothing, it keeps the first deadline and the place in line.
     /// </summary>
-    public void Block(int firstKey, int lastKey, RedisType type, long timeoutMs, bool nullIsArray, byte[]? frame = null)
+    public void Block(int firstKey, int lastKey, RedisType type, long timeoutMs, bool nullIsArray, byte[]? frame = null, byte[]? timeoutReply = null)
     {
         if (IsBlocked)
         {
             _reblocked = true;
             return;
         }
+        _blockTimeoutReply = timeoutReply;
         _blockedFrame = frame ?? Frame.ToArray(); // XREAD "$": the IDs it meant when it blocked
         _blockedType = type;
         _blockedDb = Db;
@@ -113,7 +115,8 @@ internal sealed partial class ClientSession
             return;
         }
         Unblock();
-        if (_blockNullIsArray) Reply.NullArray();
+        if (_blockTimeoutReply != null) Reply.Raw(_blockTimeoutReply);
+        else if (_blockNullIsArray) Reply.NullArray();
         else Reply.Null();
     }
 

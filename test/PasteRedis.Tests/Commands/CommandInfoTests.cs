@@ -17,6 +17,7 @@ public class CommandInfoTests : ServerFixture
     private static readonly Dictionary<string, string> NewerThan70 = new()
     {
         ["client|setinfo"] = "added in 7.2",
+        ["waitaof"] = "added in 7.2",
         ["zrank"] = "7.2 added WITHSCORE: arity -3",
         ["zrevrank"] = "7.2 added WITHSCORE: arity -3",
     };
@@ -49,7 +50,7 @@ public class CommandInfoTests : ServerFixture
                 var theirs = Entry(realDb.Execute("COMMAND", "INFO", name));
                 if (theirs == null)
                 {
-                    differences.Add($"{name}: not a command of redis-server {version}");
+                    if (!(before72 && NewerThan70.ContainsKey(name))) differences.Add($"{name}: not a command of redis-server {version}");
                     continue;
                 }
                 Compare(ours!, theirs);
