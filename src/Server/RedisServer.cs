@@ -116,7 +116,7 @@ internal sealed class RedisServer
         StartTimeMs = NowMs();
         LastSaveUnix = StartTimeMs / 1000;
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
-        RequirePassBytes = Encoding.UTF8.GetBytes(config.RequirePass);
+        OnConfigChanged();
     }
 
     public object ExecLock { get; } = new();
@@ -290,7 +290,14 @@ internal sealed class RedisServer
 
     public static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    public void OnRequirePassChanged() => RequirePassBytes = Encoding.UTF8.GetBytes(Config.RequirePass);
+    /// <summary>After CONFIG SET: what is kept in fast fields rather than read from the configuration.</summary>
+    public void OnConfigChanged()
+    {
+        RequirePassBytes = Encoding.UTF8.GetBytes(Config.RequirePass);
+        _events.LfuEnabled = Config.MaxMemoryPolicy.EndsWith("-lfu", StringComparison.Ordinal);
+        _events.LfuLogFactor = int.Parse(Config.Get("lfu-log-factor"), System.Globalization.CultureInfo.InvariantCulture);
+        _events.LfuDecayMinutes = int.Parse(Config.Get("lfu-decay-time"), System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public long NextClientId() => Interlocked.Increment(ref _nextClientId);
     public int ClientCount => _clients.Count;

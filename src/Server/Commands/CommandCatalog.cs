@@ -178,6 +178,7 @@ internal static class CommandCatalog
         C("persist", 2, Write | Fast, 1, 1, 1, "generic", "Removes the expiration time of a key.", "2.2.0", ExpireCommands.Persist),
         C("object", -2, None, 0, 0, 0, "generic", "A container for object introspection commands.", "2.2.3", null).WithSubcommands(
             C("encoding", 3, ReadOnly, 2, 2, 1, "generic", "Returns the internal encoding of a Redis object.", "2.2.3", KeyCommands.ObjectEncoding),
+            C("freq", 3, ReadOnly, 2, 2, 1, "generic", "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0", KeyCommands.ObjectFreq),
             C("idletime", 3, ReadOnly, 2, 2, 1, "generic", "Returns the time since the last access to a Redis object.", "2.2.3", KeyCommands.ObjectIdleTime),
             C("refcount", 3, ReadOnly, 2, 2, 1, "generic", "Returns the reference count of a value of a key.", "2.2.3", KeyCommands.ObjectRefCount),
             C("help", 2, Loading | Stale, 0, 0, 0, "generic", "Returns helpful text about the different subcommands.", "6.2.0", KeyCommands.ObjectHelp)),

@@ -67,7 +67,7 @@ internal static class ConfigCommands
             c.Reply.Error($"ERR CONFIG SET failed (possibly related to argument '{name}') - {error}");
             return;
         }
-        c.Server.OnRequirePassChanged();
+        c.Server.OnConfigChanged();
         c.Reply.Ok();
     }
 

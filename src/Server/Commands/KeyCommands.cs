@@ -324,9 +324,31 @@ internal static class KeyCommands
 
     public static void ObjectIdleTime(ClientSession c)
     {
+        if (c.Server.Events.LfuEnabled)
+        {
+            c.Reply.Error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+            return;
+        }
         var obj = c.Db.Lookup(c.Request.Arg(2), c.NowMs, touch: false);
         if (obj == null) c.Reply.Null();
         else c.Reply.Integer((c.NowMs - obj.LastAccess) / 1000);
+    }
+
+    /// <summary>OBJECT FREQ key: the LFU counter, decayed to now (only under an LFU maxmemory-policy).</summary>
+    public static void ObjectFreq(ClientSession c)
+    {
+        var obj = c.Db.Lookup(c.Request.Arg(2), c.NowMs, touch: false);
+        if (obj == null)
+        {
+            c.Reply.Null();
+            return;
+        }
+        if (!c.Server.Events.LfuEnabled)
+        {
+            c.Reply.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+            return;
+        }
+        c.Reply.Integer(Lfu.Counter(obj.LfuData, c.NowMs, c.Server.Events.LfuDecayMinutes));
     }
 
     public static void ObjectRefCount(ClientSession c)
@@ -340,6 +362,9 @@ internal static class KeyCommands
         "ENCODING <key>",
         "    Return the kind of internal representation used in order to store the value",
         "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
         "IDLETIME <key>",
         "    Return the idle time of the <key>, that is the approximated number of",
         "    seconds elapsed since the last access to the key.",

@@ -42,6 +42,7 @@ internal sealed class Database
         {
             obj.LastAccess = nowMs;
             obj.AccessSeq = ++_events.AccessClock;
+            if (_events.LfuEnabled) _events.TouchLfu(obj, nowMs);
         }
         return obj;
     }
@@ -56,6 +57,7 @@ internal sealed class Database
         obj.Slot = _all.Add(obj);
         obj.LastAccess = nowMs;
         obj.AccessSeq = ++_events.AccessClock;
+        if (obj.LfuData == 0) obj.LfuData = Lfu.Initial(nowMs); // a moved or renamed key keeps its count
         if (obj.HasExpiry) obj.VolatileSlot = _volatile.Add(obj);
         _events.Added(this, obj);
     }
@@ -216,6 +218,21 @@ internal class KeyspaceEvents
 
     /// <summary>Changes to the keyspace (Redis's server.dirty): a write that moved it gets logged.</summary>
     public long Dirty;
+
+    /// <summary>maxmemory-policy is allkeys-lfu or volatile-lfu: every access updates the key's LFU counter.</summary>
+    public bool LfuEnabled;
+    public int LfuLogFactor = 10, LfuDecayMinutes = 1;
+    private ulong _random = 0x9E3779B97F4A7C15UL;
+
+    public void TouchLfu(RedisObject obj, long nowMs)
+    {
+        // xorshift64*: the probability draw of Redis's LFULogIncr, without a lock or an allocation
+        _random ^= _random >> 12;
+        _random ^= _random << 25;
+        _random ^= _random >> 27;
+        double r = ((_random * 0x2545F4914F6CDD1DUL) >> 11) * (1.0 / (1UL << 53));
+        obj.LfuData = Lfu.Touch(obj.LfuData, nowMs, LfuLogFactor, LfuDecayMinutes, r);
+    }
     public virtual void Added(Database db, RedisObject obj) { }
     public virtual void Removed(Database db, RedisObject obj) { }
     public virtual void Expired(Database db, RedisObject obj) => ExpiredKeys++;

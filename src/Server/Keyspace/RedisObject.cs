@@ -24,6 +24,9 @@ internal abstract class RedisObject
     /// <summary>Order of last access across the server: exact LRU, where milliseconds would tie.</summary>
     public long AccessSeq;
 
+    /// <summary>LFU minutes and counter (<see cref="Lfu"/>), kept under an LFU maxmemory-policy.</summary>
+    public int LfuData;
+
     /// <summary>The log rewrite that has already written this key's base record (compaction).</summary>
     internal int RewriteEpoch;
 

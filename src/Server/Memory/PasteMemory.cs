@@ -107,7 +107,7 @@ internal sealed class PasteMemory : IDisposable
         for (int evicted = 0; evicted < 1_000_000; evicted++)
         {
             if (aof == null ? !UnderPressure(config.MaxMemory) : freed >= margin) break;
-            var victim = ChooseVictim(server, policy, samples, out var db);
+            var victim = ChooseVictim(server, policy, samples, nowMs, out var db);
             if (victim == null) break;
             freed += victim is StringObject s ? Math.Max(s.Length, 64) : 64;
             db!.Remove(victim);
@@ -118,7 +118,7 @@ internal sealed class PasteMemory : IDisposable
         return !UnderPressure(config.MaxMemory);
     }
 
-    private static RedisObject? ChooseVictim(RedisServer server, string policy, int samples, out Database? victimDb)
+    private static RedisObject? ChooseVictim(RedisServer server, string policy, int samples, long nowMs, out Database? victimDb)
     {
         bool volatileOnly = policy.StartsWith("volatile-", StringComparison.Ordinal);
         RedisObject? best = null;
@@ -130,7 +130,7 @@ internal sealed class PasteMemory : IDisposable
             {
                 var candidate = volatileOnly ? db.RandomVolatile(server.Random) : db.RandomObject(server.Random);
                 if (candidate == null) continue;
-                if (best == null || Better(policy, candidate, best))
+                if (best == null || Better(server, policy, candidate, best, nowMs))
                 {
                     best = candidate;
                     victimDb = db;
@@ -141,10 +141,11 @@ internal sealed class PasteMemory : IDisposable
         return best;
     }
 
-    private static bool Better(string policy, RedisObject candidate, RedisObject best) => policy switch
+    private static bool Better(RedisServer server, string policy, RedisObject candidate, RedisObject best, long nowMs) => policy switch
     {
         "volatile-ttl" => candidate.ExpireAt < best.ExpireAt,
         "allkeys-lru" or "volatile-lru" => candidate.AccessSeq < best.AccessSeq,
+        "allkeys-lfu" or "volatile-lfu" => Lfu.Counter(candidate.LfuData, nowMs, server.Events.LfuDecayMinutes) < Lfu.Counter(best.LfuData, nowMs, server.Events.LfuDecayMinutes),
         _ => false,
     };
 

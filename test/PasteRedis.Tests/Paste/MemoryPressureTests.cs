@@ -45,6 +45,7 @@ public class MemoryPressureTests
     }
 
     [TestCase("allkeys-lru")]
+    [TestCase("allkeys-lfu")]
     [TestCase("allkeys-random")]
     public async Task AllKeysPoliciesEvictAndNeverRefuse(string policy)
     {
@@ -72,7 +73,46 @@ public class MemoryPressureTests
         Assert.That(raw.Call("EXISTS", "k0"), Is.EqualTo(":0"), "the oldest untouched key went first");
     }
 
+    /// <summary>
+    /// allkeys-lfu: keys read many times earlier (a high counter) outlive a flood of keys
+    /// written once, even though those are more recent, which LRU would keep instead.
+    /// </summary>
+    [Test]
+    public async Task LfuKeepsTheKeysReadOftenEvenWhenNotRecently()
+    {
+        await using var s = await Small("allkeys-lfu");
+        using var raw = s.Raw();
+        for (int h = 0; h < 5; h++)
+        {
+            raw.Call("SET", "hot" + h, "keep me");
+            for (int i = 0; i < 300; i++) raw.Call("GET", "hot" + h);
+        }
+        Assert.That(long.Parse(raw.Call("OBJECT", "FREQ", "hot0")[1..]), Is.GreaterThan(8), "300 reads raised the counter from 5");
+        Assert.That(raw.Call("OBJECT", "FREQ", "nothere"), Is.EqualTo("$nil"));
+        Assert.That(Fill(raw, "k", 3000, _ => []), Is.EqualTo(3000));
+        for (int h = 0; h < 5; h++) Assert.That(raw.Call("EXISTS", "hot" + h), Is.EqualTo(":1"), $"hot{h} survived");
+        Assert.That(raw.Call("OBJECT", "IDLETIME", "hot0"), Does.StartWith("-ERR An LFU maxmemory policy is selected"));
+    }
+
+    /// <summary>lfu-log-factor 0 makes every access count: the counter is exactly 5 + reads.</summary>
+    [Test]
+    public async Task LfuCounterCountsEveryAccessWithLogFactorZero()
+    {
+        await using var s = await Small("allkeys-lfu");
+        using var raw = s.Raw();
+        Assert.That(raw.Call("CONFIG", "SET", "lfu-log-factor", "0"), Is.EqualTo("+OK"));
+        raw.Call("SET", "counted", "v");
+        Assert.That(raw.Call("OBJECT", "FREQ", "counted"), Is.EqualTo(":5"), "a new key starts at 5");
+        for (int i = 0; i < 100; i++) raw.Call("GET", "counted");
+        Assert.That(raw.Call("OBJECT", "FREQ", "counted"), Is.EqualTo(":105"));
+        for (int i = 0; i < 200; i++) raw.Call("EXISTS", "counted");
+        Assert.That(raw.Call("OBJECT", "FREQ", "counted"), Is.EqualTo(":255"), "the counter saturates at 255");
+        Assert.That(raw.Call("CONFIG", "SET", "maxmemory-policy", "allkeys-lru"), Is.EqualTo("+OK"));
+        Assert.That(raw.Call("OBJECT", "FREQ", "counted"), Does.StartWith("-ERR An LFU maxmemory policy is not selected"));
+    }
+
     [TestCase("volatile-lru")]
+    [TestCase("volatile-lfu")]
     [TestCase("volatile-random")]
     [TestCase("volatile-ttl")]
     public async Task VolatilePoliciesEvictOnlyKeysWithTtlThenRefuse(string policy)
