@@ -179,6 +179,112 @@ internal static class KeyCommands
         return true;
     }
 
+    /// <summary>DUMP key: the value in Redis's RDB payload format (RESTORE here or in Redis 7 loads it).</summary>
+    public static void Dump(ClientSession c)
+    {
+        var obj = c.Db.Lookup(c.Request.Arg(1), c.NowMs);
+        if (obj == null)
+        {
+            c.Reply.Null();
+            return;
+        }
+        var payload = Persistence.RdbValue.Dump(obj, c.Server.Pool);
+        if (payload == null) c.Reply.Error("ERR DUMP of stream values is not supported by this server");
+        else c.Reply.Bulk(payload);
+    }
+
+    /// <summary>
+    /// RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency].
+    /// A relative TTL is logged as an absolute one (ABSTTL), as Redis propagates it.
+    /// </summary>
+    public static void Restore(ClientSession c)
+    {
+        var req = c.Request;
+        bool replace = false, absTtl = false;
+        long idle = -1, freq = -1;
+        for (int j = 4; j < req.Count; j++)
+        {
+            bool more = j + 1 < req.Count;
+            if (c.ArgIs(j, "REPLACE"u8)) replace = true;
+            else if (c.ArgIs(j, "ABSTTL"u8)) absTtl = true;
+            else if (c.ArgIs(j, "IDLETIME"u8) && more && freq == -1)
+            {
+                if (!c.TryLong(++j, out idle)) return;
+                if (idle < 0)
+                {
+                    c.Reply.Error("ERR Invalid IDLETIME value, must be >= 0");
+                    return;
+                }
+            }
+            else if (c.ArgIs(j, "FREQ"u8) && more && idle == -1)
+            {
+                if (!c.TryLong(++j, out freq)) return;
+                if (freq < 0 || freq > 255)
+                {
+                    c.Reply.Error("ERR Invalid FREQ value, must be >= 0 and <= 255");
+                    return;
+                }
+            }
+            else
+            {
+                c.Reply.Error(Errors.Syntax);
+                return;
+            }
+        }
+        var key = req.Arg(1);
+        var existing = c.Db.Lookup(key, c.NowMs, touch: false);
+        if (!replace && existing != null)
+        {
+            c.Reply.Error("BUSYKEY Target key name already exists.");
+            return;
+        }
+        if (!c.TryLong(2, out long ttl)) return;
+        if (ttl < 0)
+        {
+            c.Reply.Error("ERR Invalid TTL value, must be >= 0");
+            return;
+        }
+        var payload = System.Buffers.BuffersExtensions.ToArray(req.ArgSequence(3));
+        if (!Persistence.RdbValue.Verify(payload))
+        {
+            c.Reply.Error("ERR DUMP payload version or checksum are wrong");
+            return;
+        }
+        RedisObject obj;
+        try { obj = Persistence.RdbValue.Load(payload, key.ToArray(), c.Server.Random, c.Server.Pool); }
+        catch (Persistence.RdbValue.FormatException)
+        {
+            c.Reply.Error("ERR Bad data format");
+            return;
+        }
+        if (replace && existing != null) c.Db.Remove(existing);
+        if (ttl > 0 && !absTtl) ttl += c.NowMs;
+        if (ttl > 0 && ttl <= c.NowMs && !c.IsReplaying)
+        {
+            // Already expired: nothing is created; a replaced key is gone, logged as DEL.
+            if (existing != null && replace) c.LogAbsolute(replace: true).Add("DEL"u8, key);
+            c.Reply.Ok();
+            return;
+        }
+        if (ttl > 0) obj.ExpireAt = ttl;
+        c.Db.Add(obj, c.NowMs);
+        if (idle >= 0) obj.LastAccess = c.NowMs - idle * 1000;
+        if (freq >= 0) obj.LfuData = (obj.LfuData & ~255) | (int)freq;
+        if (ttl > 0 && !absTtl)
+        {
+            var log = c.LogAbsolute(replace: true);
+            log.Begin(replace ? 6 : 5);
+            log.Append("RESTORE"u8);
+            log.Append(key);
+            log.Append(ttl);
+            log.Append(payload);
+            if (replace) log.Append("REPLACE"u8);
+            log.Append("ABSTTL"u8);
+            log.End();
+        }
+        c.Reply.Ok();
+    }
+
     public static void Keys(ClientSession c)
     {
         var pattern = c.Request.Arg(1);

@@ -63,6 +63,12 @@ public class RecoveryTests
             Assert.That(reply, Does.Not.StartWith("-"), string.Join(' ', cmd));
         }
         RunEveryCollectionCommand(raw);
+        // RESTORE with a relative TTL is logged with the absolute one; a list and a hash travel through DUMP.
+        var encoding = raw.BulkEncoding;
+        raw.BulkEncoding = System.Text.Encoding.Latin1;
+        Assert.That(raw.CallLatin1("RESTORE", "r:list", "900000", raw.Call("DUMP", "l:a")[1..]), Is.EqualTo("+OK"));
+        Assert.That(raw.CallLatin1("RESTORE", "h:a", "0", raw.Call("DUMP", "s:plain")[1..], "REPLACE"), Is.EqualTo("+OK"));
+        raw.BulkEncoding = encoding;
         var big = new string('B', 20_000); // spans several packet buffers
         Assert.That(raw.Call("SET", "s:big", big), Is.EqualTo("+OK"));
         raw.Send("SET s:inline \"inline value\"\r\n");

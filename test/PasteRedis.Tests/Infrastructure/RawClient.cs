@@ -50,6 +50,22 @@ public sealed class RawClient : IDisposable
     /// Reads one complete reply and renders it: "+OK", "-ERR …", ":1", "$bar" (bulk),
     /// "$nil", "*[a,b]" for arrays (nested likewise), "_" for RESP3 null.
     /// </summary>
+    /// <summary>A command whose arguments go byte for byte (each char a Latin-1 byte): binary values such as DUMP payloads.</summary>
+    public string CallLatin1(params string[] args)
+    {
+        var frame = new MemoryStream();
+        frame.Write(Encoding.ASCII.GetBytes($"*{args.Length}\r\n"));
+        foreach (var a in args)
+        {
+            var b = Encoding.Latin1.GetBytes(a);
+            frame.Write(Encoding.ASCII.GetBytes($"${b.Length}\r\n"));
+            frame.Write(b);
+            frame.Write("\r\n"u8);
+        }
+        Send(frame.ToArray());
+        return ReadReply();
+    }
+
     public string ReadReply()
     {
         var line = ReadLine();
