@@ -96,6 +96,20 @@ internal static class StreamCommands
 
     private static string Name(ClientSession c, int arg) => c.ArgString(arg);
 
+    /// <summary>The stream at argument <paramref name="arg"/>; false after replying WRONGTYPE or "no such key".</summary>
+    private static bool TryExistingStream(ClientSession c, int arg, out StreamObject s)
+    {
+        s = null!;
+        if (!TryGetStream(c, c.Request.Arg(arg), out var stream)) return false;
+        if (stream == null)
+        {
+            c.Reply.Error(Errors.NoSuchKey);
+            return false;
+        }
+        s = stream;
+        return true;
+    }
+
     // ---- XADD / XTRIM ----
 
     private struct TrimArgs
@@ -440,12 +454,7 @@ internal static class StreamCommands
                 return;
             }
         }
-        if (!TryGetStream(c, req.Arg(1), out var s)) return;
-        if (s == null)
-        {
-            c.Reply.Error(Errors.NoSuchKey);
-            return;
-        }
+        if (!TryExistingStream(c, 1, out var s)) return;
         if (s.Length > 0)
         {
             if (id < s.Last!.Id)
@@ -632,7 +641,7 @@ internal static class StreamCommands
             else
             {
                 var g = groups[k]!;
-                var consumer = Consumer(c, s, g, consumerName!, log!, key);
+                var consumer = Consumer(c, g, consumerName!, log!, key);
                 if (history) DeliverHistory(c, s, g, consumer, after, count, entries, log!, key);
                 else DeliverNew(c, s, g, consumer, after, count, noAck, entries, log!, key);
                 c.Server.Events.Dirty++;
@@ -684,7 +693,7 @@ internal static class StreamCommands
     }
 
     /// <summary>The group's consumer of that name, created (and the creation logged) if new; its seen time refreshed.</summary>
-    private static StreamConsumer Consumer(ClientSession c, StreamObject s, ConsumerGroup g, byte[] name, ComposedCommand log, ReadOnlySpan<byte> key)
+    private static StreamConsumer Consumer(ClientSession c, ConsumerGroup g, byte[] name, ComposedCommand log, ReadOnlySpan<byte> key)
     {
         if (g.Consumers.TryGetValue(name, out var consumer))
         {
@@ -750,18 +759,8 @@ internal static class StreamCommands
         CollectionRecords.Claim(log, key, g, nack, lastId);
 
     /// <summary>XGROUP SETID key group last-id ENTRIESREAD n: the group's position and read counter, exactly.</summary>
-    private static void LogGroupId(ComposedCommand log, ReadOnlySpan<byte> key, ConsumerGroup g)
-    {
-        log.Begin(7);
-        log.Append("XGROUP"u8);
-        log.Append("SETID"u8);
-        log.Append(key);
-        log.Append(g.Name);
-        log.Append(IdBytes(g.LastDelivered));
-        log.Append("ENTRIESREAD"u8);
-        log.Append(g.EntriesRead);
-        log.End();
-    }
+    private static void LogGroupId(ComposedCommand log, ReadOnlySpan<byte> key, ConsumerGroup g) =>
+        CollectionRecords.GroupPosition(log, "SETID"u8, key, g);
 
     // ---- Consumer-group lag (Redis 7) ----
 
@@ -996,6 +995,21 @@ internal static class StreamCommands
         c.Reply.Integer(acked);
     }
 
+    /// <summary>The stream (argument 1) and its group (argument 2); false after replying NOGROUP, as XPENDING, XCLAIM and XAUTOCLAIM do.</summary>
+    private static bool TryKeyAndGroup(ClientSession c, out StreamObject s, out ConsumerGroup g)
+    {
+        s = null!;
+        g = null!;
+        if (!TryGetStream(c, c.Request.Arg(1), out var stream)) return false;
+        if (stream != null && stream.Groups.TryGetValue(c.Request.Arg(2).ToArray(), out var group))
+        {
+            (s, g) = (stream, group);
+            return true;
+        }
+        c.Reply.Error($"NOGROUP No such key '{Name(c, 1)}' or consumer group '{Name(c, 2)}'");
+        return false;
+    }
+
     /// <summary>XPENDING key group [[IDLE min-idle-time] start end count [consumer]]</summary>
     public static void XPending(ClientSession c)
     {
@@ -1038,13 +1052,7 @@ internal static class StreamCommands
             }
             if (startIdx + 3 < req.Count) consumerArg = startIdx + 3;
         }
-        if (!TryGetStream(c, req.Arg(1), out var s)) return;
-        ConsumerGroup? g = null;
-        if (s == null || !s.Groups.TryGetValue(req.Arg(2).ToArray(), out g))
-        {
-            c.Reply.Error($"NOGROUP No such key '{Name(c, 1)}' or consumer group '{Name(c, 2)}'");
-            return;
-        }
+        if (!TryKeyAndGroup(c, out var s, out var g)) return;
         if (summary)
         {
             c.Reply.ArrayHeader(4);
@@ -1102,13 +1110,7 @@ internal static class StreamCommands
     public static void XClaim(ClientSession c)
     {
         var req = c.Request;
-        if (!TryGetStream(c, req.Arg(1), out var s)) return;
-        ConsumerGroup? g = null;
-        if (s == null || !s.Groups.TryGetValue(req.Arg(2).ToArray(), out g))
-        {
-            c.Reply.Error($"NOGROUP No such key '{Name(c, 1)}' or consumer group '{Name(c, 2)}'");
-            return;
-        }
+        if (!TryKeyAndGroup(c, out var s, out var g)) return;
         if (!RespNumber.TryParseInt64(req.Arg(4), out long minIdle))
         {
             c.Reply.Error("ERR Invalid min-idle-time argument for XCLAIM");
@@ -1202,7 +1204,7 @@ internal static class StreamCommands
             }
             if (nack == null) continue;
             if (!created && minIdle > 0 && now - nack.DeliveryTime < minIdle) continue;
-            consumer ??= ClaimingConsumer(c, g, name, log, key);
+            consumer ??= Consumer(c, g, name, log, key);
             if (nack.Consumer != consumer)
             {
                 nack.Consumer?.Pending.Remove(id);
@@ -1224,19 +1226,6 @@ internal static class StreamCommands
             if (justId) ReplyId(c, id);
             else ReplyEntry(c, entry);
         }
-    }
-
-    private static StreamConsumer ClaimingConsumer(ClientSession c, ConsumerGroup g, byte[] name, ComposedCommand log, ReadOnlySpan<byte> key)
-    {
-        if (g.Consumers.TryGetValue(name, out var consumer))
-        {
-            consumer.SeenTime = c.NowMs;
-            return consumer;
-        }
-        consumer = new StreamConsumer(name, c.NowMs);
-        g.Consumers[name] = consumer;
-        log.Add("XGROUP"u8, "CREATECONSUMER"u8, key, g.Name, name);
-        return consumer;
     }
 
     /// <summary>XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]</summary>
@@ -1275,13 +1264,7 @@ internal static class StreamCommands
                 return;
             }
         }
-        if (!TryGetStream(c, req.Arg(1), out var s)) return;
-        ConsumerGroup? g = null;
-        if (s == null || !s.Groups.TryGetValue(req.Arg(2).ToArray(), out g))
-        {
-            c.Reply.Error($"NOGROUP No such key '{Name(c, 1)}' or consumer group '{Name(c, 2)}'");
-            return;
-        }
+        if (!TryKeyAndGroup(c, out var s, out var g)) return;
         long attempts = count * 10, now = c.NowMs;
         var key = req.Arg(1);
         var name = req.Arg(3).ToArray();
@@ -1307,7 +1290,7 @@ internal static class StreamCommands
                 continue;
             }
             if (minIdle > 0 && now - nack.DeliveryTime < minIdle) continue;
-            consumer ??= ClaimingConsumer(c, g, name, log, key);
+            consumer ??= Consumer(c, g, name, log, key);
             if (nack.Consumer != consumer)
             {
                 nack.Consumer.Pending.Remove(nack.Id);
@@ -1355,12 +1338,7 @@ internal static class StreamCommands
                 if (count < 0) count = 10;
             }
         }
-        if (!TryGetStream(c, req.Arg(2), out var s)) return;
-        if (s == null)
-        {
-            c.Reply.Error(Errors.NoSuchKey);
-            return;
-        }
+        if (!TryExistingStream(c, 2, out var s)) return;
         c.Reply.MapHeader(full ? 9 : 10);
         c.Reply.Bulk("length"u8);
         c.Reply.Integer(s.Length);
@@ -1448,12 +1426,7 @@ internal static class StreamCommands
 
     public static void XInfoGroups(ClientSession c)
     {
-        if (!TryGetStream(c, c.Request.Arg(2), out var s)) return;
-        if (s == null)
-        {
-            c.Reply.Error(Errors.NoSuchKey);
-            return;
-        }
+        if (!TryExistingStream(c, 2, out var s)) return;
         c.Reply.ArrayHeader(s.Groups.Count);
         foreach (var g in s.Groups.Values)
         {
@@ -1477,12 +1450,7 @@ internal static class StreamCommands
     public static void XInfoConsumers(ClientSession c)
     {
         var req = c.Request;
-        if (!TryGetStream(c, req.Arg(2), out var s)) return;
-        if (s == null)
-        {
-            c.Reply.Error(Errors.NoSuchKey);
-            return;
-        }
+        if (!TryExistingStream(c, 2, out var s)) return;
         if (!s.Groups.TryGetValue(req.Arg(3).ToArray(), out var g))
         {
             c.Reply.Error($"NOGROUP No such consumer group '{Name(c, 3)}' for key name '{Name(c, 2)}'");

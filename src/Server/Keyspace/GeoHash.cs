@@ -115,34 +115,26 @@ internal static class GeoHash
         return new string(chars);
     }
 
-    private static Bits MoveX(Bits hash, int d)
-    {
-        if (d == 0) return hash;
-        ulong x = hash.Value & 0xaaaaaaaaaaaaaaaaUL, y = hash.Value & 0x5555555555555555UL;
-        ulong zz = 0x5555555555555555UL >> (64 - hash.Step * 2);
-        if (d > 0) x += zz + 1;
-        else
-        {
-            x |= zz;
-            x -= zz + 1;
-        }
-        x &= 0xaaaaaaaaaaaaaaaaUL >> (64 - hash.Step * 2);
-        return hash with { Value = x | y };
-    }
+    private const ulong LongBits = 0xaaaaaaaaaaaaaaaaUL, LatBits = 0x5555555555555555UL;
 
-    private static Bits MoveY(Bits hash, int d)
+    // geohash_move_x / _y: step one cell along one axis; adding through the other axis's bit
+    // positions (set to ones first when going down) carries within this axis only.
+    private static Bits MoveX(Bits hash, int d) => Move(hash, d, LongBits, LatBits);
+    private static Bits MoveY(Bits hash, int d) => Move(hash, d, LatBits, LongBits);
+
+    private static Bits Move(Bits hash, int d, ulong own, ulong other)
     {
         if (d == 0) return hash;
-        ulong x = hash.Value & 0xaaaaaaaaaaaaaaaaUL, y = hash.Value & 0x5555555555555555UL;
-        ulong zz = 0xaaaaaaaaaaaaaaaaUL >> (64 - hash.Step * 2);
-        if (d > 0) y += zz + 1;
+        ulong axis = hash.Value & own, rest = hash.Value & other;
+        ulong zz = other >> (64 - hash.Step * 2);
+        if (d > 0) axis += zz + 1;
         else
         {
-            y |= zz;
-            y -= zz + 1;
+            axis |= zz;
+            axis -= zz + 1;
         }
-        y &= 0x5555555555555555UL >> (64 - hash.Step * 2);
-        return hash with { Value = x | y };
+        axis &= own >> (64 - hash.Step * 2);
+        return hash with { Value = axis | rest };
     }
 
     private static int EstimateSteps(double rangeMeters, double latitude)

@@ -107,27 +107,27 @@ internal static class CollectionRecords
         into.End();
         foreach (var g in s.Groups.Values)
         {
-            into.Begin(7);
-            into.Append("XGROUP"u8);
-            into.Append("CREATE"u8);
-            into.Append(key);
-            into.Append(g.Name);
-            into.Append(Id(g.LastDelivered));
-            into.Append("ENTRIESREAD"u8);
-            into.Append(g.EntriesRead);
-            into.End();
+            GroupPosition(into, "CREATE"u8, key, g);
             foreach (var consumer in g.Consumers.Values)
             {
-                into.Begin(5);
-                into.Append("XGROUP"u8);
-                into.Append("CREATECONSUMER"u8);
-                into.Append(key);
-                into.Append(g.Name);
-                into.Append(consumer.Name);
-                into.End();
+                into.Add("XGROUP"u8, "CREATECONSUMER"u8, key, g.Name, consumer.Name);
                 foreach (var nack in consumer.Pending.Values) Claim(into, key, g, nack, lastId: false);
             }
         }
+    }
+
+    /// <summary>XGROUP CREATE | SETID key group last-delivered-id ENTRIESREAD n: a group's position and read counter.</summary>
+    public static void GroupPosition(ComposedCommand into, ReadOnlySpan<byte> subcommand, ReadOnlySpan<byte> key, ConsumerGroup g)
+    {
+        into.Begin(7);
+        into.Append("XGROUP"u8);
+        into.Append(subcommand);
+        into.Append(key);
+        into.Append(g.Name);
+        into.Append(Id(g.LastDelivered));
+        into.Append("ENTRIESREAD"u8);
+        into.Append(g.EntriesRead);
+        into.End();
     }
 
     /// <summary>Redis's streamPropagateXCLAIM: XCLAIM key group consumer 0 id TIME t RETRYCOUNT n FORCE JUSTID [LASTID id].</summary>

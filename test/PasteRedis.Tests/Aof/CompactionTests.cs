@@ -134,14 +134,11 @@ public class CompactionTests
                 Assert.That(check.Call("GET", key), Is.EqualTo("$" + value), key);
     }
 
-    [Test]
-    public async Task WritesAreServedWhileARewriteRuns()
+    /// <summary>SET w0..w(n-1) = v0.., a thousand per pipelined batch (enough keys that a rewrite takes several cron ticks).</summary>
+    private static void SetPipelined(RawClient raw, int n)
     {
-        await using var server = await ServerInstance.StartAsync("--pbuf-memory", "256mb", "--hz", "10");
-        using var raw = server.Raw();
-        const int keys = 60_000;
         var batch = new MemoryStream();
-        for (int i = 0; i < keys; i++)
+        for (int i = 0; i < n; i++)
         {
             batch.Write(RawClient.Command("SET", "w" + i, "v" + i));
             if (i % 1000 == 999)
@@ -151,6 +148,15 @@ public class CompactionTests
                 raw.ReadBytes(1000 * 5);
             }
         }
+    }
+
+    [Test]
+    public async Task WritesAreServedWhileARewriteRuns()
+    {
+        await using var server = await ServerInstance.StartAsync("--pbuf-memory", "256mb", "--hz", "10");
+        using var raw = server.Raw();
+        const int keys = 60_000;
+        SetPipelined(raw, keys);
         Assert.That(raw.Call("BGREWRITEAOF"), Is.EqualTo("+Background append only file rewriting started"));
         Assert.That(Compaction.InProgress(raw), Is.True, "60 K keys take several cron ticks");
         // Served meanwhile: new keys, overwrites, a rename of a key the walk has not reached yet.
@@ -191,17 +197,7 @@ public class CompactionTests
         await using var server = await ServerInstance.StartAsync("--pbuf-memory", "256mb", "--hz", "10");
         using var raw = server.Raw();
         const int keys = 60_000;
-        var batch = new MemoryStream();
-        for (int i = 0; i < keys; i++)
-        {
-            batch.Write(RawClient.Command("SET", "w" + i, "v" + i));
-            if (i % 1000 == 999)
-            {
-                raw.Send(batch.ToArray());
-                batch.SetLength(0);
-                raw.ReadBytes(1000 * 5);
-            }
-        }
+        SetPipelined(raw, keys);
         raw.Call("SELECT", "9");
         for (int i = 0; i < 50; i++) raw.Call("SET", "nine" + i, "9-" + i);
         raw.Call("RPUSH", "nine-list", "a", "b");
