@@ -109,6 +109,8 @@ internal sealed class RedisServer
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, Events);
         Commands = new CommandTable(CommandCatalog.Build());
         Watches = new WatchedKeys(Databases.Length);
+        Tracking = new Tracking(this);
+        Watches.Tracking = Tracking;
         Blocking = new BlockedClients(Databases.Length);
         PubSub = new PubSubHub(this);
         _events.Watches = Watches;
@@ -143,6 +145,9 @@ internal sealed class RedisServer
     public ServerConfig Config { get; }
     public ILogger Logger { get; }
     public KeyspaceEvents Events => _events;
+
+    /// <summary>CLIENT TRACKING's tables (client-side caching invalidation).</summary>
+    public Tracking Tracking { get; }
     private readonly PasteKeyspaceEvents _events;
 
     /// <summary>The append-only file, when appendonly is yes.</summary>

@@ -216,8 +216,145 @@ internal static class ClientCommands
 
     private static string Flags(ClientSession c)
     {
-        var f = (c.IsBlocked ? "b" : "") + (c.SubscriptionCount > 0 ? "P" : "") + (c.InMulti ? "x" : "");
+        var t = c.Tracking;
+        var f = (c.IsBlocked ? "b" : "") + (c.SubscriptionCount > 0 ? "P" : "") + (c.InMulti ? "x" : "") +
+                ((t & TrackingMode.On) != 0 ? "t" : "") + ((t & TrackingMode.BrokenRedirect) != 0 ? "R" : "") + ((t & TrackingMode.Bcast) != 0 ? "B" : "");
         return f.Length == 0 ? "N" : f;
+    }
+
+    /// <summary>
+    /// CLIENT TRACKING ON|OFF [REDIRECT client-id] [PREFIX prefix ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
+    /// (Redis's checks and messages, in Redis's order).
+    /// </summary>
+    public static void Tracking(ClientSession c)
+    {
+        var req = c.Request;
+        long redirect = 0;
+        var mode = TrackingMode.None;
+        var prefixes = new List<byte[]>();
+        for (int j = 3; j < req.Count; j++)
+        {
+            bool more = j + 1 < req.Count;
+            if (c.ArgIs(j, "REDIRECT"u8) && more)
+            {
+                j++;
+                if (redirect != 0)
+                {
+                    c.Reply.Error("ERR A client can only redirect to a single other client");
+                    return;
+                }
+                if (!c.TryLong(j, out redirect)) return;
+                if (c.Server.FindClient(redirect) == null)
+                {
+                    c.Reply.Error("ERR The client ID you want redirect to does not exist");
+                    return;
+                }
+            }
+            else if (c.ArgIs(j, "BCAST"u8)) mode |= TrackingMode.Bcast;
+            else if (c.ArgIs(j, "OPTIN"u8)) mode |= TrackingMode.OptIn;
+            else if (c.ArgIs(j, "OPTOUT"u8)) mode |= TrackingMode.OptOut;
+            else if (c.ArgIs(j, "NOLOOP"u8)) mode |= TrackingMode.NoLoop;
+            else if (c.ArgIs(j, "PREFIX"u8) && more) prefixes.Add(req.Arg(++j).ToArray());
+            else
+            {
+                c.Reply.Error(Errors.Syntax);
+                return;
+            }
+        }
+        if (c.ArgIs(2, "OFF"u8))
+        {
+            c.Server.Tracking.Disable(c);
+            c.Reply.Ok();
+            return;
+        }
+        if (!c.ArgIs(2, "ON"u8))
+        {
+            c.Reply.Error(Errors.Syntax);
+            return;
+        }
+        var current = c.Tracking;
+        string? error = null;
+        if ((mode & TrackingMode.Bcast) == 0 && prefixes.Count > 0) error = "ERR PREFIX option requires BCAST mode to be enabled";
+        else if ((current & TrackingMode.On) != 0 && (current & TrackingMode.Bcast) != (mode & TrackingMode.Bcast))
+            error = "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.";
+        else if ((mode & TrackingMode.Bcast) != 0 && (mode & (TrackingMode.OptIn | TrackingMode.OptOut)) != 0)
+            error = "ERR OPTIN and OPTOUT are not compatible with BCAST";
+        else if ((mode & TrackingMode.OptIn) != 0 && (mode & TrackingMode.OptOut) != 0) error = "ERR You can't specify both OPTIN mode and OPTOUT mode";
+        else if (((mode & TrackingMode.OptIn) != 0 && (current & TrackingMode.OptOut) != 0) || ((mode & TrackingMode.OptOut) != 0 && (current & TrackingMode.OptIn) != 0))
+            error = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.";
+        else if ((mode & TrackingMode.Bcast) != 0) error = Connections.Tracking.Overlap(c, prefixes);
+        if (error != null)
+        {
+            c.Reply.Error(error);
+            return;
+        }
+        c.Server.Tracking.Enable(c, mode, redirect, prefixes);
+        c.Reply.Ok();
+    }
+
+    /// <summary>CLIENT CACHING YES|NO: whether the next command's keys are remembered (OPTIN / OPTOUT).</summary>
+    public static void Caching(ClientSession c)
+    {
+        var t = c.Tracking;
+        if ((t & TrackingMode.On) == 0)
+        {
+            c.Reply.Error("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
+            return;
+        }
+        if (c.ArgIs(2, "YES"u8))
+        {
+            if ((t & TrackingMode.OptIn) == 0)
+            {
+                c.Reply.Error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+                return;
+            }
+        }
+        else if (c.ArgIs(2, "NO"u8))
+        {
+            if ((t & TrackingMode.OptOut) == 0)
+            {
+                c.Reply.Error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+                return;
+            }
+        }
+        else
+        {
+            c.Reply.Error(Errors.Syntax);
+            return;
+        }
+        c.Tracking |= TrackingMode.Caching;
+        c.Reply.Ok();
+    }
+
+    public static void GetRedir(ClientSession c) =>
+        c.Reply.Integer((c.Tracking & TrackingMode.On) != 0 ? c.TrackingRedirect : -1);
+
+    public static void TrackingInfo(ClientSession c)
+    {
+        var t = c.Tracking;
+        var flags = new List<string> { (t & TrackingMode.On) != 0 ? "on" : "off" };
+        if ((t & TrackingMode.Bcast) != 0) flags.Add("bcast");
+        if ((t & TrackingMode.OptIn) != 0)
+        {
+            flags.Add("optin");
+            if ((t & TrackingMode.Caching) != 0) flags.Add("caching-yes");
+        }
+        if ((t & TrackingMode.OptOut) != 0)
+        {
+            flags.Add("optout");
+            if ((t & TrackingMode.Caching) != 0) flags.Add("caching-no");
+        }
+        if ((t & TrackingMode.NoLoop) != 0) flags.Add("noloop");
+        if ((t & TrackingMode.BrokenRedirect) != 0) flags.Add("broken_redirect");
+        c.Reply.MapHeader(3);
+        c.Reply.Bulk("flags");
+        c.Reply.SetHeader(flags.Count);
+        foreach (var f in flags) c.Reply.Bulk(f);
+        c.Reply.Bulk("redirect");
+        c.Reply.Integer((t & TrackingMode.On) != 0 ? c.TrackingRedirect : -1);
+        c.Reply.Bulk("prefixes");
+        c.Reply.ArrayHeader(c.TrackingPrefixes.Count);
+        foreach (var p in c.TrackingPrefixes) c.Reply.Bulk(p);
     }
 
     /// <summary>One CLIENT LIST line: the fields this server really tracks, in Redis's order and names.</summary>

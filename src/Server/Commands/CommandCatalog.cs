@@ -34,6 +34,10 @@ internal static class CommandCatalog
             C("info", 2, Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns information about the connection.", "6.2.0", ClientCommands.Info),
             C("list", -2, Admin | Stale | Loading | NoScript, 0, 0, 0, "connection", "Lists open connections.", "2.4.0", ClientCommands.List),
             C("kill", -3, Admin | Stale | Loading | NoScript, 0, 0, 0, "connection", "Terminates open connections.", "2.4.0", ClientCommands.Kill),
+            C("tracking", -3, Stale | Loading | NoScript, 0, 0, 0, "connection", "Controls server-assisted client-side caching for the connection.", "6.0.0", ClientCommands.Tracking),
+            C("caching", 3, Stale | Loading | NoScript, 0, 0, 0, "connection", "Instructs the server whether to track the keys in the next request.", "6.0.0", ClientCommands.Caching),
+            C("getredir", 2, Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns the client ID to which the connection's tracking notifications are redirected.", "6.0.0", ClientCommands.GetRedir),
+            C("trackinginfo", 2, Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns information about server-assisted client-side caching for the connection.", "6.2.0", ClientCommands.TrackingInfo),
             C("help", 2, Stale | Loading, 0, 0, 0, "connection", "Returns helpful text about the different subcommands.", "5.0.0", ClientCommands.Help)),
     ];
 

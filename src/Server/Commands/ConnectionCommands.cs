@@ -128,6 +128,7 @@ internal static class ConnectionCommands
         c.DiscardMulti();
         c.UnwatchAll();
         c.UnsubscribeAll(notify: false);
+        c.Server.Tracking.Disable(c);
         c.Reply.Protocol = 2;
         c.Select(0);
         c.Name = null;

@@ -379,7 +379,7 @@ internal static class GeoCommands
     private static void StoreTouched(ClientSession c, int storeArg)
     {
         c.KeysTouchedByHandler = true;
-        c.Server.Watches.Touch(c.Db, c.Request.Arg(storeArg));
+        c.Server.Watches.Touch(c.Db, c.Request.Arg(storeArg), c);
     }
 
     private static bool TryRadius(ClientSession c, int arg, ref GeoHash.Shape shape)

@@ -64,6 +64,7 @@ internal static class InfoCommand
                 sb.Field("connected_clients", server.ClientCount);
                 sb.Field("maxclients", server.Config.MaxClients);
                 sb.Field("blocked_clients", server.Clients.Count(c => c.IsBlocked));
+                sb.Field("tracking_clients", server.Tracking.Clients);
                 sb.Field("pubsub_clients", server.Clients.Count(c => c.SubscriptionCount > 0));
                 sb.Field("watching_clients", server.Clients.Count(c => c.WatchedCount > 0));
                 sb.Field("total_watched_keys", server.Watches.Count);
@@ -129,6 +130,9 @@ internal static class InfoCommand
                 sb.Field("total_writes_processed", traffic.Writes);
                 sb.Field("total_error_replies_protocol", st.ProtocolErrors);
                 sb.Field("auth_failures", st.AuthFailures);
+                sb.Field("tracking_total_keys", server.Tracking.TrackedKeys);
+                sb.Field("tracking_total_items", server.Tracking.TrackedItems);
+                sb.Field("tracking_total_prefixes", server.Tracking.Prefixes);
                 sb.Field("pubsub_channels", server.PubSub.ChannelCount);
                 sb.Field("pubsub_patterns", server.PubSub.PatternCount);
                 sb.Field("client_output_buffer_limit_disconnections", st.OutputLimitDisconnections);

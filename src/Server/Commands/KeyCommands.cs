@@ -84,7 +84,7 @@ internal static class KeyCommands
             return;
         }
         c.Db.MoveTo(obj, dst, c.NowMs);
-        c.Server.Watches.Touch(dst, obj.Key); // the source's key is touched as the command's key
+        c.Server.Watches.Touch(dst, obj.Key, c); // the source's key is touched as the command's key
         c.Reply.Integer(1);
     }
 
@@ -130,7 +130,7 @@ internal static class KeyCommands
         if (existing != null) dstDb.Remove(existing);
         dstDb.Add(copy, c.NowMs);
         c.KeysTouchedByHandler = true; // Redis signals the destination only, not the source
-        c.Server.Watches.Touch(dstDb, copy.Key);
+        c.Server.Watches.Touch(dstDb, copy.Key, c);
         c.Reply.Integer(1);
     }
 
@@ -397,6 +397,7 @@ internal static class KeyCommands
         if (!FlushModeOk(c)) return;
         c.Server.Watches.TouchAllExisting(c.Db, c.NowMs);
         c.Db.Clear();
+        c.Server.Tracking.InvalidateAll();
         c.Reply.Ok();
     }
 
@@ -408,6 +409,7 @@ internal static class KeyCommands
             c.Server.Watches.TouchAllExisting(db, c.NowMs);
             db.Clear();
         }
+        c.Server.Tracking.InvalidateAll();
         c.Reply.Ok();
     }
 

@@ -153,6 +153,7 @@ internal sealed partial class ClientSession
     /// <summary>When the connection closes, under the lock: it waits on nothing, watches nothing, hears nothing.</summary>
     private void LeaveRegistries()
     {
+        _server.Tracking.Disable(this);
         Unblock();
         UnwatchAll();
         UnsubscribeAll(notify: false);

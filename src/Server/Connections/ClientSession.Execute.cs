@@ -100,6 +100,7 @@ internal sealed partial class ClientSession
             if (!KeysTouchedByHandler) _server.Watches.TouchWritten(this, cmd);
             if (aof != null) Persist(aof);
         }
+        if (Tracking != TrackingMode.None) AfterTrackedCommand(cmd);
     }
 
     private void RejectOrAbortExec(bool isExec, string error)
@@ -112,6 +113,22 @@ internal sealed partial class ClientSession
         DiscardMulti();
         UnwatchAll();
         Reply.Error("EXECABORT Transaction discarded because of: " + error);
+    }
+
+    /// <summary>CLIENT TRACKING: what is on, where invalidations go (0: here), BCAST prefixes.</summary>
+    public TrackingMode Tracking { get; set; }
+    public long TrackingRedirect { get; set; }
+    public List<byte[]> TrackingPrefixes { get; } = [];
+
+    /// <summary>
+    /// A read-only command of a tracking connection remembers its keys (not in BCAST mode);
+    /// CLIENT CACHING's choice lasts for one command (or one transaction), as in Redis.
+    /// </summary>
+    private void AfterTrackedCommand(RedisCommand cmd)
+    {
+        if ((Tracking & (TrackingMode.On | TrackingMode.Bcast)) == TrackingMode.On && (cmd.Flags & CommandFlags.ReadOnly) != 0)
+            _server.Tracking.Remember(this, cmd);
+        if (!InMulti && cmd.Parent?.Name != "client") Tracking &= ~TrackingMode.Caching;
     }
 
     /// <summary>Set by a handler that touched the watched keys it changed itself (COPY: the destination, not the source).</summary>

@@ -12,6 +12,9 @@ internal sealed class WatchedKeys(int databases)
 {
     private readonly KeyRegistry _watchers = new(databases);
 
+    /// <summary>Client-side caching: a touched key is also an invalidated one (Redis's signalModifiedKey does both).</summary>
+    public Tracking? Tracking { get; set; }
+
     /// <summary>Keys watched, over all databases and connections.</summary>
     public int Count => _watchers.Count;
 
@@ -19,10 +22,11 @@ internal sealed class WatchedKeys(int databases)
     public void Remove(Database db, byte[] key, ClientSession c) => _watchers.Remove(db, key, c);
 
     /// <summary>A key changed (written, deleted, expired, evicted): every connection watching it fails its EXEC.</summary>
-    public void Touch(Database db, ReadOnlySpan<byte> key)
+    public void Touch(Database db, ReadOnlySpan<byte> key, ClientSession? by = null)
     {
         if (_watchers.Find(db, key) is { } list)
             foreach (var c in list) c.WatchedKeyChanged = true;
+        if (Tracking is { Active: true } t) t.Invalidate(key, by);
     }
 
     /// <summary>
@@ -31,10 +35,10 @@ internal sealed class WatchedKeys(int databases)
     /// </summary>
     public void TouchWritten(ClientSession c, RedisCommand cmd)
     {
-        if (_watchers.Count == 0 || cmd.FirstKey <= 0 || cmd.Step <= 0) return;
+        if ((_watchers.Count == 0 && Tracking is not { Active: true }) || cmd.FirstKey <= 0 || cmd.Step <= 0) return;
         var req = c.Request;
         int last = cmd.LastKey < 0 ? req.Count + cmd.LastKey : cmd.LastKey;
-        for (int i = cmd.FirstKey; i <= last && i < req.Count; i += cmd.Step) Touch(c.Db, req.Arg(i));
+        for (int i = cmd.FirstKey; i <= last && i < req.Count; i += cmd.Step) Touch(c.Db, req.Arg(i), c);
     }
 
     /// <summary>FLUSHDB/FLUSHALL, before the keys go: every watched key that exists in <paramref name="db"/> is touched.</summary>
