@@ -101,6 +101,100 @@ internal static class BlockingCommands
         else c.Reply.NullArray();
     }
 
+    public static void LMPop(ClientSession c) => MPop(c, zset: false, blocking: false);
+    public static void BLMPop(ClientSession c) => MPop(c, zset: false, blocking: true);
+    public static void ZMPop(ClientSession c) => MPop(c, zset: true, blocking: false);
+    public static void BZMPop(ClientSession c) => MPop(c, zset: true, blocking: true);
+
+    /// <summary>
+    /// LMPOP / ZMPOP numkeys key [key ...] LEFT|RIGHT (MIN|MAX) [COUNT count], and BLMPOP /
+    /// BZMPOP with a timeout first: up to count elements from the first non-empty key, as
+    /// [key, elements]. Logged as the pop it did (LPOP/RPOP/ZPOPMIN/ZPOPMAX key count).
+    /// </summary>
+    private static void MPop(ClientSession c, bool zset, bool blocking)
+    {
+        var req = c.Request;
+        long timeoutMs = 0;
+        if (blocking && !TryTimeout(c, 1, out timeoutMs)) return;
+        int numKeysArg = blocking ? 2 : 1;
+        if (!RespNumber.TryParseInt64(req.Arg(numKeysArg), out long numKeys) || numKeys < 1)
+        {
+            c.Reply.Error("ERR numkeys should be greater than 0");
+            return;
+        }
+        long whereArg = numKeys >= req.Count ? req.Count : numKeysArg + numKeys + 1;
+        if (whereArg >= req.Count)
+        {
+            c.Reply.Error(Errors.Syntax);
+            return;
+        }
+        int w = (int)whereArg;
+        bool first = zset ? c.ArgIs(w, "MIN"u8) : c.ArgIs(w, "LEFT"u8);
+        if (!first && !(zset ? c.ArgIs(w, "MAX"u8) : c.ArgIs(w, "RIGHT"u8)))
+        {
+            c.Reply.Error(Errors.Syntax);
+            return;
+        }
+        long count = -1;
+        for (int j = w + 1; j < req.Count; j++)
+        {
+            if (count == -1 && c.ArgIs(j, "COUNT"u8) && j + 1 < req.Count)
+            {
+                if (!RespNumber.TryParseInt64(req.Arg(++j), out count) || count < 1)
+                {
+                    c.Reply.Error("ERR count should be greater than 0");
+                    return;
+                }
+            }
+            else
+            {
+                c.Reply.Error(Errors.Syntax);
+                return;
+            }
+        }
+        if (count == -1) count = 1;
+        for (int k = 0; k < numKeys; k++)
+        {
+            var key = req.Arg(numKeysArg + 1 + k);
+            if (zset)
+            {
+                if (!c.TryGet(key, out ZSetObject? z)) return;
+                if (z == null) continue;
+                int n = (int)Math.Min(count, z.Count);
+                c.Reply.ArrayHeader(2);
+                c.Reply.Bulk(key);
+                c.Reply.ArrayHeader(n);
+                for (int i = 0; i < n; i++)
+                {
+                    var node = first ? z.List.First! : z.List.Last!;
+                    var member = node.Member;
+                    double score = node.Score;
+                    z.Remove(member);
+                    c.Reply.ArrayHeader(2);
+                    c.Reply.Bulk(member);
+                    c.Reply.Double(score);
+                }
+                c.Changed(z, z.Count);
+                c.LogAbsolute(replace: true).Add(first ? "ZPOPMIN"u8 : "ZPOPMAX"u8, key, n);
+            }
+            else
+            {
+                if (!c.TryGet(key, out ListObject? list)) return;
+                if (list == null) continue;
+                int n = (int)Math.Min(count, list.Count);
+                c.Reply.ArrayHeader(2);
+                c.Reply.Bulk(key);
+                c.Reply.ArrayHeader(n);
+                for (int i = 0; i < n; i++) c.Reply.Bulk(first ? list.PopLeft() : list.PopRight());
+                c.Changed(list, list.Count);
+                c.LogAbsolute(replace: true).Add(first ? "LPOP"u8 : "RPOP"u8, key, n);
+            }
+            return;
+        }
+        if (blocking && c.CanBlock) c.Block(numKeysArg + 1, numKeysArg + (int)numKeys, zset ? RedisType.ZSet : RedisType.List, timeoutMs, nullIsArray: true);
+        else c.Reply.NullArray();
+    }
+
     /// <summary>Redis's getTimeoutFromObjectOrReply: seconds as a float, 0 = forever; in milliseconds.</summary>
     private static bool TryTimeout(ClientSession c, int i, out long ms)
     {

@@ -475,20 +475,47 @@ internal static class SortedSetCommands
         }
     }
 
-    public static void ZUnionStore(ClientSession c) => Combine(c, inter: false);
-    public static void ZInterStore(ClientSession c) => Combine(c, inter: true);
+    private enum SetOp { Union, Inter, Diff }
 
-    /// <summary>ZUNIONSTORE/ZINTERSTORE destination numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX]; sets count as score 1.</summary>
-    private static void Combine(ClientSession c, bool inter)
+    public static void ZUnionStore(ClientSession c) => Combine(c, SetOp.Union, store: true);
+    public static void ZInterStore(ClientSession c) => Combine(c, SetOp.Inter, store: true);
+    public static void ZDiffStore(ClientSession c) => Combine(c, SetOp.Diff, store: true);
+    public static void ZUnion(ClientSession c) => Combine(c, SetOp.Union, store: false);
+    public static void ZInter(ClientSession c) => Combine(c, SetOp.Inter, store: false);
+    public static void ZDiff(ClientSession c) => Combine(c, SetOp.Diff, store: false);
+    public static void ZInterCard(ClientSession c) => Combine(c, SetOp.Inter, store: false, cardinality: true);
+
+    /// <summary>
+    /// Redis's zunionInterDiffGenericCommand: ZUNION/ZINTER/ZDIFF numkeys key [key ...] (their
+    /// STORE forms with a destination first), [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX] but for
+    /// ZDIFF, [WITHSCORES] when replying, ZINTERCARD's [LIMIT n]. Sets count as score 1.
+    /// </summary>
+    private static void Combine(ClientSession c, SetOp op, bool store, bool cardinality = false)
     {
         var req = c.Request;
-        if (!NumKeys.TryParse(c, 2, out int numKeys, out int end, storeErrors: true)) return;
+        int numKeysArg = store ? 2 : 1;
+        if (!NumKeys.TryParse(c, numKeysArg, out int numKeys, out int end, storeErrors: true)) return;
+        // The sources first (WRONGTYPE before any option error, as Redis): sorted sets, or sets.
+        var sources = new List<RedisObject?>(numKeys);
+        for (int k = 0; k < numKeys; k++)
+        {
+            var obj = c.Db.Lookup(req.Arg(numKeysArg + 1 + k), c.NowMs);
+            if (obj != null && obj is not ZSetObject && obj is not SetObject)
+            {
+                c.Reply.Error(Errors.WrongType);
+                return;
+            }
+            sources.Add(obj);
+        }
         var weights = new double[numKeys];
         Array.Fill(weights, 1.0);
         int aggregate = 0; // 0 sum, 1 min, 2 max
+        bool withScores = false;
+        long limit = 0;
         for (int i = end; i < req.Count; i++)
         {
-            if (c.ArgIs(i, "WEIGHTS"u8) && i + numKeys < req.Count)
+            int remaining = req.Count - i;
+            if (op != SetOp.Diff && !cardinality && remaining >= numKeys + 1 && c.ArgIs(i, "WEIGHTS"u8))
             {
                 for (int w = 0; w < numKeys; w++)
                     if (!RespNumber.TryParseDouble(req.Arg(i + 1 + w), out weights[w]))
@@ -498,7 +525,7 @@ internal static class SortedSetCommands
                     }
                 i += numKeys;
             }
-            else if (c.ArgIs(i, "AGGREGATE"u8) && i + 1 < req.Count)
+            else if (op != SetOp.Diff && !cardinality && remaining >= 2 && c.ArgIs(i, "AGGREGATE"u8))
             {
                 i++;
                 if (c.ArgIs(i, "SUM"u8)) aggregate = 0;
@@ -510,29 +537,32 @@ internal static class SortedSetCommands
                     return;
                 }
             }
+            else if (!store && !cardinality && c.ArgIs(i, "WITHSCORES"u8)) withScores = true;
+            else if (cardinality && remaining >= 2 && c.ArgIs(i, "LIMIT"u8))
+            {
+                if (!RespNumber.TryParseInt64(req.Arg(++i), out limit) || limit < 0)
+                {
+                    c.Reply.Error("ERR LIMIT can't be negative");
+                    return;
+                }
+            }
             else
             {
                 c.Reply.Error(Errors.Syntax);
                 return;
             }
         }
-        // Sources: sorted sets, or sets (every member scores 1).
-        var sources = new List<RedisObject?>(numKeys);
-        for (int k = 0; k < numKeys; k++)
-        {
-            var obj = c.Db.Lookup(req.Arg(3 + k), c.NowMs);
-            if (obj != null && obj is not ZSetObject && obj is not SetObject)
-            {
-                c.Reply.Error(Errors.WrongType);
-                return;
-            }
-            sources.Add(obj);
-        }
         var acc = new Dictionary<byte[], (double Score, int Seen)>(ByteKeyComparer.Instance);
         for (int k = 0; k < numKeys; k++)
         {
             void Add(byte[] member, double score)
             {
+                if (op == SetOp.Diff)
+                {
+                    if (k == 0) acc[member] = (score, 1);
+                    else acc.Remove(member);
+                    return;
+                }
                 double weighted = score * weights[k];
                 if (double.IsNaN(weighted)) weighted = 0; // inf * 0, as Redis
                 if (acc.TryGetValue(member, out var cur))
@@ -542,7 +572,7 @@ internal static class SortedSetCommands
                     if (double.IsNaN(merged)) merged = 0;
                     acc[member] = (merged, k + 1);
                 }
-                else if (!inter || k == 0) acc[member] = (weighted, k + 1);
+                else if (op == SetOp.Union || k == 0) acc[member] = (weighted, k + 1);
             }
             switch (sources[k])
             {
@@ -553,17 +583,26 @@ internal static class SortedSetCommands
                     for (int i = 0; i < s.Count; i++) Add(s.Members.KeyAt(i), 1);
                     break;
             }
-            if (inter)
+            if (op == SetOp.Inter)
                 foreach (var member in acc.Where(kv => kv.Value.Seen != k + 1).Select(kv => kv.Key).ToList()) acc.Remove(member);
+        }
+        if (cardinality)
+        {
+            c.Reply.Integer(limit > 0 ? Math.Min(limit, acc.Count) : acc.Count);
+            return;
+        }
+        var result = NewZSet(c, store ? req.Arg(1) : default);
+        foreach (var (member, v) in acc) result.Set(member, v.Score);
+        if (!store)
+        {
+            var nodes = new List<SkipList.Node>(result.Count);
+            for (var n = result.List.First; n != null; n = n.Next) nodes.Add(n);
+            WriteNodes(c, nodes, withScores);
+            return;
         }
         var dstKey = req.Arg(1);
         if (c.Db.Lookup(dstKey, c.NowMs) is { } old) c.Db.Remove(old);
-        if (acc.Count > 0)
-        {
-            var dst = NewZSet(c, dstKey);
-            foreach (var (member, v) in acc) dst.Set(member, v.Score);
-            c.Db.Add(dst, c.NowMs);
-        }
+        if (acc.Count > 0) c.Db.Add(result, c.NowMs);
         else c.Server.Events.Dirty++;
         c.Reply.Integer(acc.Count);
     }

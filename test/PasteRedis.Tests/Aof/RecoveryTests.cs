@@ -124,6 +124,8 @@ public class RecoveryTests
             ["XADD", "x:t", "1-0", "a", "1"], ["XADD", "x:t", "2-0", "a", "2"], ["XADD", "x:t", "3-0", "a", "3"], ["XTRIM", "x:t", "MINID", "2"],
             ["XGROUP", "CREATE", "x:empty", "g", "$", "MKSTREAM"], ["XSETID", "x:empty", "5-5", "ENTRIESADDED", "9", "MAXDELETEDID", "4-0"],
             ["COPY", "x:s", "x:copy"],
+            ["ZDIFFSTORE", "z:diff", "2", "z:a", "z:b"], ["RPUSH", "l:mpop", "1", "2", "3", "4"], ["LMPOP", "2", "l:none", "l:mpop", "RIGHT", "COUNT", "2"],
+            ["ZADD", "z:mpop", "1", "a", "2", "b", "3", "c"], ["ZMPOP", "1", "z:mpop", "MAX", "COUNT", "2"],
             ["COPY", "l:a", "l:copy"], ["COPY", "h:a", "h:copy", "DB", "9"], ["COPY", "s:a", "s:copy"], ["COPY", "z:a", "z:copy"], ["MOVE", "z:copy", "9"],
             ["SELECT", "2"], ["RPUSH", "db2:list", "in", "two"], ["HSET", "db2:hash", "k", "v"], ["RENAME", "db2:hash", "db2:renamed"],
             ["SELECT", "0"],

@@ -37,7 +37,7 @@ public class DifferentialTests : ServerFixture
                 if (unordered ? Elements(theirs) != Elements(mine) : theirs != mine)
                     differences.Add($"{string.Join(' ', args)}\n    redis: {theirs}\n    ours:  {mine}");
             }
-            Assert.That(compared, Is.GreaterThan(1700));
+            Assert.That(compared, Is.GreaterThan(1850));
             Assert.That(differences, Is.Empty, $"{differences.Count} of {compared} replies differ");
         }
         finally
