@@ -89,6 +89,7 @@ internal static class CommandCatalog
         C("strlen", 2, ReadOnly | Fast, 1, 1, 1, "string", "Returns the length of a string value.", "2.2.0", StringCommands.StrLen),
         C("getrange", 4, ReadOnly, 1, 1, 1, "string", "Returns a substring of the string stored at a key.", "2.4.0", StringCommands.GetRange),
         C("setrange", 4, Write | DenyOom, 1, 1, 1, "string", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0", StringCommands.SetRange),
+        C("lcs", -3, ReadOnly, 1, 2, 1, "string", "Finds the longest common substring.", "7.0.0", StringCommands.Lcs),
         C("getbit", 3, ReadOnly | Fast, 1, 1, 1, "bitmap", "Returns a bit value by offset.", "2.2.0", BitCommands.GetBit),
         C("setbit", 4, Write | DenyOom, 1, 1, 1, "bitmap", "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0", BitCommands.SetBit),
         C("bitcount", -2, ReadOnly, 1, 1, 1, "bitmap", "Counts the number of set bits (population counting) in a string.", "2.6.0", BitCommands.BitCount),

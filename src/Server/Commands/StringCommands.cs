@@ -489,6 +489,126 @@ internal static class StringCommands
         c.Reply.Bulk(text[..n]);
     }
 
+    /// <summary>
+    /// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]: the longest common
+    /// subsequence by Redis's dynamic programming table and backtrack, so that the match
+    /// ranges IDX reports are the ones Redis reports.
+    /// </summary>
+    public static void Lcs(ClientSession c)
+    {
+        var req = c.Request;
+        var pool = c.Server.Pool;
+        var objA = c.Db.Lookup(req.Arg(1), c.NowMs);
+        var objB = c.Db.Lookup(req.Arg(2), c.NowMs);
+        if ((objA != null && objA is not StringObject) || (objB != null && objB is not StringObject))
+        {
+            c.Reply.Error("ERR The specified keys must contain string values");
+            return;
+        }
+        bool getLen = false, getIdx = false, withMatchLen = false;
+        long minMatchLen = 0;
+        for (int j = 3; j < req.Count; j++)
+        {
+            if (c.ArgIs(j, "IDX"u8)) getIdx = true;
+            else if (c.ArgIs(j, "LEN"u8)) getLen = true;
+            else if (c.ArgIs(j, "WITHMATCHLEN"u8)) withMatchLen = true;
+            else if (c.ArgIs(j, "MINMATCHLEN"u8) && j + 1 < req.Count)
+            {
+                if (!c.TryLong(++j, out minMatchLen)) return;
+                if (minMatchLen < 0) minMatchLen = 0;
+            }
+            else
+            {
+                c.Reply.Error(Errors.Syntax);
+                return;
+            }
+        }
+        if (getIdx && getLen)
+        {
+            c.Reply.Error("ERR If you want both the length and indexes, please just use IDX.");
+            return;
+        }
+        var a = objA is StringObject sa ? sa.Value(pool).ToArray() : [];
+        var b = objB is StringObject sb ? sb.Value(pool).ToArray() : [];
+        int alen = a.Length, blen = b.Length;
+        long cells = (long)(alen + 1) * (blen + 1);
+        if (cells * sizeof(int) > c.Server.Config.ProtoMaxBulkLen)
+        {
+            c.Reply.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+            return;
+        }
+        var dp = new int[cells];
+        int W = blen + 1;
+        for (int i = 1; i <= alen; i++)
+            for (int j = 1; j <= blen; j++)
+                dp[i * W + j] = a[i - 1] == b[j - 1] ? dp[(i - 1) * W + j - 1] + 1 : Math.Max(dp[(i - 1) * W + j], dp[i * W + j - 1]);
+        int length = dp[alen * W + blen];
+        if (getLen)
+        {
+            c.Reply.Integer(length);
+            return;
+        }
+        var result = new byte[length];
+        var ranges = new List<(int AStart, int AEnd, int BStart, int BEnd)>();
+        int x = alen, y = blen, idx = length;
+        int aStart = alen, aEnd = 0, bStart = 0, bEnd = 0; // aStart == alen: no range open
+        while (x > 0 && y > 0)
+        {
+            bool emit = false;
+            if (a[x - 1] == b[y - 1])
+            {
+                result[idx - 1] = a[x - 1];
+                if (aStart == alen)
+                {
+                    aStart = aEnd = x - 1;
+                    bStart = bEnd = y - 1;
+                }
+                else if (aStart == x && bStart == y)
+                {
+                    aStart--;
+                    bStart--;
+                }
+                else emit = true;
+                if (aStart == 0 || bStart == 0) emit = true;
+                idx--;
+                x--;
+                y--;
+            }
+            else
+            {
+                if (dp[(x - 1) * W + y] > dp[x * W + y - 1]) x--;
+                else y--;
+                if (aStart != alen) emit = true;
+            }
+            if (emit)
+            {
+                if (minMatchLen == 0 || aEnd - aStart + 1 >= minMatchLen) ranges.Add((aStart, aEnd, bStart, bEnd));
+                aStart = alen;
+            }
+        }
+        if (!getIdx)
+        {
+            c.Reply.Bulk(result);
+            return;
+        }
+        c.Reply.MapHeader(2);
+        c.Reply.Bulk("matches"u8);
+        c.Reply.ArrayHeader(ranges.Count);
+        foreach (var r in ranges)
+        {
+            c.Reply.ArrayHeader(withMatchLen ? 3 : 2);
+            c.Reply.ArrayHeader(2);
+            c.Reply.Integer(r.AStart);
+            c.Reply.Integer(r.AEnd);
+            c.Reply.ArrayHeader(2);
+            c.Reply.Integer(r.BStart);
+            c.Reply.Integer(r.BEnd);
+            if (withMatchLen) c.Reply.Integer(r.AEnd - r.AStart + 1);
+        }
+        c.Reply.Bulk("len"u8);
+        c.Reply.Integer(length);
+    }
+
     private static bool Is(ReadOnlySpan<byte> arg, ReadOnlySpan<byte> keyword) =>
         System.Text.Ascii.EqualsIgnoreCase(arg, keyword);
 }
