@@ -292,6 +292,30 @@ internal static class ClientCommands
         c.Reply.Ok();
     }
 
+    /// <summary>CLIENT UNBLOCK client-id [TIMEOUT | ERROR]: ends another connection's blocking command.</summary>
+    public static void Unblock(ClientSession c)
+    {
+        var req = c.Request;
+        if (req.Count > 4)
+        {
+            c.Reply.Error($"ERR unknown subcommand or wrong number of arguments for '{c.ArgString(1)}'. Try CLIENT HELP.");
+            return;
+        }
+        bool error = false;
+        if (req.Count == 4)
+        {
+            if (c.ArgIs(3, "ERROR"u8)) error = true;
+            else if (!c.ArgIs(3, "TIMEOUT"u8))
+            {
+                c.Reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+                return;
+            }
+        }
+        if (!c.TryLong(2, out long id)) return;
+        var target = c.Server.FindClient(id);
+        c.Reply.Integer(target != null && target != c && target.UnblockByRequest(error) ? 1 : 0);
+    }
+
     /// <summary>CLIENT CACHING YES|NO: whether the next command's keys are remembered (OPTIN / OPTOUT).</summary>
     public static void Caching(ClientSession c)
     {

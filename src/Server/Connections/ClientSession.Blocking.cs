@@ -120,6 +120,25 @@ internal sealed partial class ClientSession
         else Reply.Null();
     }
 
+    /// <summary>
+    /// CLIENT UNBLOCK from another connection: answers the blocked command as its timeout
+    /// would, or with the UNBLOCKED error, and wakes this connection. False when not blocked.
+    /// </summary>
+    public bool UnblockByRequest(bool error)
+    {
+        if (!IsBlocked) return false;
+        var timeoutReply = _blockTimeoutReply;
+        bool nullIsArray = _blockNullIsArray;
+        Unblock();
+        var w = new RespWriter(PendingOutput) { Protocol = Reply.Protocol };
+        if (error) w.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        else if (timeoutReply != null) w.Raw(timeoutReply);
+        else if (nullIsArray) w.NullArray();
+        else w.Null();
+        Wake();
+        return true;
+    }
+
     /// <summary>Where other connections write output for this one (under the execution lock).</summary>
     public ArrayBufferWriter<byte> PendingOutput => _pending ??= new ArrayBufferWriter<byte>(256);
 

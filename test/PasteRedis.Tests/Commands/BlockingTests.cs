@@ -155,4 +155,26 @@ public class BlockingTests(RedisProtocol protocol) : ServerFixture
         using var after = server.Raw();
         Assert.That(after.Call("LRANGE", k, "0", "-1"), Is.EqualTo("*[$b]"));
     }
+
+    [Test]
+    public void ClientUnblockEndsABlockAsItsTimeoutOrWithAnError()
+    {
+        using var blocked = Server.Raw();
+        using var admin = Server.Raw();
+        var id = blocked.Call("CLIENT", "ID")[1..];
+        blocked.Send(RawClient.Command("BLPOP", "unblock:" + Guid.NewGuid().ToString("N"), "0"));
+        Thread.Sleep(150);
+        Assert.That(admin.Call("CLIENT", "UNBLOCK", id), Is.EqualTo(":1"));
+        Assert.That(blocked.ReadReply(), Is.EqualTo("*nil"), "as a timeout");
+        Assert.That(admin.Call("CLIENT", "UNBLOCK", id), Is.EqualTo(":0"), "no longer blocked");
+        blocked.Send(RawClient.Command("WAIT", "1", "0"));
+        Thread.Sleep(150);
+        Assert.That(admin.Call("CLIENT", "UNBLOCK", id, "TIMEOUT"), Is.EqualTo(":1"));
+        Assert.That(blocked.ReadReply(), Is.EqualTo(":0"), "WAIT's timeout reply: no replica acknowledged");
+        blocked.Send(RawClient.Command("BRPOP", "unblock:" + Guid.NewGuid().ToString("N"), "0"));
+        Thread.Sleep(150);
+        Assert.That(admin.Call("CLIENT", "UNBLOCK", id, "ERROR"), Is.EqualTo(":1"));
+        Assert.That(blocked.ReadReply(), Is.EqualTo("-UNBLOCKED client unblocked via CLIENT UNBLOCK"));
+        Assert.That(blocked.Call("PING"), Is.EqualTo("+PONG"), "the connection works on");
+    }
 }
