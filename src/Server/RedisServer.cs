@@ -148,6 +148,9 @@ internal sealed class RedisServer
 
     /// <summary>CLIENT TRACKING's tables (client-side caching invalidation).</summary>
     public Tracking Tracking { get; }
+
+    /// <summary>Connections in MONITOR mode.</summary>
+    public Monitors Monitors { get; } = new();
     private readonly PasteKeyspaceEvents _events;
 
     /// <summary>The append-only file, when appendonly is yes.</summary>

@@ -58,6 +58,7 @@ internal static class CommandCatalog
             .WithAclInsteadOfGroup("@connection"),
         C("waitaof", 4, NoScript, 0, 0, 0, "generic", "Blocks until all of the preceding write commands sent by the connection are written to the append-only file of the master and/or replicas.", "7.2.0", ServerCommands.WaitAof)
             .WithAclInsteadOfGroup("@connection"),
+        C("monitor", 1, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Listens for all requests received by the server in real-time.", "1.0.0", ServerCommands.Monitor),
         C("role", 1, NoScript | Loading | Stale | Fast, 0, 0, 0, "server", "Returns the replication role.", "2.8.12", ServerCommands.Role).WithAcl("@admin", "@dangerous"),
         C("shutdown", -1, Admin | NoScript | Loading | Stale | AllowBusy | NoMulti, 0, 0, 0, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", ServerCommands.Shutdown),
         C("config", -2, None, 0, 0, 0, "server", "A container for server configuration commands.", "2.0.0", null).WithSubcommands(

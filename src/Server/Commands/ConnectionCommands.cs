@@ -129,6 +129,7 @@ internal static class ConnectionCommands
         c.UnwatchAll();
         c.UnsubscribeAll(notify: false);
         c.Server.Tracking.Disable(c);
+        c.Server.Monitors.Remove(c);
         c.Reply.Protocol = 2;
         c.Select(0);
         c.Name = null;

@@ -94,6 +94,13 @@ internal static class ServerCommands
         c.Block(1, 0, default, timeoutMs, nullIsArray: false, timeoutReply: System.Text.Encoding.ASCII.GetBytes($"*2\r\n:{acked}\r\n:0\r\n"));
     }
 
+    /// <summary>MONITOR: from now on this connection receives every command the others run.</summary>
+    public static void Monitor(ClientSession c)
+    {
+        c.Server.Monitors.Add(c);
+        c.Reply.Ok();
+    }
+
     /// <summary>Redis's getTimeoutFromObjectOrReply in milliseconds: an integer, not negative (0 = forever).</summary>
     private static bool TryMilliseconds(ClientSession c, int arg, out long ms)
     {

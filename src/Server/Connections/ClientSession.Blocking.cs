@@ -173,6 +173,7 @@ internal sealed partial class ClientSession
     private void LeaveRegistries()
     {
         _server.Tracking.Disable(this);
+        _server.Monitors.Remove(this);
         Unblock();
         UnwatchAll();
         UnsubscribeAll(notify: false);

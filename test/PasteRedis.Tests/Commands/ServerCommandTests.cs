@@ -201,3 +201,27 @@ public class EventLoopTests
     }
 }
 
+
+[TestFixture]
+public class MonitorTests : ServerFixture
+{
+    [Test]
+    public void MonitorSeesOtherConnectionsCommandsQuotedAsRedisDoes()
+    {
+        using var monitor = Server.Raw();
+        using var client = Server.Raw();
+        Assert.That(monitor.Call("MONITOR"), Is.EqualTo("+OK"));
+        client.Call("SELECT", "3");
+        client.Call("set", "a b", "x\ny\"\u0001");
+        client.Call("AUTH", "secret");
+        client.Call("GET", "a b");
+        var port = ((System.Net.IPEndPoint)client.LocalEndPoint!).Port;
+        Assert.That(monitor.ReadReply(), Does.Match($@"^\+\d+\.\d{{6}} \[3 127\.0\.0\.1:{port}\] ""SELECT"" ""3""$"), "shown after it ran, as Redis 7 does: in its new database");
+        Assert.That(monitor.ReadReply(), Does.Match($@"^\+\d+\.\d{{6}} \[3 127\.0\.0\.1:{port}\] ""set"" ""a b"" ""x\\ny\\""\\x01""$"));
+        Assert.That(monitor.ReadReply(), Does.EndWith(@"""GET"" ""a b"""), "AUTH (a password) is not shown");
+        Assert.That(monitor.Call("RESET"), Is.EqualTo("+RESET"));
+        client.Call("GET", "a b");
+        Thread.Sleep(150);
+        Assert.That(monitor.Available, Is.Zero, "RESET left MONITOR mode");
+    }
+}

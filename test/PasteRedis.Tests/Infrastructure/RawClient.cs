@@ -22,10 +22,13 @@ public sealed class RawClient : IDisposable
         _stream.ReadTimeout = 10000;
     }
 
-    /// <summary>Reply bytes received and not yet read (buffered here or waiting in the socket).</summary>
     /// <summary>How bulk replies are rendered: UTF-8, or Latin-1 where every byte must count (binary values).</summary>
     public Encoding BulkEncoding { get; set; } = Encoding.UTF8;
 
+    /// <summary>This end of the connection (what the server sees as the client's address).</summary>
+    public System.Net.EndPoint? LocalEndPoint => _tcp.Client.LocalEndPoint;
+
+    /// <summary>Reply bytes received and not yet read (buffered here or waiting in the socket).</summary>
     public int Available => _end - _start + _tcp.Available;
 
     public void Send(string text) => Send(Encoding.UTF8.GetBytes(text));

@@ -1,0 +1,72 @@
+using System.Text;
+using PasteRedis.Server.Commands;
+
+namespace PasteRedis.Server.Connections;
+
+/// <summary>
+/// MONITOR (Redis's replicationFeedMonitors): every command a connection runs, after it ran,
+/// as a status line "+seconds.micros [db addr] "arg" "arg"..." to each monitoring connection.
+/// Administrative commands and the ones that carry passwords (AUTH, HELLO) are not shown.
+/// Costs one comparison per command while nobody monitors. Used under the execution lock.
+/// </summary>
+internal sealed class Monitors
+{
+    private readonly List<ClientSession> _monitors = [];
+    private readonly PasteRedis.Resp.RespWriter _writer = new();
+
+    public int Count => _monitors.Count;
+
+    public void Add(ClientSession c)
+    {
+        if (!_monitors.Contains(c)) _monitors.Add(c);
+    }
+
+    public void Remove(ClientSession c) => _monitors.Remove(c);
+
+    public void Feed(ClientSession c, RedisCommand cmd)
+    {
+        if ((cmd.Flags & CommandFlags.Admin) != 0 || cmd.Name is "auth" or "hello" || _monitors.Count == 0) return;
+        long micros = DateTimeOffset.UtcNow.Ticks / 10 - DateTimeOffset.UnixEpoch.Ticks / 10;
+        var sb = new StringBuilder();
+        sb.Append(micros / 1_000_000).Append('.').Append((micros % 1_000_000).ToString("D6"))
+          .Append(" [").Append(c.Db.Id).Append(' ').Append(ClientCommands.Addr(c.RemoteEndPoint)).Append("] ");
+        var req = c.Request;
+        for (int i = 0; i < req.Count; i++)
+        {
+            if (i > 0) sb.Append(' ');
+            Quote(sb, req.Arg(i));
+        }
+        foreach (var m in _monitors)
+        {
+            if (m == c) continue;
+            _writer.Output = m.PendingOutput;
+            _writer.Protocol = m.Reply.Protocol;
+            _writer.SimpleString(sb.ToString());
+            m.Wake();
+        }
+    }
+
+    /// <summary>Redis's sdscatrepr: double quotes, backslash escapes, \xHH for other non-printables.</summary>
+    private static void Quote(StringBuilder sb, ReadOnlySpan<byte> s)
+    {
+        sb.Append('"');
+        foreach (byte b in s)
+        {
+            switch (b)
+            {
+                case (byte)'\\': sb.Append("\\\\"); break;
+                case (byte)'"': sb.Append("\\\""); break;
+                case (byte)'\n': sb.Append("\\n"); break;
+                case (byte)'\r': sb.Append("\\r"); break;
+                case (byte)'\t': sb.Append("\\t"); break;
+                case 7: sb.Append("\\a"); break;
+                case 8: sb.Append("\\b"); break;
+                default:
+                    if (b >= 32 && b < 127) sb.Append((char)b);
+                    else sb.Append("\\x").Append(b.ToString("x2"));
+                    break;
+            }
+        }
+        sb.Append('"');
+    }
+}
