@@ -285,7 +285,7 @@ internal sealed class RedisServer
     public long LastSaveUnix { get; set; }
     public string RunId { get; }
     public int TcpPort { get; set; }
-    public byte[] RequirePassBytes { get; private set; }
+    public byte[] RequirePassBytes { get; private set; } = [];
 
     /// <summary>Commands per second over the last cron intervals (instantaneous_ops_per_sec).</summary>
     public long OpsPerSecond { get; private set; }
