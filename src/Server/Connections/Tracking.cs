@@ -90,15 +90,40 @@ internal sealed class Tracking(RedisServer server)
     {
         var mode = c.Tracking;
         bool optIn = (mode & TrackingMode.OptIn) != 0, optOut = (mode & TrackingMode.OptOut) != 0, caching = (mode & TrackingMode.Caching) != 0;
-        if ((optIn && !caching) || (optOut && caching) || cmd.FirstKey <= 0 || cmd.Step <= 0) return;
-        var req = c.Request;
-        int last = cmd.LastKey < 0 ? req.Count + cmd.LastKey : cmd.LastKey;
-        for (int i = cmd.FirstKey; i <= last && i < req.Count; i += cmd.Step)
+        if ((optIn && !caching) || (optOut && caching)) return;
+        var (first, last, step) = KeyPositions(cmd, c.Request);
+        for (int i = first; i <= last && i < c.Request.Count && step > 0; i += step)
         {
-            var key = req.Arg(i);
+            var key = c.Request.Arg(i);
             var lookup = _keys.GetAlternateLookup<ReadOnlySpan<byte>>();
             if (!lookup.TryGetValue(key, out var ids)) lookup[key] = ids = [];
             ids.Add(c.Id);
+        }
+    }
+
+    /// <summary>
+    /// The keys a read command read (Redis's getKeysFromCommand): its fixed positions, or for
+    /// the read commands whose keys move, after their numkeys argument (ZUNION, ZINTER, ZDIFF,
+    /// ZINTERCARD, SINTERCARD) or after STREAMS (XREAD). (0, -1, 0) when none.
+    /// </summary>
+    private static (int First, int Last, int Step) KeyPositions(RedisCommand cmd, PasteRedis.Resp.RespRequest req)
+    {
+        if (cmd.FirstKey > 0 && cmd.Step > 0)
+            return (cmd.FirstKey, cmd.LastKey < 0 ? req.Count + cmd.LastKey : cmd.LastKey, cmd.Step);
+        switch (cmd.Name)
+        {
+            case "zunion" or "zinter" or "zdiff" or "zintercard" or "sintercard":
+                return PasteRedis.Resp.RespNumber.TryParseInt64(req.Arg(1), out long n) && n > 0 && n < req.Count - 1 ? (2, 1 + (int)n, 1) : (0, -1, 0);
+            case "xread":
+                for (int i = 1; i < req.Count; i++)
+                    if (Ascii.EqualsIgnoreCase(req.Arg(i), "STREAMS"u8))
+                    {
+                        int streams = (req.Count - i - 1) / 2;
+                        return (i + 1, i + streams, 1);
+                    }
+                return (0, -1, 0);
+            default:
+                return (0, -1, 0);
         }
     }
 

@@ -57,6 +57,23 @@ public class TrackingTests : ServerFixture
     }
 
     [Test]
+    public void ReadsWithMovableKeysAreRememberedToo()
+    {
+        using var reader = Resp3();
+        using var writer = Server.Raw();
+        string z1 = Key(), z2 = Key(), stream = Key();
+        writer.Call("ZADD", z1, "1", "a");
+        writer.Call("XADD", stream, "1-1", "f", "v");
+        Assert.That(reader.Call("CLIENT", "TRACKING", "on"), Is.EqualTo("+OK"));
+        reader.Call("ZUNION", "2", z1, z2);
+        reader.Call("XREAD", "STREAMS", stream, "0");
+        writer.Call("ZADD", z2, "2", "b");
+        Assert.That(reader.ReadReply(), Is.EqualTo($">[$invalidate,*[${z2}]]"), "ZUNION's second key");
+        writer.Call("XADD", stream, "2-1", "f", "v");
+        Assert.That(reader.ReadReply(), Is.EqualTo($">[$invalidate,*[${stream}]]"), "XREAD's stream");
+    }
+
+    [Test]
     public void OptInRemembersOnlyAfterCachingYes()
     {
         using var reader = Resp3();
