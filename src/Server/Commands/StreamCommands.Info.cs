@@ -58,6 +58,7 @@ internal static partial class StreamCommands
             else c.Reply.Null();
             return;
         }
+        int listed = count == 0 ? int.MaxValue : (int)Math.Min(count, int.MaxValue); // FULL's COUNT: 0 lists all
         c.Reply.Bulk("entries"u8);
         var entries = Range(s, StreamId.Min, StreamId.Max, count, reverse: false);
         c.Reply.ArrayHeader(entries.Count);
@@ -72,14 +73,13 @@ internal static partial class StreamCommands
             c.Reply.Bulk("last-delivered-id"u8);
             ReplyId(c, g.LastDelivered);
             c.Reply.Bulk("entries-read"u8);
-            if (g.EntriesRead != -1) c.Reply.Integer(g.EntriesRead);
-            else c.Reply.Null();
+            ReplyEntriesRead(c, g);
             c.Reply.Bulk("lag"u8);
             ReplyLag(c, s, g);
             c.Reply.Bulk("pel-count"u8);
             c.Reply.Integer(g.Pending.Count);
             c.Reply.Bulk("pending"u8);
-            var pending = g.Pending.Values.Take(count == 0 ? int.MaxValue : (int)Math.Min(count, int.MaxValue)).ToList();
+            var pending = g.Pending.Values.Take(listed).ToList();
             c.Reply.ArrayHeader(pending.Count);
             foreach (var p in pending)
             {
@@ -103,7 +103,7 @@ internal static partial class StreamCommands
                 c.Reply.Bulk("pel-count"u8);
                 c.Reply.Integer(consumer.Pending.Count);
                 c.Reply.Bulk("pending"u8);
-                var mine = consumer.Pending.Values.Take(count == 0 ? int.MaxValue : (int)Math.Min(count, int.MaxValue)).ToList();
+                var mine = consumer.Pending.Values.Take(listed).ToList();
                 c.Reply.ArrayHeader(mine.Count);
                 foreach (var p in mine)
                 {
@@ -132,8 +132,7 @@ internal static partial class StreamCommands
             c.Reply.Bulk("last-delivered-id"u8);
             ReplyId(c, g.LastDelivered);
             c.Reply.Bulk("entries-read"u8);
-            if (g.EntriesRead != -1) c.Reply.Integer(g.EntriesRead);
-            else c.Reply.Null();
+            ReplyEntriesRead(c, g);
             c.Reply.Bulk("lag"u8);
             ReplyLag(c, s, g);
         }
@@ -170,4 +169,11 @@ internal static partial class StreamCommands
         "    Show the stream consumer groups.",
         "STREAM <key> [FULL [COUNT <count>]",
         "    Show information about the stream.");
+
+    /// <summary>A group's read counter, or null when unknown (-1).</summary>
+    private static void ReplyEntriesRead(ClientSession c, ConsumerGroup g)
+    {
+        if (g.EntriesRead != -1) c.Reply.Integer(g.EntriesRead);
+        else c.Reply.Null();
+    }
 }
