@@ -161,6 +161,7 @@ internal static class SortCommand
                 for (int i = 0; i < set.Count; i++) elements[i].Value = set.Members.KeyAt(i);
                 return elements;
             case ZSetObject zset:
+                zset.ConvertToSkiplist(); // "Destructively convert encoded sorted sets for SORT", as Redis does
                 elements = new Element[zset.Count];
                 int n = 0;
                 for (var node = zset.List.First; node != null; node = node.Next) elements[n++].Value = node.Member;

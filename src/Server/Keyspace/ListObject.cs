@@ -92,11 +92,6 @@ internal sealed class ListObject(byte[] key) : RedisObject(key)
         return copy;
     }
 
-    /// <summary>Redis 7.2: a listpack while it fits list-max-listpack-size (8 KB), then a quicklist.</summary>
-    public override string Encoding(PasteRedis.Paste.PacketBufferPool? pool)
-    {
-        long bytes = 0;
-        for (int i = 0; i < Count && bytes <= 8192; i++) bytes += this[i].Length + 2;
-        return bytes <= 8192 && Count <= 128 ? "listpack" : "quicklist";
-    }
+    /// <summary>Redis 7.0 keeps every list in a quicklist (of ziplist nodes), however short.</summary>
+    public override string Encoding(PasteRedis.Paste.PacketBufferPool? pool) => "quicklist";
 }

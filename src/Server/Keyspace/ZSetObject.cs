@@ -44,6 +44,9 @@ internal sealed class ZSetObject(byte[] key, Random random) : RedisObject(key)
 
     public override string Encoding(PasteRedis.Paste.PacketBufferPool? pool) => _skiplist ? "skiplist" : "listpack";
 
+    /// <summary>SORT's side effect in Redis 7.0: it converts a listpack sorted set to a skiplist for good.</summary>
+    public void ConvertToSkiplist() => _skiplist = true;
+
     /// <summary>COPY: the same members, scores and encoding under another key.</summary>
     public override RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool)
     {
