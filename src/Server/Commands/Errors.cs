@@ -15,6 +15,7 @@ internal static class Errors
     public const string StringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
     public const string OffsetOutOfRange = "ERR offset is out of range";
     public const string NanOrInfinity = "ERR increment would produce NaN or Infinity";
+    public const string ValueNanOrInfinity = "ERR value is NaN or Infinity";
     public const string WrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
 
     public static string InvalidExpire(string command) => $"ERR invalid expire time in '{command}' command";

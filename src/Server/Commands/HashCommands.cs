@@ -141,28 +141,35 @@ internal static class HashCommands
         c.Reply.Integer(result);
     }
 
-    /// <summary>HINCRBYFLOAT: logged as HSET of the result, so replay does not redo float arithmetic.</summary>
+    /// <summary>HINCRBYFLOAT in Redis's long double arithmetic (<see cref="LongDouble"/>): logged as HSET of the result, so replay does not redo it.</summary>
     public static void HIncrByFloat(ClientSession c)
     {
         var req = c.Request;
-        if (!c.TryDouble(3, out double by)) return;
+        if (!LongDouble.TryParse(req.Arg(3), out var by))
+        {
+            c.Reply.Error(Errors.NotFloat);
+            return;
+        }
+        if (!by.IsFinite)
+        {
+            c.Reply.Error(Errors.ValueNanOrInfinity); // checked before the key, as Redis does
+            return;
+        }
         if (!c.TryGet(req.Arg(1), out HashObject? existing)) return;
-        double current = 0;
-        if (existing != null && existing.Fields.TryGetValue(req.Arg(2), out var old) && !RespNumber.TryParseDouble(old, out current))
+        LongDouble current = default;
+        if (existing != null && existing.Fields.TryGetValue(req.Arg(2), out var old) && !LongDouble.TryParse(old, out current))
         {
             c.Reply.Error("ERR hash value is not a float");
             return;
         }
-        double result = current + by;
-        if (double.IsNaN(result) || double.IsInfinity(result))
+        var result = current + by;
+        if (!result.IsFinite)
         {
             c.Reply.Error(Errors.NanOrInfinity);
             return;
         }
         c.TryGetOrCreate(req.Arg(1), TypedKeys.NewHash, out var hash);
-        Span<byte> text = stackalloc byte[40];
-        int n = RespNumber.FormatDouble(result, text);
-        var value = text[..n].ToArray();
+        var value = System.Text.Encoding.ASCII.GetBytes(result.ToString());
         hash.Set(req.Arg(2), value);
         c.Changed(hash, hash.Count);
         c.LogAbsolute(replace: true).Add("HSET"u8, req.Arg(1), req.Arg(2), value);

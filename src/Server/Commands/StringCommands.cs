@@ -58,6 +58,8 @@ internal static class StringCommands
         }
         else
         {
+            // KEEPTTL over another type keeps its TTL too: Redis overwrites the value, not the key.
+            if (keepTtl && existing is { HasExpiry: true } && expireAt == RedisObject.NoExpiry) expireAt = existing.ExpireAt;
             if (existing != null) db.Remove(existing);
             str = new StringObject(key.ToArray());
             db.Add(str, c.NowMs);
@@ -459,34 +461,38 @@ internal static class StringCommands
         c.Reply.Integer(result);
     }
 
+    /// <summary>
+    /// INCRBYFLOAT in Redis's long double arithmetic and format (see <see cref="LongDouble"/>);
+    /// logged as its result (Redis: SET … KEEPTTL), so replay does no arithmetic.
+    /// </summary>
     public static void IncrByFloat(ClientSession c)
     {
-        if (!c.TryDouble(2, out double by)) return;
+        // Redis's order: the key's type, its value, then the increment.
         var key = c.Request.Arg(1);
         if (!TryGetString(c, key, out var str)) return;
-        double current = 0;
-        if (str != null && !RespNumber.TryParseDouble(str.Value(c.Server.Pool), out current))
+        LongDouble current = default;
+        if ((str != null && !LongDouble.TryParse(str.Value(c.Server.Pool), out current))
+            || !LongDouble.TryParse(c.Request.Arg(2), out var by))
         {
             c.Reply.Error(Errors.NotFloat);
             return;
         }
-        double result = current + by;
-        if (double.IsNaN(result) || double.IsInfinity(result))
+        var result = current + by;
+        if (!result.IsFinite)
         {
             c.Reply.Error(Errors.NanOrInfinity);
             return;
         }
-        Span<byte> text = stackalloc byte[40];
-        int n = RespNumber.FormatDouble(result, text);
+        byte[] text = System.Text.Encoding.ASCII.GetBytes(result.ToString());
         if (str != null)
         {
-            str.SetBytes(c.Server.Pool, text[..n]);
+            str.SetBytes(c.Server.Pool, text);
             c.Server.Events.Dirty++;
         }
-        else StoreBytes(c, key, text[..n]);
-        // Floating-point addition is logged as its result (Redis: INCRBYFLOAT → SET … KEEPTTL).
-        c.LogAbsolute(replace: true).Add("SET"u8, key, text[..n], "KEEPTTL"u8);
-        c.Reply.Bulk(text[..n]);
+        else str = StoreBytes(c, key, text);
+        str.NeverInt = true; // Redis stores the result as a string object, never int-encoded ("embstr")
+        c.LogAbsolute(replace: true).Add("SET"u8, key, text, "KEEPTTL"u8);
+        c.Reply.Bulk(text);
     }
 
     /// <summary>

@@ -32,6 +32,9 @@ internal sealed class StringObject : RedisObject
     /// <summary>Set by APPEND and SETRANGE, which make Redis store a "raw" string.</summary>
     public bool Raw { get; set; }
 
+    /// <summary>Set by INCRBYFLOAT, whose result Redis stores as a string object even when it reads as an integer.</summary>
+    public bool NeverInt { get; set; }
+
     /// <summary>
     /// Stores the value by reference when every byte of it lies in packet buffers of
     /// <paramref name="pool"/>; otherwise (or without a pool) copies it. Returns true for
@@ -39,7 +42,7 @@ internal sealed class StringObject : RedisObject
     /// </summary>
     public StoreKind Set(PacketBufferPool? pool, in ReadOnlySequence<byte> value)
     {
-        Raw = false;
+        Raw = NeverInt = false;
         if (pool != null && value.Length > 0 && TryReference(pool, value))
             return _extentCount == 1 ? StoreKind.Whole : StoreKind.Spanning;
         if (value.IsSingleSegment) SetBytes(pool, value.FirstSpan);
@@ -96,7 +99,7 @@ internal sealed class StringObject : RedisObject
     {
         var buffer = ManagedBuffer(pool, value.Length);
         value.CopyTo(buffer);
-        Raw = false;
+        Raw = NeverInt = false;
     }
 
     private Span<byte> ManagedBuffer(PacketBufferPool? pool, int length)
@@ -142,9 +145,9 @@ internal sealed class StringObject : RedisObject
             pool!.Read(_extents[i]).CopyTo(copy.AsSpan(at));
             at += _extents[i].Length;
         }
-        bool raw = Raw;
+        (bool raw, bool neverInt) = (Raw, NeverInt);
         SetBytes(pool, copy);
-        Raw = raw;
+        (Raw, NeverInt) = (raw, neverInt);
         return _managed.AsSpan(0, Length);
     }
 
@@ -198,6 +201,7 @@ internal sealed class StringObject : RedisObject
             copy.Length = Length;
         }
         copy.Raw = Raw;
+        copy.NeverInt = NeverInt;
         return copy;
     }
 
@@ -241,7 +245,7 @@ internal sealed class StringObject : RedisObject
 
     public override string Encoding(PacketBufferPool? pool)
     {
-        if (!Raw && Length <= 20 && RespNumber.TryParseInt64(Value(pool), out _)) return "int";
+        if (!Raw && !NeverInt && Length <= 20 && RespNumber.TryParseInt64(Value(pool), out _)) return "int";
         return !Raw && Length <= 44 ? "embstr" : "raw";
     }
 }
