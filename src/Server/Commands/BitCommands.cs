@@ -368,7 +368,12 @@ internal static class BitCommands
             return;
         }
         var value = str.Value(c.Server.Pool);
-        if (!TryRange(c, 2, value.Length, out long start, out long end, out bool bits, out _)) return;
+        if (!TryRange(c, 2, value.Length, out long start, out long end, out bool bits, out _, out bool negativeReversed)) return;
+        if (negativeReversed)
+        {
+            c.Reply.Integer(0); // Redis's BITCOUNT (not BITPOS) answers 0 for two negative indexes out of order
+            return;
+        }
         int firstMask = 0, lastMask = 0; // bits of the first and last byte outside a BIT range
         if (bits && start <= end)
         {
@@ -416,7 +421,7 @@ internal static class BitCommands
             return;
         }
         var value = str.Value(c.Server.Pool);
-        if (!TryRange(c, 3, value.Length, out long start, out long end, out bool bits, out bool endGiven)) return;
+        if (!TryRange(c, 3, value.Length, out long start, out long end, out bool bits, out bool endGiven, out _)) return;
         if (start > end)
         {
             c.Reply.Integer(-1);
@@ -445,8 +450,10 @@ internal static class BitCommands
     /// value of <paramref name="length"/> bytes as Redis clamps it (negative counts from the end),
     /// in bits when BIT was given. False when refused (the error is replied).
     /// </summary>
-    private static bool TryRange(ClientSession c, int at, int length, out long start, out long end, out bool bits, out bool endGiven)
+    private static bool TryRange(ClientSession c, int at, int length, out long start, out long end, out bool bits, out bool endGiven,
+        out bool negativeReversed)
     {
+        negativeReversed = false;
         var req = c.Request;
         start = end = 0;
         bits = false;
@@ -462,6 +469,7 @@ internal static class BitCommands
                 return false;
             }
         }
+        negativeReversed = endGiven && start < 0 && end < 0 && start > end;
         long total = bits ? (long)length << 3 : length;
         if (!endGiven) end = total - 1;
         if (start < 0) start += total;

@@ -122,9 +122,15 @@ internal static class SetCommands
     public static void SMove(ClientSession c)
     {
         var req = c.Request;
-        if (!c.TryGet(req.Arg(1), out SetObject? src) || !c.TryGet(req.Arg(2), out SetObject? dst)) return;
+        if (!c.TryGet(req.Arg(1), out SetObject? src)) return;
+        if (src == null)
+        {
+            c.Reply.Integer(0); // Redis answers 0 for a missing source before it looks at the destination's type
+            return;
+        }
+        if (!c.TryGet(req.Arg(2), out SetObject? dst)) return;
         var member = req.Arg(3);
-        if (src == null || !src.Members.Contains(member))
+        if (!src.Members.Contains(member))
         {
             c.Reply.Integer(0);
             return;

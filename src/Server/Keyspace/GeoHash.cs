@@ -97,10 +97,24 @@ internal static class GeoHash
     /// <summary>The centre of a score's cell (what GEOPOS returns), clamped to the valid ranges.</summary>
     public static (double Longitude, double Latitude) DecodeScore(double score)
     {
-        var area = Decode(new Bits((ulong)score, StepMax));
+        var area = Decode(new Bits(ToUInt64AsC(score), StepMax));
         double x = Math.Clamp((area.LongMin + area.LongMax) / 2, LongMin, LongMax);
         double y = Math.Clamp((area.LatMin + area.LatMax) / 2, LatMin, LatMax);
         return (x, y);
+    }
+
+    /// <summary>
+    /// Redis's <c>(uint64_t)score</c> as x86-64 compiles it (cvttsd2si, whose out-of-range answer
+    /// is 0x8000000000000000, and above 2^63 the same on score - 2^63 with the top bit flipped),
+    /// so that a score no GEOADD wrote (negative, huge, infinite) decodes to Redis's position.
+    /// C# saturates instead (a negative score would be 0).
+    /// </summary>
+    internal static ulong ToUInt64AsC(double score)
+    {
+        const double TwoTo63 = 9223372036854775808.0;
+        const ulong Indefinite = 0x8000000000000000UL;
+        static ulong Cvttsd2si(double d) => d >= -TwoTo63 && d < TwoTo63 ? (ulong)(long)d : Indefinite;
+        return score >= TwoTo63 ? Cvttsd2si(score - TwoTo63) ^ Indefinite : Cvttsd2si(score);
     }
 
     /// <summary>GEOHASH's 11-character string: the position re-encoded over the standard ±90 latitude.</summary>
