@@ -309,8 +309,8 @@ internal static partial class StreamCommands
     public static void XTrim(ClientSession c)
     {
         var req = c.Request;
+        if (!TryParseTrim(c, xadd: false, out var args)) return; // Redis parses before it looks up the key
         if (!TryGetStream(c, req.Arg(1), out var s)) return;
-        if (!TryParseTrim(c, xadd: false, out var args)) return;
         if (s == null)
         {
             c.Reply.Integer(0);
@@ -468,11 +468,7 @@ internal static partial class StreamCommands
                 return;
             }
         }
-        if (id < s.MaxDeletedId)
-        {
-            c.Reply.Error("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
-            return;
-        }
+        // Redis 7.0 does not compare the ID with the stream's current max_deleted_entry_id (7.2 does).
         s.LastId = id;
         if (entriesAdded != -1) s.EntriesAdded = entriesAdded;
         if (!maxDeleted.IsZero) s.MaxDeletedId = maxDeleted;

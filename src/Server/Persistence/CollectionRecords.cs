@@ -96,15 +96,20 @@ internal static class CollectionRecords
             foreach (var f in e.FieldsAndValues) into.Append(f);
             into.End();
         }
+        // XSETID refuses a last ID below the MAXDELETEDID it is given, yet Redis 7.0's XSETID
+        // without it can lower the last ID below the deleted one: then the counters go first,
+        // at the deleted ID, and a second XSETID lowers the last ID.
+        bool lowered = s.LastId < s.MaxDeletedId;
         into.Begin(7);
         into.Append("XSETID"u8);
         into.Append(key);
-        into.Append(Id(s.LastId));
+        into.Append(Id(lowered ? s.MaxDeletedId : s.LastId));
         into.Append("ENTRIESADDED"u8);
         into.Append(s.EntriesAdded);
         into.Append("MAXDELETEDID"u8);
         into.Append(Id(s.MaxDeletedId));
         into.End();
+        if (lowered) into.Add("XSETID"u8, key, Id(s.LastId));
         foreach (var g in s.Groups.Values)
         {
             GroupPosition(into, "CREATE"u8, key, g);

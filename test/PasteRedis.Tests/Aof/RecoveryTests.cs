@@ -123,6 +123,8 @@ public class RecoveryTests
             ["XAUTOCLAIM", "x:s", "grp", "erin", "0", "0", "COUNT", "1"],
             ["XADD", "x:t", "1-0", "a", "1"], ["XADD", "x:t", "2-0", "a", "2"], ["XADD", "x:t", "3-0", "a", "3"], ["XTRIM", "x:t", "MINID", "2"],
             ["XGROUP", "CREATE", "x:empty", "g", "$", "MKSTREAM"], ["XSETID", "x:empty", "5-5", "ENTRIESADDED", "9", "MAXDELETEDID", "4-0"],
+            // Redis 7.0's XSETID may lower the last ID below the deleted one (its rewrite must not refuse it).
+            ["XADD", "x:low", "1-1", "a", "1"], ["XADD", "x:low", "2-1", "a", "2"], ["XDEL", "x:low", "2-1"], ["XSETID", "x:low", "1-5"],
             ["COPY", "x:s", "x:copy"],
             ["ZDIFFSTORE", "z:diff", "2", "z:a", "z:b"], ["RPUSH", "l:mpop", "1", "2", "3", "4"], ["LMPOP", "2", "l:none", "l:mpop", "RIGHT", "COUNT", "2"],
             ["ZADD", "z:mpop", "1", "a", "2", "b", "3", "c"], ["ZMPOP", "1", "z:mpop", "MAX", "COUNT", "2"],
