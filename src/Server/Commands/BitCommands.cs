@@ -43,12 +43,13 @@ internal static class BitCommands
         }
         var key = c.Request.Arg(1);
         if (!StringCommands.TryGetString(c, key, out var str)) return;
-        str ??= StringCommands.StoreBytes(c, key, ReadOnlySpan<byte>.Empty);
+        str ??= StringCommands.StoreBytes(c, key, ReadOnlySpan<byte>.Empty); // a new key counts as a change
         int index = (int)(offset >> 3), mask = 0x80 >> (int)(offset & 7);
-        var bytes = str.Resize(c.Server.Pool, Math.Max(str.Length, index + 1));
+        int length = str.Length;
+        var bytes = str.Resize(c.Server.Pool, Math.Max(length, index + 1));
         int old = (bytes[index] & mask) != 0 ? 1 : 0;
         bytes[index] = (byte)(on != 0 ? bytes[index] | mask : bytes[index] & ~mask);
-        c.Server.Events.Dirty++;
+        if (bytes.Length > length || old != on) c.Server.Events.Dirty++; // as Redis: grown or flipped, else no change (WATCH holds)
         c.Reply.Integer(old);
     }
 
@@ -225,7 +226,7 @@ internal static class BitCommands
                 continue;
             }
             WriteBits(bytes, op.Offset, op.Bits, newBits);
-            c.Server.Events.Dirty++;
+            if (ReadBits(bytes, op.Offset, op.Bits) != old) c.Server.Events.Dirty++; // Redis counts a change only when the bits changed
             c.Reply.Integer(reply);
         }
     }

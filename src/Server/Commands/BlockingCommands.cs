@@ -189,6 +189,8 @@ internal static class BlockingCommands
                 c.Changed(list, list.Count);
                 c.LogAbsolute(replace: true).Add(first ? "LPOP"u8 : "RPOP"u8, key, n);
             }
+            c.KeysTouchedByHandler = true; // the key popped from, not the others (its keys move: the table has none)
+            c.Server.Watches.Touch(c.Db, key, c);
             return;
         }
         if (blocking && c.CanBlock) c.Block(numKeysArg + 1, numKeysArg + (int)numKeys, zset ? RedisType.ZSet : RedisType.List, timeoutMs, nullIsArray: true);

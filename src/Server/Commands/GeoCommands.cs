@@ -319,8 +319,12 @@ internal static class GeoCommands
         {
             if (storeArg >= 0)
             {
-                if (c.Db.Lookup(req.Arg(storeArg), c.NowMs, touch: false) is { } gone) c.Db.Remove(gone);
-                StoreTouched(c, storeArg);
+                if (c.Db.Lookup(req.Arg(storeArg), c.NowMs, touch: false) is { } gone)
+                {
+                    c.Db.Remove(gone);
+                    StoreTouched(c, storeArg);
+                }
+                else c.KeysTouchedByHandler = true; // nothing stored over nothing: no change
                 c.Reply.Integer(0);
             }
             else c.Reply.ArrayHeader(0);
@@ -371,7 +375,8 @@ internal static class GeoCommands
             c.Db.Add(stored, c.NowMs);
         }
         else if (existing != null) c.Db.Remove(existing);
-        StoreTouched(c, storeArg);
+        if (returned > 0 || existing != null) StoreTouched(c, storeArg);
+        else c.KeysTouchedByHandler = true; // nothing stored over nothing: no change
         c.Reply.Integer(returned);
     }
 

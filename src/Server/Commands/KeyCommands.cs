@@ -10,10 +10,12 @@ internal static class KeyCommands
     public static void Del(ClientSession c)
     {
         long removed = 0;
+        c.KeysTouchedByHandler = true; // the keys deleted, not every key named (Redis signals each deletion)
         for (int i = 1; i < c.Request.Count; i++)
             if (c.Db.Lookup(c.Request.Arg(i), c.NowMs) is { } obj)
             {
                 c.Db.Remove(obj);
+                c.Server.Watches.Touch(c.Db, c.Request.Arg(i), c);
                 removed++;
             }
         c.Reply.Integer(removed);

@@ -160,6 +160,7 @@ internal static class ListCommands
             if (TypedKeys.Normalize(list.Count, ref start, ref end)) list.Trim((int)start, (int)end);
             else while (list.Count > 0) list.PopRight(); // an empty range keeps nothing
             if (list.Count != before) c.Changed(list, list.Count);
+            else c.Server.Watches.Touch(c.Db, c.Request.Arg(1), c); // Redis signals the key even when nothing was trimmed
         }
         c.Reply.Ok();
     }

@@ -77,6 +77,32 @@ internal sealed class RedisCommand
     /// <summary>A write, or a read that may change the keyspace: logged (and seen by WATCH) when it did.</summary>
     public bool MayChangeKeyspace => (Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0;
 
+    /// <summary>
+    /// The command writes its first key only; the others are sources it reads (BITOP, SINTERSTORE,
+    /// PFMERGE, …): WATCH and client-side caching see the destination change, as Redis signals it.
+    /// </summary>
+    public bool WritesFirstKeyOnly { get; private set; }
+
+    public RedisCommand WritingFirstKeyOnly()
+    {
+        WritesFirstKeyOnly = true;
+        return this;
+    }
+
+    /// <summary>
+    /// Redis changes the key without signalling it (no signalModifiedKey: XACK, XCLAIM,
+    /// XAUTOCLAIM, XSETID, the XGROUP subcommands): the change is logged, but WATCH and
+    /// client-side caching do not see it. A handler that creates the key (XGROUP CREATE
+    /// MKSTREAM) touches it itself.
+    /// </summary>
+    public bool SignalsNoKeys { get; private set; }
+
+    public RedisCommand SignallingNoKeys()
+    {
+        SignalsNoKeys = true;
+        return this;
+    }
+
     /// <summary>ACL categories Redis gives the command beyond those its flags and group imply.</summary>
     public string[] ExtraAclCategories { get; private set; } = [];
 

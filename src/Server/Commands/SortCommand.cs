@@ -139,7 +139,7 @@ internal static class SortCommand
         }
         else if (existing != null) c.Db.Remove(existing);
         c.KeysTouchedByHandler = true; // the destination changed, not the sorted key
-        c.Server.Watches.Touch(c.Db, storeKey, c);
+        if (outputLength > 0 || existing != null) c.Server.Watches.Touch(c.Db, storeKey, c); // nothing stored over nothing: no change
         c.Reply.Integer(outputLength);
     }
 

@@ -124,8 +124,13 @@ internal static class SortedSetCommands
         var req = c.Request;
         if (!c.TryDouble(2, out double by)) return;
         if (!c.TryGet(req.Arg(1), out ZSetObject? zset)) return;
-        double score = by;
-        if (zset != null && zset.Scores.TryGetValue(req.Arg(3), out double current)) score += current;
+        double score = by, current = 0;
+        bool exists = false;
+        if (zset != null && zset.Scores.TryGetValue(req.Arg(3), out current))
+        {
+            exists = true;
+            score += current;
+        }
         if (double.IsNaN(score))
         {
             c.Reply.Error("ERR resulting score is not a number (NaN)");
@@ -136,8 +141,12 @@ internal static class SortedSetCommands
             zset = NewZSet(c, req.Arg(1));
             c.Db.Add(zset, c.NowMs);
         }
-        zset.Set(req.Arg(3), score);
-        c.Changed(zset, zset.Count);
+        // A score that stays the same is no change (Redis: neither added nor updated; WATCH holds).
+        if (!exists || score != current)
+        {
+            zset.Set(req.Arg(3), score);
+            c.Changed(zset, zset.Count);
+        }
         c.Reply.Double(score);
     }
 
@@ -362,7 +371,7 @@ internal static class SortedSetCommands
                 foreach (var n in result) dst.Set(n.Member, n.Score);
                 c.Db.Add(dst, c.NowMs);
             }
-            else c.Server.Events.Dirty++;
+            // An empty result over no destination changes nothing (Redis: dbDelete returned 0).
             c.Reply.Integer(result.Count);
             return;
         }
@@ -602,8 +611,7 @@ internal static class SortedSetCommands
         }
         var dstKey = req.Arg(1);
         if (c.Db.Lookup(dstKey, c.NowMs) is { } old) c.Db.Remove(old);
-        if (acc.Count > 0) c.Db.Add(result, c.NowMs);
-        else c.Server.Events.Dirty++;
+        if (acc.Count > 0) c.Db.Add(result, c.NowMs); // an empty result over no destination changes nothing
         c.Reply.Integer(acc.Count);
     }
 

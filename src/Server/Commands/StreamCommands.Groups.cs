@@ -69,6 +69,7 @@ internal static partial class StreamCommands
         {
             s = new StreamObject(req.Arg(2).ToArray());
             c.Db.Add(s, c.NowMs);
+            c.Server.Watches.Touch(c.Db, req.Arg(2), c); // the one change of XGROUP that Redis signals: a stream made
         }
         var name = req.Arg(3).ToArray();
         if (s.Groups.ContainsKey(name))

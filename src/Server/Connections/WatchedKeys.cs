@@ -24,7 +24,7 @@ internal sealed class WatchedKeys(int databases)
     /// <summary>A key changed (written, deleted, expired, evicted): every connection watching it fails its EXEC.</summary>
     public void Touch(Database db, ReadOnlySpan<byte> key, ClientSession? by = null)
     {
-        if (_watchers.Find(db, key) is { } list)
+        if (_watchers.Count > 0 && _watchers.Find(db, key) is { } list)
             foreach (var c in list) c.WatchedKeyChanged = true;
         if (Tracking is { Active: true } t) t.Invalidate(key, by);
     }
@@ -35,9 +35,9 @@ internal sealed class WatchedKeys(int databases)
     /// </summary>
     public void TouchWritten(ClientSession c, RedisCommand cmd)
     {
-        if ((_watchers.Count == 0 && Tracking is not { Active: true }) || cmd.FirstKey <= 0 || cmd.Step <= 0) return;
+        if ((_watchers.Count == 0 && Tracking is not { Active: true }) || cmd.FirstKey <= 0 || cmd.Step <= 0 || cmd.SignalsNoKeys) return;
         var req = c.Request;
-        int last = cmd.LastKey < 0 ? req.Count + cmd.LastKey : cmd.LastKey;
+        int last = cmd.WritesFirstKeyOnly ? cmd.FirstKey : cmd.LastKey < 0 ? req.Count + cmd.LastKey : cmd.LastKey;
         for (int i = cmd.FirstKey; i <= last && i < req.Count; i += cmd.Step) Touch(c.Db, req.Arg(i), c);
     }
 
