@@ -48,10 +48,14 @@ public class RandomizedDifferentialTests
                     string theirs = real.Call(args), mine = ours.Call(args);
                     if (Normalize(theirs, compare) != Normalize(mine, compare))
                         Assert.Fail($"seed {seed}, step {step}: {Show(args)}\n  redis: {theirs}\n  ours:  {mine}\n" +
-                            $"earlier commands on these keys:\n{Earlier(history, args)}");
+                            $"every command so far, one per line: {WriteHistory(seed, history)}\n" +
+                            $"earlier commands on these keys:\n{Earlier(history, args)}\nthe last commands:\n" +
+                            string.Join('\n', history.SkipLast(1).TakeLast(15).Select(h => "    " + Show(h))));
                 }
-                var theirState = KeyspaceDump.Take(real, databases: 1);
-                before = KeyspaceDump.Take(ours, databases: 1);
+                real.Call("DISCARD"); // a transaction the generator left open
+                ours.Call("DISCARD");
+                var theirState = KeyspaceDump.Take(real, databases: 2);
+                before = KeyspaceDump.Take(ours, databases: 2);
                 Assert.That(WithoutExpiryTimes(before), Is.EqualTo(WithoutExpiryTimes(theirState)), $"seed {seed}: the keyspaces differ");
                 server.Signal("KILL");
                 Assert.That(server.WaitForExit(10_000), Is.True);
@@ -59,7 +63,7 @@ public class RandomizedDifferentialTests
             using var again = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "32mb");
             Assert.That(again.HasExited, Is.False, again.Output);
             using var raw = new RawClient(port) { BulkEncoding = Encoding.Latin1 };
-            Assert.That(KeyspaceDump.Take(raw, databases: 1), Is.EqualTo(before), $"seed {seed}: the keyspace after kill -9 and restart");
+            Assert.That(KeyspaceDump.Take(raw, databases: 2), Is.EqualTo(before), $"seed {seed}: the keyspace after kill -9 and restart");
         }
         finally
         {
@@ -70,10 +74,12 @@ public class RandomizedDifferentialTests
         }
     }
 
-    private enum Compare { Exact, Unordered, Pairs, Ttl }
+    private enum Compare { Exact, Unordered, Pairs, Ttl, Pending }
 
     private static string Normalize(string reply, Compare how)
     {
+        // XPENDING's extended form: id, consumer, idle milliseconds (a clock), deliveries.
+        if (how == Compare.Pending) return System.Text.RegularExpressions.Regex.Replace(reply, @",:\d+,(:\d+)\]", ",idle,$1]");
         if (how == Compare.Ttl) return reply.StartsWith(':') && long.Parse(reply[1..]) > 0 ? ":positive" : reply;
         if (how == Compare.Exact || !reply.StartsWith("*[") || reply == "*[]") return reply;
         var items = reply[2..^1].Split(',');
@@ -84,6 +90,14 @@ public class RandomizedDifferentialTests
     /// <summary>Expiry times are absolute milliseconds each server computed from its own clock: compared as present or not.</summary>
     private static Dictionary<string, string> WithoutExpiryTimes(SortedDictionary<string, string> dump) =>
         dump.ToDictionary(e => e.Key, e => System.Text.RegularExpressions.Regex.Replace(e.Value, @"expire=:\d{5,}$", "expire=set"));
+
+    /// <summary>The commands sent, quoted one per line (for replaying by hand with redis-cli): returns the file's path.</summary>
+    private static string WriteHistory(int seed, List<string[]> history)
+    {
+        var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"randomized-seed-{seed}.txt");
+        File.WriteAllLines(path, history.Select(h => string.Join(' ', h.Select(a => "\"" + a + "\""))));
+        return path;
+    }
 
     private static string Show(string[] args) => string.Join(' ', args.Select(a => a.Length > 20 ? a[..8] + $"…({a.Length})" : a));
 
@@ -115,10 +129,33 @@ public class RandomizedDifferentialTests
         private string[] OneOf(params string[][] options) => options[_random.Next(options.Length)];
         private string StreamId() { _streamId++; return $"{_streamId / 3 + 1}-{_streamId % 3}"; }
 
+        private bool _inTransaction;
+
+        /// <summary>
+        /// The next command. Inside MULTI, only commands whose replies compare exactly (EXEC's
+        /// array holds them), and the transaction ends within a few commands.
+        /// </summary>
         public (string[] Args, Compare Compare) Next()
         {
+            if (_inTransaction && _random.Next(6) == 0)
+            {
+                _inTransaction = false;
+                return ([Pick(["EXEC", "EXEC", "DISCARD"])], Compare.Exact);
+            }
+            while (true)
+            {
+                var next = Any();
+                if (_inTransaction && next.Compare != Compare.Exact) continue;
+                if (next.Args[0] == "MULTI") _inTransaction = true;
+                else if (next.Args[0] is "EXEC" or "DISCARD") _inTransaction = false;
+                return next;
+            }
+        }
+
+        private (string[] Args, Compare Compare) Any()
+        {
             string k = Key();
-            return _random.Next(96) switch
+            return _random.Next(130) switch
             {
                 0 => ([.. new[] { "SET", k, Member() }, .. OneOf([], ["NX"], ["XX"], ["GET"], ["KEEPTTL"], ["EX", "1000"], ["GET", "XX"])], Compare.Exact),
                 1 => (["GET", k], Compare.Exact),
@@ -200,7 +237,8 @@ public class RandomizedDifferentialTests
                 76 => (["TYPE", k], Compare.Exact),
                 77 => ([Pick(["RENAME", "RENAMENX"]), "{t}x", "{t}y"], Compare.Exact),
                 78 => (["COPY", "{t}x", "{t}y", .. OneOf([], ["REPLACE"])], Compare.Exact),
-                79 => (["EXPIRE", k, Pick(["1000", "2000", "-1"]), .. OneOf([], ["NX"], ["XX"], ["GT"], ["LT"])], Compare.Exact),
+                // GT and LT only with absolute times: two relative ones within a millisecond compare equal.
+                79 => (["EXPIRE", k, Pick(["1000", "2000", "-1"]), .. OneOf([], ["NX"], ["XX"])], Compare.Exact),
                 80 => (["PERSIST", k], Compare.Exact),
                 81 => (["TTL", k], Compare.Ttl),
                 82 => (["OBJECT", "ENCODING", k], Compare.Exact),
@@ -216,7 +254,42 @@ public class RandomizedDifferentialTests
                 92 => (["PFADD", k, .. Many(Member)], Compare.Exact),
                 93 => (["GEOADD", k, Pick(["13.361389", "15.087269", "-122.4"]), Pick(["38.115556", "37.502669", "37.7"]), Member()], Compare.Exact),
                 94 => ([Pick(["GEODIST", "GEOPOS"]), k, Member(), Member()], Compare.Exact),
-                _ => (["GETEX", k, .. OneOf([], ["PERSIST"], ["EX", "1000"])], Compare.Exact),
+                95 => (["GETEX", k, .. OneOf([], ["PERSIST"], ["EX", "1000"])], Compare.Exact),
+                96 => ([Pick(["SETEX", "PSETEX"]), k, Pick(["1000", "0", "-5", "abc"]), Member()], Compare.Exact),
+                97 => ([Pick(["DECR", "GETSET", "SETNX"]), k, .. (_random.Next(2) == 0 ? [] : new[] { Member() })], Compare.Exact),
+                98 => (["DECRBY", k, Number()], Compare.Exact),
+                99 => (["LCS", "{t}x", "{t}y", .. OneOf([], ["LEN"], ["IDX"], ["IDX", "MINMATCHLEN", "2", "WITHMATCHLEN"])], Compare.Exact),
+                100 => ([Pick(["EXPIREAT", "PEXPIREAT"]), k, Pick(["99999999999", "99999999998", "0", "-1"]), .. OneOf([], ["NX"], ["XX"], ["GT"], ["LT"])], Compare.Exact),
+                101 => (["MULTI"], Compare.Exact),
+                102 => (["EXEC"], Compare.Exact),
+                103 => (["DISCARD"], Compare.Exact),
+                104 => (["WATCH", k], Compare.Exact),
+                105 => (["BITFIELD", k, .. OneOf(["GET", "u8", "0"], ["SET", "i8", "#1", "-100"], ["INCRBY", "u4", "2", "9"], ["OVERFLOW", "FAIL", "INCRBY", "i5", "0", "20"], ["OVERFLOW", "SAT", "INCRBY", "u2", "1", "3", "GET", "i16", "0"])], Compare.Exact),
+                106 => (["PFCOUNT", .. Many(Key, 1, 2)], Compare.Exact),
+                107 => (["PFMERGE", "{t}x", "{t}y"], Compare.Exact),
+                108 => (["GEOSEARCH", k, "FROMLONLAT", "15", "37", "BYRADIUS", Pick(["10", "200", "5000"]), "km", .. OneOf(["ASC"], ["DESC", "WITHDIST"], ["ASC", "COUNT", "1"], ["WITHCOORD", "WITHHASH"])], Compare.Exact),
+                109 => (["GEOHASH", k, Member(), Member()], Compare.Exact),
+                110 => (["XTRIM", k, Pick(["MAXLEN", "MINID"]), .. OneOf([], ["="]), Pick(["0", "2", "3-0", "5"])], Compare.Exact),
+                111 => (["XREVRANGE", k, "+", "-", "COUNT", Pick(["1", "3"])], Compare.Exact),
+                112 => (["XLEN", k], Compare.Exact),
+                113 => (["XCLAIM", k, "g", Pick(["c1", "c2", "c3"]), "0", $"{_random.Next(1, _streamId / 3 + 2)}-{_random.Next(3)}", .. OneOf([], ["JUSTID"])], Compare.Exact),
+                114 => (["XAUTOCLAIM", k, "g", Pick(["c1", "c3"]), "0", "0-0", "COUNT", "2", .. OneOf([], ["JUSTID"])], Compare.Exact),
+                115 => (["XINFO", "GROUPS", k], Compare.Exact),
+                116 => (["XGROUP", Pick(["CREATECONSUMER", "DELCONSUMER"]), k, "g", Pick(["c1", "c2", "c3"])], Compare.Exact),
+                117 => (["XGROUP", "SETID", k, "g", Pick(["0", "$", "2-1"]), .. OneOf([], ["ENTRIESREAD", "2"])], Compare.Exact),
+                118 => (["XSETID", k, Pick(["1000-0", "1-1", "0-1"])], Compare.Exact),
+                119 => (["XPENDING", k, "g", "-", "+", "5", .. OneOf([], ["c1"])], Compare.Pending),
+                120 => (["SINTERCARD", "2", "{t}x", "{t}y", "LIMIT", Pick(["0", "1", "-1"])], Compare.Exact),
+                121 => (["ZINTERCARD", "2", "{t}x", "{t}y", .. OneOf([], ["LIMIT", "1"])], Compare.Exact),
+                // Elements that weigh the same keep the order they were read in: a set's is its hash order, so (element, GET) pairs are compared as a set.
+                122 => (["SORT", k, "BY", Pick(["nosort", "w_*", "h_*->f"]), "GET", "#", "GET", Pick(["w_*", "h_*->f"]), .. OneOf([], ["ALPHA"], ["STORE", "{t}x"])], Compare.Pairs),
+                123 => (["MSET", "w_m1", "3", "w_m2", "1", "w_1", "2", "w_abc", "x"], Compare.Exact),
+                124 => (["HSET", "h_m1", "f", "b", "h_1", "f", "a"], Compare.Exact),
+                125 => (["SELECT", Pick(["0", "0", "0", "1"])], Compare.Exact),
+                126 => (["MOVE", k, Pick(["0", "1"])], Compare.Exact),
+                127 => (["SWAPDB", "0", "1"], Compare.Exact),
+                128 => (["COPY", k, Key(), "DB", Pick(["0", "1"]), .. OneOf([], ["REPLACE"])], Compare.Exact),
+                _ => (["DBSIZE"], Compare.Exact),
             };
         }
     }
