@@ -12,9 +12,12 @@ internal sealed class HashObject(byte[] key) : RedisObject(key)
     /// <summary>Sets a field; true when it is new.</summary>
     public bool Set(ReadOnlySpan<byte> field, byte[] value)
     {
-        // Redis converts a listpack to a hashtable past 128 entries or 64-byte items, and never back.
-        if (!_hashtable && (field.Length > 64 || value.Length > 64 || Fields.Count >= 128)) _hashtable = true;
-        return Fields.Set(field, value);
+        // Redis 7.0 converts a listpack to a hashtable for a field or value over 64 bytes, or past 512
+        // entries (hash-max-listpack-entries as compiled in; redis.conf's sample sets 128), and never back.
+        if (!_hashtable && (field.Length > 64 || value.Length > 64)) _hashtable = true;
+        bool added = Fields.Set(field, value);
+        if (!_hashtable && Fields.Count > 512) _hashtable = true;
+        return added;
     }
 
     public override string Encoding(PasteRedis.Paste.PacketBufferPool? pool) => _hashtable ? "hashtable" : "listpack";
