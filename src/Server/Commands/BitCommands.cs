@@ -183,13 +183,18 @@ internal static class BitCommands
         var key = req.Arg(1);
         if (!StringCommands.TryGetString(c, key, out var str)) return;
         Span<byte> bytes = default;
+        bool made = false, changed = false;
         if (writes)
         {
+            made = str == null;
             str ??= StringCommands.StoreBytes(c, key, ReadOnlySpan<byte>.Empty);
             int length = str.Length;
             bytes = str.Resize(c.Server.Pool, (int)Math.Max(length, (highestBit >> 3) + 1));
-            // Grown even if every write then fails (OVERFLOW FAIL): logged, so a restart keeps the length.
+            // Made or grown even if every write then fails (OVERFLOW FAIL): logged, so a restart keeps the
+            // length. Redis signals (WATCH, tracking) only when a write went through, so the touch is ours to do.
             if (bytes.Length > length) c.Server.Events.Dirty++;
+            made |= bytes.Length > length;
+            c.KeysTouchedByHandler = true;
         }
         c.Reply.ArrayHeader(ops.Count);
         foreach (var op in ops)
@@ -226,9 +231,14 @@ internal static class BitCommands
                 continue;
             }
             WriteBits(bytes, op.Offset, op.Bits, newBits);
-            if (ReadBits(bytes, op.Offset, op.Bits) != old) c.Server.Events.Dirty++; // Redis counts a change only when the bits changed
+            if (made || ReadBits(bytes, op.Offset, op.Bits) != old) // Redis counts a change only when the bits changed
+            {
+                c.Server.Events.Dirty++;
+                changed = true;
+            }
             c.Reply.Integer(reply);
         }
+        if (changed) c.Server.Watches.Touch(c.Db, key, c);
     }
 
     /// <summary>i1..i64 or u1..u63 (lower-case, as Redis).</summary>

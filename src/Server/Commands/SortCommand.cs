@@ -208,7 +208,9 @@ internal static class SortCommand
         while (i < text.Length && (text[i] == ' ' || (text[i] >= '\t' && text[i] <= '\r'))) i++;
         text = text[i..];
         score = 0;
-        if (text.IsEmpty) return true; // strtod consumes nothing and stops at the end: Redis takes it as 0
+        // strtod that converts nothing leaves its end at the start: the empty string ends there (Redis takes it
+        // as 0); a string of spaces does not (an error).
+        if (text.IsEmpty) return i == 0;
         var s = System.Text.Encoding.Latin1.GetString(text);
         var body = s.TrimStart('+', '-');
         if (body.Equals("inf", StringComparison.OrdinalIgnoreCase) || body.Equals("infinity", StringComparison.OrdinalIgnoreCase))
