@@ -461,11 +461,25 @@ internal static class KeyCommands
         c.Reply.Integer(Lfu.Counter(obj.LfuData, c.NowMs, c.Server.Events.LfuDecayMinutes));
     }
 
+    /// <summary>
+    /// Objects are never shared between keys here (COPY shares packet-buffer bytes, not the
+    /// object): one. But Redis keeps the integers 0–9999 as shared objects whose count reads
+    /// INT_MAX, unless an LRU/LFU policy with a maxmemory needs each value its own clock: a
+    /// string Redis would have stored as one of them answers as Redis does.
+    /// </summary>
     public static void ObjectRefCount(ClientSession c)
     {
-        // Objects are never shared between keys (COPY shares packet-buffer bytes, not the object): always one.
-        if (c.Db.Lookup(c.Request.Arg(2), c.NowMs, touch: false) == null) c.Reply.Null();
-        else c.Reply.Integer(1);
+        var obj = c.Db.Lookup(c.Request.Arg(2), c.NowMs, touch: false);
+        if (obj == null)
+        {
+            c.Reply.Null();
+            return;
+        }
+        var config = c.Server.Config;
+        bool sharedIntegers = config.MaxMemory == 0 || !(config.MaxMemoryPolicy.Contains("lru") || config.MaxMemoryPolicy.Contains("lfu"));
+        bool shared = sharedIntegers && obj is StringObject s && s.Encoding(c.Server.Pool) == "int"
+            && Resp.RespNumber.TryParseInt64(s.Value(c.Server.Pool), out long v) && v is >= 0 and < 10_000;
+        c.Reply.Integer(shared ? int.MaxValue : 1);
     }
 
     public static void ObjectHelp(ClientSession c) => CommandHelp.Reply(c, "OBJECT",
