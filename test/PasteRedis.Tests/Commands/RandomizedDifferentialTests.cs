@@ -100,7 +100,7 @@ public class RandomizedDifferentialTests
         // DUMP payloads: any two encodings of one value are right (ours writes the plain ones); what matters is that
         // each server restores the other's, which the test loop does instead of comparing bytes.
         if (how == Compare.Payload) return reply.StartsWith('$') && reply != "$nil" ? "$payload" : reply;
-        if (how == Compare.Ttl) return reply.StartsWith(':') && long.Parse(reply[1..]) > 0 ? ":positive" : reply;
+        if (how == Compare.Ttl) return reply.StartsWith(':') && long.Parse(reply[1..]) > 0 ? ":positive" : reply; // each server's clock
         if (how == Compare.Exact || reply.Length < 3 || reply[1] != '[' || reply[0] is not ('*' or '~' or '%')) return reply;
         // Unordered: the multiset of scalars, nesting flattened (SCAN's cursor and keys, a ZSCAN's members and scores).
         if (how == Compare.Unordered) return reply[0] + string.Join(",", reply.Split([',', '[', ']'], StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
@@ -196,7 +196,7 @@ public class RandomizedDifferentialTests
         private (string[] Args, Compare Compare) Any()
         {
             string k = Key();
-            return _random.Next(134) switch
+            return _random.Next(142) switch
             {
                 0 => ([.. new[] { "SET", k, Member() }, .. OneOf([], ["NX"], ["XX"], ["GET"], ["KEEPTTL"], ["EX", "1000"], ["GET", "XX"])], Compare.Exact),
                 1 => (["GET", k], Compare.Exact),
@@ -341,6 +341,14 @@ public class RandomizedDifferentialTests
                 }, Compare.Exact),
                 131 => ([Pick(["SSCAN", "HSCAN", "ZSCAN"]), k, "0", "COUNT", "1000", .. OneOf([], ["MATCH", "*1*"])], Compare.Unordered),
                 132 => (["SCAN", "0", "COUNT", "1000", .. OneOf([], ["MATCH", "*t*"], ["TYPE", Pick(["string", "zset", "list", "set", "hash", "stream"])])], Compare.Unordered),
+                133 => ([Pick(["EXPIRETIME", "PEXPIRETIME"]), k], Compare.Ttl),
+                134 => (["XREAD", "COUNT", Pick(["1", "5"]), "STREAMS", k, Pick(["0", "1-1", "$"])], Compare.Exact),
+                135 => (["XINFO", "STREAM", k], Compare.Exact),
+                136 => ([Pick(["GEORADIUS", "GEORADIUS_RO"]), k, "15", "37", Pick(["100", "300"]), "km", .. OneOf(["ASC"], ["WITHDIST", "DESC"], ["COUNT", "1", "ASC", "WITHCOORD"])], Compare.Exact),
+                137 => ([Pick(["ZRANDMEMBER", "HRANDFIELD", "SRANDMEMBER"]), k, "0"], Compare.Exact),
+                138 => ([Pick(["BLPOP", "BRPOP", "BZPOPMIN", "BZPOPMAX"]), k, "0.01"], Compare.Exact),
+                139 => (["TOUCH", .. Many(Key)], Compare.Exact),
+                140 => (["OBJECT", Pick(["FREQ", "REFCOUNT"]), k], Compare.Exact),
                 _ => (["DBSIZE"], Compare.Exact),
             };
         }
