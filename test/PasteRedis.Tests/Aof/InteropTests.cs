@@ -67,6 +67,7 @@ public class InteropTests
         int port = ServerInstance.FreePort();
         SortedDictionary<string, string> expected;
         using (var redis = Tools.StartRedisServer(redisDir, port, "--aof-use-rdb-preamble", "no"))
+        try
         {
             using var raw = new RawClient(port);
             raw.Call("SET", "from-redis", "yes");
@@ -82,6 +83,10 @@ public class InteropTests
             expected = KeyspaceDump.Take(raw);
             raw.Send(RawClient.Command("SHUTDOWN"));
             redis.WaitForExit(10_000);
+        }
+        finally
+        {
+            if (!redis.HasExited) redis.Kill(); // a failure above must not leave a redis-server behind
         }
         try
         {
