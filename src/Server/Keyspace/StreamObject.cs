@@ -202,6 +202,18 @@ internal sealed class StreamObject(byte[] key) : RedisObject(key)
         EntriesAdded++;
     }
 
+    /// <summary>
+    /// RESTORE: a node as the payload laid it out (its master ID, the entries it counts as
+    /// deleted, the ID of its last entry deleted or not, its listpack's bytes) with its live
+    /// entries, after every node before it. Does not count them as added (the payload says).
+    /// </summary>
+    public void LoadNode(StreamId masterId, int deleted, StreamId lastId, long bytes, List<(StreamId Id, byte[][] FieldsAndValues)> entries)
+    {
+        var node = new StreamNode { MasterId = masterId, Deleted = deleted, LastId = lastId, Bytes = bytes, Live = entries.Count };
+        _nodes.Add(node);
+        foreach (var (id, fv) in entries) _entries.Add(new StreamEntry(id, fv, node));
+    }
+
     /// <summary>An estimate of a listpack's bytes for the entry (or the master entry of a new node), for stream-node-max-bytes.</summary>
     private static long ListpackBytes(byte[][] fieldsAndValues, bool master)
     {
