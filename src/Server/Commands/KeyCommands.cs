@@ -190,9 +190,7 @@ internal static class KeyCommands
             c.Reply.Null();
             return;
         }
-        var payload = Persistence.RdbValue.Dump(obj, c.Server.Pool);
-        if (payload == null) c.Reply.Error("ERR DUMP of stream values is not supported by this server");
-        else c.Reply.Bulk(payload);
+        c.Reply.Bulk(Persistence.RdbValue.Dump(obj, c.Server.Pool));
     }
 
     /// <summary>
@@ -477,7 +475,7 @@ internal static class KeyCommands
         }
         var config = c.Server.Config;
         bool sharedIntegers = config.MaxMemory == 0 || !(config.MaxMemoryPolicy.Contains("lru") || config.MaxMemoryPolicy.Contains("lfu"));
-        bool shared = sharedIntegers && obj is StringObject s && s.Encoding(c.Server.Pool) == "int"
+        bool shared = sharedIntegers && obj is StringObject { Duplicated: false } s && s.Encoding(c.Server.Pool) == "int"
             && Resp.RespNumber.TryParseInt64(s.Value(c.Server.Pool), out long v) && v is >= 0 and < 10_000;
         c.Reply.Integer(shared ? int.MaxValue : 1);
     }

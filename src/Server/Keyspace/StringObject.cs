@@ -35,6 +35,9 @@ internal sealed class StringObject : RedisObject
     /// <summary>Set by INCRBYFLOAT, whose result Redis stores as a string object even when it reads as an integer.</summary>
     public bool NeverInt { get; set; }
 
+    /// <summary>Set by COPY: Redis duplicates the object, so even a small integer is no longer its shared one (OBJECT REFCOUNT 1).</summary>
+    public bool Duplicated { get; set; }
+
     /// <summary>
     /// Stores the value by reference when every byte of it lies in packet buffers of
     /// <paramref name="pool"/>; otherwise (or without a pool) copies it. Returns true for
@@ -42,7 +45,7 @@ internal sealed class StringObject : RedisObject
     /// </summary>
     public StoreKind Set(PacketBufferPool? pool, in ReadOnlySequence<byte> value)
     {
-        Raw = NeverInt = false;
+        Raw = NeverInt = Duplicated = false;
         if (pool != null && value.Length > 0 && TryReference(pool, value))
             return _extentCount == 1 ? StoreKind.Whole : StoreKind.Spanning;
         if (value.IsSingleSegment) SetBytes(pool, value.FirstSpan);
@@ -99,7 +102,7 @@ internal sealed class StringObject : RedisObject
     {
         var buffer = ManagedBuffer(pool, value.Length);
         value.CopyTo(buffer);
-        Raw = NeverInt = false;
+        Raw = NeverInt = Duplicated = false;
     }
 
     private Span<byte> ManagedBuffer(PacketBufferPool? pool, int length)
@@ -145,9 +148,9 @@ internal sealed class StringObject : RedisObject
             pool!.Read(_extents[i]).CopyTo(copy.AsSpan(at));
             at += _extents[i].Length;
         }
-        (bool raw, bool neverInt) = (Raw, NeverInt);
+        (bool raw, bool neverInt, bool duplicated) = (Raw, NeverInt, Duplicated);
         SetBytes(pool, copy);
-        (Raw, NeverInt) = (raw, neverInt);
+        (Raw, NeverInt, Duplicated) = (raw, neverInt, duplicated);
         return _managed.AsSpan(0, Length);
     }
 
@@ -202,6 +205,7 @@ internal sealed class StringObject : RedisObject
         }
         copy.Raw = Raw;
         copy.NeverInt = NeverInt;
+        copy.Duplicated = true;
         return copy;
     }
 
