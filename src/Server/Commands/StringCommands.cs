@@ -247,17 +247,18 @@ internal static class StringCommands
                 return;
             }
         }
-        long expireAt = RedisObject.NoExpiry;
-        if (valueIndex > 0)
-        {
-            if (!c.TryLong(valueIndex, out long v)) return;
-            if (!TryAbsoluteExpire(c, unit, v, "getex", out expireAt)) return;
-        }
+        // Redis's order: the options' syntax, the key (missing: nil; another type: WRONGTYPE), then the time.
         if (!TryGetString(c, req.Arg(1), out var str)) return;
         if (str == null)
         {
             c.Reply.Null();
             return;
+        }
+        long expireAt = RedisObject.NoExpiry;
+        if (valueIndex > 0)
+        {
+            if (!c.TryLong(valueIndex, out long v)) return;
+            if (!TryAbsoluteExpire(c, unit, v, "getex", out expireAt)) return;
         }
         str.WriteBulk(c.Reply, c.Server.Pool);
         if (expireAt != RedisObject.NoExpiry)

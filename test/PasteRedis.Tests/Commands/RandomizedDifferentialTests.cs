@@ -89,7 +89,7 @@ public class RandomizedDifferentialTests
         }
     }
 
-    private enum Compare { Exact, Unordered, Pairs, Ttl, Pending, Payload }
+    private enum Compare { Exact, Unordered, Pairs, Ttl, Pending, Payload, OutsideTransactions }
 
     private static string Normalize(string reply, Compare how)
     {
@@ -99,7 +99,7 @@ public class RandomizedDifferentialTests
         // each server restores the other's, which the test loop does instead of comparing bytes.
         if (how == Compare.Payload) return reply.StartsWith('$') && reply != "$nil" ? "$payload" : reply;
         if (how == Compare.Ttl) return reply.StartsWith(':') && long.Parse(reply[1..]) > 0 ? ":positive" : reply; // each server's clock
-        if (how == Compare.Exact || reply.Length < 3 || reply[1] != '[' || reply[0] is not ('*' or '~' or '%')) return reply;
+        if (how is Compare.Exact or Compare.OutsideTransactions || reply.Length < 3 || reply[1] != '[' || reply[0] is not ('*' or '~' or '%')) return reply;
         // Unordered: the multiset of scalars, nesting flattened (SCAN's cursor and keys, a ZSCAN's members and scores).
         if (how == Compare.Unordered) return reply[0] + string.Join(",", reply.Split([',', '[', ']'], StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
         var items = reply[2..^1].Split(',');
@@ -194,7 +194,7 @@ public class RandomizedDifferentialTests
         private (string[] Args, Compare Compare) Any()
         {
             string k = Key();
-            return _random.Next(142) switch
+            return _random.Next(152) switch
             {
                 0 => ([.. new[] { "SET", k, Member() }, .. OneOf([], ["NX"], ["XX"], ["GET"], ["KEEPTTL"], ["EX", "1000"], ["GET", "XX"])], Compare.Exact),
                 1 => (["GET", k], Compare.Exact),
@@ -346,7 +346,18 @@ public class RandomizedDifferentialTests
                 137 => ([Pick(["ZRANDMEMBER", "HRANDFIELD", "SRANDMEMBER"]), k, "0"], Compare.Exact),
                 138 => ([Pick(["BLPOP", "BRPOP", "BZPOPMIN", "BZPOPMAX"]), k, "0.01"], Compare.Exact),
                 139 => (["TOUCH", .. Many(Key)], Compare.Exact),
-                140 => (["OBJECT", Pick(["FREQ", "REFCOUNT"]), k], Compare.Exact),
+                // Inside EXEC a value stored from a queued command's argument still counts that argument's reference in Redis.
+                140 => (["OBJECT", Pick(["FREQ", "REFCOUNT"]), k], Compare.OutsideTransactions),
+                141 => (["ZADD", k, .. OneOf(["GT", "LT"], ["NX", "GT"], ["XX", "NX"], ["INCR", "GT"], ["GT", "CH", "INCR"]), Pick(Scores), Member(), .. OneOf([], [Pick(Scores), Member()])], Compare.Exact),
+                142 => (["ZRANGE", k, Pick(Ranges), Pick(Ranges), "BYSCORE", "REV", .. OneOf([], ["LIMIT", "0", "1"], ["LIMIT", "1", "-1"], ["WITHSCORES"])], Compare.Exact),
+                143 => (["ZRANGESTORE", "{t}y", "{t}x", Pick(Ranges), Pick(Ranges), "BYSCORE", .. OneOf([], ["REV"], ["LIMIT", "0", "2"])], Compare.Exact),
+                144 => (["LPOS", k, Member(), .. OneOf(["RANK", "0"], ["RANK", "-2", "COUNT", "0"], ["MAXLEN", "-1"], ["COUNT", "-1"])], Compare.Exact),
+                145 => (["GETEX", k, .. OneOf(["PXAT", "99999999999000"], ["EXAT", "0"], ["EX", "-1"], ["PERSIST", "EX", "5"], ["EX"])], Compare.Exact),
+                146 => ([Pick(["RENAME", "RENAMENX", "COPY"]), k, Key()], Compare.Exact),
+                147 => (["SINTERCARD", Pick(["0", "-1", "3", "x"]), "{t}x", "{t}y"], Compare.Exact),
+                148 => (["LINSERT", k, Pick(["BEFORE", "AFTER", "MIDDLE"]), Member(), Member()], Compare.Exact),
+                149 => ([Pick(["INCRBY", "DECRBY", "HINCRBY"]), k, .. (_random.Next(2) == 0 ? new[] { Member() } : []), Pick(["9223372036854775807", "-9223372036854775808", "1", "-1"])], Compare.Exact),
+                150 => (["SET", k, Pick(["9223372036854775807", "-9223372036854775808", "1.5", " 1"])], Compare.Exact),
                 _ => (["DBSIZE"], Compare.Exact),
             };
         }
