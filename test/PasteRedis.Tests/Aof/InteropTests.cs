@@ -6,10 +6,11 @@ namespace PasteRedis.Tests.Aof;
 [TestFixture]
 public class InteropTests
 {
-    private static void RunExport(string dataDir, string file)
+    /// <summary>The export-aof command on a stopped server's data dir (also used by the randomized differential test).</summary>
+    internal static void RunExport(string dataDir, string file, string pbufMemory = "16mb")
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { ServerProcess.ServerDll, "export-aof", file, "--dir", dataDir, "--pbuf-memory", "16mb", "--loglevel", "warning" })
+        foreach (var a in new[] { ServerProcess.ServerDll, "export-aof", file, "--dir", dataDir, "--pbuf-memory", pbufMemory, "--loglevel", "warning" })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var err = p.StandardError.ReadToEnd();

@@ -8,7 +8,7 @@ namespace PasteRedis.Tests.Commands;
 /// and WRONGTYPE, conversions and emptied keys happen) to both servers and every reply must
 /// be the same (replies in hash order compared as sets). Then the keyspaces must be the same,
 /// and after a kill -9 and restart (our log compacted twice on the way) ours must be exactly
-/// what it was. Where the corpus of
+/// what it was, and so must the real redis-server loading our log exported as its AOF. Where the corpus of
 /// <see cref="DifferentialTests"/> holds what was thought of, this finds what was not: its
 /// first runs found SMOVE's, HINCRBYFLOAT's and INCRBYFLOAT's check order, long double
 /// arithmetic, SET KEEPTTL over another type, BITCOUNT's reversed negative range, SORT's
@@ -32,6 +32,7 @@ public class RandomizedDifferentialTests
         using var redis = Tools.StartRedisServer(redisDir, redisPort, "--appendonly", "no");
         int port = ServerInstance.FreePort();
         var dir = ServerInstance.NewDataDir();
+        var exportDir = Directory.CreateTempSubdirectory("redis-randomized-export").FullName;
         try
         {
             SortedDictionary<string, string> before;
@@ -82,16 +83,33 @@ public class RandomizedDifferentialTests
                 server.Signal("KILL");
                 Assert.That(server.WaitForExit(10_000), Is.True);
             }
-            using var again = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "32mb");
-            Assert.That(again.HasExited, Is.False, again.Output);
-            using var raw = new RawClient(port) { BulkEncoding = Encoding.Latin1 };
-            Assert.That(KeyspaceDump.Take(raw, databases: 2), Is.EqualTo(before), $"seed {seed}: the keyspace after kill -9 and restart");
+            using (var again = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "32mb"))
+            {
+                Assert.That(again.HasExited, Is.False, again.Output);
+                using var raw = new RawClient(port) { BulkEncoding = Encoding.Latin1 };
+                Assert.That(KeyspaceDump.Take(raw, databases: 2), Is.EqualTo(before), $"seed {seed}: the keyspace after kill -9 and restart");
+            }
+            // And the log exported as a Redis AOF loads into the real redis-server as the same keyspace, expiries included.
+            Aof.InteropTests.RunExport(dir, Path.Combine(exportDir, "appendonly.aof"), "32mb");
+            int exportPort = ServerInstance.FreePort();
+            using var loaded = Tools.StartRedisServer(exportDir, exportPort, "--appendfilename", "appendonly.aof");
+            try
+            {
+                using var raw = new RawClient(exportPort) { BulkEncoding = Encoding.Latin1 };
+                Assert.That(KeyspaceDump.Take(raw, databases: 2), Is.EqualTo(before), $"seed {seed}: redis-server loading our exported AOF");
+            }
+            finally
+            {
+                loaded.Kill();
+                loaded.WaitForExit();
+            }
         }
         finally
         {
             redis.Kill();
             redis.WaitForExit();
             Directory.Delete(redisDir, true);
+            Directory.Delete(exportDir, true);
             Directory.Delete(dir, true);
         }
     }
