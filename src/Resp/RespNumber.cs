@@ -67,15 +67,118 @@ public static class RespNumber
             value = double.NegativeInfinity;
             return allowInfinity;
         }
+        var unsigned = chars[0] is '+' or '-' ? chars[1..] : chars;
+        if (unsigned.Length > 2 && unsigned[0] == '0' && unsigned[1] is 'x' or 'X')
+        {
+            if (!TryParseHexDouble(unsigned[2..], out value)) return false;
+            if (chars[0] == '-') value = -value;
+            return true;
+        }
         foreach (var c in chars)
-            if (!(char.IsAsciiDigit(c) || c is '.' or '-' or '+' or 'e' or 'E' or 'x' or 'X' || char.IsAsciiHexDigit(c))) return false;
+            if (!(char.IsAsciiDigit(c) || c is '.' or '-' or '+' or 'e' or 'E')) return false;
         if (!double.TryParse(chars, NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return false;
-        return !double.IsNaN(value) && (allowInfinity || !double.IsInfinity(value));
+        if (double.IsInfinity(value)) return false; // out of range: strtod's ERANGE, which Redis refuses
+        if (value == 0)
+            foreach (var c in chars)
+            {
+                if (c is 'e' or 'E') break;
+                if (c is >= '1' and <= '9') return false; // a non-zero number too small: ERANGE again
+            }
+        return !double.IsNaN(value);
+    }
+
+    /// <summary>
+    /// strtod's hexadecimal form after the "0x": hex digits with an optional point, then an
+    /// optional binary exponent "p[+-]digits". Out of range fails, as in Redis.
+    /// </summary>
+    private static bool TryParseHexDouble(ReadOnlySpan<char> s, out double value)
+    {
+        value = 0;
+        ulong mantissa = 0;
+        long exponent = 0;
+        bool any = false, point = false, sticky = false, nonZero = false;
+        int i = 0;
+        for (; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (c == '.' && !point) { point = true; continue; }
+            if (!char.IsAsciiHexDigit(c)) break;
+            int d = Convert.ToInt32(c.ToString(), 16);
+            any = true;
+            nonZero |= d != 0;
+            if (mantissa < 1UL << 59)
+            {
+                mantissa = mantissa * 16 + (ulong)d;
+                if (point) exponent -= 4;
+            }
+            else
+            {
+                sticky |= d != 0; // beyond 60 bits: only whether anything was there matters for rounding
+                if (!point) exponent += 4;
+            }
+        }
+        if (!any) return false;
+        if (i < s.Length)
+        {
+            if (s[i] is not ('p' or 'P') || ++i == s.Length) return false;
+            bool negative = s[i] == '-';
+            if (s[i] is '+' or '-') i++;
+            if (i == s.Length) return false;
+            long e = 0;
+            for (; i < s.Length; i++)
+            {
+                if (!char.IsAsciiDigit(s[i])) return false;
+                e = Math.Min(e * 10 + (s[i] - '0'), 100_000);
+            }
+            exponent += negative ? -e : e;
+        }
+        if (!nonZero) return true; // zero
+        value = Math.ScaleB((double)(sticky ? mantissa | 1 : mantissa), (int)Math.Clamp(exponent, -100_000, 100_000));
+        return !double.IsInfinity(value) && value != 0;
     }
 
     private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'\v' or (byte)'\f';
 
-    /// <summary>Formats a double the way Redis 7 replies with one: shortest round-trip, "inf"/"-inf".</summary>
+    /// <summary>
+    /// A double as Redis 7.0 replies with one (addReplyDouble, d2string): C's "%.17g", i.e. 17
+    /// significant digits, trailing zeros dropped, fixed notation for decimal exponents from
+    /// -4 to 16 and "1.5e+20"/"1.0000000000000001e-05" otherwise; "inf", "-inf", "-0". So 0.1
+    /// answers 0.10000000000000001, as redis-server 7.0 does (7.2 went to the shortest form).
+    /// </summary>
+    public static int FormatDoubleG17(double d, Span<byte> dest)
+    {
+        if (double.IsInfinity(d) || (d == Math.Floor(d) && Math.Abs(d) < 1e17 && !(d == 0 && double.IsNegative(d))))
+            return FormatDouble(d, dest);
+        if (d == 0) { "-0"u8.CopyTo(dest); return 2; }
+        string e = d.ToString("E16", CultureInfo.InvariantCulture); // -1.2345678901234568E+017
+        int exponent = int.Parse(e.AsSpan(e.IndexOf('E') + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        string text;
+        if (exponent < -4 || exponent >= 17)
+        {
+            string mantissa = e[..e.IndexOf('E')].TrimEnd('0').TrimEnd('.');
+            text = mantissa + (exponent < 0 ? "e-" : "e+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
+        }
+        else text = d.ToString("F" + (16 - exponent).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture).TrimEnd('0').TrimEnd('.');
+        for (int i = 0; i < text.Length; i++) dest[i] = (byte)text[i];
+        return text.Length;
+    }
+
+    /// <summary>
+    /// Redis 7.0's d2string (a score as a sorted set's listpack and ZSCAN write it): an integral
+    /// value within ±2^62 as an integer, so 1e17 is "100000000000000000" where a reply says
+    /// "1e+17"; anything else as <see cref="FormatDoubleG17"/>.
+    /// </summary>
+    public static int FormatDoubleD2String(double d, Span<byte> dest)
+    {
+        if (d == Math.Floor(d) && d >= -(long.MaxValue / 2) && d <= long.MaxValue / 2 && !(d == 0 && double.IsNegative(d)))
+        {
+            Utf8Formatter.TryFormat((long)d, dest, out int n);
+            return n;
+        }
+        return FormatDoubleG17(d, dest);
+    }
+
+    /// <summary>A double in its shortest round-trip form, "inf"/"-inf" (what the log writes: exact, and short).</summary>
     public static int FormatDouble(double d, Span<byte> dest)
     {
         if (double.IsPositiveInfinity(d)) { "inf"u8.CopyTo(dest); return 3; }

@@ -133,7 +133,7 @@ public sealed class RespWriter
     public void Double(double value)
     {
         Span<byte> tmp = stackalloc byte[40];
-        int n = RespNumber.FormatDouble(value, tmp);
+        int n = RespNumber.FormatDoubleG17(value, tmp);
         if (IsResp3)
         {
             var span = _out.GetSpan(n + 3);

@@ -34,7 +34,7 @@ internal readonly struct LongDouble
     /// Parses what Redis's string2ld accepts in decimal: [sign] digits [. digits] [e [sign] digits],
     /// or inf/infinity, no spaces, at most 5 KB. Out of range (overflow, or a non-zero value
     /// that rounds to zero) fails, as strtold's ERANGE makes Redis fail. Hexadecimal floats
-    /// are refused, as everywhere else here.
+    /// go through a double.
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> s, out LongDouble value)
     {
@@ -47,6 +47,18 @@ internal readonly struct LongDouble
         if (System.Text.Ascii.EqualsIgnoreCase(rest, "inf"u8) || System.Text.Ascii.EqualsIgnoreCase(rest, "infinity"u8))
         {
             value = new LongDouble(negative ? BigInteger.MinusOne : BigInteger.One, 0, infinity: true);
+            return true;
+        }
+        if (rest.Length > 2 && rest[0] == (byte)'0' && rest[1] is (byte)'x' or (byte)'X')
+        {
+            // strtold's hexadecimal form, through a double (exact up to 53 significant bits).
+            if (!RespNumber.TryParseDouble(s, out double d)) return false;
+            long bits = BitConverter.DoubleToInt64Bits(Math.Abs(d));
+            int biased = (int)(bits >> 52) & 0x7FF;
+            long fraction = bits & ((1L << 52) - 1);
+            var significand = biased == 0 ? new BigInteger(fraction) : new BigInteger(fraction | 1L << 52);
+            int exponent2 = (biased == 0 ? 1 : biased) - 1075;
+            value = d < 0 ? new LongDouble(-significand, exponent2) : new LongDouble(significand, exponent2);
             return true;
         }
         var digits = BigInteger.Zero;

@@ -17,6 +17,9 @@ internal sealed class ZSetObject(byte[] key, Random random) : RedisObject(key)
     /// <summary>Adds or moves a member; true when it is new.</summary>
     public bool Set(ReadOnlySpan<byte> member, double score)
     {
+        // A listpack keeps a score as text, and Redis stores "-0" as the integer 0: the sign goes
+        // (not when this very insert converts the set to a skiplist first).
+        if (score == 0 && !_skiplist && member.Length <= 64 && (Scores.Count < 128 || Scores.IndexOf(member) >= 0)) score = 0.0;
         int i = Scores.IndexOf(member);
         if (i >= 0)
         {
