@@ -256,7 +256,14 @@ internal static class SetCommands
         if (!c.TryGet(c.Request.Arg(1), out SetObject? set)) return;
         var items = new List<byte[]>();
         long next = 0;
-        if (set != null)
+        // An intset is scanned whole, in its order (ascending), whatever the cursor and COUNT: as Redis.
+        if (set != null && set.Encoding(null) == "intset")
+        {
+            for (int i = 0; i < set.Count; i++)
+                if (scan.Matches(c, set.Members.KeyAt(i))) items.Add(set.Members.KeyAt(i));
+            items.Sort((a, b) => long.Parse(System.Text.Encoding.ASCII.GetString(a)).CompareTo(long.Parse(System.Text.Encoding.ASCII.GetString(b))));
+        }
+        else if (set != null)
             next = set.Members.Scan(scan.Cursor, scan.Count, i =>
             {
                 if (scan.Matches(c, set.Members.KeyAt(i))) items.Add(set.Members.KeyAt(i));

@@ -621,14 +621,18 @@ internal static class SortedSetCommands
         if (!c.TryGet(c.Request.Arg(1), out ZSetObject? zset)) return;
         var items = new List<byte[]>();
         long next = 0;
-        if (zset != null)
-            next = zset.Scores.Scan(scan.Cursor, scan.Count, i =>
-            {
-                if (!scan.Matches(c, zset.Scores.KeyAt(i))) return;
-                items.Add(zset.Scores.KeyAt(i));
-                Span<byte> text = stackalloc byte[40];
-                items.Add(text[..RespNumber.FormatDouble(zset.Scores.ValueAt(i), text)].ToArray());
-            });
+        void Add(byte[] member, double score)
+        {
+            if (!scan.Matches(c, member)) return;
+            items.Add(member);
+            Span<byte> text = stackalloc byte[40];
+            items.Add(text[..RespNumber.FormatDoubleD2String(score, text)].ToArray());
+        }
+        // A listpack is scanned whole, in its order (by score), whatever the cursor and COUNT: as Redis.
+        if (zset != null && zset.Encoding(null) == "listpack")
+            for (var node = zset.List.First; node != null; node = node.Next) Add(node.Member, node.Score);
+        else if (zset != null)
+            next = zset.Scores.Scan(scan.Cursor, scan.Count, i => Add(zset.Scores.KeyAt(i), zset.Scores.ValueAt(i)));
         scan.Reply(c, next, items);
     }
 
