@@ -150,18 +150,34 @@ public static class RespNumber
         if (double.IsInfinity(d) || (d == Math.Floor(d) && Math.Abs(d) < 1e17 && !(d == 0 && double.IsNegative(d))))
             return FormatDouble(d, dest);
         if (d == 0) { "-0"u8.CopyTo(dest); return 2; }
-        string e = d.ToString("E16", CultureInfo.InvariantCulture); // -1.2345678901234568E+017
-        int exponent = int.Parse(e.AsSpan(e.IndexOf('E') + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-        string text;
+        // Formatted into stack spans, no allocation: 17 significant digits, then C's choice of notation.
+        Span<char> e = stackalloc char[32];
+        d.TryFormat(e, out int n, "E16", CultureInfo.InvariantCulture); // -1.2345678901234568E+017
+        int at = e[..n].IndexOf('E');
+        int exponent = int.Parse(e[(at + 1)..n], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        int len;
         if (exponent < -4 || exponent >= 17)
         {
-            string mantissa = e[..e.IndexOf('E')].TrimEnd('0').TrimEnd('.');
-            text = mantissa + (exponent < 0 ? "e-" : "e+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
+            int end = at;
+            while (e[end - 1] == '0') end--;
+            if (e[end - 1] == '.') end--;
+            for (len = 0; len < end; len++) dest[len] = (byte)e[len];
+            dest[len++] = (byte)'e';
+            dest[len++] = exponent < 0 ? (byte)'-' : (byte)'+';
+            int magnitude = Math.Abs(exponent);
+            if (magnitude < 10) dest[len++] = (byte)'0';
+            Utf8Formatter.TryFormat(magnitude, dest[len..], out int digits);
+            return len + digits;
         }
-        else text = d.ToString("F" + (16 - exponent).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture).TrimEnd('0').TrimEnd('.');
-        for (int i = 0; i < text.Length; i++) dest[i] = (byte)text[i];
-        return text.Length;
+        Span<char> f = stackalloc char[48];
+        d.TryFormat(f, out int fn, FixedFormats[16 - exponent], CultureInfo.InvariantCulture);
+        while (f[fn - 1] == '0') fn--;
+        if (f[fn - 1] == '.') fn--;
+        for (len = 0; len < fn; len++) dest[len] = (byte)f[len];
+        return len;
     }
+
+    private static readonly string[] FixedFormats = [.. Enumerable.Range(0, 21).Select(i => "F" + i.ToString(CultureInfo.InvariantCulture))];
 
     /// <summary>
     /// Redis 7.0's d2string (a score as a sorted set's listpack and ZSCAN write it): an integral
