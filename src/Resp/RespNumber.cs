@@ -199,6 +199,7 @@ public static class RespNumber
     {
         if (double.IsPositiveInfinity(d)) { "inf"u8.CopyTo(dest); return 3; }
         if (double.IsNegativeInfinity(d)) { "-inf"u8.CopyTo(dest); return 4; }
+        if (d == 0 && double.IsNegative(d)) { "-0"u8.CopyTo(dest); return 2; } // a skip list keeps the sign (a log must too)
         if (d == Math.Floor(d) && Math.Abs(d) < 1e17)
         {
             Utf8Formatter.TryFormat((long)d, dest, out int n);

@@ -621,18 +621,20 @@ internal static class SortedSetCommands
         if (!c.TryGet(c.Request.Arg(1), out ZSetObject? zset)) return;
         var items = new List<byte[]>();
         long next = 0;
-        void Add(byte[] member, double score)
+        void Add(byte[] member, double score, bool listpack)
         {
             if (!scan.Matches(c, member)) return;
             items.Add(member);
             Span<byte> text = stackalloc byte[40];
-            items.Add(text[..RespNumber.FormatDoubleD2String(score, text)].ToArray());
+            // A listpack holds the score as d2string wrote it; a skip list's is printed as "%.17Lg".
+            int n = listpack ? RespNumber.FormatDoubleD2String(score, text) : RespNumber.FormatDoubleG17(score, text);
+            items.Add(text[..n].ToArray());
         }
         // A listpack is scanned whole, in its order (by score), whatever the cursor and COUNT: as Redis.
         if (zset != null && zset.Encoding(null) == "listpack")
-            for (var node = zset.List.First; node != null; node = node.Next) Add(node.Member, node.Score);
+            for (var node = zset.List.First; node != null; node = node.Next) Add(node.Member, node.Score, listpack: true);
         else if (zset != null)
-            next = zset.Scores.Scan(scan.Cursor, scan.Count, i => Add(zset.Scores.KeyAt(i), zset.Scores.ValueAt(i)));
+            next = zset.Scores.Scan(scan.Cursor, scan.Count, i => Add(zset.Scores.KeyAt(i), zset.Scores.ValueAt(i), listpack: false));
         scan.Reply(c, next, items);
     }
 

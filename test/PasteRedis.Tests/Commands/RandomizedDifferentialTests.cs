@@ -87,7 +87,8 @@ public class RandomizedDifferentialTests
             {
                 Assert.That(again.HasExited, Is.False, again.Output);
                 using var raw = new RawClient(port) { BulkEncoding = Encoding.Latin1 };
-                Assert.That(KeyspaceDump.Take(raw, databases: 2), Is.EqualTo(before), $"seed {seed}: the keyspace after kill -9 and restart");
+                var restarted = KeyspaceDump.Take(raw, databases: 2);
+                Assert.That(restarted, Is.EqualTo(before), $"seed {seed}: the keyspace after kill -9 and restart:\n{Differences(before, restarted)}");
             }
             // And the log exported as a Redis AOF loads into the real redis-server as the same keyspace, expiries included.
             Aof.InteropTests.RunExport(dir, Path.Combine(exportDir, "appendonly.aof"), "32mb");
@@ -96,7 +97,8 @@ public class RandomizedDifferentialTests
             try
             {
                 using var raw = new RawClient(exportPort) { BulkEncoding = Encoding.Latin1 };
-                Assert.That(KeyspaceDump.Take(raw, databases: 2), Is.EqualTo(before), $"seed {seed}: redis-server loading our exported AOF");
+                var loadedState = KeyspaceDump.Take(raw, databases: 2);
+                Assert.That(loadedState, Is.EqualTo(before), $"seed {seed}: redis-server loading our exported AOF:\n{Differences(before, loadedState)}");
             }
             finally
             {
@@ -162,6 +164,13 @@ public class RandomizedDifferentialTests
         }
     }
 
+    /// <summary>The keys whose dumps differ, each with both values (shortened).</summary>
+    private static string Differences(SortedDictionary<string, string> expected, SortedDictionary<string, string> actual) =>
+        string.Join('\n', expected.Keys.Union(actual.Keys).Where(k => expected.GetValueOrDefault(k) != actual.GetValueOrDefault(k))
+            .Select(k => $"  {k}\n    expected: {Cut(expected.GetValueOrDefault(k))}\n    actual:   {Cut(actual.GetValueOrDefault(k))}"));
+
+    private static string Cut(string? s) => s == null ? "(none)" : s.Length > 300 ? s[..300] + "…" : s;
+
     private static string Show(string[] args) => string.Join(' ', args.Select(a => a.Length > 20 ? a[..8] + $"…({a.Length})" : a));
 
     private static string Earlier(List<string[]> history, string[] args)
@@ -176,7 +185,7 @@ public class RandomizedDifferentialTests
         public static readonly string[] Keys = ["a", "b", "c", "d", "{t}x", "{t}y", "lx"];
         private static readonly string[] Members = ["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "1", "2", "3", "10", "-5", "abc", "", "a b", "\r\n", "\u00ff\u0000", "9223372036854775807", "1.5"];
         private static readonly string[] Indexes = ["0", "1", "2", "-1", "-2", "-3", "5", "-10", "100"];
-        private static readonly string[] Scores = ["1", "2", "3", "1.5", "-1", "0", "10", "inf", "-inf", "2.5", "1e3"];
+        private static readonly string[] Scores = ["1", "2", "3", "1.5", "-1", "0", "10", "inf", "-inf", "2.5", "1e3", "0.1", "-0.7", "1e-5", "1e17", "-0", "0x10"];
         private static readonly string[] Floats = ["0", "1.5", "-2.25", "3", "1e3", "inf", "0.1", "10", "abc", "-0.7"];
         private static readonly string[] Ranges = ["-inf", "+inf", "(1", "1", "3", "(3", "0", "-1", "2.5", "(2.5"];
         private static readonly string[] Lex = ["-", "+", "[m1", "(m1", "[m5", "(m3", "[a", "[z"];
