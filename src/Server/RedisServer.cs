@@ -191,7 +191,7 @@ internal sealed class RedisServer
         // into (it gets ordinary memory instead). Recovery rebuilds every reference count.
         if (aof != null) Pool!.BeginRecovery();
         _pendingImport = string.IsNullOrEmpty(import) ? null : import;
-        _loading = aof != null || _pendingImport != null;
+        _loading = _events.Loading = aof != null || _pendingImport != null;
         LoadingStartUnix = NowMs() / 1000;
         if (!_loading) _loaded.TrySetResult();
     }
@@ -216,7 +216,7 @@ internal sealed class RedisServer
                 }
             }
             if (_pendingImport != null) RedisAofInterop.Import(this, _pendingImport, logger);
-            _loading = false;
+            _loading = _events.Loading = false;
             _loaded.TrySetResult();
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

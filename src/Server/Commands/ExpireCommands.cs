@@ -76,7 +76,7 @@ internal static class ExpireCommands
         }
         // Logged absolute and unconditional: replay must not depend on its own clock.
         var log = c.LogAbsolute(replace: true);
-        if (when <= c.NowMs)
+        if (c.IsPast(when))
         {
             c.Db.Remove(obj);
             c.Server.Events.ExpiredKeys++;

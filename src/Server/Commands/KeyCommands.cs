@@ -259,7 +259,7 @@ internal static class KeyCommands
         }
         if (replace && existing != null) c.Db.Remove(existing);
         if (ttl > 0 && !absTtl) ttl += c.NowMs;
-        if (ttl > 0 && ttl <= c.NowMs && !c.IsReplaying)
+        if (ttl > 0 && c.IsPast(ttl))
         {
             // Already expired: nothing is created; a replaced key is gone, logged as DEL.
             if (existing != null && replace) c.LogAbsolute(replace: true).Add("DEL"u8, key);

@@ -170,7 +170,7 @@ internal static class StringCommands
             return;
         }
         // The GET reply already holds the old value; the store may now overwrite its buffer.
-        if (expireAt != RedisObject.NoExpiry && expireAt <= c.NowMs)
+        if (expireAt != RedisObject.NoExpiry && c.IsPast(expireAt))
         {
             // An absolute time already past: Redis sets then deletes at once.
             if (existing != null) db.Remove(existing);
@@ -264,7 +264,7 @@ internal static class StringCommands
         if (expireAt != RedisObject.NoExpiry)
         {
             var log = c.LogAbsolute(replace: true);
-            if (expireAt <= c.NowMs)
+            if (c.IsPast(expireAt))
             {
                 c.Db.Remove(str);
                 log.Add("DEL"u8, req.Arg(1));

@@ -61,6 +61,12 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
 
     public void Select(int index) => Db = _server.Databases[index];
 
+    /// <summary>
+    /// An absolute expiry time already reached (Redis's checkAlreadyExpired): the key goes at
+    /// once. Never while loading: a replayed PEXPIREAT set a TTL when it ran, whatever the clock says now.
+    /// </summary>
+    public bool IsPast(long whenMs) => whenMs <= NowMs && !_server.Events.Loading;
+
     /// <summary>Close after the replies already written are flushed (QUIT, protocol errors).</summary>
     public void CloseAfterReply() => _closeAfterReply = true;
 

@@ -28,12 +28,13 @@ internal sealed class Database
 
     /// <summary>
     /// The live object under <paramref name="key"/>, or null. An expired key is deleted on
-    /// the way (lazy expiry) and reported to the events sink.
+    /// the way (lazy expiry) and reported to the events sink; while loading, nothing expires
+    /// (<see cref="KeyspaceEvents.Loading"/>).
     /// </summary>
     public RedisObject? Lookup(ReadOnlySpan<byte> key, long nowMs, bool touch = true)
     {
         if (!_lookup.TryGetValue(key, out var obj)) return null;
-        if (obj.ExpireAt != RedisObject.NoExpiry && obj.ExpireAt <= nowMs)
+        if (obj.ExpireAt != RedisObject.NoExpiry && obj.ExpireAt <= nowMs && !_events.Loading)
         {
             Expire(obj);
             return null;
@@ -218,6 +219,14 @@ internal class KeyspaceEvents
 
     /// <summary>Changes to the keyspace (Redis's server.dirty): a write that moved it gets logged.</summary>
     public long Dirty;
+
+    /// <summary>
+    /// Redis's server.loading: while the log is replayed (or a Redis AOF imported) no key
+    /// counts as expired, because the commands that follow in the log ran while it was alive
+    /// (a replay an hour later must not see a PERSIST's key gone). Once loaded, keys past
+    /// their time expire as usual, logged as DEL.
+    /// </summary>
+    public bool Loading;
 
     /// <summary>maxmemory-policy is allkeys-lfu or volatile-lfu: every access updates the key's LFU counter.</summary>
     public bool LfuEnabled;

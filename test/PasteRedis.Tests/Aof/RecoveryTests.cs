@@ -203,4 +203,40 @@ public class RecoveryTests
         using var after = server.Raw();
         Assert.That(long.Parse(after.Call("PEXPIRETIME", "ttl")[1..]), Is.EqualTo(expireAt), "not 100 s from the restart");
     }
+
+    /// <summary>
+    /// Keys that had a TTL when later commands ran on them: replayed after that time has
+    /// passed, those commands must still find them (nothing expires while loading, as in
+    /// Redis), or a PERSIST, an APPEND or a push would replay against a missing key.
+    /// </summary>
+    [Test]
+    public async Task WritesToAKeyBeforeItsTimeReplayAsTheyRanOnceTheTimeHasPassed()
+    {
+        await using var server = await ServerInstance.StartAsync("--pbuf-memory", "16mb");
+        long later;
+        using (var raw = server.Raw())
+        {
+            raw.Call("SET", "persisted", "v", "PX", "1500");
+            Assert.That(raw.Call("PERSIST", "persisted"), Is.EqualTo(":1"));
+            raw.Call("SET", "appended", "ab", "PX", "1500");
+            Assert.That(raw.Call("APPEND", "appended", "c"), Is.EqualTo(":3"));
+            later = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 100_000;
+            Assert.That(raw.Call("PEXPIREAT", "appended", later.ToString()), Is.EqualTo(":1"));
+            raw.Call("RPUSH", "list", "x");
+            raw.Call("PEXPIRE", "list", "1500");
+            raw.Call("RPUSH", "list", "y");
+            Assert.That(raw.Call("PERSIST", "list"), Is.EqualTo(":1"));
+            raw.Call("SET", "expires", "v", "PX", "1500");
+        }
+        await Task.Delay(1700);
+        await server.RestartAsync();
+        using var after = server.Raw();
+        Assert.That(after.Call("GET", "persisted"), Is.EqualTo("$v"));
+        Assert.That(after.Call("TTL", "persisted"), Is.EqualTo(":-1"));
+        Assert.That(after.Call("GET", "appended"), Is.EqualTo("$abc"), "APPEND replayed on the key it found, not on a missing one");
+        Assert.That(after.Call("PEXPIRETIME", "appended"), Is.EqualTo(":" + later));
+        Assert.That(after.Call("LRANGE", "list", "0", "-1"), Is.EqualTo("*[$x,$y]"));
+        Assert.That(after.Call("TTL", "list"), Is.EqualTo(":-1"));
+        Assert.That(after.Call("GET", "expires"), Is.EqualTo("$nil"), "a key past its time expires once loaded");
+    }
 }
