@@ -204,7 +204,10 @@ internal static class ListCommands
             if (c.ArgIs(i, "RANK"u8) && hasNext)
             {
                 if (!c.TryLong(++i, out rank)) return;
-                if (rank == 0 || rank == long.MinValue)
+                // Redis 7.0 negates a negative rank and keeps matches from the rank on: -LLONG_MIN
+                // stays LLONG_MIN, below every count, so RANK -9223372036854775808 acts as -1.
+                if (rank == long.MinValue) rank = -1;
+                if (rank == 0)
                 {
                     c.Reply.Error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
                     return;
