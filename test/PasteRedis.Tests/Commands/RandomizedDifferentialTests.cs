@@ -36,6 +36,7 @@ public class RandomizedDifferentialTests
         try
         {
             SortedDictionary<string, string> before;
+            var history = new List<string[]>();
             using (var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "32mb"))
             {
                 Assert.That(server.HasExited, Is.False, server.Output);
@@ -47,7 +48,6 @@ public class RandomizedDifferentialTests
                     Assert.That(ours.Call("HELLO", "3"), Does.StartWith("%["));
                 }
                 var generator = new CommandGenerator(seed);
-                var history = new List<string[]>();
                 // Our log is compacted twice on the way, from another connection: once while the
                 // commands go on, once waited for, so the restart replays a compacted base of
                 // whatever the commands built (every type) plus the records after it.
@@ -79,7 +79,7 @@ public class RandomizedDifferentialTests
                 using var oursDump = new RawClient(port) { BulkEncoding = Encoding.Latin1 };
                 var theirState = KeyspaceDump.Take(realDump, databases: 2);
                 before = KeyspaceDump.Take(oursDump, databases: 2);
-                Assert.That(WithoutExpiryTimes(before), Is.EqualTo(WithoutExpiryTimes(theirState)), $"seed {seed}: the keyspaces differ");
+                Assert.That(WithoutExpiryTimes(before), Is.EqualTo(WithoutExpiryTimes(theirState)), () => $"seed {seed}: the keyspaces differ; the commands: {WriteHistory(seed, history)}");
                 server.Signal("KILL");
                 Assert.That(server.WaitForExit(10_000), Is.True);
             }
@@ -88,7 +88,7 @@ public class RandomizedDifferentialTests
                 Assert.That(again.HasExited, Is.False, again.Output);
                 using var raw = new RawClient(port) { BulkEncoding = Encoding.Latin1 };
                 var restarted = KeyspaceDump.Take(raw, databases: 2);
-                Assert.That(restarted, Is.EqualTo(before), $"seed {seed}: the keyspace after kill -9 and restart:\n{Differences(before, restarted)}");
+                Assert.That(restarted, Is.EqualTo(before), () => $"seed {seed}: the keyspace after kill -9 and restart (the commands: {WriteHistory(seed, history)}):\n{Differences(before, restarted)}");
             }
             // And the log exported as a Redis AOF loads into the real redis-server as the same keyspace, expiries included.
             Aof.InteropTests.RunExport(dir, Path.Combine(exportDir, "appendonly.aof"), "32mb");
@@ -98,7 +98,7 @@ public class RandomizedDifferentialTests
             {
                 using var raw = new RawClient(exportPort) { BulkEncoding = Encoding.Latin1 };
                 var loadedState = KeyspaceDump.Take(raw, databases: 2);
-                Assert.That(loadedState, Is.EqualTo(before), $"seed {seed}: redis-server loading our exported AOF:\n{Differences(before, loadedState)}");
+                Assert.That(loadedState, Is.EqualTo(before), () => $"seed {seed}: redis-server loading our exported AOF (the commands: {WriteHistory(seed, history)}):\n{Differences(before, loadedState)}");
             }
             finally
             {
@@ -129,8 +129,27 @@ public class RandomizedDifferentialTests
         if (how is Compare.Exact or Compare.OutsideTransactions || reply.Length < 3 || reply[1] != '[' || reply[0] is not ('*' or '~' or '%')) return reply;
         // Unordered: the multiset of scalars, nesting flattened (SCAN's cursor and keys, a ZSCAN's members and scores).
         if (how == Compare.Unordered) return reply[0] + string.Join(",", reply.Split([',', '[', ']'], StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        // Pairs: RESP3's [field, value] arrays as they are, RESP2's flat list two by two; in any order.
+        if (reply[2] is '*' or '%') return reply[0] + string.Join(",", TopLevel(reply[2..^1]).Order(StringComparer.Ordinal));
         var items = reply[2..^1].Split(',');
         return reply[0] + string.Join(",", items.Chunk(2).Select(p => string.Join("=", p)).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>The elements of a rendered array's inside, split at the commas outside nested brackets.</summary>
+    private static IEnumerable<string> TopLevel(string inside)
+    {
+        int depth = 0, start = 0;
+        for (int i = 0; i < inside.Length; i++)
+        {
+            if (inside[i] == '[') depth++;
+            else if (inside[i] == ']') depth--;
+            else if (inside[i] == ',' && depth == 0)
+            {
+                yield return inside[start..i];
+                start = i + 1;
+            }
+        }
+        yield return inside[start..];
     }
 
     /// <summary>Expiry times are absolute milliseconds each server computed from its own clock: compared as present or not.</summary>
@@ -228,7 +247,7 @@ public class RandomizedDifferentialTests
         private (string[] Args, Compare Compare) Any()
         {
             string k = Key();
-            return _random.Next(152) switch
+            return _random.Next(176) switch
             {
                 0 => ([.. new[] { "SET", k, Member() }, .. OneOf([], ["NX"], ["XX"], ["GET"], ["KEEPTTL"], ["EX", "1000"], ["GET", "XX"])], Compare.Exact),
                 1 => (["GET", k], Compare.Exact),
@@ -328,7 +347,7 @@ public class RandomizedDifferentialTests
                 93 => (["GEOADD", k, Pick(["13.361389", "15.087269", "-122.4"]), Pick(["38.115556", "37.502669", "37.7"]), Member()], Compare.Exact),
                 94 => ([Pick(["GEODIST", "GEOPOS"]), k, Member(), Member()], Compare.Exact),
                 95 => (["GETEX", k, .. OneOf([], ["PERSIST"], ["EX", "1000"])], Compare.Exact),
-                96 => ([Pick(["SETEX", "PSETEX"]), k, Pick(["1000", "0", "-5", "abc"]), Member()], Compare.Exact),
+                96 => ([Pick(["SETEX", "PSETEX"]), k, Pick(["1000000", "0", "-5", "abc"]), Member()], Compare.Exact), // PSETEX 1000 would expire before the restart is compared
                 97 => ([Pick(["DECR", "GETSET", "SETNX"]), k, .. (_random.Next(2) == 0 ? [] : new[] { Member() })], Compare.Exact),
                 98 => (["DECRBY", k, Number()], Compare.Exact),
                 99 => (["LCS", "{t}x", "{t}y", .. OneOf([], ["LEN"], ["IDX"], ["IDX", "MINMATCHLEN", "2", "WITHMATCHLEN"])], Compare.Exact),
@@ -392,6 +411,39 @@ public class RandomizedDifferentialTests
                 148 => (["LINSERT", k, Pick(["BEFORE", "AFTER", "MIDDLE"]), Member(), Member()], Compare.Exact),
                 149 => ([Pick(["INCRBY", "DECRBY", "HINCRBY"]), k, .. (_random.Next(2) == 0 ? new[] { Member() } : []), Pick(["9223372036854775807", "-9223372036854775808", "1", "-1"])], Compare.Exact),
                 150 => (["SET", k, Pick(["9223372036854775807", "-9223372036854775808", "1.5", " 1"])], Compare.Exact),
+                // The older range forms, the blocking moves (0.01 s when empty), member-centred and stored geo searches.
+                151 => ([Pick(["ZRANGEBYLEX", "ZREVRANGEBYLEX"]), "lx", Pick(Lex), Pick(Lex), .. OneOf([], ["LIMIT", "1", "2"], ["LIMIT", "0", "-1"])], Compare.Exact),
+                152 => (_random.Next(2) == 0
+                    ? ["ZRANGEBYSCORE", k, Pick(Ranges), Pick(Ranges), .. OneOf([], ["WITHSCORES"], ["LIMIT", "1", "1"], ["WITHSCORES", "LIMIT", "0", "2"])]
+                    : ["ZREVRANGE", k, Pick(Indexes), Pick(Indexes), .. OneOf([], ["WITHSCORES"])], Compare.Exact),
+                153 => (OneOf(["RPOPLPUSH", "{t}x", "{t}y"], ["BRPOPLPUSH", "{t}x", "{t}y", "0.01"], ["BLMOVE", "{t}x", "{t}y", Pick(["LEFT", "RIGHT"]), Pick(["LEFT", "RIGHT"]), "0.01"], ["RPOPLPUSH", "{t}x", "{t}x"]), Compare.Exact),
+                154 => (_random.Next(2) == 0
+                    ? [Pick(["GEORADIUSBYMEMBER", "GEORADIUSBYMEMBER_RO"]), k, Member(), Pick(["100", "500"]), "km", .. OneOf(["ASC"], ["WITHDIST", "DESC"], ["COUNT", "1", "ASC"])]
+                    : ["GEOSEARCH", k, "FROMMEMBER", Member(), "BYBOX", "400", "400", "km", Pick(["ASC", "DESC"]), .. OneOf([], ["WITHDIST"])], Compare.Exact),
+                155 => (["GEOSEARCHSTORE", "{t}y", "{t}x", "FROMLONLAT", "15", "37", "BYRADIUS", Pick(["100", "500"]), "km", .. OneOf([], ["STOREDIST"], ["ASC", "COUNT", "1"])], Compare.Exact),
+                // Stream trimming on add, NOMKSTREAM, exclusive ranges, a group destroyed, NOACK.
+                156 => (["XADD", k, .. OneOf(["NOMKSTREAM"], ["MINID", $"{_random.Next(1, _streamId / 3 + 2)}-0"], ["MAXLEN", "~", "2"], ["MAXLEN", "=", "1"]), StreamId(), Member(), Member()], Compare.Exact),
+                157 => (["XRANGE", k, Pick(["(1-0", "-", "2-1"]), Pick(["+", "(5-0", "3"]), .. OneOf([], ["COUNT", "2"])], Compare.Exact),
+                158 => (OneOf(["XGROUP", "DESTROY", k, "g"], ["XREADGROUP", "GROUP", "g", "c1", "NOACK", "STREAMS", k, ">"], ["XACK", k, "g", "1-0", "1-1", "2-2"]), Compare.Exact),
+                159 => ([Pick(["UNLINK", "DEL"]), k, k, .. Many(Key, 0, 2)], Compare.Exact),
+                160 => ([Pick(["SDIFF", "SUNION", "SINTER"]), "{t}x", "{t}y", k], Compare.Unordered),
+                161 => ([Pick(["SDIFFSTORE", "SUNIONSTORE", "SINTERSTORE"]), "{t}y", "{t}x", k], Compare.Exact),
+                // inf times 0 is NaN, which a union or intersection counts as 0.
+                162 => ([Pick(["ZUNIONSTORE", "ZINTERSTORE"]), "{t}x", "2", "{t}x", "{t}y", "WEIGHTS", Pick(["inf", "0", "-1"]), Pick(["0", "2", "-inf"]), "AGGREGATE", Pick(["MIN", "MAX", "SUM"])], Compare.Exact),
+                163 => (["ZUNION", "2", "{t}x", "{t}y", "AGGREGATE", Pick(["MIN", "MAX"]), "WITHSCORES"], Compare.Exact),
+                164 => (_random.Next(2) == 0 ? ["SETRANGE", k, Pick(["100", "0", "-1", "536870912"]), Member()] : ["GETRANGE", k, Pick(["-100", "0", "9223372036854775807"]), Pick(["100", "-1", "-9223372036854775808"])], Compare.Exact),
+                165 => (_random.Next(2) == 0 ? ["BITOP", Pick(["OR", "AND", "XOR"]), "{t}y", "{t}x", k, "{t}y"] : ["BITFIELD_RO", k, "GET", Pick(["u8", "i4", "u63", "i64"]), Pick(["0", "4", "#1"])], Compare.Exact),
+                // A count at least the size returns (or pops) the whole collection, in no particular order.
+                166 => (OneOf(["SRANDMEMBER", k, "1000"], ["SPOP", k, "1000"], ["HRANDFIELD", k, "1000"]), Compare.Unordered),
+                167 => (OneOf(["HRANDFIELD", k, "1000", "WITHVALUES"], ["ZRANDMEMBER", k, "1000", "WITHSCORES"]), Compare.Pairs),
+                168 => (OneOf(["LMPOP", "2", "{t}x", "{t}y", "RIGHT", "COUNT", Pick(["10", "0", "-1"])], ["ZMPOP", "1", k, "MAX", "COUNT", Pick(["10", "0"])], ["SPOP", k, Pick(["0", "-1"])]), Compare.Exact),
+                169 => (OneOf(["SORT_RO", k, .. OneOf([], ["ALPHA"], ["DESC", "LIMIT", "1", "-1"])], ["SORT", k, "LIMIT", "-1", "2", "ALPHA"]), Compare.Exact),
+                // NaN and overflow: the errors, and nothing changed.
+                170 => (OneOf(["ZADD", k, "nan", Member()], ["ZINCRBY", k, Pick(["inf", "-inf"]), Member()], ["INCRBYFLOAT", k, "1e308"], ["HINCRBYFLOAT", k, Member(), "1.7e308"], ["ZADD", k, "INCR", "-inf", Member()]), Compare.Exact),
+                171 => (OneOf(["EXPIRE", k, "9223372036854775807"], ["PEXPIRE", k, "9223372036854775807"], ["SET", k, Member(), Pick(["PX", "EX"]), Pick(["0", "-1", "x"])], ["SET", k, Member(), "EX", "10", "KEEPTTL"], ["SET", k, Member(), "NX", "GET"]), Compare.Exact),
+                172 => (OneOf(["LSET", k, Pick(["100", "-100"]), Member()], ["LINDEX", k, "-100"], ["LRANGE", k, "-9223372036854775808", "9223372036854775807"], ["LPOS", k, Member(), "MAXLEN", "0", "RANK", Pick(["1", "-1", "-9223372036854775808"])]), Compare.Exact),
+                173 => (OneOf(["RENAME", k, k], ["RENAMENX", k, k], ["SMOVE", k, k, Member()], ["MSET", k], ["MSET", k, Member(), Key()], ["LMOVE", k, k, "LEFT", "RIGHT"]), Compare.Exact),
+                174 => (["OBJECT", "ENCODING", k], Compare.Exact),
                 _ => (["DBSIZE"], Compare.Exact),
             };
         }
