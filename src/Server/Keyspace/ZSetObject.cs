@@ -47,6 +47,9 @@ internal sealed class ZSetObject(byte[] key, Random random) : RedisObject(key)
 
     public override string Encoding(PasteRedis.Paste.PacketBufferPool? pool) => _skiplist ? "skiplist" : "listpack";
 
+    /// <summary>Skip-list encoded: keeps a score of -0, where a listpack stores 0.</summary>
+    public bool IsSkipList => _skiplist;
+
     /// <summary>SORT's side effect in Redis 7.0: it converts a listpack sorted set to a skiplist for good.</summary>
     public void ConvertToSkiplist() => _skiplist = true;
 

@@ -33,11 +33,20 @@ internal static class CollectionRecords
                 Chunks(into, "SADD"u8, obj.Key, set.Count, 1, (i, c) => c.Append(set.Members.KeyAt(i)), i => set.Members.KeyAt(i).Length);
                 break;
             case ZSetObject zset:
+                // A skip list keeps a score of -0 where a listpack stores 0, and ZADD rebuilds a small
+                // set as a listpack. So a skip list holding -0 is rebuilt with a member too long for a
+                // listpack added first (the set starts as a skip list) and removed at the end.
+                var placeholder = zset.IsSkipList && HasNegativeZero(zset) ? Placeholder(zset) : null;
                 Chunks(into, "ZADD"u8, obj.Key, zset.Count, 2, (i, c) =>
                 {
                     c.Append(zset.Scores.ValueAt(i));
                     c.Append(zset.Scores.KeyAt(i));
-                }, i => zset.Scores.KeyAt(i).Length + 24);
+                }, i => zset.Scores.KeyAt(i).Length + 24, placeholder == null ? null : c =>
+                {
+                    c.Append("0"u8);
+                    c.Append(placeholder);
+                });
+                if (placeholder != null) into.Add("ZREM"u8, obj.Key, placeholder);
                 break;
             case StreamObject stream:
                 ComposeStream(stream, into);
@@ -48,20 +57,38 @@ internal static class CollectionRecords
         if (obj.HasExpiry) into.Add("PEXPIREAT"u8, obj.Key, obj.ExpireAt);
     }
 
+    /// <param name="lead">An item written first in the first command (the same number of arguments as the others).</param>
     private static void Chunks(ComposedCommand into, ReadOnlySpan<byte> verb, byte[] key, int count, int argsPerItem,
-        Action<int, ComposedCommand> append, Func<int, int> size)
+        Action<int, ComposedCommand> append, Func<int, int> size, Action<ComposedCommand>? lead = null)
     {
         for (int start = 0; start < count;)
         {
             int end = start, bytes = 0;
             while (end < count && end - start < ItemsPerCommand && (end == start || bytes + size(end) <= BytesPerCommand)) bytes += size(end++);
-            into.Begin(2 + (end - start) * argsPerItem);
+            bool first = start == 0 && lead != null;
+            into.Begin(2 + (end - start + (first ? 1 : 0)) * argsPerItem);
             into.Append(verb);
             into.Append(key);
+            if (first) lead!(into);
             for (int i = start; i < end; i++) append(i, into);
             into.End();
             start = end;
         }
+    }
+
+    private static bool HasNegativeZero(ZSetObject zset)
+    {
+        for (int i = 0; i < zset.Count; i++)
+            if (zset.Scores.ValueAt(i) == 0 && double.IsNegative(zset.Scores.ValueAt(i))) return true;
+        return false;
+    }
+
+    /// <summary>A member longer than a listpack holds (zset-max-listpack-value 64) that the set does not have.</summary>
+    private static byte[] Placeholder(ZSetObject zset)
+    {
+        var member = Enumerable.Repeat((byte)0xFF, 65).ToList();
+        while (zset.Scores.Contains(member.ToArray())) member.Add(0xFF);
+        return [.. member];
     }
 
     private static byte[] Id(StreamId id) => System.Text.Encoding.ASCII.GetBytes(id.ToString());

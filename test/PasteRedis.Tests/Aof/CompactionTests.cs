@@ -45,6 +45,32 @@ public class CompactionTests
         Assert.That(check.Call("GET", "rk17"), Is.EqualTo("$" + new string('r', 1024)));
     }
 
+    /// <summary>
+    /// A skip-list sorted set keeps a score of -0 (a listpack stores 0): compaction's ZADD
+    /// would rebuild a small one as a listpack, so it rebuilds it as a skip list.
+    /// </summary>
+    [Test]
+    public async Task ASkipListSortedSetKeepsANegativeZeroScoreThroughACompaction()
+    {
+        await using var server = await ServerInstance.StartAsync("--pbuf-memory", "16mb");
+        var longMember = new string('l', 70);
+        using (var raw = server.Raw())
+        {
+            Assert.That(raw.Call("ZADD", "z", "1", longMember, "-0", "a", "2", "b"), Is.EqualTo(":3"));
+            Assert.That(raw.Call("ZREM", "z", longMember), Is.EqualTo(":1"));
+            Assert.That(raw.Call("ZADD", "small", "-0", "a"), Is.EqualTo(":1"));
+            Assert.That(raw.Call("ZSCORE", "z", "a"), Is.EqualTo("$-0"));
+            Assert.That(raw.Call("ZSCORE", "small", "a"), Is.EqualTo("$0"), "a listpack stores 0, as in Redis");
+            Compaction.Run(raw);
+        }
+        await server.RestartAsync();
+        using var after = server.Raw();
+        Assert.That(after.Call("ZSCORE", "z", "a"), Is.EqualTo("$-0"));
+        Assert.That(after.Call("OBJECT", "ENCODING", "z"), Is.EqualTo("$skiplist"));
+        Assert.That(after.Call("ZRANGE", "z", "0", "-1", "WITHSCORES"), Is.EqualTo("*[$a,$-0,$b,$2]"), "the long member added for the rebuild is gone");
+        Assert.That(after.Call("ZSCORE", "small", "a"), Is.EqualTo("$0"));
+    }
+
     [Test]
     public async Task AutomaticRewriteKeepsTheLogBounded()
     {
