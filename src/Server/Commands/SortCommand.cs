@@ -70,6 +70,11 @@ internal static class SortCommand
             byArg = -1;
         }
 
+        if (obj is ZSetObject { IsSkipList: false } zset)
+        {
+            zset.ConvertToSkiplist(); // "Destructively convert encoded sorted sets for SORT", as Redis does
+            c.Server.Aof?.AppendSkipListConversion(c.Db.Id, zset);
+        }
         var elements = Load(obj, dontSort, desc);
         int length = elements.Length;
         long start = Math.Min(Math.Max(limitStart, 0), length);
@@ -161,7 +166,6 @@ internal static class SortCommand
                 for (int i = 0; i < set.Count; i++) elements[i].Value = set.Members.KeyAt(i);
                 return elements;
             case ZSetObject zset:
-                zset.ConvertToSkiplist(); // "Destructively convert encoded sorted sets for SORT", as Redis does
                 elements = new Element[zset.Count];
                 int n = 0;
                 for (var node = zset.List.First; node != null; node = node.Next) elements[n++].Value = node.Member;

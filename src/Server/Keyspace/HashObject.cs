@@ -22,6 +22,9 @@ internal sealed class HashObject(byte[] key) : RedisObject(key)
 
     public override string Encoding(PasteRedis.Paste.PacketBufferPool? pool) => _hashtable ? "hashtable" : "listpack";
 
+    /// <summary>Converted to a hashtable (it never goes back, even when it shrinks).</summary>
+    public bool IsHashtable => _hashtable;
+
     /// <summary>COPY: the same fields and values (fresh arrays) and encoding under another key.</summary>
     public override RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool)
     {

@@ -20,6 +20,9 @@ internal sealed class SetObject(byte[] key) : RedisObject(key)
 
     public override string Encoding(PasteRedis.Paste.PacketBufferPool? pool) => _hashtable ? "hashtable" : "intset";
 
+    /// <summary>Converted to a hashtable (it never goes back, even when it shrinks).</summary>
+    public bool IsHashtable => _hashtable;
+
     /// <summary>COPY: the same members and encoding under another key.</summary>
     public override RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool)
     {

@@ -226,6 +226,23 @@ internal sealed partial class AofPersistence : IDisposable
         AppendComposed(db, _composed[0], groupContinues: false);
     }
 
+    /// <summary>
+    /// SORT converted a listpack sorted set to a skip list (Redis's "destructively convert"), a
+    /// change no logged write makes: log writes with the same effect (a placeholder member too
+    /// long for a listpack, added and removed, one group) so that a replay ends with the same
+    /// encoding, and with the -0 scores only a skip list keeps.
+    /// </summary>
+    public void AppendSkipListConversion(int db, Keyspace.ZSetObject zset)
+    {
+        if (Replaying) return;
+        var placeholder = CollectionRecords.Placeholder(m => zset.Scores.Contains(m));
+        _composed.Clear();
+        _composed.Add("ZADD"u8, zset.Key, "0"u8, placeholder);
+        _composed.Add("ZREM"u8, zset.Key, placeholder);
+        AppendComposed(db, _composed[0], groupContinues: true);
+        AppendComposed(db, _composed[1], groupContinues: false);
+    }
+
     /// <summary>True while the log has room for another batch's records.</summary>
     public bool HasRoom => Log.Capacity - Log.Size > 1024 * 1024;
 

@@ -23,20 +23,33 @@ internal static class CollectionRecords
                 Chunks(into, "RPUSH"u8, obj.Key, list.Count, 1, (i, c) => c.Append(list[i]), i => list[i].Length);
                 break;
             case HashObject hash:
+            {
+                var placeholder = hash.IsHashtable && !RebuildsAsHashtable(hash) ? Placeholder(m => hash.Fields.Contains(m)) : null;
                 Chunks(into, "HSET"u8, obj.Key, hash.Count, 2, (i, c) =>
                 {
                     c.Append(hash.Fields.KeyAt(i));
                     c.Append(hash.Fields.ValueAt(i));
-                }, i => hash.Fields.KeyAt(i).Length + hash.Fields.ValueAt(i).Length);
+                }, i => hash.Fields.KeyAt(i).Length + hash.Fields.ValueAt(i).Length, placeholder == null ? null : c =>
+                {
+                    c.Append(placeholder);
+                    c.Append(""u8);
+                });
+                if (placeholder != null) into.Add("HDEL"u8, obj.Key, placeholder);
                 break;
+            }
             case SetObject set:
-                Chunks(into, "SADD"u8, obj.Key, set.Count, 1, (i, c) => c.Append(set.Members.KeyAt(i)), i => set.Members.KeyAt(i).Length);
+            {
+                var placeholder = set.IsHashtable && !RebuildsAsHashtable(set) ? Placeholder(m => set.Members.Contains(m)) : null;
+                Chunks(into, "SADD"u8, obj.Key, set.Count, 1, (i, c) => c.Append(set.Members.KeyAt(i)), i => set.Members.KeyAt(i).Length,
+                    placeholder == null ? null : c => c.Append(placeholder));
+                if (placeholder != null) into.Add("SREM"u8, obj.Key, placeholder);
                 break;
+            }
             case ZSetObject zset:
-                // A skip list keeps a score of -0 where a listpack stores 0, and ZADD rebuilds a small
-                // set as a listpack. So a skip list holding -0 is rebuilt with a member too long for a
-                // listpack added first (the set starts as a skip list) and removed at the end.
-                var placeholder = zset.IsSkipList && HasNegativeZero(zset) ? Placeholder(zset) : null;
+            {
+                // A skip list keeps a score of -0 where a listpack stores 0, and the rebuild inserts
+                // members in table order: so any skip list holding -0 starts as one too.
+                var placeholder = zset.IsSkipList && (!RebuildsAsSkipList(zset) || HasNegativeZero(zset)) ? Placeholder(m => zset.Scores.Contains(m)) : null;
                 Chunks(into, "ZADD"u8, obj.Key, zset.Count, 2, (i, c) =>
                 {
                     c.Append(zset.Scores.ValueAt(i));
@@ -48,6 +61,7 @@ internal static class CollectionRecords
                 });
                 if (placeholder != null) into.Add("ZREM"u8, obj.Key, placeholder);
                 break;
+            }
             case StreamObject stream:
                 ComposeStream(stream, into);
                 break;
@@ -76,6 +90,36 @@ internal static class CollectionRecords
         }
     }
 
+    // Encodings only grow (listpack or intset to hashtable or skip list), so a collection that
+    // shrank back under the limits would be rebuilt by its commands in the small encoding: OBJECT
+    // ENCODING, SSCAN/ZSCAN order and -0 scores would change across a restart. Such a collection
+    // is rebuilt with a placeholder added first (a member too long for a listpack, or not an
+    // integer for an intset) and removed by the last command, so it comes back as it was.
+
+    private static bool RebuildsAsHashtable(HashObject hash)
+    {
+        if (hash.Count > 512) return true;
+        for (int i = 0; i < hash.Count; i++)
+            if (hash.Fields.KeyAt(i).Length > 64 || hash.Fields.ValueAt(i).Length > 64) return true;
+        return false;
+    }
+
+    private static bool RebuildsAsHashtable(SetObject set)
+    {
+        if (set.Count > 512) return true;
+        for (int i = 0; i < set.Count; i++)
+            if (!PasteRedis.Resp.RespNumber.TryParseInt64(set.Members.KeyAt(i), out _)) return true;
+        return false;
+    }
+
+    private static bool RebuildsAsSkipList(ZSetObject zset)
+    {
+        if (zset.Count > 128) return true;
+        for (int i = 0; i < zset.Count; i++)
+            if (zset.Scores.KeyAt(i).Length > 64) return true;
+        return false;
+    }
+
     private static bool HasNegativeZero(ZSetObject zset)
     {
         for (int i = 0; i < zset.Count; i++)
@@ -83,11 +127,11 @@ internal static class CollectionRecords
         return false;
     }
 
-    /// <summary>A member longer than a listpack holds (zset-max-listpack-value 64) that the set does not have.</summary>
-    private static byte[] Placeholder(ZSetObject zset)
+    /// <summary>A member longer than a listpack holds (64 bytes) and not an integer, that <paramref name="contains"/> does not have.</summary>
+    public static byte[] Placeholder(Func<byte[], bool> contains)
     {
         var member = Enumerable.Repeat((byte)0xFF, 65).ToList();
-        while (zset.Scores.Contains(member.ToArray())) member.Add(0xFF);
+        while (contains(member.ToArray())) member.Add(0xFF);
         return [.. member];
     }
 

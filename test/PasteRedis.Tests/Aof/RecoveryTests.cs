@@ -205,6 +205,31 @@ public class RecoveryTests
     }
 
     /// <summary>
+    /// SORT converts a listpack sorted set to a skip list, as Redis does, though it writes
+    /// nothing: the log records writes with the same effect, so the encoding (and the -0
+    /// score only a skip list keeps) comes back after a restart.
+    /// </summary>
+    [Test]
+    public async Task ASortedSetThatSortConvertedComesBackAsASkipList()
+    {
+        await using var server = await ServerInstance.StartAsync("--pbuf-memory", "16mb");
+        using (var raw = server.Raw())
+        {
+            raw.Call("ZADD", "z", "1", "a", "2", "b");
+            Assert.That(raw.Call("OBJECT", "ENCODING", "z"), Is.EqualTo("$listpack"));
+            Assert.That(raw.Call("SORT_RO", "z", "ALPHA"), Is.EqualTo("*[$a,$b]"));
+            Assert.That(raw.Call("OBJECT", "ENCODING", "z"), Is.EqualTo("$skiplist"));
+            raw.Call("ZADD", "z", "-0", "c");
+            Assert.That(raw.Call("ZSCORE", "z", "c"), Is.EqualTo("$-0"));
+        }
+        await server.RestartAsync();
+        using var after = server.Raw();
+        Assert.That(after.Call("OBJECT", "ENCODING", "z"), Is.EqualTo("$skiplist"));
+        Assert.That(after.Call("ZSCORE", "z", "c"), Is.EqualTo("$-0"));
+        Assert.That(after.Call("ZRANGE", "z", "0", "-1"), Is.EqualTo("*[$c,$a,$b]"), "nothing else was added");
+    }
+
+    /// <summary>
     /// Keys that had a TTL when later commands ran on them: replayed after that time has
     /// passed, those commands must still find them (nothing expires while loading, as in
     /// Redis), or a PERSIST, an APPEND or a push would replay against a missing key.
