@@ -572,12 +572,21 @@ internal static class SortedSetCommands
                     else acc.Remove(member);
                     return;
                 }
+                // Redis zeroes a weighted score of NaN (inf * 0) where it starts an element's score:
+                // every input of a union, the first of an intersection. A later input's NaN then
+                // leaves MIN and MAX as they were and makes SUM 0. MIN and MAX compare as C does
+                // (val < target ? val : target), so 0 and -0 keep whichever came first.
                 double weighted = score * weights[k];
-                if (double.IsNaN(weighted)) weighted = 0; // inf * 0, as Redis
+                if (double.IsNaN(weighted) && (op == SetOp.Union || k == 0)) weighted = 0;
                 if (acc.TryGetValue(member, out var cur))
                 {
                     if (cur.Seen == k + 1) return;
-                    double merged = aggregate switch { 1 => Math.Min(cur.Score, weighted), 2 => Math.Max(cur.Score, weighted), _ => cur.Score + weighted };
+                    double merged = aggregate switch
+                    {
+                        1 => weighted < cur.Score ? weighted : cur.Score,
+                        2 => weighted > cur.Score ? weighted : cur.Score,
+                        _ => cur.Score + weighted,
+                    };
                     if (double.IsNaN(merged)) merged = 0;
                     acc[member] = (merged, k + 1);
                 }
@@ -600,8 +609,11 @@ internal static class SortedSetCommands
             c.Reply.Integer(limit > 0 ? Math.Min(limit, acc.Count) : acc.Count);
             return;
         }
+        // As Redis: computed in a skip list (a -0 score stays -0 in the reply), stored as a listpack when small.
         var result = NewZSet(c, store ? req.Arg(1) : default);
+        result.ConvertToSkiplist();
         foreach (var (member, v) in acc) result.Set(member, v.Score);
+        if (store) result.ConvertToListpackIfSmall();
         if (!store)
         {
             var nodes = new List<SkipList.Node>(result.Count);

@@ -53,6 +53,27 @@ internal sealed class ZSetObject(byte[] key, Random random) : RedisObject(key)
     /// <summary>SORT's side effect in Redis 7.0: it converts a listpack sorted set to a skiplist for good.</summary>
     public void ConvertToSkiplist() => _skiplist = true;
 
+    /// <summary>
+    /// Redis's zsetConvertToListpackIfNeeded (a computed set before it is stored): back to a
+    /// listpack when small enough, which stores a score of -0 as 0.
+    /// </summary>
+    public void ConvertToListpackIfSmall()
+    {
+        if (!_skiplist || Count > 128) return;
+        var negativeZero = new List<byte[]>();
+        for (int i = 0; i < Count; i++)
+        {
+            if (Scores.KeyAt(i).Length > 64) return;
+            if (Scores.ValueAt(i) == 0 && double.IsNegative(Scores.ValueAt(i))) negativeZero.Add(Scores.KeyAt(i));
+        }
+        _skiplist = false;
+        foreach (var member in negativeZero)
+        {
+            Remove(member);
+            Set(member, 0.0);
+        }
+    }
+
     /// <summary>COPY: the same members, scores and encoding under another key.</summary>
     public override RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool)
     {
