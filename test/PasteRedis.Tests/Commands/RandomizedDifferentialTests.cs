@@ -37,28 +37,54 @@ public class RandomizedDifferentialTests
         {
             SortedDictionary<string, string> before;
             var history = new List<string[]>();
-            using (var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "32mb"))
+            var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "32mb");
+            RawClient? real = null, ours = null, admin = null;
+            try
             {
                 Assert.That(server.HasExited, Is.False, server.Output);
-                using var real = new RawClient(redisPort) { BulkEncoding = Encoding.Latin1 };
-                using var ours = new RawClient(port) { BulkEncoding = Encoding.Latin1 };
-                if (seed % 2 == 0) // even seeds speak RESP3: maps, sets, doubles, nulls as Redis types them
-                {
-                    Assert.That(real.Call("HELLO", "3"), Does.StartWith("%["));
-                    Assert.That(ours.Call("HELLO", "3"), Does.StartWith("%["));
-                }
                 var generator = new CommandGenerator(seed);
+                void Connect()
+                {
+                    real = new RawClient(redisPort) { BulkEncoding = Encoding.Latin1 };
+                    ours = new RawClient(port) { BulkEncoding = Encoding.Latin1 };
+                    admin = new RawClient(port);
+                    if (seed % 2 == 0) // even seeds speak RESP3: maps, sets, doubles, nulls as Redis types them
+                    {
+                        Assert.That(real.Call("HELLO", "3"), Does.StartWith("%["));
+                        Assert.That(ours.Call("HELLO", "3"), Does.StartWith("%["));
+                    }
+                    generator.NewConnection();
+                }
+                Connect();
                 // Our log is compacted twice on the way, from another connection: once while the
-                // commands go on, once waited for, so the restart replays a compacted base of
-                // whatever the commands built (every type) plus the records after it.
-                using var admin = new RawClient(port);
+                // commands go on, once waited for; and in between our server is killed (-9) and
+                // started again, so the log is replayed (a base written while commands went on,
+                // plus the records after it) and then appended to again. Both servers get new
+                // connections there (database 0, no transaction, nothing watched).
                 for (int step = 0; step < Steps; step++)
                 {
-                    if (step == Steps / 3) Assert.That(admin.Call("BGREWRITEAOF"), Does.StartWith("+Background append only file rewriting"));
-                    if (step == 2 * Steps / 3) Compaction.Run(admin);
+                    if (step == Steps / 3) Assert.That(admin!.Call("BGREWRITEAOF"), Does.StartWith("+Background append only file rewriting"));
+                    if (step == Steps / 2)
+                    {
+                        foreach (var client in new[] { real, ours, admin }) client!.Dispose();
+                        server.Signal("KILL");
+                        Assert.That(server.WaitForExit(10_000), Is.True);
+                        server.Dispose();
+                        server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "32mb");
+                        Assert.That(server.HasExited, Is.False, server.Output);
+                        Connect();
+                        history.Add(["(kill -9, restart, new connections)"]);
+                        using var realAtRestart = new RawClient(redisPort) { BulkEncoding = Encoding.Latin1 };
+                        using var oursAtRestart = new RawClient(port) { BulkEncoding = Encoding.Latin1 };
+                        var expected = KeyspaceDump.Take(realAtRestart, databases: 2);
+                        var restartedMidway = KeyspaceDump.Take(oursAtRestart, databases: 2);
+                        Assert.That(WithoutExpiryTimes(restartedMidway), Is.EqualTo(WithoutExpiryTimes(expected)),
+                            () => $"seed {seed}: after the kill -9 and restart at step {step} (the commands: {WriteHistory(seed, history)}):\n{Differences(expected, restartedMidway)}");
+                    }
+                    if (step == 2 * Steps / 3) Compaction.Run(admin!);
                     var (args, compare) = generator.Next();
                     history.Add(args);
-                    string theirs = real.Call(args), mine = ours.Call(args);
+                    string theirs = real!.Call(args), mine = ours!.Call(args);
                     if (args[0] == "DUMP" && theirs.StartsWith('$') && theirs != "$nil" && mine.StartsWith('$') && mine != "$nil")
                     {
                         // Each server restores the other's payload: Redis reads what we write, we read what Redis writes.
@@ -73,8 +99,8 @@ public class RandomizedDifferentialTests
                             $"earlier commands on these keys:\n{Earlier(history, args)}\nthe last commands:\n" +
                             string.Join('\n', history.SkipLast(1).TakeLast(15).Select(h => "    " + Show(h))));
                 }
-                real.Call("DISCARD"); // a transaction the generator left open
-                ours.Call("DISCARD");
+                real!.Call("DISCARD"); // a transaction the generator left open
+                ours!.Call("DISCARD");
                 using var realDump = new RawClient(redisPort) { BulkEncoding = Encoding.Latin1 };
                 using var oursDump = new RawClient(port) { BulkEncoding = Encoding.Latin1 };
                 var theirState = KeyspaceDump.Take(realDump, databases: 2);
@@ -82,6 +108,13 @@ public class RandomizedDifferentialTests
                 Assert.That(WithoutExpiryTimes(before), Is.EqualTo(WithoutExpiryTimes(theirState)), () => $"seed {seed}: the keyspaces differ; the commands: {WriteHistory(seed, history)}");
                 server.Signal("KILL");
                 Assert.That(server.WaitForExit(10_000), Is.True);
+            }
+            finally
+            {
+                real?.Dispose();
+                ours?.Dispose();
+                admin?.Dispose();
+                server.Dispose();
             }
             using (var again = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "32mb"))
             {
@@ -222,6 +255,9 @@ public class RandomizedDifferentialTests
         private string StreamId() { _streamId++; return $"{_streamId / 3 + 1}-{_streamId % 3}"; }
 
         private bool _inTransaction;
+
+        /// <summary>The connections were replaced: no transaction is open any more.</summary>
+        public void NewConnection() => _inTransaction = false;
 
         /// <summary>
         /// The next command. Inside MULTI, only commands whose replies compare exactly (EXEC's
