@@ -93,6 +93,13 @@ public class RandomizedDifferentialTests
                         (theirs, mine) = (real.CallLatin1("RESTORE", "{t}y", "0", mine[1..], "REPLACE"), ours.CallLatin1("RESTORE", "{t}y", "0", theirs[1..], "REPLACE"));
                         compare = Compare.Exact;
                     }
+                    // A string's raw/embstr/int encoding (and so whether it is a shared integer, REFCOUNT)
+                    // follows the commands that made it (APPEND makes raw, INCRBYFLOAT embstr), and the
+                    // log replays some as others (INCRBYFLOAT as SET): after our restart these are not
+                    // compared, as Redis's own restart would change them too.
+                    if (step >= Steps / 2 && ((args is ["OBJECT", "ENCODING", _] && theirs is "$raw" or "$embstr" or "$int" && mine is "$raw" or "$embstr" or "$int")
+                        || (args is ["OBJECT", "REFCOUNT", _] && theirs is ":1" or ":2147483647" && mine is ":1" or ":2147483647")))
+                        (theirs, mine) = ("(a string's encoding)", "(a string's encoding)");
                     if (Normalize(theirs, compare) != Normalize(mine, compare))
                         Assert.Fail($"seed {seed}, step {step}: {Show(args)}\n  redis: {theirs}\n  ours:  {mine}\n" +
                             $"every command so far, one per line: {WriteHistory(seed, history)}\n" +
