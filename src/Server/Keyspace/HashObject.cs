@@ -6,6 +6,9 @@ internal sealed class HashObject(byte[] key) : RedisObject(key)
     public readonly DenseTable<byte[]> Fields = new();
     private bool _hashtable;
 
+    // Redis 7.0's hash-max-listpack-entries as compiled in (redis.conf's sample sets 128) and hash-max-listpack-value.
+    private const int ListpackMaxEntries = 512, ListpackMaxValue = 64;
+
     public override RedisType Type => RedisType.Hash;
     public int Count => Fields.Count;
 
@@ -14,9 +17,9 @@ internal sealed class HashObject(byte[] key) : RedisObject(key)
     {
         // Redis 7.0 converts a listpack to a hashtable for a field or value over 64 bytes, or past 512
         // entries (hash-max-listpack-entries as compiled in; redis.conf's sample sets 128), and never back.
-        if (!_hashtable && (field.Length > 64 || value.Length > 64)) _hashtable = true;
+        if (!_hashtable && (field.Length > ListpackMaxValue || value.Length > ListpackMaxValue)) _hashtable = true;
         bool added = Fields.Set(field, value);
-        if (!_hashtable && Fields.Count > 512) _hashtable = true;
+        if (!_hashtable && Fields.Count > ListpackMaxEntries) _hashtable = true;
         return added;
     }
 
@@ -24,6 +27,18 @@ internal sealed class HashObject(byte[] key) : RedisObject(key)
 
     /// <summary>Converted to a hashtable (it never goes back, even when it shrinks).</summary>
     public bool IsHashtable => _hashtable;
+
+    /// <summary>Small enough for a listpack: rebuilt field by field, it would be one.</summary>
+    public bool FitsListpack
+    {
+        get
+        {
+            if (Fields.Count > ListpackMaxEntries) return false;
+            for (int i = 0; i < Fields.Count; i++)
+                if (Fields.KeyAt(i).Length > ListpackMaxValue || Fields.ValueAt(i).Length > ListpackMaxValue) return false;
+            return true;
+        }
+    }
 
     /// <summary>COPY: the same fields and values (fresh arrays) and encoding under another key.</summary>
     public override RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool)

@@ -7,6 +7,7 @@ internal sealed class SetObject(byte[] key) : RedisObject(key)
 {
     public readonly DenseTable<bool> Members = new();
     private bool _hashtable; // Redis 7.0: an intset until a member is not an integer or there are more than 512, then a hashtable for good
+    private const int IntsetMaxEntries = 512; // set-max-intset-entries
 
     public override RedisType Type => RedisType.Set;
     public int Count => Members.Count;
@@ -14,7 +15,7 @@ internal sealed class SetObject(byte[] key) : RedisObject(key)
     public bool Add(ReadOnlySpan<byte> member)
     {
         if (!Members.Set(member, true)) return false;
-        if (!_hashtable && (Members.Count > 512 || !RespNumber.TryParseInt64(member, out _))) _hashtable = true;
+        if (!_hashtable && (Members.Count > IntsetMaxEntries || !RespNumber.TryParseInt64(member, out _))) _hashtable = true;
         return true;
     }
 
@@ -22,6 +23,18 @@ internal sealed class SetObject(byte[] key) : RedisObject(key)
 
     /// <summary>Converted to a hashtable (it never goes back, even when it shrinks).</summary>
     public bool IsHashtable => _hashtable;
+
+    /// <summary>Small integers only: rebuilt member by member, it would be an intset.</summary>
+    public bool FitsIntset
+    {
+        get
+        {
+            if (Members.Count > IntsetMaxEntries) return false;
+            for (int i = 0; i < Members.Count; i++)
+                if (!RespNumber.TryParseInt64(Members.KeyAt(i), out _)) return false;
+            return true;
+        }
+    }
 
     /// <summary>COPY: the same members and encoding under another key.</summary>
     public override RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool)

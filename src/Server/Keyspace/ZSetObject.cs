@@ -10,6 +10,7 @@ internal sealed class ZSetObject(byte[] key, Random random) : RedisObject(key)
     public readonly DenseTable<double> Scores = new();
     public readonly SkipList List = new(random);
     private bool _skiplist;
+    private const int ListpackMaxEntries = 128, ListpackMaxValue = 64; // zset-max-listpack-entries, -value
 
     public override RedisType Type => RedisType.ZSet;
     public int Count => Scores.Count;
@@ -19,7 +20,7 @@ internal sealed class ZSetObject(byte[] key, Random random) : RedisObject(key)
     {
         // A listpack keeps a score as text, and Redis stores "-0" as the integer 0: the sign goes
         // (not when this very insert converts the set to a skiplist first).
-        if (score == 0 && !_skiplist && member.Length <= 64 && (Scores.Count < 128 || Scores.IndexOf(member) >= 0)) score = 0.0;
+        if (score == 0 && !_skiplist && member.Length <= ListpackMaxValue && (Scores.Count < ListpackMaxEntries || Scores.IndexOf(member) >= 0)) score = 0.0;
         int i = Scores.IndexOf(member);
         if (i >= 0)
         {
@@ -30,7 +31,7 @@ internal sealed class ZSetObject(byte[] key, Random random) : RedisObject(key)
             List.Insert(score, Scores.KeyAt(i));
             return false;
         }
-        if (!_skiplist && (member.Length > 64 || Scores.Count >= 128)) _skiplist = true;
+        if (!_skiplist && (member.Length > ListpackMaxValue || Scores.Count >= ListpackMaxEntries)) _skiplist = true;
         Scores.Set(member, score);
         List.Insert(score, Scores.KeyAt(Scores.IndexOf(member)));
         return true;
@@ -59,13 +60,10 @@ internal sealed class ZSetObject(byte[] key, Random random) : RedisObject(key)
     /// </summary>
     public void ConvertToListpackIfSmall()
     {
-        if (!_skiplist || Count > 128) return;
+        if (!_skiplist || !FitsListpack) return;
         var negativeZero = new List<byte[]>();
         for (int i = 0; i < Count; i++)
-        {
-            if (Scores.KeyAt(i).Length > 64) return;
-            if (Scores.ValueAt(i) == 0 && double.IsNegative(Scores.ValueAt(i))) negativeZero.Add(Scores.KeyAt(i));
-        }
+            if (IsNegativeZero(Scores.ValueAt(i))) negativeZero.Add(Scores.KeyAt(i));
         _skiplist = false;
         foreach (var member in negativeZero)
         {
@@ -73,6 +71,31 @@ internal sealed class ZSetObject(byte[] key, Random random) : RedisObject(key)
             Set(member, 0.0);
         }
     }
+
+    /// <summary>Small enough for a listpack: rebuilt member by member, it would be one.</summary>
+    public bool FitsListpack
+    {
+        get
+        {
+            if (Count > ListpackMaxEntries) return false;
+            for (int i = 0; i < Count; i++)
+                if (Scores.KeyAt(i).Length > ListpackMaxValue) return false;
+            return true;
+        }
+    }
+
+    /// <summary>A member scores -0, which only a skip list keeps.</summary>
+    public bool HasNegativeZero
+    {
+        get
+        {
+            for (int i = 0; i < Count; i++)
+                if (IsNegativeZero(Scores.ValueAt(i))) return true;
+            return false;
+        }
+    }
+
+    private static bool IsNegativeZero(double score) => score == 0 && double.IsNegative(score);
 
     /// <summary>COPY: the same members, scores and encoding under another key.</summary>
     public override RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool)

@@ -24,7 +24,7 @@ internal static class CollectionRecords
                 break;
             case HashObject hash:
             {
-                var placeholder = hash.IsHashtable && !RebuildsAsHashtable(hash) ? Placeholder(m => hash.Fields.Contains(m)) : null;
+                var placeholder = hash.IsHashtable && hash.FitsListpack ? Placeholder(m => hash.Fields.Contains(m)) : null;
                 Chunks(into, "HSET"u8, obj.Key, hash.Count, 2, (i, c) =>
                 {
                     c.Append(hash.Fields.KeyAt(i));
@@ -39,7 +39,7 @@ internal static class CollectionRecords
             }
             case SetObject set:
             {
-                var placeholder = set.IsHashtable && !RebuildsAsHashtable(set) ? Placeholder(m => set.Members.Contains(m)) : null;
+                var placeholder = set.IsHashtable && set.FitsIntset ? Placeholder(m => set.Members.Contains(m)) : null;
                 Chunks(into, "SADD"u8, obj.Key, set.Count, 1, (i, c) => c.Append(set.Members.KeyAt(i)), i => set.Members.KeyAt(i).Length,
                     placeholder == null ? null : c => c.Append(placeholder));
                 if (placeholder != null) into.Add("SREM"u8, obj.Key, placeholder);
@@ -49,7 +49,7 @@ internal static class CollectionRecords
             {
                 // A skip list keeps a score of -0 where a listpack stores 0, and the rebuild inserts
                 // members in table order: so any skip list holding -0 starts as one too.
-                var placeholder = zset.IsSkipList && (!RebuildsAsSkipList(zset) || HasNegativeZero(zset)) ? Placeholder(m => zset.Scores.Contains(m)) : null;
+                var placeholder = zset.IsSkipList && (zset.FitsListpack || zset.HasNegativeZero) ? Placeholder(m => zset.Scores.Contains(m)) : null;
                 Chunks(into, "ZADD"u8, obj.Key, zset.Count, 2, (i, c) =>
                 {
                     c.Append(zset.Scores.ValueAt(i));
@@ -95,37 +95,6 @@ internal static class CollectionRecords
     // ENCODING, SSCAN/ZSCAN order and -0 scores would change across a restart. Such a collection
     // is rebuilt with a placeholder added first (a member too long for a listpack, or not an
     // integer for an intset) and removed by the last command, so it comes back as it was.
-
-    private static bool RebuildsAsHashtable(HashObject hash)
-    {
-        if (hash.Count > 512) return true;
-        for (int i = 0; i < hash.Count; i++)
-            if (hash.Fields.KeyAt(i).Length > 64 || hash.Fields.ValueAt(i).Length > 64) return true;
-        return false;
-    }
-
-    private static bool RebuildsAsHashtable(SetObject set)
-    {
-        if (set.Count > 512) return true;
-        for (int i = 0; i < set.Count; i++)
-            if (!PasteRedis.Resp.RespNumber.TryParseInt64(set.Members.KeyAt(i), out _)) return true;
-        return false;
-    }
-
-    private static bool RebuildsAsSkipList(ZSetObject zset)
-    {
-        if (zset.Count > 128) return true;
-        for (int i = 0; i < zset.Count; i++)
-            if (zset.Scores.KeyAt(i).Length > 64) return true;
-        return false;
-    }
-
-    private static bool HasNegativeZero(ZSetObject zset)
-    {
-        for (int i = 0; i < zset.Count; i++)
-            if (zset.Scores.ValueAt(i) == 0 && double.IsNegative(zset.Scores.ValueAt(i))) return true;
-        return false;
-    }
 
     /// <summary>A member longer than a listpack holds (64 bytes) and not an integer, that <paramref name="contains"/> does not have.</summary>
     public static byte[] Placeholder(Func<byte[], bool> contains)
