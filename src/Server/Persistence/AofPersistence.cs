@@ -234,7 +234,7 @@ internal sealed partial class AofPersistence : IDisposable
     /// </summary>
     public void AppendSkipListConversion(int db, Keyspace.ZSetObject zset)
     {
-        if (Replaying) return;
+        if (Replaying || !HasReserve) return; // a read on a full log is no write failure (the encoding alone is lost)
         var placeholder = CollectionRecords.Placeholder(m => zset.Scores.Contains(m));
         _composed.Clear();
         _composed.Add("ZADD"u8, zset.Key, "0"u8, placeholder);
