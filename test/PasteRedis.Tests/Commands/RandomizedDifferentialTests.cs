@@ -244,8 +244,10 @@ public class RandomizedDifferentialTests
         public static readonly string[] Keys = ["a", "b", "c", "d", "{t}x", "{t}y", "lx"];
         private static readonly string[] Members = ["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "1", "2", "3", "10", "-5", "abc", "", "a b", "\r\n", "\u00ff\u0000", "9223372036854775807", "1.5"];
         private static readonly string[] Indexes = ["0", "1", "2", "-1", "-2", "-3", "5", "-10", "100"];
-        private static readonly string[] Scores = ["1", "2", "3", "1.5", "-1", "0", "10", "inf", "-inf", "2.5", "1e3", "0.1", "-0.7", "1e-5", "1e17", "-0", "0x10", "1e-320", "-1.7976931348623157e308"];
-        private static readonly string[] Floats = ["0", "1.5", "-2.25", "3", "1e3", "inf", "0.1", "10", "abc", "-0.7", "-0", "1e-320", "1e17", "-1e-17"];
+        // No denormals (1e-320): strtod sets ERANGE for them, and Redis 7.0 leaves errno set, which
+        // fails every later numeric SORT there (see the corpus's header).
+        private static readonly string[] Scores = ["1", "2", "3", "1.5", "-1", "0", "10", "inf", "-inf", "2.5", "1e3", "0.1", "-0.7", "1e-5", "1e17", "-0", "0x10", "2.2250738585072014e-308", "-1.7976931348623157e308"];
+        private static readonly string[] Floats = ["0", "1.5", "-2.25", "3", "1e3", "inf", "0.1", "10", "abc", "-0.7", "-0", "1e17", "-1e-17"];
         private static readonly string[] Ranges = ["-inf", "+inf", "(1", "1", "3", "(3", "0", "-1", "2.5", "(2.5", "(-inf", "(+inf", "(0"];
         private static readonly string[] Lex = ["-", "+", "[m1", "(m1", "[m5", "(m3", "[a", "[z"];
         private readonly Random _random = new(seed);
