@@ -60,6 +60,11 @@ wait_ping() { # port [exact reply] — ms until the server answers (PONG, or any
   done
   echo timeout
 }
+# csv_column CSV NAME: the value under header NAME in redis-benchmark's --csv output (header line, then one row).
+csv_column() {
+  local i; i=$(echo "$1" | grep '^"test"' | tr ',' '\n' | grep -nx "\"$2\"" | cut -d: -f1)
+  [ -n "$i" ] && echo "$1" | tail -1 | cut -d, -f"$i" | tr -d '"'
+}
 declare -A RESULTS
 FAILURES=()
 pid=""; dir=""
@@ -78,12 +83,15 @@ for round in $(seq 1 $ROUNDS); do
     for w in "${WORKLOADS[@]}"; do
       name=${w%%|*}; args=${w#*|}
       n=$N; [[ $name == *"-c1 "* ]] && n=$((N / 10))
-      out=$(redis-benchmark -p $port -n $n -q --csv $args 2>"$dir/bench.err" | tail -1)
+      csv=$(redis-benchmark -p $port -n $n -q --csv $args 2>"$dir/bench.err"); out=$(echo "$csv" | tail -1)
       if [[ $out != '"SET"'* && $out != '"GET"'* ]]; then
         FAILURES+=("$s $name: $(tr '\r\n' '  ' < "$dir/bench.err" | head -c 300)")
         continue
       fi
-      rps=$(echo "$out" | cut -d, -f2 | tr -d '"'); p50=$(echo "$out" | cut -d, -f6 | tr -d '"'); p99=$(echo "$out" | cut -d, -f8 | tr -d '"')
+      # Columns by their header names ("test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",...):
+      # counting positions once reported p95 as p50 and the maximum as p99.
+      rps=$(csv_column "$csv" rps); p50=$(csv_column "$csv" p50_latency_ms); p99=$(csv_column "$csv" p99_latency_ms)
+      [[ -n $rps && -n $p50 && -n $p99 ]] || { FAILURES+=("$s $name: no rps/p50/p99 columns in: $(echo "$csv" | head -1)"); continue; }
       RESULTS["$s|$name"]+="$rps:$p50:$p99 "
     done
     kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"; pid=""; dir=""
