@@ -561,9 +561,16 @@ internal static class SortedSetCommands
                 return;
             }
         }
+        // Redis combines a union's or an intersection's inputs smallest first (a stable order for
+        // equal sizes, as glibc's qsort sorts them), their weights with them: where infinities
+        // meet, the order decides the score (inf + -inf is 0, and which input starts it).
+        var order = Enumerable.Range(0, numKeys).ToArray();
+        if (op != SetOp.Diff)
+            order = [.. order.OrderBy(i => sources[i] switch { ZSetObject z => z.Count, SetObject s => s.Count, _ => 0 })];
         var acc = new Dictionary<byte[], (double Score, int Seen)>(ByteKeyComparer.Instance);
         for (int k = 0; k < numKeys; k++)
         {
+            int input = order[k];
             void Add(byte[] member, double score)
             {
                 if (op == SetOp.Diff)
@@ -576,7 +583,7 @@ internal static class SortedSetCommands
                 // every input of a union, the first of an intersection. A later input's NaN then
                 // leaves MIN and MAX as they were and makes SUM 0. MIN and MAX compare as C does
                 // (val < target ? val : target), so 0 and -0 keep whichever came first.
-                double weighted = score * weights[k];
+                double weighted = score * weights[input];
                 if (double.IsNaN(weighted) && (op == SetOp.Union || k == 0)) weighted = 0;
                 if (acc.TryGetValue(member, out var cur))
                 {
@@ -592,7 +599,7 @@ internal static class SortedSetCommands
                 }
                 else if (op == SetOp.Union || k == 0) acc[member] = (weighted, k + 1);
             }
-            switch (sources[k])
+            switch (sources[input])
             {
                 case ZSetObject z:
                     for (int i = 0; i < z.Count; i++) Add(z.Scores.KeyAt(i), z.Scores.ValueAt(i));

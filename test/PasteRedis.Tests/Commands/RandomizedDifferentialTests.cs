@@ -100,6 +100,8 @@ public class RandomizedDifferentialTests
                     if (step >= Steps / 2 && ((args is ["OBJECT", "ENCODING", _] && theirs is "$raw" or "$embstr" or "$int" && mine is "$raw" or "$embstr" or "$int")
                         || (args is ["OBJECT", "REFCOUNT", _] && theirs is ":1" or ":2147483647" && mine is ":1" or ":2147483647")))
                         (theirs, mine) = ("(a string's encoding)", "(a string's encoding)");
+                    if (step >= Steps / 2 && args is ["EXEC"]) // and the same inside a transaction's replies
+                        (theirs, mine) = (StringEncodingsHidden(theirs), StringEncodingsHidden(mine));
                     if (compare == Compare.ThenExpire && Normalize(theirs, compare) == Normalize(mine, compare))
                     {
                         // Past the key's time on both, then a read that expires it on both (lazily, as DBSIZE
@@ -200,6 +202,9 @@ public class RandomizedDifferentialTests
         }
         yield return inside[start..];
     }
+
+    private static string StringEncodingsHidden(string reply) =>
+        System.Text.RegularExpressions.Regex.Replace(reply, @"(?<=[\[,])\$(raw|embstr|int)(?=[,\]])", "(a string's encoding)");
 
     /// <summary>Expiry times are absolute milliseconds each server computed from its own clock: compared as present or not.</summary>
     private static Dictionary<string, string> WithoutExpiryTimes(SortedDictionary<string, string> dump) =>
