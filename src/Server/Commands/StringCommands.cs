@@ -170,18 +170,12 @@ internal static class StringCommands
             return;
         }
         // The GET reply already holds the old value; the store may now overwrite its buffer.
-        if (expireAt != RedisObject.NoExpiry && c.IsPast(expireAt))
-        {
-            // An absolute time already past: Redis sets then deletes at once.
-            if (existing != null) db.Remove(existing);
-        }
-        else
-        {
-            var str = Prepare(c, existing, key, expireAt, (flags & SetFlags.KeepTtl) != 0);
-            c.Server.Memory?.Count(str.Set(c.Server.Pool, c.Request.ArgSequence(valueArg)));
-            // A relative TTL would replay relative to the replay time: log it absolute too.
-            if ((flags & (SetFlags.Ex | SetFlags.Px)) != 0) c.LogAbsolute(replace: false).Add("PEXPIREAT"u8, key, expireAt);
-        }
+        // An EXAT/PXAT already past stores the key all the same, as Redis 7.0 does: it counts in
+        // DBSIZE until a lookup or the expiry cycle deletes it (and logs the deletion).
+        var str = Prepare(c, existing, key, expireAt, (flags & SetFlags.KeepTtl) != 0);
+        c.Server.Memory?.Count(str.Set(c.Server.Pool, c.Request.ArgSequence(valueArg)));
+        // A relative TTL would replay relative to the replay time: log it absolute too.
+        if ((flags & (SetFlags.Ex | SetFlags.Px)) != 0) c.LogAbsolute(replace: false).Add("PEXPIREAT"u8, key, expireAt);
         if ((flags & SetFlags.Get) == 0) c.Reply.Ok();
     }
 

@@ -306,7 +306,7 @@ public class RandomizedDifferentialTests
         private (string[] Args, Compare Compare) Any()
         {
             string k = Key();
-            return _random.Next(180) switch
+            return _random.Next(184) switch
             {
                 0 => ([.. new[] { "SET", k, Member() }, .. OneOf([], ["NX"], ["XX"], ["GET"], ["KEEPTTL"], ["EX", "1000"], ["GET", "XX"])], Compare.Exact),
                 1 => (["GET", k], Compare.Exact),
@@ -509,6 +509,12 @@ public class RandomizedDifferentialTests
                 176 => (_random.Next(5) == 0 ? [Pick(["FLUSHDB", "FLUSHALL"]), .. OneOf([], ["ASYNC"], ["SYNC"])] : ["DBSIZE"], Compare.Exact),
                 177 => (["PFADD", k, .. Enumerable.Range(_random.Next(1000), _random.Next(50, 1500)).Select(i => "e" + i)], Compare.Exact),
                 178 => (OneOf(["PFCOUNT", k], ["PFMERGE", "{t}y", "{t}x", k], ["PFCOUNT", "{t}x", k]), Compare.Exact),
+                // Blocking multi-pops (0.01 s when empty), claims that force, count or move the last ID,
+                // absolute expiry times (past ones delete), a group read over two streams.
+                179 => (OneOf(["BLMPOP", "0.01", "2", "{t}x", "{t}y", Pick(["LEFT", "RIGHT"]), .. OneOf([], ["COUNT", "2"])], ["BZMPOP", "0.01", "2", "{t}x", "{t}y", Pick(["MIN", "MAX"]), .. OneOf([], ["COUNT", "3"])]), Compare.Exact),
+                180 => (["XCLAIM", k, "g", Pick(["c1", "c2", "c3"]), "0", $"{_random.Next(1, _streamId / 3 + 2)}-{_random.Next(3)}", .. OneOf(["FORCE"], ["RETRYCOUNT", "7"], ["LASTID", "9-0"], ["FORCE", "JUSTID"], ["IDLE", "5", "RETRYCOUNT", "2", "FORCE"])], Compare.Exact),
+                181 => (OneOf(["SET", k, Member(), Pick(["EXAT", "PXAT"]), Pick(["99999999999", "1", "x"])], ["GETEX", k, "PXAT", Pick(["1", "99999999999000"])], ["SET", k, Member(), "EXAT", "1", "GET"]), Compare.Exact),
+                182 => (["XREADGROUP", "GROUP", "g", Pick(["c1", "c2"]), "COUNT", Pick(["1", "3"]), "STREAMS", "{t}x", "{t}y", Pick([">", "0"]), Pick([">", "0"])], Compare.Exact),
                 _ => (["DBSIZE"], Compare.Exact),
             };
         }
