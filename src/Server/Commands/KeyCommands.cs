@@ -144,8 +144,8 @@ internal static class KeyCommands
         var server = c.Server;
         if (a != b)
         {
-            server.Watches.TouchSwapped(a, b);
-            server.Watches.TouchSwapped(b, a);
+            server.Watches.TouchSwapped(a, b, c.NowMs);
+            server.Watches.TouchSwapped(b, a, c.NowMs);
             server.Aof?.BeforeSwapDb(server, a, b);
             a.SwapContents(b);
             server.Blocking.ScanForReady(a, c.NowMs);

@@ -45,7 +45,7 @@ internal static class TransactionCommands
             c.Reply.Error("EXECABORT Transaction discarded because of previous errors.");
             return;
         }
-        bool changed = c.WatchedKeyChanged;
+        bool changed = c.WatchedKeyChanged || c.AWatchedKeyExpired();
         c.UnwatchAll();
         if (changed)
         {

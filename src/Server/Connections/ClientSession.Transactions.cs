@@ -16,7 +16,18 @@ internal sealed partial class ClientSession
     private ArrayBufferWriter<byte>? _queued;
     private readonly List<int> _queuedEnds = [];
     private CommandFlags _queuedFlags;
-    private List<(Database Db, byte[] Key)>? _watching;
+    private List<WatchedKey>? _watching;
+
+    /// <summary>
+    /// A key this connection WATCHes. <see cref="ExpiredWhenWatched"/>: its time had already
+    /// passed at WATCH (Redis's watchedKey.expired), so its deletion by expiry is no change.
+    /// </summary>
+    internal sealed class WatchedKey(Database db, byte[] key, bool expiredWhenWatched)
+    {
+        public Database Db { get; } = db;
+        public byte[] Key { get; } = key;
+        public bool ExpiredWhenWatched { get; set; } = expiredWhenWatched;
+    }
 
     /// <summary>Inside MULTI: commands are queued, not executed.</summary>
     public bool InMulti { get; private set; }
@@ -114,18 +125,38 @@ internal sealed partial class ClientSession
     public void Watch(ReadOnlySpan<byte> key)
     {
         _watching ??= [];
-        foreach (var (db, k) in _watching)
-            if (db == Db && k.AsSpan().SequenceEqual(key)) return;
+        if (Watched(Db, key) != null) return;
         var copy = key.ToArray();
-        _watching.Add((Db, copy));
+        _watching.Add(new WatchedKey(Db, copy, Db.HoldsExpired(copy, NowMs)));
         _server.Watches.Add(Db, copy, this);
+    }
+
+    /// <summary>This connection's watch on <paramref name="key"/> in <paramref name="db"/>, or null.</summary>
+    internal WatchedKey? Watched(Database db, ReadOnlySpan<byte> key)
+    {
+        if (_watching != null)
+            foreach (var w in _watching)
+                if (w.Db == db && w.Key.AsSpan().SequenceEqual(key)) return w;
+        return null;
+    }
+
+    /// <summary>
+    /// At EXEC (Redis's isWatchedKeyExpired): a watched key whose time passed since WATCH
+    /// is a change even if nothing has deleted it yet.
+    /// </summary>
+    public bool AWatchedKeyExpired()
+    {
+        if (_watching != null)
+            foreach (var w in _watching)
+                if (!w.ExpiredWhenWatched && w.Db.HoldsExpired(w.Key, NowMs)) return true;
+        return false;
     }
 
     public void UnwatchAll()
     {
         if (_watching is { Count: > 0 })
         {
-            foreach (var (db, key) in _watching) _server.Watches.Remove(db, key, this);
+            foreach (var w in _watching) _server.Watches.Remove(w.Db, w.Key, this);
             _watching.Clear();
         }
         WatchedKeyChanged = false;

@@ -21,11 +21,28 @@ internal sealed class WatchedKeys(int databases)
     public void Add(Database db, byte[] key, ClientSession c) => _watchers.Add(db, key, c);
     public void Remove(Database db, byte[] key, ClientSession c) => _watchers.Remove(db, key, c);
 
-    /// <summary>A key changed (written, deleted, expired, evicted): every connection watching it fails its EXEC.</summary>
+    /// <summary>
+    /// A key changed (written, deleted, expired, evicted): every connection watching it fails
+    /// its EXEC, as Redis's touchWatchedKey decides it. A key whose time had already passed at
+    /// WATCH and is now gone is no change (that watch forgets it was expired); such a watch on
+    /// a key still there ends the walk, and the connections after it in watch order are not
+    /// touched (Redis 7.0's break). A connection already failed counts as unwatched, as Redis
+    /// unwatches its keys.
+    /// </summary>
     public void Touch(Database db, ReadOnlySpan<byte> key, ClientSession? by = null)
     {
         if (_watchers.Count > 0 && _watchers.Find(db, key) is { } list)
-            foreach (var c in list) c.WatchedKeyChanged = true;
+            foreach (var c in list)
+            {
+                if (c.WatchedKeyChanged) continue;
+                if (c.Watched(db, key) is { ExpiredWhenWatched: true } w)
+                {
+                    if (db.Peek(key) != null) break;
+                    w.ExpiredWhenWatched = false;
+                    continue;
+                }
+                c.WatchedKeyChanged = true;
+            }
         if (Tracking is { Active: true } t) t.Invalidate(key, by);
     }
 
@@ -41,25 +58,45 @@ internal sealed class WatchedKeys(int databases)
         for (int i = cmd.FirstKey; i <= last && i < req.Count; i += cmd.Step) Touch(c.Db, req.Arg(i), c);
     }
 
-    /// <summary>FLUSHDB/FLUSHALL, before the keys go: every watched key that exists in <paramref name="db"/> is touched.</summary>
-    public void TouchAllExisting(Database db, long nowMs)
-    {
-        if (_watchers.Count == 0) return;
-        foreach (var (key, list) in _watchers.In(db))
-            if (db.Lookup(key, nowMs, touch: false) != null)
-                foreach (var c in list) c.WatchedKeyChanged = true;
-    }
+    /// <summary>FLUSHDB/FLUSHALL, before the keys go (Redis's touchAllWatchedKeysInDb with nothing in their place).</summary>
+    public void TouchAllExisting(Database db, long nowMs) => TouchEmptied(db, replacedWith: null, nowMs);
+
+    /// <summary>SWAPDB, before the swap: <paramref name="db"/>'s keys are replaced with <paramref name="other"/>'s.</summary>
+    public void TouchSwapped(Database db, Database other, long nowMs) => TouchEmptied(db, other, nowMs);
 
     /// <summary>
-    /// SWAPDB, before the swap (Redis's touchAllWatchedKeysInDb): a key watched in
-    /// <paramref name="db"/> is touched when it exists there or in <paramref name="other"/>,
-    /// i.e. when the swap changes or removes it.
+    /// Redis's touchAllWatchedKeysInDb: a key watched in <paramref name="db"/> is touched when
+    /// it is there or in <paramref name="replacedWith"/> (expired or not: nothing is deleted
+    /// here), except where nothing logical changes: a key expired at WATCH that goes, or
+    /// stays expired; a missing key replaced by an expired one (that watch now counts as
+    /// expired at WATCH).
     /// </summary>
-    public void TouchSwapped(Database db, Database other)
+    private void TouchEmptied(Database db, Database? replacedWith, long nowMs)
     {
         if (_watchers.Count == 0) return;
         foreach (var (key, list) in _watchers.In(db))
-            if (db.Peek(key) != null || other.Peek(key) != null) // as Redis: expired or not, nothing is expired here
-                foreach (var c in list) c.WatchedKeyChanged = true;
+        {
+            bool inEmptied = db.Peek(key) != null, inReplacement = replacedWith?.Peek(key) != null;
+            if (!inEmptied && !inReplacement) continue;
+            foreach (var c in list)
+            {
+                var w = c.Watched(db, key);
+                if (w is { ExpiredWhenWatched: true })
+                {
+                    if (!inReplacement)
+                    {
+                        w.ExpiredWhenWatched = false;
+                        continue;
+                    }
+                    if (replacedWith!.HoldsExpired(key, nowMs)) continue;
+                }
+                else if (w != null && !inEmptied && replacedWith!.HoldsExpired(key, nowMs))
+                {
+                    w.ExpiredWhenWatched = true;
+                    continue;
+                }
+                c.WatchedKeyChanged = true;
+            }
+        }
     }
 }

@@ -51,6 +51,10 @@ internal sealed class Database
     /// <summary>The object under <paramref name="key"/>, expired or not, without touching or expiring it.</summary>
     public RedisObject? Peek(ReadOnlySpan<byte> key) => _lookup.TryGetValue(key, out var obj) ? obj : null;
 
+    /// <summary>The key is here but its time has passed (Redis's keyIsExpired): nothing is deleted.</summary>
+    public bool HoldsExpired(ReadOnlySpan<byte> key, long nowMs) =>
+        Peek(key) is { } obj && obj.ExpireAt != RedisObject.NoExpiry && obj.ExpireAt <= nowMs && !_events.Loading;
+
     public void Add(RedisObject obj, long nowMs)
     {
         _events.Dirty++;
