@@ -28,43 +28,26 @@ public static class Crc32C
     private static readonly uint[] AdvanceShort1 = BuildAdvanceTable(ShortLane), AdvanceShort2 = BuildAdvanceTable(2 * ShortLane);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // recovery checksums gigabytes before tiering would promote it
-    public static uint Append(uint crc, ReadOnlySpan<byte> data)
+    public static uint Append(uint crc, ReadOnlySpan<byte> data) =>
+        data.Length >= 3 * ShortLane ? AppendInRounds(crc, data) : Chain(crc, ref MemoryMarshal.GetReference(data), 0, (nuint)data.Length);
+
+    /// <summary>Long inputs: the lane rounds, then the chain for what is left (kept apart so that a short frame's call stays small).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static uint AppendInRounds(uint crc, ReadOnlySpan<byte> data)
     {
         ref byte p = ref MemoryMarshal.GetReference(data);
         nuint length = (nuint)data.Length, i = 0;
+        ulong state = crc;
+        state = Rounds(ref p, length, ref i, state, LongLane, AdvanceLong1, AdvanceLong2);
+        state = Rounds(ref p, length, ref i, state, ShortLane, AdvanceShort1, AdvanceShort2);
+        return Chain((uint)state, ref p, i, length);
+    }
+
+    /// <summary>One dependent chain from <paramref name="i"/> to the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Chain(uint crc, ref byte p, nuint i, nuint length)
+    {
         ulong state = crc; // kept 64 bits wide: crc32 r64 writes all 64, so no zero-extension lengthens the chain
-        if (length >= 3 * LongLane)
-        {
-            ref uint one = ref MemoryMarshal.GetArrayDataReference(AdvanceLong1);
-            ref uint two = ref MemoryMarshal.GetArrayDataReference(AdvanceLong2);
-            for (; i + 3 * LongLane <= length; i += 3 * LongLane)
-            {
-                ulong a = state, b = 0, c = 0;
-                for (nuint j = i; j < i + LongLane; j += 8)
-                {
-                    a = Step(a, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, j)));
-                    b = Step(b, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, j + LongLane)));
-                    c = Step(c, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, j + 2 * LongLane)));
-                }
-                state = Advance(ref two, (uint)a) ^ Advance(ref one, (uint)b) ^ c;
-            }
-        }
-        if (length - i >= 3 * ShortLane)
-        {
-            ref uint one = ref MemoryMarshal.GetArrayDataReference(AdvanceShort1);
-            ref uint two = ref MemoryMarshal.GetArrayDataReference(AdvanceShort2);
-            for (; i + 3 * ShortLane <= length; i += 3 * ShortLane)
-            {
-                ulong a = state, b = 0, c = 0;
-                for (nuint j = i; j < i + ShortLane; j += 8)
-                {
-                    a = Step(a, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, j)));
-                    b = Step(b, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, j + ShortLane)));
-                    c = Step(c, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, j + 2 * ShortLane)));
-                }
-                state = Advance(ref two, (uint)a) ^ Advance(ref one, (uint)b) ^ c;
-            }
-        }
         for (; i + 8 <= length; i += 8) state = Step(state, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, i)));
         uint tail = (uint)state;
         for (; i < length; i++) tail = BitOperations.Crc32C(tail, Unsafe.Add(ref p, i));
@@ -72,6 +55,28 @@ public static class Crc32C
     }
 
     public static uint Finish(uint crc) => ~crc;
+
+    /// <summary>As many rounds of three <paramref name="lane"/>-byte lanes as fit from <paramref name="i"/> on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // inlined with a constant lane, so the loops are as if written out
+    private static ulong Rounds(ref byte p, nuint length, ref nuint i, ulong state, int lane, uint[] advanceOne, uint[] advanceTwo)
+    {
+        nuint width = (nuint)lane;
+        if (length - i < 3 * width) return state;
+        ref uint one = ref MemoryMarshal.GetArrayDataReference(advanceOne);
+        ref uint two = ref MemoryMarshal.GetArrayDataReference(advanceTwo);
+        for (; i + 3 * width <= length; i += 3 * width)
+        {
+            ulong a = state, b = 0, c = 0;
+            for (nuint j = i; j < i + width; j += 8)
+            {
+                a = Step(a, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, j)));
+                b = Step(b, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, j + width)));
+                c = Step(c, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, j + 2 * width)));
+            }
+            state = Advance(ref two, (uint)a) ^ Advance(ref one, (uint)b) ^ c;
+        }
+        return state;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Step(ulong state, ulong data) =>
