@@ -513,7 +513,8 @@ public class RandomizedDifferentialTests
                 177 => (["PFADD", k, .. Enumerable.Range(_random.Next(1000), _random.Next(50, 1500)).Select(i => "e" + i)], Compare.Exact),
                 178 => (OneOf(["PFCOUNT", k], ["PFMERGE", "{t}y", "{t}x", k], ["PFCOUNT", "{t}x", k]), Compare.Exact),
                 // Blocking multi-pops (0.01 s when empty), claims that force, count or move the last ID,
-                // absolute expiry times (past ones delete), a group read over two streams.
+                // absolute expiry times (GETEX deletes at a past one, SET stores an expired key), a group
+                // read over two streams.
                 179 => (OneOf(["BLMPOP", "0.01", "2", "{t}x", "{t}y", Pick(["LEFT", "RIGHT"]), .. OneOf([], ["COUNT", "2"])], ["BZMPOP", "0.01", "2", "{t}x", "{t}y", Pick(["MIN", "MAX"]), .. OneOf([], ["COUNT", "3"])]), Compare.Exact),
                 180 => (["XCLAIM", k, "g", Pick(["c1", "c2", "c3"]), "0", $"{_random.Next(1, _streamId / 3 + 2)}-{_random.Next(3)}", .. OneOf(["FORCE"], ["RETRYCOUNT", "7"], ["LASTID", "9-0"], ["FORCE", "JUSTID"], ["IDLE", "5", "RETRYCOUNT", "2", "FORCE"])], Compare.Exact),
                 // A SET whose time has passed leaves an expired key that DBSIZE counts until the expiry
