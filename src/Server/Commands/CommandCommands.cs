@@ -14,9 +14,45 @@ internal static class CommandCommands
 
     public static void Count(ClientSession c) => c.Reply.Integer(c.Server.Commands.Count);
 
+    /// <summary>
+    /// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: every command
+    /// and subcommand by its full name ("config|get"), as Redis 7 lists them. A pattern is
+    /// matched without case against the full name; a category is named without its '@' (an
+    /// unknown one lists nothing); there are no modules, so a module lists nothing.
+    /// </summary>
     public static void List(ClientSession c)
     {
-        var names = c.Server.Commands.All.Select(x => x.Name).ToList();
+        var req = c.Request;
+        Func<RedisCommand, bool> keep = _ => true;
+        if (req.Count != 2)
+        {
+            if (req.Count != 5 || !c.ArgIs(2, "FILTERBY"u8))
+            {
+                c.Reply.Error(Errors.Syntax);
+                return;
+            }
+            var arg = c.ArgString(4);
+            if (c.ArgIs(3, "MODULE"u8)) keep = _ => false;
+            else if (c.ArgIs(3, "ACLCAT"u8)) keep = cmd => cmd.AclCategories().Any(a => a.AsSpan(1).Equals(arg, StringComparison.OrdinalIgnoreCase));
+            else if (c.ArgIs(3, "PATTERN"u8))
+            {
+                var pattern = req.Arg(4).ToArray();
+                keep = cmd => PasteRedis.Server.Keyspace.GlobMatcher.IsMatch(pattern, System.Text.Encoding.ASCII.GetBytes(cmd.FullName), noCase: true);
+            }
+            else
+            {
+                c.Reply.Error(Errors.Syntax);
+                return;
+            }
+        }
+        var names = new List<string>();
+        foreach (var cmd in c.Server.Commands.All)
+        {
+            if (keep(cmd)) names.Add(cmd.FullName);
+            if (cmd.Subcommands != null)
+                foreach (var sub in cmd.Subcommands.Values)
+                    if (keep(sub)) names.Add(sub.FullName);
+        }
         c.Reply.ArrayHeader(names.Count);
         foreach (var n in names) c.Reply.Bulk(n);
     }

@@ -39,7 +39,9 @@ public class CommandInfoTests : ServerFixture
                 .ToString().Split("\r\n").First(l => l.StartsWith("redis_version:"))["redis_version:".Length..]);
             bool before72 = version < new Version(7, 2);
             var db = Mux.GetDatabase();
+            // Commands and subcommands ("config|get"), as Redis 7 lists them.
             var names = ((RedisResult[])db.Execute("COMMAND", "LIST")!).Select(r => (string)r!).OrderBy(n => n).ToList();
+            Assert.That(names, Does.Contain("config|get"));
             Assert.That(names, Has.Count.GreaterThan(100));
 
             var differences = new List<string>();
@@ -50,7 +52,7 @@ public class CommandInfoTests : ServerFixture
                 var theirs = Entry(realDb.Execute("COMMAND", "INFO", name));
                 if (theirs == null)
                 {
-                    if (!(before72 && NewerThan70.ContainsKey(name))) differences.Add($"{name}: not a command of redis-server {version}");
+                    if (!OnlyHere.Contains(name) && !(before72 && NewerThan70.ContainsKey(name))) differences.Add($"{name}: not a command of redis-server {version}");
                     continue;
                 }
                 Compare(ours!, theirs);
