@@ -387,7 +387,7 @@ internal static class ClientCommands
         long now = RedisServer.NowMs();
         return $"id={c.Id} addr={Addr(c.RemoteEndPoint)} laddr={Addr(c.LocalEndPoint)} name={c.Name} " +
                $"age={(now - c.CreatedMs) / 1000} idle={(now - c.LastInteractionMs) / 1000} flags={Flags(c)} db={c.Db.Id} " +
-               $"sub={c.ChannelCount} psub={c.PatternCount} ssub=0 multi={(c.InMulti ? c.QueuedCount : -1)} watch={c.WatchedCount} cmd={c.LastCommand} user=default redir=-1 resp={c.Reply.Protocol} " +
+               $"sub={c.ChannelCount} psub={c.PatternCount} ssub={c.ShardChannelCount} multi={(c.InMulti ? c.QueuedCount : -1)} watch={c.WatchedCount} cmd={c.LastCommand} user=default redir=-1 resp={c.Reply.Protocol} " +
                $"lib-name={c.LibName} lib-ver={c.LibVersion}";
     }
 }

@@ -316,10 +316,16 @@ internal static class CommandCatalog
         C("psubscribe", -2, PubSub | NoScript | Loading | Stale | SubscribedContext, 0, 0, 0, "pubsub", "Listens for messages published to channels that match one or more patterns.", "2.0.0", PubSubCommands.PSubscribe),
         C("punsubscribe", -1, PubSub | NoScript | Loading | Stale | SubscribedContext, 0, 0, 0, "pubsub", "Stops listening to messages published to channels that match one or more patterns.", "2.0.0", PubSubCommands.PUnsubscribe),
         C("publish", 3, PubSub | Loading | Stale | Fast, 0, 0, 0, "pubsub", "Posts a message to a channel.", "2.0.0", PubSubCommands.Publish),
+        // Shard channels: Redis 7 gives their names key positions (flagged not_key) for cluster routing.
+        C("ssubscribe", -2, PubSub | NoScript | Loading | Stale | SubscribedContext, 1, -1, 1, "pubsub", "Listens for messages published to shard channels.", "7.0.0", PubSubCommands.SSubscribe),
+        C("sunsubscribe", -1, PubSub | NoScript | Loading | Stale | SubscribedContext, 1, -1, 1, "pubsub", "Stops listening to messages posted to shard channels.", "7.0.0", PubSubCommands.SUnsubscribe),
+        C("spublish", 3, PubSub | Loading | Stale | Fast, 1, 1, 1, "pubsub", "Post a message to a shard channel", "7.0.0", PubSubCommands.SPublish),
         C("pubsub", -2, None, 0, 0, 0, "pubsub", "A container for Pub/Sub commands.", "2.8.0", null).WithSubcommands(
             C("channels", -2, PubSub | Loading | Stale, 0, 0, 0, "pubsub", "Returns the active channels.", "2.8.0", PubSubCommands.Channels),
             C("numsub", -2, PubSub | Loading | Stale, 0, 0, 0, "pubsub", "Returns a count of subscribers to channels.", "2.8.0", PubSubCommands.NumSub),
             C("numpat", 2, PubSub | Loading | Stale, 0, 0, 0, "pubsub", "Returns a count of unique pattern subscriptions.", "2.8.0", PubSubCommands.NumPat),
+            C("shardchannels", -2, PubSub | Loading | Stale, 0, 0, 0, "pubsub", "Returns the active shard channels.", "7.0.0", PubSubCommands.ShardChannels),
+            C("shardnumsub", -2, PubSub | Loading | Stale, 0, 0, 0, "pubsub", "Returns the count of subscribers of shard channels.", "7.0.0", PubSubCommands.ShardNumSub),
             C("help", 2, Loading | Stale, 0, 0, 0, "pubsub", "Returns helpful text about the different subcommands.", "6.2.0", PubSubCommands.Help)),
     ];
 }

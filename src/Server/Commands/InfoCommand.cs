@@ -135,6 +135,7 @@ internal static class InfoCommand
                 sb.Field("tracking_total_prefixes", server.Tracking.Prefixes);
                 sb.Field("pubsub_channels", server.PubSub.ChannelCount);
                 sb.Field("pubsub_patterns", server.PubSub.PatternCount);
+                sb.Field("pubsubshard_channels", server.PubSub.ShardChannelCount);
                 sb.Field("client_output_buffer_limit_disconnections", st.OutputLimitDisconnections);
                 break;
             case "replication":

@@ -2,72 +2,101 @@ using PasteRedis.Server.Keyspace;
 
 namespace PasteRedis.Server.Connections;
 
-/// <summary>This connection's channel and pattern subscriptions (Redis's c->pubsub_channels and c->pubsub_patterns).</summary>
+/// <summary>The three kinds of subscription: channels, patterns, shard channels (Redis 7's pubsubtype).</summary>
+internal enum Subscription { Channel, Pattern, Shard }
+
+/// <summary>
+/// This connection's channel, pattern and shard channel subscriptions (Redis's
+/// c->pubsub_channels, c->pubsub_patterns and c->pubsubshard_channels).
+/// </summary>
 internal sealed partial class ClientSession
 {
-    private HashSet<byte[]>? _channels, _patterns;
+    private HashSet<byte[]>? _channels, _patterns, _shardChannels;
 
     public int ChannelCount => _channels?.Count ?? 0;
     public int PatternCount => _patterns?.Count ?? 0;
-    public int SubscriptionCount => ChannelCount + PatternCount;
+    public int ShardChannelCount => _shardChannels?.Count ?? 0;
 
-    /// <summary>RESP2 with a subscription: only (P)SUBSCRIBE, (P)UNSUBSCRIBE, PING, QUIT and RESET may run.</summary>
+    /// <summary>Every subscription of any kind (Redis's CLIENT_PUBSUB flag is set while this is not 0).</summary>
+    public int SubscriptionCount => ChannelCount + PatternCount + ShardChannelCount;
+
+    /// <summary>RESP2 with a subscription: only (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT and RESET may run.</summary>
     public bool InSubscribedContext => !Reply.IsResp3 && SubscriptionCount > 0;
 
-    /// <summary>(P)SUBSCRIBE one name: the confirmation carries the connection's subscription count.</summary>
-    public void Subscribe(bool pattern, ReadOnlySpan<byte> name)
+    /// <summary>
+    /// The count a confirmation carries: channels and patterns together for those two kinds,
+    /// shard channels alone for shard ones (Redis 7.0's subscriptionCount of each type).
+    /// </summary>
+    private int ConfirmedCount(Subscription kind) => kind == Subscription.Shard ? ShardChannelCount : ChannelCount + PatternCount;
+
+    private ref HashSet<byte[]>? SetOf(Subscription kind)
     {
-        ref var set = ref pattern ? ref _patterns : ref _channels;
-        set ??= new HashSet<byte[]>(ByteKeyComparer.Instance);
-        var copy = name.ToArray();
-        if (set.Add(copy)) _server.PubSub.Subscribe(pattern, copy, this);
-        Confirm(pattern ? "psubscribe"u8 : "subscribe"u8, name);
+        if (kind == Subscription.Pattern) return ref _patterns;
+        if (kind == Subscription.Shard) return ref _shardChannels;
+        return ref _channels;
     }
 
-    /// <summary>(P)UNSUBSCRIBE one name, subscribed or not.</summary>
-    public void Unsubscribe(bool pattern, ReadOnlySpan<byte> name)
+    /// <summary>(P|S)SUBSCRIBE one name: the confirmation carries the connection's subscription count.</summary>
+    public void Subscribe(Subscription kind, ReadOnlySpan<byte> name)
     {
-        var set = pattern ? _patterns : _channels;
+        ref var set = ref SetOf(kind);
+        set ??= new HashSet<byte[]>(ByteKeyComparer.Instance);
+        var copy = name.ToArray();
+        if (set.Add(copy)) _server.PubSub.Subscribe(kind, copy, this);
+        Confirm(SubscribeMessage(kind), name, ConfirmedCount(kind));
+    }
+
+    /// <summary>(P|S)UNSUBSCRIBE one name, subscribed or not.</summary>
+    public void Unsubscribe(Subscription kind, ReadOnlySpan<byte> name)
+    {
+        var set = SetOf(kind);
         if (set != null && set.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(name, out var stored))
         {
             set.Remove(stored);
-            _server.PubSub.Unsubscribe(pattern, stored, this);
+            _server.PubSub.Unsubscribe(kind, stored, this);
         }
-        Confirm(pattern ? "punsubscribe"u8 : "unsubscribe"u8, name);
+        Confirm(UnsubscribeMessage(kind), name, ConfirmedCount(kind));
     }
 
-    /// <summary>(P)UNSUBSCRIBE without names: every channel (or pattern), each confirmed; a null one when there were none.</summary>
-    public void UnsubscribeAll(bool pattern, bool notify)
+    /// <summary>(P|S)UNSUBSCRIBE without names: every one of that kind, each confirmed; a null one when there were none.</summary>
+    public void UnsubscribeAll(Subscription kind, bool notify)
     {
-        var set = pattern ? _patterns : _channels;
+        var set = SetOf(kind);
         if (set is not { Count: > 0 })
         {
             if (!notify) return;
             Reply.PushHeader(3);
-            Reply.Bulk(pattern ? "punsubscribe"u8 : "unsubscribe"u8);
+            Reply.Bulk(UnsubscribeMessage(kind));
             Reply.Null();
-            Reply.Integer(SubscriptionCount);
+            Reply.Integer(ConfirmedCount(kind));
             return;
         }
         foreach (var name in set.ToArray())
         {
             set.Remove(name);
-            _server.PubSub.Unsubscribe(pattern, name, this);
-            if (notify) Confirm(pattern ? "punsubscribe"u8 : "unsubscribe"u8, name);
+            _server.PubSub.Unsubscribe(kind, name, this);
+            if (notify) Confirm(UnsubscribeMessage(kind), name, ConfirmedCount(kind));
         }
     }
 
     public void UnsubscribeAll(bool notify)
     {
-        UnsubscribeAll(pattern: false, notify);
-        UnsubscribeAll(pattern: true, notify);
+        UnsubscribeAll(Subscription.Channel, notify);
+        UnsubscribeAll(Subscription.Pattern, notify);
+        UnsubscribeAll(Subscription.Shard, notify);
     }
 
-    private void Confirm(ReadOnlySpan<byte> kind, ReadOnlySpan<byte> name)
+    private static ReadOnlySpan<byte> SubscribeMessage(Subscription kind) =>
+        kind switch { Subscription.Pattern => "psubscribe"u8, Subscription.Shard => "ssubscribe"u8, _ => "subscribe"u8 };
+
+    private static ReadOnlySpan<byte> UnsubscribeMessage(Subscription kind) =>
+        kind switch { Subscription.Pattern => "punsubscribe"u8, Subscription.Shard => "sunsubscribe"u8, _ => "unsubscribe"u8 };
+
+    private void Confirm(ReadOnlySpan<byte> message, ReadOnlySpan<byte> name, int count)
     {
         Reply.PushHeader(3);
-        Reply.Bulk(kind);
+        Reply.Bulk(message);
         Reply.Bulk(name);
-        Reply.Integer(SubscriptionCount);
+        Reply.Integer(count);
     }
 }

@@ -4,7 +4,9 @@ using PasteRedis.Server.Keyspace;
 namespace PasteRedis.Server.Connections;
 
 /// <summary>
-/// Channels and patterns and who listens to them (Redis's pubsub.c). PUBLISH writes each
+/// Channels, patterns and shard channels and who listens to them (Redis's pubsub.c). Shard
+/// channels (SSUBSCRIBE, SPUBLISH) are a namespace of their own that patterns do not see,
+/// as in Redis 7 outside a cluster. PUBLISH writes each
 /// message into the subscriber's pending output, formatted for its protocol (a RESP3 push
 /// or a RESP2 array), and wakes its loop; a subscriber that lets more than
 /// client-output-buffer-limit's pubsub hard limit pile up is disconnected, as in Redis.
@@ -14,21 +16,26 @@ internal sealed class PubSubHub(RedisServer server)
 {
     private readonly Dictionary<byte[], List<ClientSession>> _channels = new(ByteKeyComparer.Instance);
     private readonly Dictionary<byte[], List<ClientSession>> _patterns = new(ByteKeyComparer.Instance);
+    private readonly Dictionary<byte[], List<ClientSession>> _shardChannels = new(ByteKeyComparer.Instance);
     private readonly RespWriter _writer = new();
 
     public int ChannelCount => _channels.Count;
     public int PatternCount => _patterns.Count;
+    public int ShardChannelCount => _shardChannels.Count;
 
-    public void Subscribe(bool pattern, byte[] name, ClientSession c)
+    private Dictionary<byte[], List<ClientSession>> MapOf(Subscription kind) =>
+        kind switch { Subscription.Pattern => _patterns, Subscription.Shard => _shardChannels, _ => _channels };
+
+    public void Subscribe(Subscription kind, byte[] name, ClientSession c)
     {
-        var map = pattern ? _patterns : _channels;
+        var map = MapOf(kind);
         if (!map.TryGetValue(name, out var list)) map[name] = list = [];
         list.Add(c);
     }
 
-    public void Unsubscribe(bool pattern, byte[] name, ClientSession c)
+    public void Unsubscribe(Subscription kind, byte[] name, ClientSession c)
     {
-        var map = pattern ? _patterns : _channels;
+        var map = MapOf(kind);
         if (!map.TryGetValue(name, out var list) || !list.Remove(c)) return;
         if (list.Count == 0) map.Remove(name);
     }
@@ -49,12 +56,21 @@ internal sealed class PubSubHub(RedisServer server)
         return receivers;
     }
 
-    /// <summary>One message (["message", channel, text] or ["pmessage", pattern, channel, text]) to one subscriber.</summary>
-    private int Deliver(ClientSession publisher, ClientSession c, byte[]? pattern, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message)
+    /// <summary>SPUBLISH: to the shard channel's subscribers only (no patterns); returns how many received it.</summary>
+    public int PublishToShard(ClientSession publisher, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message)
+    {
+        int receivers = 0;
+        if (_shardChannels.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(channel, out var subscribers))
+            foreach (var c in subscribers) receivers += Deliver(publisher, c, null, channel, message, shard: true);
+        return receivers;
+    }
+
+    /// <summary>One message (["message" or "smessage", channel, text] or ["pmessage", pattern, channel, text]) to one subscriber.</summary>
+    private int Deliver(ClientSession publisher, ClientSession c, byte[]? pattern, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message, bool shard = false)
     {
         var w = WriterFor(publisher, c);
         w.PushHeader(pattern == null ? 3 : 4);
-        w.Bulk(pattern == null ? "message"u8 : "pmessage"u8);
+        w.Bulk(pattern != null ? "pmessage"u8 : shard ? "smessage"u8 : "message"u8);
         if (pattern != null) w.Bulk(pattern);
         w.Bulk(channel);
         w.Bulk(message);
@@ -84,15 +100,15 @@ internal sealed class PubSubHub(RedisServer server)
         c.Wake();
     }
 
-    /// <summary>PUBSUB CHANNELS [pattern]: active channels (with at least one subscriber).</summary>
-    public IEnumerable<byte[]> Channels(ReadOnlySpan<byte> pattern)
+    /// <summary>PUBSUB CHANNELS | SHARDCHANNELS [pattern]: active channels (with at least one subscriber).</summary>
+    public IEnumerable<byte[]> Channels(Subscription kind, ReadOnlySpan<byte> pattern)
     {
         var result = new List<byte[]>();
-        foreach (var name in _channels.Keys)
+        foreach (var name in MapOf(kind).Keys)
             if (pattern.IsEmpty || GlobMatcher.IsMatch(pattern, name)) result.Add(name);
         return result;
     }
 
-    public int NumSub(ReadOnlySpan<byte> channel) =>
-        _channels.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(channel, out var list) ? list.Count : 0;
+    public int NumSub(Subscription kind, ReadOnlySpan<byte> channel) =>
+        MapOf(kind).GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(channel, out var list) ? list.Count : 0;
 }

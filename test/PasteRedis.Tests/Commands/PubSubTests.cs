@@ -80,6 +80,85 @@ public class PubSubTests(RedisProtocol protocol) : ServerFixture
     }
 
     [Test]
+    public async Task ShardChannelsAreANamespaceOfTheirOwnThroughStackExchangeRedis()
+    {
+        var channel = Channel();
+        await using var a = await Server.ConnectAsync(protocol);
+        await using var b = await Server.ConnectAsync(protocol);
+        await using var publisher = await Server.ConnectAsync(protocol);
+        var sharded = await a.GetSubscriber().SubscribeAsync(RedisChannel.Sharded(channel));
+        var literal = new ConcurrentQueue<string>();
+        await b.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel), (_, msg) => literal.Enqueue("b:" + msg));
+        await b.GetSubscriber().SubscribeAsync(RedisChannel.Pattern("ch:*"), (_, msg) => literal.Enqueue("p:" + msg));
+
+        // SPUBLISH reaches the shard subscriber only; PUBLISH the channel and the pattern only.
+        Assert.That(await publisher.GetSubscriber().PublishAsync(RedisChannel.Sharded(channel), "s1"), Is.EqualTo(1));
+        Assert.That(await publisher.GetSubscriber().PublishAsync(RedisChannel.Literal(channel), "l1"), Is.EqualTo(2));
+        Assert.That(await publisher.GetSubscriber().PublishAsync(RedisChannel.Sharded(channel), "s2"), Is.EqualTo(1));
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            Assert.That((await sharded.ReadAsync(cts.Token)).Message.ToString(), Is.EqualTo("s1"));
+            Assert.That((await sharded.ReadAsync(cts.Token)).Message.ToString(), Is.EqualTo("s2"));
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (literal.Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        await Task.Delay(50);
+        Assert.That(literal, Is.EquivalentTo(new[] { "b:l1", "p:l1" }));
+
+        using var raw = Server.Raw();
+        Assert.That(raw.Call("PUBSUB", "SHARDNUMSUB", channel, "nobody"), Is.EqualTo($"*[${channel},:1,$nobody,:0]"));
+        Assert.That(raw.Call("PUBSUB", "SHARDCHANNELS", "ch:*"), Does.Contain(channel));
+        Assert.That(raw.Call("PUBSUB", "NUMSUB", channel), Is.EqualTo($"*[${channel},:1]"), "the literal subscription only");
+        await sharded.UnsubscribeAsync();
+        Assert.That(await publisher.GetSubscriber().PublishAsync(RedisChannel.Sharded(channel), "late"), Is.EqualTo(0));
+        Assert.That(raw.Call("PUBSUB", "SHARDCHANNELS", "ch:*"), Does.Not.Contain(channel));
+    }
+
+    /// <summary>Replies checked against redis-server 7.0.15 first.</summary>
+    [Test]
+    public void ShardSubscriptionsCountApartAndHoldTheSubscribedContext()
+    {
+        using var sub = Server.Raw();
+        using var pub = Server.Raw();
+        var (c1, c2) = (Channel(), Channel());
+        bool resp3 = protocol == RedisProtocol.Resp3;
+        if (resp3) Assert.That(sub.Call("HELLO", "3"), Does.StartWith("%"));
+        string arr = resp3 ? ">" : "*";
+        sub.Send(RawClient.Command("SSUBSCRIBE", c1, c2));
+        Assert.That(sub.ReadReply(), Is.EqualTo($"{arr}[$ssubscribe,${c1},:1]"));
+        Assert.That(sub.ReadReply(), Is.EqualTo($"{arr}[$ssubscribe,${c2},:2]"));
+        // Channels and patterns count together, shard channels apart.
+        Assert.That(sub.Call("SUBSCRIBE", c1), Is.EqualTo($"{arr}[$subscribe,${c1},:1]"));
+        Assert.That(sub.Call("SSUBSCRIBE", c1), Is.EqualTo($"{arr}[$ssubscribe,${c1},:2]"), "already subscribed");
+        Assert.That(sub.Call("PSUBSCRIBE", "ch:*"), Is.EqualTo($"{arr}[$psubscribe,$ch:*,:2]"));
+        Assert.That(pub.Call("SPUBLISH", c1, "hi"), Is.EqualTo(":1"), "patterns do not hear shard channels");
+        Assert.That(sub.ReadReply(), Is.EqualTo($"{arr}[$smessage,${c1},$hi]"));
+        Assert.That(pub.Call("CLIENT", "LIST"), Does.Contain("sub=1 psub=1 ssub=2 "));
+        Assert.That(pub.Call("INFO", "stats"), Does.Match(@"pubsubshard_channels:[2-9]"));
+        Assert.That(sub.Call("UNSUBSCRIBE"), Is.EqualTo($"{arr}[$unsubscribe,${c1},:1]"));
+        Assert.That(sub.Call("PUNSUBSCRIBE"), Is.EqualTo($"{arr}[$punsubscribe,$ch:*,:0]"));
+        if (!resp3)
+            Assert.That(sub.Call("SPUBLISH", c1, "x"), Is.EqualTo("-ERR Can't execute 'spublish': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"),
+                "shard subscriptions alone hold a RESP2 connection in the subscribed context");
+        Assert.That(sub.Call("SUNSUBSCRIBE", c1), Is.EqualTo($"{arr}[$sunsubscribe,${c1},:1]"));
+        Assert.That(sub.Call("SUNSUBSCRIBE"), Is.EqualTo($"{arr}[$sunsubscribe,${c2},:0]"));
+        Assert.That(sub.Call("SUNSUBSCRIBE"), Is.EqualTo($"{arr}[$sunsubscribe,{(resp3 ? "_" : "$nil")},:0]"));
+        Assert.That(sub.Call("PING"), Is.EqualTo("+PONG"), "no subscription left: an ordinary connection again");
+
+        // Inside EXEC SSUBSCRIBE is refused (SUBSCRIBE is let through there, for compatibility).
+        Assert.That(sub.Call("MULTI"), Is.EqualTo("+OK"));
+        Assert.That(sub.Call("SSUBSCRIBE", c1), Is.EqualTo("+QUEUED"));
+        Assert.That(sub.Call("SPUBLISH", c1, "tx"), Is.EqualTo("+QUEUED"));
+        Assert.That(sub.Call("EXEC"), Is.EqualTo("*[-ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client,:0]"));
+
+        // RESET drops shard subscriptions with the rest.
+        Assert.That(sub.Call("SSUBSCRIBE", c2), Is.EqualTo($"{arr}[$ssubscribe,${c2},:1]"));
+        Assert.That(sub.Call("RESET"), Is.EqualTo("+RESET"));
+        Assert.That(pub.Call("PUBSUB", "SHARDNUMSUB", c2), Is.EqualTo($"*[${c2},:0]"));
+        Assert.That(pub.Call("PUBSUB", "SHARDCHANNELS", "a", "b"), Is.EqualTo("-ERR unknown subcommand or wrong number of arguments for 'SHARDCHANNELS'. Try PUBSUB HELP."));
+    }
+
+    [Test]
     public void ASubscriberThatNeverReadsIsDisconnectedAtTheOutputLimit()
     {
         using var admin = Server.Raw();
