@@ -309,7 +309,7 @@ public class RandomizedDifferentialTests
         private (string[] Args, Compare Compare) Any()
         {
             string k = Key();
-            return _random.Next(184) switch
+            return _random.Next(188) switch
             {
                 0 => ([.. new[] { "SET", k, Member() }, .. OneOf([], ["NX"], ["XX"], ["GET"], ["KEEPTTL"], ["EX", "1000"], ["GET", "XX"])], Compare.Exact),
                 1 => (["GET", k], Compare.Exact),
@@ -521,6 +521,11 @@ public class RandomizedDifferentialTests
                 // cycle (on its own clock in each server) or a lookup deletes it: a lookup follows.
                 181 => (OneOf(["SET", k, Member(), Pick(["EXAT", "PXAT"]), Pick(["99999999999", "1", "x"])], ["GETEX", k, "PXAT", Pick(["1", "99999999999000"])], ["SET", k, Member(), "EXAT", "1", "GET"]), Compare.ThenExpire),
                 182 => (["XREADGROUP", "GROUP", "g", Pick(["c1", "c2"]), "COUNT", Pick(["1", "3"]), "STREAMS", "{t}x", "{t}y", Pick([">", "0"]), Pick([">", "0"])], Compare.Exact),
+                // The last few commands no shape sent: bit and substring reads, the older hash and list forms, UNWATCH, ZDIFFSTORE.
+                183 => (OneOf(["GETBIT", k, Pick(["0", "7", "100", "-1"])], ["SUBSTR", k, Pick(Indexes), Pick(Indexes)], ["LLEN", k], ["RPUSHX", k, Member(), Member()], ["HEXISTS", k, Member()], ["HMSET", k, .. Pairs(Member, Member)]), Compare.Exact),
+                184 => (["HVALS", k], Compare.Unordered),
+                185 => (["PTTL", k], Compare.Ttl),
+                186 => (OneOf(["UNWATCH"], ["ZDIFFSTORE", "{t}y", "2", "{t}x", k], ["ZDIFFSTORE", "{t}x", "1", "{t}y"], ["ZDIFFSTORE", "{t}x", "0", "{t}y"]), Compare.Exact),
                 _ => (["DBSIZE"], Compare.Exact),
             };
         }
