@@ -65,6 +65,7 @@ internal static class CommandCatalog
             C("get", -3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns the effective values of configuration parameters.", "2.0.0", ConfigCommands.Get),
             C("set", -4, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Sets configuration parameters in-flight.", "2.0.0", ConfigCommands.Set),
             C("resetstat", 2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Resets the server's statistics.", "2.0.0", ConfigCommands.ResetStat),
+            C("rewrite", 2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Persists the effective configuration to file.", "2.8.0", ConfigCommands.Rewrite),
             C("help", 2, Loading | Stale, 0, 0, 0, "server", "Returns helpful text about the different subcommands.", "5.0.0", ConfigCommands.Help)),
         C("command", -1, Loading | Stale, 0, 0, 0, "server", "Returns detailed information about all commands.", "2.8.13", CommandCommands.All).WithAcl("@connection").WithSubcommands(
             C("count", 2, Loading | Stale, 0, 0, 0, "server", "Returns a count of commands.", "2.8.13", CommandCommands.Count).WithAcl("@connection"),

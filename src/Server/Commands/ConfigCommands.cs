@@ -1,10 +1,12 @@
 using System.Text;
+using Microsoft.Extensions.Logging;
+using PasteRedis.Server.Configuration;
 using PasteRedis.Server.Connections;
 using PasteRedis.Server.Keyspace;
 
 namespace PasteRedis.Server.Commands;
 
-/// <summary>CONFIG GET | SET | RESETSTAT | HELP (Redis's config.c).</summary>
+/// <summary>CONFIG GET | SET | RESETSTAT | REWRITE | HELP (Redis's config.c).</summary>
 internal static class ConfigCommands
 {
     /// <summary>CONFIG GET pattern [pattern …]: a map of every matching parameter (aliases match too).</summary>
@@ -79,8 +81,22 @@ internal static class ConfigCommands
         c.Reply.Ok();
     }
 
+    /// <summary>CONFIG REWRITE: the config file brought up to the running values (<see cref="ConfigRewriter"/>).</summary>
+    public static void Rewrite(ClientSession c)
+    {
+        if (ConfigRewriter.Rewrite(c.Server.Config) is { } error)
+        {
+            c.Server.Logger.LogWarning("CONFIG REWRITE failed: {Error}", error);
+            c.Reply.Error("ERR " + error);
+            return;
+        }
+        c.Server.Logger.LogInformation("CONFIG REWRITE executed with success.");
+        c.Reply.Ok();
+    }
+
     public static void Help(ClientSession c) => CommandHelp.Reply(c, "CONFIG",
         "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
         "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
-        "RESETSTAT", "    Reset statistics reported by the INFO command.");
+        "RESETSTAT", "    Reset statistics reported by the INFO command.",
+        "REWRITE", "    Rewrite the configuration file.");
 }

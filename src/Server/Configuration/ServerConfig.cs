@@ -64,6 +64,8 @@ internal sealed partial class ServerConfig
         if (!p.Mutable && !atStartup) return "can't set immutable config";
         var normalized = Normalize(p, value, out var error);
         if (error != null) return error;
+        // Each class given replaces that class only; the value reads back in bytes, every class named (as in Redis).
+        if (p.Name == "client-output-buffer-limit") normalized = OutputLimits.Merge(_values[p.Name], normalized!);
         _values[p.Name] = normalized!;
         Refresh();
         return null;
@@ -146,6 +148,28 @@ internal sealed partial class ServerConfig
 /// <summary>Parses client-output-buffer-limit: one or more "class hard soft seconds" groups (memory units allowed).</summary>
 internal static class OutputLimits
 {
+    /// <summary>
+    /// <paramref name="current"/> with the classes <paramref name="value"/> names replaced, as
+    /// "normal … slave … pubsub …" in bytes (valid inputs only: both were parsed before).
+    /// </summary>
+    public static string Merge(string current, string value)
+    {
+        var classes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var text in new[] { current, value })
+        {
+            var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            for (int i = 0; i + 3 < parts.Length; i += 4)
+            {
+                var cls = parts[i].ToLowerInvariant();
+                if (cls == "replica") cls = "slave";
+                MemoryUnits.TryParse(parts[i + 1], out long hard);
+                MemoryUnits.TryParse(parts[i + 2], out long soft);
+                classes[cls] = $"{cls} {hard} {soft} {long.Parse(parts[i + 3], CultureInfo.InvariantCulture)}";
+            }
+        }
+        return string.Join(' ', new[] { "normal", "slave", "pubsub" }.Where(classes.ContainsKey).Select(c => classes[c]));
+    }
+
     public static bool TryParse(string value, out Dictionary<string, long> hardLimits)
     {
         hardLimits = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);

@@ -62,7 +62,7 @@ public sealed class ServerProcess : IDisposable
         return sp;
     }
 
-    /// <summary>Waits until the server answers PING (or exits, or 30 s pass).</summary>
+    /// <summary>Waits until the server answers PING, or NOAUTH when it has a password (or exits, or 30 s pass).</summary>
     public void WaitUntilReady()
     {
         var p = _process;
@@ -73,7 +73,8 @@ public sealed class ServerProcess : IDisposable
             try
             {
                 using var raw = new RawClient(port);
-                if (raw.Call("PING") == "+PONG") return;
+                var reply = raw.Call("PING");
+                if (reply == "+PONG" || reply.StartsWith("-NOAUTH")) return; // up (and asking for a password), not loading
             }
             catch (SocketException) { }
             catch (IOException) { }
