@@ -278,6 +278,14 @@ internal sealed class RedisServer
     public WatchedKeys Watches { get; }
     public BlockedClients Blocking { get; }
     public PubSubHub PubSub { get; }
+
+    private Scripting.ScriptEngine? _scripts;
+
+    /// <summary>EVAL's Lua state and script cache, made at the first script (under the execution lock).</summary>
+    public Scripting.ScriptEngine Scripts => _scripts ??= new Scripting.ScriptEngine(this);
+
+    /// <summary>Whether any script was loaded (SCRIPT FLUSH and INFO need not make a Lua state).</summary>
+    public Scripting.ScriptEngine? ScriptsIfStarted => _scripts;
     public CommandTable Commands { get; }
     public ServerStats Stats { get; } = new();
     public Random Random { get; } = new();

@@ -15,7 +15,7 @@ internal static class CommandCatalog
     public static IEnumerable<RedisCommand> Build() =>
         Connection().Concat(Server()).Concat(Strings()).Concat(Generic())
             .Concat(Lists()).Concat(Hashes()).Concat(Sets()).Concat(SortedSets())
-            .Concat(HyperLogLogs()).Concat(Geo()).Concat(Streams()).Concat(Transactions()).Concat(PublishSubscribe());
+            .Concat(HyperLogLogs()).Concat(Geo()).Concat(Streams()).Concat(Transactions()).Concat(PublishSubscribe()).Concat(Scripting());
 
     private static IEnumerable<RedisCommand> Connection() =>
     [
@@ -308,6 +308,20 @@ internal static class CommandCatalog
         C("discard", 1, NoScript | Loading | Stale | Fast | AllowBusy | TransactionControl, 0, 0, 0, "transactions", "Discards a transaction.", "2.0.0", TransactionCommands.Discard),
         C("watch", -2, NoScript | Loading | Stale | Fast | AllowBusy | TransactionControl, 1, -1, 1, "transactions", "Monitors changes to keys to determine the execution of a transaction.", "2.2.0", TransactionCommands.Watch),
         C("unwatch", 1, NoScript | Loading | Stale | Fast | AllowBusy, 0, 0, 0, "transactions", "Forgets about watched keys of a transaction.", "2.2.0", TransactionCommands.Unwatch),
+    ];
+
+    private static IEnumerable<RedisCommand> Scripting() =>
+    [
+        C("eval", -3, NoScript | Stale | SkipMonitor | NoMandatoryKeys | MovableKeys, 0, 0, 0, "scripting", "Executes a server-side Lua script.", "2.6.0", ScriptingCommands.Eval).WithAcl("@scripting"),
+        C("evalsha", -3, NoScript | Stale | SkipMonitor | NoMandatoryKeys | MovableKeys, 0, 0, 0, "scripting", "Executes a server-side Lua script by SHA1 digest.", "2.6.0", ScriptingCommands.EvalSha).WithAcl("@scripting"),
+        C("eval_ro", -3, ReadOnly | NoScript | Stale | SkipMonitor | NoMandatoryKeys | MovableKeys, 0, 0, 0, "scripting", "Executes a read-only server-side Lua script.", "7.0.0", ScriptingCommands.EvalRo).WithAcl("@scripting"),
+        C("evalsha_ro", -3, ReadOnly | NoScript | Stale | SkipMonitor | NoMandatoryKeys | MovableKeys, 0, 0, 0, "scripting", "Executes a read-only server-side Lua script by SHA1 digest.", "7.0.0", ScriptingCommands.EvalShaRo).WithAcl("@scripting"),
+        C("script", -2, None, 0, 0, 0, "scripting", "A container for Lua scripts management commands.", "2.6.0", null).WithSubcommands(
+            C("load", 3, NoScript | Stale, 0, 0, 0, "scripting", "Loads a server-side Lua script to the script cache.", "2.6.0", ScriptingCommands.Load).WithAcl("@scripting"),
+            C("exists", -3, NoScript, 0, 0, 0, "scripting", "Determines whether server-side Lua scripts exist in the script cache.", "2.6.0", ScriptingCommands.Exists).WithAcl("@scripting"),
+            C("flush", -2, NoScript, 0, 0, 0, "scripting", "Removes all server-side Lua scripts from the script cache.", "2.6.0", ScriptingCommands.Flush).WithAcl("@scripting"),
+            C("kill", 2, NoScript | AllowBusy, 0, 0, 0, "scripting", "Terminates a server-side Lua script during execution.", "2.6.0", ScriptingCommands.Kill).WithAcl("@scripting"),
+            C("help", 2, Loading | Stale, 0, 0, 0, "scripting", "Returns helpful text about the different subcommands.", "5.0.0", ScriptingCommands.Help).WithAcl("@scripting")),
     ];
 
     private static IEnumerable<RedisCommand> PublishSubscribe() =>

@@ -30,6 +30,9 @@ internal enum CommandFlags
     // Redis's may_replicate (not listed by COMMAND INFO): a read that can still change the
     // keyspace (PFCOUNT caches the cardinality in the value) and is logged when it did.
     MayReplicate = 1 << 19,
+    // EVAL's: not fed to MONITOR as itself (its commands are), and it may name no keys at all.
+    SkipMonitor = 1 << 20,
+    NoMandatoryKeys = 1 << 21,
 }
 
 internal delegate void CommandHandler(ClientSession client);
@@ -148,11 +151,13 @@ internal sealed class RedisCommand
         if ((Flags & CommandFlags.Blocking) != 0) yield return "blocking";
         if ((Flags & CommandFlags.Loading) != 0) yield return "loading";
         if ((Flags & CommandFlags.Stale) != 0) yield return "stale";
+        if ((Flags & CommandFlags.SkipMonitor) != 0) yield return "skip_monitor";
         if ((Flags & CommandFlags.SkipSlowlog) != 0) yield return "skip_slowlog";
         if ((Flags & CommandFlags.Fast) != 0) yield return "fast";
         if ((Flags & CommandFlags.NoAuth) != 0) yield return "no_auth";
         if ((Flags & CommandFlags.NoAsyncLoading) != 0) yield return "no_async_loading";
         if ((Flags & CommandFlags.NoMulti) != 0) yield return "no_multi";
+        if ((Flags & CommandFlags.NoMandatoryKeys) != 0) yield return "no_mandatory_keys";
         if ((Flags & CommandFlags.MovableKeys) != 0) yield return "movablekeys";
         if ((Flags & CommandFlags.AllowBusy) != 0) yield return "allow_busy";
     }
@@ -164,7 +169,7 @@ internal sealed class RedisCommand
     public IEnumerable<string> AclCategories()
     {
         if ((Flags & CommandFlags.Write) != 0) yield return "@write";
-        if ((Flags & CommandFlags.ReadOnly) != 0) yield return "@read";
+        if ((Flags & CommandFlags.ReadOnly) != 0 && !ExtraAclCategories.Contains("@scripting")) yield return "@read"; // as Redis: not EVAL_RO
         if ((Flags & CommandFlags.Admin) != 0) { yield return "@admin"; yield return "@dangerous"; }
         if ((Flags & CommandFlags.PubSub) != 0) yield return "@pubsub";
         if ((Flags & CommandFlags.Blocking) != 0) yield return "@blocking";

@@ -62,6 +62,8 @@ internal sealed partial class ServerConfig
         new("pbuf-prefault", "no", ParamKind.YesNo, Mutable: false),
         new("pmem-granularity", "auto", ParamKind.Enum, Mutable: false, Choices: ["auto", "cache-line", "page"]),
         new("pmem-library", "libpmem2", ParamKind.Enum, Mutable: false, Choices: ["libpmem2", "msync"]),
+        // How long a script may run before it is stopped, if it has not written (Redis answers BUSY from then on).
+        new("busy-reply-threshold", "5000", ParamKind.Integer, Min: 0, Max: long.MaxValue, Aliases: ["lua-time-limit"]),
         new("replica-read-only", "yes", ParamKind.YesNo, Mutable: false, Aliases: ["slave-read-only"]),
     ];
 }

@@ -46,6 +46,7 @@ internal sealed partial class ServerConfig
     public int PbufSize { get; private set; }
     public long AofMaxSize { get; private set; }
     public bool AppendOnly { get; private set; }
+    public long BusyReplyThresholdMs { get; private set; }
 
     /// <summary>client-output-buffer-limit's hard limits (bytes; 0 = none) for normal and pub/sub clients.</summary>
     public long NormalOutputHardLimit { get; private set; }
@@ -139,6 +140,7 @@ internal sealed partial class ServerConfig
         PbufSize = (int)Long("pbuf-size");
         AofMaxSize = Long("aof-max-size");
         AppendOnly = _values["appendonly"] == "yes";
+        BusyReplyThresholdMs = Long("busy-reply-threshold");
         OutputLimits.TryParse(_values["client-output-buffer-limit"], out var limits);
         NormalOutputHardLimit = limits.GetValueOrDefault("normal", 0);
         PubSubOutputHardLimit = limits.GetValueOrDefault("pubsub", 32 * 1024 * 1024);

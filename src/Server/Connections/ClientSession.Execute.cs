@@ -101,7 +101,7 @@ internal sealed partial class ClientSession
             if (aof != null) Persist(aof);
         }
         if (Tracking != TrackingMode.None) AfterTrackedCommand(cmd);
-        if (_server.Monitors.Count > 0 && !IsReplaying) _server.Monitors.Feed(this, cmd);
+        if (_server.Monitors.Count > 0 && !IsReplaying && (cmd.Flags & CommandFlags.SkipMonitor) == 0) _server.Monitors.Feed(this, cmd);
     }
 
     private void RejectOrAbortExec(bool isExec, string error)

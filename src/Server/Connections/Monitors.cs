@@ -29,7 +29,7 @@ internal sealed class Monitors
         long micros = DateTimeOffset.UtcNow.Ticks / 10 - DateTimeOffset.UnixEpoch.Ticks / 10;
         var sb = new StringBuilder();
         sb.Append(micros / 1_000_000).Append('.').Append((micros % 1_000_000).ToString("D6"))
-          .Append(" [").Append(c.Db.Id).Append(' ').Append(ClientCommands.Addr(c.RemoteEndPoint)).Append("] ");
+          .Append(" [").Append(c.Db.Id).Append(' ').Append(c.IsScriptSession ? "lua" : ClientCommands.Addr(c.RemoteEndPoint)).Append("] ");
         var req = c.Request;
         for (int i = 0; i < req.Count; i++)
         {

@@ -181,6 +181,9 @@ internal sealed partial class AofPersistence : IDisposable
     // A transaction being executed: every record until EXEC continues one group.
     private bool _inTransaction, _transactionLogged;
 
+    /// <summary>A transaction's (or a script's) group is open.</summary>
+    public bool InTransaction => _inTransaction;
+
     /// <summary>EXEC starts: the records of its commands will form one group, opened by a MULTI record on the first.</summary>
     public void BeginTransaction()
     {

@@ -1,0 +1,67 @@
+using System.Buffers;
+using PasteRedis.Resp;
+using PasteRedis.Server.Commands;
+
+namespace PasteRedis.Server.Connections;
+
+/// <summary>
+/// The session scripts run their commands on (Redis's Lua client): no socket, RESP2
+/// replies kept for the script, and each command executed and logged as a client's would be.
+/// </summary>
+internal sealed partial class ClientSession
+{
+    /// <summary>The server's session for scripts' redis.call.</summary>
+    public static ClientSession ForScripts(RedisServer server)
+    {
+        var session = Internal(server, replaying: false);
+        session.IsScriptSession = true;
+        return session;
+    }
+
+    /// <summary>The scripts' session (MONITOR shows its commands as "lua"'s).</summary>
+    public bool IsScriptSession { get; private set; }
+
+    /// <summary>Before a script: the caller's database and clock (time stands still while a script runs, as in Redis).</summary>
+    public void EnterScript(ClientSession caller)
+    {
+        Select(caller.Db.Id);
+        NowMs = caller.NowMs;
+        Reply.Protocol = 2;
+        InExec = true; // nothing blocks, and a full log is not compacted in the middle of the script's group
+    }
+
+    public void LeaveScript() => InExec = false;
+
+    /// <summary>
+    /// Runs one command a script called, given as a RESP frame; the error texts are Redis's
+    /// for a command a script may not call. Returns the reply (RESP2, or RESP3 after
+    /// redis.setresp(3)); valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<byte> RunForScript(ReadOnlyMemory<byte> frame, bool readOnlyScript, int protocol)
+    {
+        var sink = _replySink!;
+        sink.ResetWrittenCount();
+        Reply.Protocol = protocol;
+        var commands = new ReadOnlySequence<byte>(frame);
+        _frame = commands;
+        if (RespReader.TryParse(ref commands, Request, RespLimits.Default, true, out _) != RespParseStatus.Complete)
+        {
+            Reply.Error("ERR internal error: a script's command could not be parsed");
+            return sink.WrittenSpan;
+        }
+        _frameEnd = commands.Start;
+        try
+        {
+            RedisCommand? cmd = null;
+            if (_server.Commands.TryGet(Request.Arg(0), out var top))
+                cmd = top.Subcommands != null && Request.Count >= 2 ? (top.SubLookup!.TryGet(Request.Arg(1), out var sub) ? sub : null) : top;
+            if (cmd == null) Reply.Error("ERR Unknown Redis command called from script");
+            else if (!cmd.ArityOk(Request.Count)) Reply.Error("ERR Wrong number of args calling Redis command from script");
+            else if ((cmd.Flags & CommandFlags.NoScript) != 0) Reply.Error("ERR This Redis command is not allowed from script");
+            else if (readOnlyScript && (cmd.Flags & CommandFlags.Write) != 0) Reply.Error("ERR Write commands are not allowed from read-only scripts.");
+            else Execute();
+        }
+        finally { Request.Release(); }
+        return sink.WrittenSpan;
+    }
+}
