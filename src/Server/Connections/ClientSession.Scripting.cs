@@ -59,6 +59,10 @@ internal sealed partial class ClientSession
             else if (!cmd.ArityOk(Request.Count)) Reply.Error("ERR Wrong number of args calling Redis command from script");
             else if ((cmd.Flags & CommandFlags.NoScript) != 0) Reply.Error("ERR This Redis command is not allowed from script");
             else if (readOnlyScript && (cmd.Flags & CommandFlags.Write) != 0) Reply.Error("ERR Write commands are not allowed from read-only scripts.");
+            // Inside the script InExec is set (no compaction mid-group), which skips Execute's memory check: made here, per command, as Redis's scriptCall does.
+            else if ((cmd.Flags & CommandFlags.DenyOom) != 0 && _server.Memory is { } memory
+                     && memory.UnderPressure(_server.Config.MaxMemory) && !memory.TryRelievePressure(_server, NowMs))
+                Reply.Error(PasteRedis.Server.Memory.PasteMemory.OomError);
             else Execute();
         }
         finally { Request.Release(); }

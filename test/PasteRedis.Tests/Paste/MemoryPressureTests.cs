@@ -144,6 +144,9 @@ public class MemoryPressureTests
         using var raw = s.Raw();
         int accepted = Fill(raw, "k", 20000);
         Assert.That(accepted, Is.InRange(100, 1100), "maxmemory, not the 16 MB region, is the limit");
+        // A script's write is refused too (the error raised in it); its reads and deletes are not.
+        Assert.That(raw.Call("EVAL", "return redis.call('set', 'more', ARGV[1])", "0", Value), Does.StartWith(Oom + " script: "));
+        Assert.That(raw.Call("EVAL", "return redis.call('exists', 'k0')", "0"), Is.EqualTo(":1"));
         Assert.That(raw.Call("CONFIG", "SET", "maxmemory", "4mb"), Is.EqualTo("+OK"));
         Assert.That(raw.Call("SET", "more", Value), Is.EqualTo("+OK"), "raising maxmemory at run time lets writes in");
     }
