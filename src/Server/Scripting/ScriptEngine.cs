@@ -483,6 +483,7 @@ internal sealed class ScriptEngine : IDisposable
         {
             if (argc == 0) return PushError(lua, "ERR Please specify at least one argument for this redis lib call", raise: true);
             _args.Clear();
+            Span<byte> tmp = stackalloc byte[40];
             for (int i = 2; i <= argc + 1; i++)
             {
                 switch (lua.Type(i))
@@ -491,7 +492,6 @@ internal sealed class ScriptEngine : IDisposable
                         _args.Add(lua.ToBuffer(i, false));
                         break;
                     case LuaType.Number:
-                        Span<byte> tmp = stackalloc byte[40];
                         int n = lua.IsInteger(i) ? (System.Buffers.Text.Utf8Formatter.TryFormat(lua.ToInteger(i), tmp, out int w) ? w : 0)
                             : RespNumber.FormatDoubleG17(lua.ToNumber(i), tmp);
                         _args.Add(tmp[..n].ToArray());
