@@ -545,8 +545,12 @@ internal sealed class ScriptEngine : IDisposable
         switch (type)
         {
             case (byte)':':
+                // Redis's Lua 5.1 holds every number as a double: past 2^53 an integer reply is
+                // rounded (and 2^63 - 1 comes back as -2^63). Within, the integer is the same
+                // value and prints as Redis's does ("5", not 5.4's "5.0").
                 RespNumber.TryParseInt64(line, out long n);
-                lua.PushInteger(n);
+                if (n >= -(1L << 53) && n <= 1L << 53) lua.PushInteger(n);
+                else lua.PushNumber(n);
                 break;
             case (byte)'$':
             case (byte)'=':

@@ -309,7 +309,7 @@ public class RandomizedDifferentialTests
         private (string[] Args, Compare Compare) Any()
         {
             string k = Key();
-            return _random.Next(188) switch
+            return _random.Next(190) switch
             {
                 0 => ([.. new[] { "SET", k, Member() }, .. OneOf([], ["NX"], ["XX"], ["GET"], ["KEEPTTL"], ["EX", "1000"], ["GET", "XX"])], Compare.Exact),
                 1 => (["GET", k], Compare.Exact),
@@ -526,6 +526,20 @@ public class RandomizedDifferentialTests
                 184 => (["HVALS", k], Compare.Unordered),
                 185 => (["PTTL", k], Compare.Ttl),
                 186 => (OneOf(["UNWATCH"], ["ZDIFFSTORE", "{t}y", "2", "{t}x", k], ["ZDIFFSTORE", "{t}x", "1", "{t}y"], ["ZDIFFSTORE", "{t}x", "0", "{t}y"]), Compare.Exact),
+                // Scripts over the same keys: their writes (a script that fails half-way keeps the ones
+                // before) are logged as effects and must replay after the kill -9 as they ran.
+                187 => (OneOf(
+                    ["EVAL", "return redis.call('incrby', KEYS[1], ARGV[1])", "1", k, Number()],
+                    ["EVAL", "redis.call('rpush', KEYS[1], ARGV[1]); return redis.call('lrange', KEYS[1], 0, -1)", "1", k, Member()],
+                    ["EVAL", "return {redis.pcall('type', KEYS[1]), redis.pcall('exists', KEYS[1], KEYS[2])}", "2", k, Key()],
+                    ["EVAL", "redis.call('set', KEYS[1], ARGV[1]); return redis.call('incr', KEYS[1])", "1", k, Member()],
+                    ["EVAL", "return redis.pcall('hset', KEYS[1], ARGV[1], ARGV[2])", "1", k, Member(), Member()],
+                    ["EVAL", "local v = redis.call('zincrby', KEYS[1], ARGV[1], ARGV[2]); return {v, redis.call('zcard', KEYS[1])}", "1", k, Pick(Scores), Member()],
+                    ["EVAL_RO", "return redis.call('get', KEYS[1])", "1", k]), Compare.Exact),
+                188 => (OneOf(
+                    ["EVAL", "redis.call('del', KEYS[1]); redis.call('sadd', KEYS[1], ARGV[1], ARGV[2]); return redis.call('scard', KEYS[1])", "1", k, Member(), Member()],
+                    ["EVAL", "if redis.call('exists', KEYS[1]) == 1 then return redis.call('pexpire', KEYS[1], 100000000) end return 0", "1", k],
+                    ["EVAL", "return redis.call('copy', KEYS[1], KEYS[2], 'REPLACE')", "2", "{t}x", "{t}y"]), Compare.Exact),
                 _ => (["DBSIZE"], Compare.Exact),
             };
         }
