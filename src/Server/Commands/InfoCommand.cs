@@ -87,6 +87,12 @@ internal static class InfoCommand
                 sb.Field("total_system_memory_human", Human(system));
                 sb.Field("mem_allocator", ".NET GC");
                 if (server.Memory != null) sb.Field("used_memory_pbufs", server.Memory.UsedBytes);
+                long lua = server.ScriptsIfStarted?.LuaMemory ?? 0;
+                sb.Field("used_memory_lua", lua);
+                sb.Field("used_memory_vm_eval", lua);
+                sb.Field("used_memory_lua_human", Human(lua));
+                sb.Field("used_memory_scripts_eval", server.ScriptsIfStarted?.ScriptBytes ?? 0);
+                sb.Field("number_of_cached_scripts", server.ScriptsIfStarted?.Count ?? 0);
                 sb.Field("maxmemory", server.Config.MaxMemory);
                 sb.Field("maxmemory_human", Human(server.Config.MaxMemory));
                 sb.Field("maxmemory_policy", server.Config.MaxMemoryPolicy);

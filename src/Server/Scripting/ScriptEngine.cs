@@ -197,6 +197,12 @@ internal sealed class ScriptEngine : IDisposable
 
     public int Count => _scripts.Count;
 
+    /// <summary>The Lua state's memory (INFO's used_memory_lua).</summary>
+    public long LuaMemory => _lua.GarbageCollector(LuaGC.Count, 0) * 1024L + _lua.GarbageCollector(LuaGC.Countb, 0);
+
+    /// <summary>The cached scripts' bodies (INFO's used_memory_scripts_eval, roughly).</summary>
+    public long ScriptBytes => _scripts.Values.Sum(v => (long)v.Body.Length);
+
     public static string Sha1(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA1.HashData(body));
 
     public bool Exists(string sha) => _scripts.ContainsKey(sha.ToLowerInvariant());

@@ -35,8 +35,11 @@ public class ScriptingTests : ServerFixture
         var error = Assert.ThrowsAsync<RedisServerException>(() => db.ScriptEvaluateAsync("return redis.call('incr', KEYS[1])", [key]));
         Assert.That(error!.Message, Does.StartWith("ERR value is not an integer or out of range script: "));
 
+        using var raw = Server.Raw();
+        Assert.That(raw.Call("INFO", "memory"), Does.Match(@"number_of_cached_scripts:[1-9]").And.Match(@"used_memory_lua:[1-9]"));
         await server.ScriptFlushAsync();
         Assert.That(await server.ScriptExistsAsync(loaded.Hash), Is.False);
+        Assert.That(raw.Call("INFO", "memory"), Does.Contain("number_of_cached_scripts:0\r\n"));
         // StackExchange.Redis reloads a flushed script by itself (NOSCRIPT, then EVAL).
         Assert.That((long)(await db.ScriptEvaluateAsync(prepared, new { counter = (RedisKey)(key + ":n"), by = 1 })), Is.EqualTo(8));
     }
