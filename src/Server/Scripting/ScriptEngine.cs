@@ -29,7 +29,7 @@ internal sealed class ScriptEngine : IDisposable
     private readonly List<byte[]> _args = [];
     // The delegates Lua holds must stay reachable as long as the state.
     private readonly LuaFunction _call, _sha1hex, _log, _setResp, _timedOut;
-    private readonly int _errorHandler, _startHook, _stopHook;
+    private readonly int _errorHandler, _startHook, _stopHook, _cjsonHint;
     private ClientSession? _session;
     private bool _readOnly;
     private int _protocol = 2;
@@ -52,6 +52,12 @@ internal sealed class ScriptEngine : IDisposable
         _lua.PushCFunction(_timedOut); _lua.SetGlobal("__pasteredis_timedout");
         if (_lua.DoString(Prelude.Replace("%VERSION%", RedisServer.Version).Replace("%VERSIONNUM%", VersionNumber().ToString())))
             throw new InvalidOperationException("the scripting prelude failed: " + _lua.ToString(-1));
+        if (_lua.DoString(CjsonLibrary.Source))
+            throw new InvalidOperationException("the cjson library failed: " + _lua.ToString(-1));
+        _lua.GetGlobal("__pasteredis_cjson_hint");
+        _cjsonHint = _lua.Ref(LuaRegistry.Index);
+        _lua.PushNil();
+        _lua.SetGlobal("__pasteredis_cjson_hint");
         _lua.GetGlobal("__pasteredis_exports");
         _errorHandler = Export("handler");
         _startHook = Export("start");
@@ -86,6 +92,7 @@ internal sealed class ScriptEngine : IDisposable
         local dbg, error, type, tostring, select, rawget = debug, error, type, tostring, select, rawget
         -- Redis's pcall hands a script an error's text, not the {err=…} table redis.call raised.
         local lua_pcall, pack = pcall, table.pack
+        __pasteredis_raw_pcall = lua_pcall
         pcall = function(f, ...)
           local r = pack(lua_pcall(f, ...))
           if not r[1] and type(r[2]) == 'table' and type(rawget(r[2], 'err')) == 'string' then r[2] = rawget(r[2], 'err') end
@@ -285,6 +292,9 @@ internal sealed class ScriptEngine : IDisposable
         {
             SetGlobalArray("KEYS", caller, firstKey, keyCount);
             SetGlobalArray("ARGV", caller, firstKey + keyCount, caller.Request.Count - firstKey - keyCount);
+            _lua.RawGetInteger(LuaRegistry.Index, _cjsonHint);
+            _lua.PushBoolean(!_scripts[sha].Body.AsSpan().Contains((byte)'\n'));
+            if (_lua.PCall(1, 0, 0) != LuaStatus.OK) _lua.Pop(1);
             CallRef(_startHook);
             _lua.RawGetInteger(LuaRegistry.Index, _errorHandler);
             _lua.RawGetInteger(LuaRegistry.Index, function);
