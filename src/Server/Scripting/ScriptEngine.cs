@@ -186,11 +186,42 @@ internal sealed class ScriptEngine : IDisposable
           local stop = timedout()
           if stop then error({err = stop}, 0) end
         end
+        -- Redis 7 makes the globals and every library table read-only, so that one script
+        -- cannot change what the next one runs with: here each library is a read-only proxy,
+        -- the string metatable is hidden, and rawset/setmetatable refuse the protected tables.
         local protect = function()
           for _, name in ipairs({'io', 'os', 'package', 'require', 'dofile', 'loadfile', 'print', 'debug', 'utf8', 'collectgarbage', 'warn'}) do _G[name] = nil end
-          setmetatable(_G, {
+          local real_rawset, real_setmetatable, next = rawset, setmetatable, next
+          local readonly = {}
+          local function refuse() error('Attempt to modify a readonly table', 2) end
+          for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'bit', 'cjson', 'redis'}) do
+            local real = _G[name]
+            local proxy = real_setmetatable({}, {
+              __index = real, __newindex = refuse, __metatable = false,
+              __pairs = function() return next, real, nil end, __len = function() return #real end,
+            })
+            readonly[proxy] = true
+            _G[name] = proxy
+          end
+          local string_mt = getmetatable('')
+          local string_proxy = _G.string
+          string_mt.__metatable = real_setmetatable({}, {
+            __index = function(_, k) if k == '__index' then return string_proxy end return string_mt[k] end,
+            __newindex = refuse, __metatable = false,
+          })
+          readonly[string_mt.__metatable] = true
+          rawset = function(t, k, v)
+            if readonly[t] then error('Attempt to modify a readonly table', 0) end
+            return real_rawset(t, k, v)
+          end
+          setmetatable = function(t, mt)
+            if readonly[t] then error('Attempt to modify a readonly table', 0) end
+            return real_setmetatable(t, mt)
+          end
+          readonly[_G] = true
+          real_setmetatable(_G, {
             __index = function(_, k) error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end,
-            __newindex = function() error('Attempt to modify a readonly table', 2) end,
+            __newindex = refuse,
             __metatable = false,
           })
         end
