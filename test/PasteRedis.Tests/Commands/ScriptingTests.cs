@@ -44,6 +44,67 @@ public class ScriptingTests : ServerFixture
         Assert.That((long)(await db.ScriptEvaluateAsync(prepared, new { counter = (RedisKey)(key + ":n"), by = 1 })), Is.EqualTo(8));
     }
 
+    /// <summary>
+    /// Multi-line scripts (which the one-line corpus cannot hold) against the real
+    /// redis-server: line numbers in errors, loops, local functions, pcall, conversions.
+    /// </summary>
+    [Test]
+    public void MultiLineScriptsAnswerAsRedis()
+    {
+        string[][] commands =
+        [
+            ["DEL", "ml:list", "ml:h", "ml:s", "ml:z"],
+            ["EVAL", "local n = 0\nfor i = 1, tonumber(ARGV[1]) do\n  n = n + redis.call('rpush', KEYS[1], i)\nend\nreturn n", "1", "ml:list", "10"],
+            ["EVAL", "local function sum(t)\n  local s = 0\n  for _, v in ipairs(t) do s = s + tonumber(v) end\n  return s\nend\nreturn sum(redis.call('lrange', KEYS[1], 0, -1))", "1", "ml:list"],
+            ["EVAL", "redis.call('set', KEYS[1], 'x')\nlocal r = redis.call('incr', KEYS[1])\nreturn r", "1", "ml:s"],
+            ["EVAL", "local ok, err = pcall(function()\n  return redis.call('incr', KEYS[1])\nend)\nreturn {tostring(ok), err}", "1", "ml:s"],
+            ["EVAL", "local r = redis.pcall('hset', KEYS[1], 'f')\nreturn r", "1", "ml:h"],
+            ["EVAL", "\n\nlocal x = nosuch\nreturn x", "0"],
+            ["EVAL", "local t = {}\nfor i = 1, 5 do t[#t + 1] = i * 1.5 end\nreturn t", "0"],
+            ["EVAL", "local a = redis.call('zadd', KEYS[1], 1, 'a', 2, 'b')\nlocal r = redis.call('zrange', KEYS[1], 0, -1, 'WITHSCORES')\nreturn {a, r}", "1", "ml:z"],
+            ["EVAL", "local m = redis.call('hgetall', KEYS[1])\nreturn #m", "1", "ml:h"],
+            ["EVAL", "redis.call('hset', KEYS[1], 'a', 1, 'b', 2)\nlocal v = redis.call('hincrbyfloat', KEYS[1], 'a', '0.5')\nreturn {v, tonumber(v) * 2}", "1", "ml:h"],
+            ["EVAL", "local s = ''\nfor w in string.gmatch(ARGV[1], '%a+') do\n  s = s .. w:upper() .. ','\nend\nreturn s", "0", "one two three"],
+            ["EVAL", "local r = redis.call('get', KEYS[1])\nif r == false then return 'missing' end\nreturn r", "1", "ml:nokey"],
+            ["EVAL", "local x = 1\nlocal y = x + {}\nreturn y", "0"],
+            ["EVAL", "return cjson.encode(redis.call('lrange', KEYS[1], 0, 2))", "1", "ml:list"],
+            ["EVAL", "local d = cjson.decode(ARGV[1])\nredis.call('hset', KEYS[1], 'name', d.name, 'n', d.n)\nreturn redis.call('hmget', KEYS[1], 'name', 'n')", "1", "ml:h", "{\"name\":\"x\",\"n\":3}"],
+            ["EVAL", "local t = redis.call('time')\nreturn #t", "0"],
+            ["EVAL", "redis.setresp(3)\nlocal m = redis.call('hgetall', KEYS[1])\nreturn m.map.name", "1", "ml:h"],
+            // (a map returned whole comes out in each Lua's hash order)
+            ["EVAL", "redis.setresp(3)\nreturn redis.call('hmget', KEYS[1], 'n', 'name')", "1", "ml:h"],
+            ["EVAL", "redis.setresp(3)\nreturn {double = 1.5}", "0"],
+            ["EVAL", "local e = redis.error_reply('MY code')\nreturn e", "0"],
+            ["EVAL", "return redis.status_reply('done')", "0"],
+        ];
+        var dir = Directory.CreateTempSubdirectory("redis-scripting").FullName;
+        int port = ServerInstance.FreePort();
+        using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
+        try
+        {
+            using var real = new RawClient(port);
+            using var ours = Server.Raw();
+            var differences = new List<string>();
+            foreach (var protocol in new[] { "2", "3" })
+            {
+                Assert.That(real.Call("HELLO", protocol), Does.StartWith("%").Or.StartWith("*"));
+                Assert.That(ours.Call("HELLO", protocol), Does.StartWith("%").Or.StartWith("*"));
+                foreach (var command in commands)
+                {
+                    var (theirs, mine) = (real.Call(command), ours.Call(command));
+                    if (theirs != mine) differences.Add($"RESP{protocol} {string.Join(' ', command)}\n    redis: {theirs}\n    ours:  {mine}");
+                }
+            }
+            Assert.That(differences, Is.Empty);
+        }
+        finally
+        {
+            redis.Kill();
+            redis.WaitForExit();
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Test]
     public void AScriptsWriteFailsTheExecOfAClientWatchingTheKey()
     {
