@@ -322,6 +322,18 @@ internal static class CommandCatalog
             C("flush", -2, NoScript, 0, 0, 0, "scripting", "Removes all server-side Lua scripts from the script cache.", "2.6.0", ScriptingCommands.Flush).WithAcl("@scripting"),
             C("kill", 2, NoScript | AllowBusy, 0, 0, 0, "scripting", "Terminates a server-side Lua script during execution.", "2.6.0", ScriptingCommands.Kill).WithAcl("@scripting"),
             C("help", 2, Loading | Stale, 0, 0, 0, "scripting", "Returns helpful text about the different subcommands.", "5.0.0", ScriptingCommands.Help).WithAcl("@scripting")),
+        C("fcall", -3, NoScript | Stale | SkipMonitor | NoMandatoryKeys | MovableKeys, 0, 0, 0, "scripting", "Invokes a function.", "7.0.0", ScriptingCommands.FCall).WithAcl("@scripting"),
+        C("fcall_ro", -3, ReadOnly | NoScript | Stale | SkipMonitor | NoMandatoryKeys | MovableKeys, 0, 0, 0, "scripting", "Invokes a read-only function.", "7.0.0", ScriptingCommands.FCallRo).WithAcl("@scripting"),
+        C("function", -2, None, 0, 0, 0, "scripting", "A container for function commands.", "7.0.0", null).WithSubcommands(
+            C("load", -3, Write | DenyOom | NoScript, 0, 0, 0, "scripting", "Creates a library.", "7.0.0", ScriptingCommands.FunctionLoad).WithAcl("@scripting"),
+            C("delete", 3, Write | NoScript, 0, 0, 0, "scripting", "Deletes a library and its functions.", "7.0.0", ScriptingCommands.FunctionDelete).WithAcl("@scripting"),
+            C("flush", -2, Write | NoScript, 0, 0, 0, "scripting", "Deletes all libraries and functions.", "7.0.0", ScriptingCommands.FunctionFlush).WithAcl("@scripting"),
+            C("list", -2, NoScript, 0, 0, 0, "scripting", "Returns information about all libraries.", "7.0.0", ScriptingCommands.FunctionList).WithAcl("@scripting"),
+            C("stats", 2, NoScript | AllowBusy, 0, 0, 0, "scripting", "Returns information about a function during execution.", "7.0.0", ScriptingCommands.FunctionStats).WithAcl("@scripting"),
+            C("kill", 2, NoScript | AllowBusy, 0, 0, 0, "scripting", "Terminates a function during execution.", "7.0.0", ScriptingCommands.FunctionKill).WithAcl("@scripting"),
+            C("dump", 2, NoScript, 0, 0, 0, "scripting", "Dumps all libraries into a serialized binary payload.", "7.0.0", ScriptingCommands.FunctionDump).WithAcl("@scripting"),
+            C("restore", -3, Write | DenyOom | NoScript, 0, 0, 0, "scripting", "Restores all libraries from a payload.", "7.0.0", ScriptingCommands.FunctionRestore).WithAcl("@scripting"),
+            C("help", 2, Loading | Stale, 0, 0, 0, "scripting", "Returns helpful text about the different subcommands.", "7.0.0", ScriptingCommands.FunctionHelp).WithAcl("@scripting")),
     ];
 
     private static IEnumerable<RedisCommand> PublishSubscribe() =>

@@ -54,6 +54,14 @@ internal sealed partial class AofPersistence
         _walkDb = 0;
         _walkSlot = 0;
         _rewriteClock.Restart();
+        // Function libraries are data: the new log starts with them (the records of any
+        // FUNCTION LOAD/DELETE from now on go to both logs, as every record does).
+        foreach (var library in server.ScriptsIfStarted?.Libraries ?? [])
+        {
+            _composed.Clear();
+            _composed.Add("FUNCTION"u8, "LOAD"u8, "REPLACE"u8, library.Code);
+            if (!_next.TryAppendComposed(0, _composed[0], BaseRecordFlags)) return AbandonRewrite();
+        }
         return true;
     }
 

@@ -15,13 +15,20 @@ namespace PasteRedis.Server.Persistence;
 /// </summary>
 internal static class RedisAofInterop
 {
-    /// <summary>Writes SELECT / SET key value [PXAT t] for every live key; returns how many keys.</summary>
+    /// <summary>Writes FUNCTION LOAD for every library, then SELECT / SET key value [PXAT t] … for every live key; returns how many keys.</summary>
     public static long Export(RedisServer server, Stream output)
     {
         var composed = new ComposedCommand();
         long keys = 0, now = RedisServer.NowMs();
         lock (server.ExecLock)
         {
+            // Function libraries first, as Redis's own AOF rewrite puts them before the data.
+            foreach (var library in server.ScriptsIfStarted?.Libraries ?? [])
+            {
+                composed.Clear();
+                composed.Add("FUNCTION"u8, "LOAD"u8, "REPLACE"u8, library.Code);
+                output.Write(composed[0]);
+            }
             foreach (var db in server.Databases)
             {
                 if (db.Count == 0) continue;

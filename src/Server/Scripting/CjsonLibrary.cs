@@ -190,15 +190,15 @@ internal static class CjsonLibrary
 
         -- lua-cjson's errors carry the calling script's position (luaL_error). A tail call
         -- (return cjson.encode(…)) leaves no frame of the script in Lua 5.4: a one-line
-        -- script's position is still known.
-        local getinfo, single_line = debug.getinfo, false
-        __pasteredis_cjson_hint = function(v) single_line = v end
+        -- script's (or function's) position is still known.
+        local getinfo, known_position = debug.getinfo, false
+        __pasteredis_cjson_hint = function(v) known_position = v end
         local function where()
           -- 1 where, 2 call, 3 cjson.encode/decode, 4 whoever called it (pcall, a C function: no position)
           local callee = getinfo(3, 't')
-          if callee and callee.istailcall then return single_line and 'user_script:1: ' or '' end
+          if callee and callee.istailcall then return known_position or '' end
           local info = getinfo(4, 'Sl')
-          if info and info.source == '@user_script' then return 'user_script:' .. info.currentline .. ': ' end
+          if info and (info.source == '@user_script' or info.source == '@user_function') then return info.source:sub(2) .. ':' .. info.currentline .. ': ' end
           return ''
         end
 

@@ -20,7 +20,7 @@ namespace PasteRedis.Server.Scripting;
 /// No Lua error is ever raised from .NET code (a longjmp must not cross managed frames):
 /// the .NET functions return an error marker and small Lua wrappers raise it.
 /// </summary>
-internal sealed class ScriptEngine : IDisposable
+internal sealed partial class ScriptEngine : IDisposable
 {
     private readonly RedisServer _server;
     private readonly Lua _lua;
@@ -60,6 +60,7 @@ internal sealed class ScriptEngine : IDisposable
         _lua.SetGlobal("__pasteredis_cjson_hint");
         _lua.GetGlobal("__pasteredis_exports");
         _errorHandler = Export("handler");
+        _loadLibrary = Export("load_library");
         _startHook = Export("start");
         _stopHook = Export("stop");
         _lua.Pop(1);
@@ -177,7 +178,7 @@ internal sealed class ScriptEngine : IDisposable
           repeat
             info = dbg.getinfo(level, 'Sl')
             level = level + 1
-          until not info or info.source == '@user_script'
+          until not info or info.source == '@user_script' or info.source == '@user_function'
           if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)} end
           if info then err.source, err.line = info.source, info.currentline end
           return err
@@ -225,7 +226,91 @@ internal sealed class ScriptEngine : IDisposable
             __metatable = false,
           })
         end
+        -- Functions (FUNCTION LOAD): the library's code runs once with a redis table that only
+        -- registers functions (Redis 7's library API), in an environment of its own whose
+        -- redis is the full one afterwards, when the functions are called.
+        local valid_flags = { ['no-writes'] = true, ['allow-oom'] = true, ['allow-stale'] = true, ['no-cluster'] = true, ['allow-cross-slot-keys'] = true }
+        local pending
+        local function reg_fail(message) error({ err = 'ERR ' .. message }, 0) end
+        local function register_function(...)
+          if not pending then reg_fail('redis.register_function can only be called on FUNCTION LOAD command') end
+          local n = select('#', ...)
+          local name, callback, flags, description
+          if n == 1 then
+            local t = ...
+            if type(t) ~= 'table' then reg_fail('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).') end
+            for k, v in pairs(t) do
+              if type(k) ~= 'string' then reg_fail('named argument key given to redis.register_function is not a string') end
+              if k == 'function_name' then
+                if type(v) ~= 'string' then reg_fail('function_name argument given to redis.register_function must be a string') end
+                name = v
+              elseif k == 'description' then
+                if type(v) ~= 'string' then reg_fail('description argument given to redis.register_function must be a string') end
+                description = v
+              elseif k == 'callback' then
+                if type(v) ~= 'function' then reg_fail('callback argument given to redis.register_function must be a function') end
+                callback = v
+              elseif k == 'flags' then
+                if type(v) ~= 'table' then reg_fail('flags argument to redis.register_function must be a table representing function flags') end
+                flags = v
+              else
+                reg_fail('unknown argument given to redis.register_function')
+              end
+            end
+            if not name then reg_fail('redis.register_function must get a function name argument') end
+            if not callback then reg_fail('redis.register_function must get a callback argument') end
+          elseif n == 2 then
+            name, callback = ...
+            if type(name) ~= 'string' then reg_fail('first argument to redis.register_function must be a string') end
+            if type(callback) ~= 'function' then reg_fail('second argument to redis.register_function must be a function') end
+          else
+            reg_fail('wrong number of arguments to redis.register_function')
+          end
+          local list = {}
+          for _, f in ipairs(flags or {}) do
+            if type(f) ~= 'string' or not valid_flags[f] then reg_fail('unknown flag given') end
+            list[#list + 1] = f
+          end
+          -- (Redis 7.0 words a bad function name as a bad library name)
+          if not name:find('^[%w_]+$') then reg_fail('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long') end
+          for _, p in ipairs(pending) do
+            if p.name == name then reg_fail('Function already exists in the library') end
+          end
+          -- A callback written on one line has its line known even after a tail call drops its frame.
+          local info = dbg.getinfo(callback, 'S')
+          local line = info.linedefined == info.lastlinedefined and info.linedefined or 0
+          pending[#pending + 1] = { name = name, callback = callback, flags = list, description = description, line = line }
+        end
+        local function missing(_, k) error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
+        local function load_library(chunk)
+          local full_redis = _G.redis
+          local load_redis = setmetatable({
+            register_function = register_function, log = full_redis.log,
+            LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+            REDIS_VERSION = full_redis.REDIS_VERSION, REDIS_VERSION_NUM = full_redis.REDIS_VERSION_NUM,
+          }, { __index = missing, __newindex = function() error('Attempt to modify a readonly table', 2) end, __metatable = false })
+          local loading = true
+          local env = setmetatable({}, {
+            __index = function(_, k)
+              if k == 'redis' then return loading and load_redis or full_redis end
+              local v = rawget(_G, k)
+              if v == nil then error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
+              return v
+            end,
+            __newindex = function() error('Attempt to modify a readonly table', 2) end,
+            __metatable = false,
+          })
+          dbg.setupvalue(chunk, 1, env)
+          pending = {}
+          local ok, err = xpcall(chunk, handler)
+          local registered = pending
+          pending = nil
+          loading = false
+          if not ok then error(err, 0) end
+          return registered
+        end
         __pasteredis_exports = {
+          load_library = load_library,
           handler = handler,
           start = function() dbg.sethook(hook, '', 100000) end,
           stop = function() dbg.sethook() end,
@@ -307,8 +392,23 @@ internal sealed class ScriptEngine : IDisposable
     /// </summary>
     public void Run(ClientSession caller, string sha, int firstKey, int keyCount, bool readOnly)
     {
-        var (_, function, noWrites) = _scripts[sha];
-        readOnly |= noWrites;
+        var (body, function, noWrites) = _scripts[sha];
+        Invoke(caller, readOnly || noWrites, sha, "@user_script", body.AsSpan().Contains((byte)'\n') ? 0 : 1, () =>
+        {
+            SetGlobalArray("KEYS", caller, firstKey, keyCount);
+            SetGlobalArray("ARGV", caller, firstKey + keyCount, caller.Request.Count - firstKey - keyCount);
+            _lua.RawGetInteger(LuaRegistry.Index, function);
+            return 0;
+        });
+    }
+
+    /// <summary>
+    /// Runs a script or a function (<paramref name="push"/> pushes it and its arguments,
+    /// returning how many arguments) for <paramref name="caller"/>, on the script session,
+    /// its writes one group in the log, and writes its result or error as the caller's reply.
+    /// </summary>
+    private void Invoke(ClientSession caller, bool readOnly, string name, string source, int knownLine, Func<int> push)
+    {
         _session ??= ClientSession.ForScripts(_server);
         var aof = _server.Aof;
         bool ownGroup = aof != null && !aof.InTransaction;
@@ -321,18 +421,17 @@ internal sealed class ScriptEngine : IDisposable
         int top = _lua.GetTop();
         try
         {
-            SetGlobalArray("KEYS", caller, firstKey, keyCount);
-            SetGlobalArray("ARGV", caller, firstKey + keyCount, caller.Request.Count - firstKey - keyCount);
             _lua.RawGetInteger(LuaRegistry.Index, _cjsonHint);
-            _lua.PushBoolean(!_scripts[sha].Body.AsSpan().Contains((byte)'\n'));
+            if (knownLine > 0) _lua.PushString($"{source[1..]}:{knownLine}: ");
+            else _lua.PushBoolean(false);
             if (_lua.PCall(1, 0, 0) != LuaStatus.OK) _lua.Pop(1);
             CallRef(_startHook);
             _lua.RawGetInteger(LuaRegistry.Index, _errorHandler);
-            _lua.RawGetInteger(LuaRegistry.Index, function);
-            var status = _lua.PCall(0, 1, top + 1);
+            int args = push();
+            var status = _lua.PCall(args, 1, top + 1);
             CallRef(_stopHook);
             if (status == LuaStatus.OK) WriteResult(caller.Reply, _lua.GetTop(), 0);
-            else WriteError(caller.Reply, sha, !_scripts[sha].Body.AsSpan().Contains((byte)'\n'));
+            else WriteError(caller.Reply, name, knownLine, source);
         }
         finally
         {
@@ -363,7 +462,7 @@ internal sealed class ScriptEngine : IDisposable
     }
 
     /// <summary>The error a script ended with (a table from the handler): "… script: sha, on @user_script:line."</summary>
-    private void WriteError(RespWriter reply, string sha, bool singleLine)
+    private void WriteError(RespWriter reply, string sha, int knownLine, string defaultSource)
     {
         string message;
         if (_lua.Type(-1) == LuaType.Table)
@@ -378,8 +477,8 @@ internal sealed class ScriptEngine : IDisposable
             long line = _lua.Type(-1) == LuaType.Number ? _lua.ToInteger(-1) : -1;
             _lua.Pop(1);
             // A tail call (return redis.call(…)) leaves no frame of the script in Lua 5.4, where
-            // Redis's Lua 5.1 kept one: a one-line script's line is still known.
-            if (source == null && singleLine) (source, line) = ("@user_script", 1);
+            // Redis's Lua 5.1 kept one: a one-line script's (or function's) line is still known.
+            if (source == null && knownLine > 0) (source, line) = (defaultSource, knownLine);
             if (source != null) message += $" script: {sha}, on {source}:{line}.";
         }
         else message = "ERR " + _lua.ToString(-1, false);

@@ -36,6 +36,8 @@ public class InteropTests
             raw.Call("SET", "db7", "seven");
             raw.Call("SELECT", "0");
             RecoveryTests.RunEveryCollectionCommand(raw);
+            Assert.That(raw.Call("FUNCTION", "LOAD", "#!lua name=exported\nredis.register_function('exported_get', function(keys) return redis.call('get', keys[1]) end)"),
+                Is.EqualTo("$exported"));
             expected = KeyspaceDump.Take(raw);
         }
         await server.StopKeepingDataAsync();
@@ -50,6 +52,7 @@ public class InteropTests
             foreach (var (key, value) in expected)
                 Assert.That(got.GetValueOrDefault(key), Is.EqualTo(value), $"the real redis-server holds {key} with the same value and expiry");
             Assert.That(got.Keys, Is.EquivalentTo(expected.Keys));
+            Assert.That(raw.Call("FCALL", "exported_get", "1", "plain"), Is.EqualTo("$hello"), "the function library went along");
         }
         finally
         {
