@@ -309,7 +309,7 @@ public class RandomizedDifferentialTests
         private (string[] Args, Compare Compare) Any()
         {
             string k = Key();
-            return _random.Next(190) switch
+            return _random.Next(191) switch
             {
                 0 => ([.. new[] { "SET", k, Member() }, .. OneOf([], ["NX"], ["XX"], ["GET"], ["KEEPTTL"], ["EX", "1000"], ["GET", "XX"])], Compare.Exact),
                 1 => (["GET", k], Compare.Exact),
@@ -540,6 +540,13 @@ public class RandomizedDifferentialTests
                     ["EVAL", "redis.call('del', KEYS[1]); redis.call('sadd', KEYS[1], ARGV[1], ARGV[2]); return redis.call('scard', KEYS[1])", "1", k, Member(), Member()],
                     ["EVAL", "if redis.call('exists', KEYS[1]) == 1 then return redis.call('pexpire', KEYS[1], 100000000) end return 0", "1", k],
                     ["EVAL", "return redis.call('copy', KEYS[1], KEYS[2], 'REPLACE')", "2", "{t}x", "{t}y"]), Compare.Exact),
+                // A function library (data: replayed after the kill, kept by the compactions) and its functions.
+                189 => (OneOf(
+                    ["FUNCTION", "LOAD", "REPLACE", "#!lua name=rl\nredis.register_function('rl_push', function(keys, args) return redis.call('lpush', keys[1], args[1]) end)\n" +
+                        "redis.register_function{function_name='rl_len', callback=function(keys) return redis.pcall('llen', keys[1]) end, flags={'no-writes'}}"],
+                    ["FCALL", "rl_push", "1", k, Member()],
+                    ["FCALL_RO", "rl_len", "1", k],
+                    ["FCALL", "rl_len", "1", k]), Compare.Exact),
                 _ => (["DBSIZE"], Compare.Exact),
             };
         }
