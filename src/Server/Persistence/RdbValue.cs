@@ -133,7 +133,14 @@ internal static partial class RdbValue
     public static RedisObject Load(ReadOnlySpan<byte> payload, byte[] key, Random random, PacketBufferPool? pool)
     {
         var r = new Reader(payload[..^10].ToArray());
-        byte type = r.Byte();
+        var result = ReadValue(r, r.Byte(), key, random, pool);
+        if (!r.AtEnd) throw new FormatException("trailing bytes");
+        return result;
+    }
+
+    /// <summary>One value of RDB type <paramref name="type"/> (a DUMP payload's, or an RDB file's after its key).</summary>
+    private static RedisObject ReadValue(Reader r, byte type, byte[] key, Random random, PacketBufferPool? pool)
+    {
         RedisObject result;
         switch (type)
         {
@@ -254,7 +261,6 @@ internal static partial class RdbValue
             default:
                 throw new FormatException("type " + type);
         }
-        if (!r.AtEnd) throw new FormatException("trailing bytes");
         if (result is ListObject { Count: 0 } or SetObject { Count: 0 } or ZSetObject { Count: 0 } or HashObject { Count: 0 })
             throw new FormatException("empty collection");
         return result;
@@ -282,6 +288,7 @@ internal static partial class RdbValue
 
         private int _at;
         public bool AtEnd => _at == data.Length;
+        public int Position => _at;
 
         public byte Byte() => _at < data.Length ? data[_at++] : throw new FormatException("truncated");
 

@@ -53,6 +53,23 @@ internal static class RedisAofInterop
         return keys;
     }
 
+    /// <summary>
+    /// A file's commands: an AOF as it is; an RDB (dump.rdb, a Redis 7 base file written with
+    /// aof-use-rdb-preamble yes, or an AOF that starts with an RDB preamble) read as the
+    /// commands that rebuild its data, followed by whatever AOF commands come after it.
+    /// </summary>
+    private static byte[] Commands(string file, byte[] bytes, ILogger logger)
+    {
+        if (!RdbValue.IsRdb(bytes)) return bytes;
+        byte[] commands;
+        int length;
+        long keys;
+        try { commands = RdbValue.RdbToCommands(bytes, RedisServer.NowMs(), out length, out keys); }
+        catch (RdbValue.FormatException e) { throw new ConfigException($"--aof-import {file}: cannot read its RDB data: {e.Message}"); }
+        logger.LogInformation("AOF import: {File} holds RDB data ({Keys} keys, {Bytes} bytes) and {Rest} bytes of commands after it", file, keys, length, bytes.Length - length);
+        return [.. commands, .. bytes.AsSpan(length)];
+    }
+
     /// <summary>The AOF files to load, in order: the file itself, or a Redis 7 manifest's base then increments.</summary>
     public static List<string> FilesToImport(string path)
     {
@@ -71,12 +88,7 @@ internal static class RedisAofInterop
             if (t == "h") continue; // history: superseded
             files.Add((Path.Combine(path, f), t[0], long.Parse(fields.GetValueOrDefault("seq", "0"))));
         }
-        var ordered = files.Where(x => x.Type == 'b').Concat(files.Where(x => x.Type == 'i').OrderBy(x => x.Seq)).Select(x => x.File).ToList();
-        foreach (var f in ordered)
-            if (f.EndsWith(".rdb", StringComparison.Ordinal))
-                throw new ConfigException($"--aof-import {f}: the base file is RDB (aof-use-rdb-preamble yes). " +
-                    "In Redis run CONFIG SET aof-use-rdb-preamble no, then BGREWRITEAOF, and import again.");
-        return ordered;
+        return files.Where(x => x.Type == 'b').Concat(files.Where(x => x.Type == 'i').OrderBy(x => x.Seq)).Select(x => x.File).ToList();
     }
 
     /// <summary>
@@ -86,7 +98,7 @@ internal static class RedisAofInterop
     public static long Import(RedisServer server, string path, ILogger logger)
     {
         var files = FilesToImport(path);
-        var all = files.Select(File.ReadAllBytes).ToList();
+        var all = files.Select(f => Commands(f, File.ReadAllBytes(f), logger)).ToList();
         var request = new RespRequest();
         long commands = 0;
         for (int f = 0; f < all.Count; f++)

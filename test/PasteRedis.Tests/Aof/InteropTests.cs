@@ -112,14 +112,83 @@ public class InteropTests
         finally { Directory.Delete(redisDir, true); }
     }
 
+    /// <summary>
+    /// What a default Redis 7 leaves: a dump.rdb (SAVE), and an appendonlydir whose base file
+    /// is RDB (aof-use-rdb-preamble yes) with commands after it. Both import here: every
+    /// type, TTLs, databases, a function library, an expired key left out.
+    /// </summary>
     [Test]
-    public void RdbPreambleIsRefusedWithInstructions()
+    public async Task RedisRdbFilesImport([Values("dump.rdb", "appendonlydir")] string what)
     {
-        var dir = Directory.CreateTempSubdirectory("rdb-preamble").FullName;
+        Tools.Require("redis-server", "redis-server");
+        var redisDir = Directory.CreateTempSubdirectory("redis-rdb").FullName;
+        int port = ServerInstance.FreePort();
+        SortedDictionary<string, string> expected;
+        using (var redis = Tools.StartRedisServer(redisDir, port, "--appendonly", what == "dump.rdb" ? "no" : "yes"))
+        try
+        {
+            using var raw = new RawClient(port) { BulkEncoding = System.Text.Encoding.Latin1 };
+            raw.Call("SET", "plain", "hello");
+            raw.Call("SET", "number", "12345");
+            raw.Call("SET", "big", new string('x', 5000)); // LZF-compressed in the RDB
+            raw.Call("SET", "ttl", "v", "EX", "5000");
+            raw.Call("SET", "gone", "v", "PX", "300");
+            raw.Call("SELECT", "5");
+            raw.Call("SET", "db5", "five");
+            raw.Call("SELECT", "0");
+            RecoveryTests.RunEveryCollectionCommand(raw);
+            raw.Call(["RPUSH", "longlist", .. Enumerable.Range(0, 300).Select(i => "element-" + i)]); // a quicklist of several nodes
+            raw.Call(["SADD", "bigset", .. Enumerable.Range(0, 600).Select(i => i.ToString())]);
+            raw.Call(["HSET", "bighash", .. Enumerable.Range(0, 200).SelectMany(i => new[] { "f" + i, new string('v', i % 80) })]);
+            raw.Call(["ZADD", "bigzset", .. Enumerable.Range(0, 200).SelectMany(i => new[] { (i * 0.5).ToString(System.Globalization.CultureInfo.InvariantCulture), "m" + i })]);
+            Assert.That(raw.Call("FUNCTION", "LOAD", "#!lua name=fromrdb\nredis.register_function('fromrdb', function(keys) return redis.call('get', keys[1]) end)"), Is.EqualTo("$fromrdb"));
+            if (what == "dump.rdb") Assert.That(raw.Call("SAVE"), Is.EqualTo("+OK"));
+            else
+            {
+                Assert.That(raw.Call("BGREWRITEAOF"), Does.StartWith("+Background"));
+                var deadline = DateTime.UtcNow.AddSeconds(20);
+                while (!raw.Call("INFO", "persistence").Contains("aof_rewrite_in_progress:0") && DateTime.UtcNow < deadline) Thread.Sleep(50);
+                Thread.Sleep(200);
+                raw.Call("INCRBY", "after-rewrite", "5"); // in the increment file, after the RDB base
+            }
+            Thread.Sleep(400); // "gone" expires
+            raw.Call("GET", "gone");
+            expected = KeyspaceDump.Take(raw);
+            raw.Send(RawClient.Command("SHUTDOWN", what == "dump.rdb" ? "NOSAVE" : "SAVE"));
+            redis.WaitForExit(10_000);
+        }
+        finally
+        {
+            if (!redis.HasExited) redis.Kill();
+        }
+        try
+        {
+            if (what == "appendonlydir")
+                Assert.That(Directory.GetFiles(Path.Combine(redisDir, "appendonlydir"), "*.base.rdb"), Is.Not.Empty, "Redis wrote an RDB base file");
+            await using var server = await ServerInstance.StartAsync("--pbuf-memory", "32mb", "--aof-import", Path.Combine(redisDir, what));
+            using var raw = server.Raw();
+            raw.BulkEncoding = System.Text.Encoding.Latin1;
+            var got = KeyspaceDump.Take(raw);
+            Assert.That(got.Keys, Is.EqualTo(expected.Keys), "the expired key is left out");
+            foreach (var (k, v) in expected)
+                Assert.That(got[k].Split(" expire=")[0], Is.EqualTo(v.Split(" expire=")[0]), k);
+            Assert.That(raw.Call("TTL", "ttl"), Does.Match(@"^:\d+$"));
+            Assert.That(raw.Call("FCALL", "fromrdb", "1", "plain"), Is.EqualTo("$hello"), "the function library came along");
+        }
+        finally { Directory.Delete(redisDir, true); }
+    }
+
+    [Test]
+    public void AnUnreadableRdbIsRefusedWithTheReason()
+    {
+        var dir = Directory.CreateTempSubdirectory("rdb-bad").FullName;
         File.WriteAllText(Path.Combine(dir, "appendonly.aof.manifest"), "file appendonly.aof.1.base.rdb seq 1 type b\n");
-        File.WriteAllText(Path.Combine(dir, "appendonly.aof.1.base.rdb"), "REDIS0010");
+        File.WriteAllText(Path.Combine(dir, "appendonly.aof.1.base.rdb"), "REDIS0010\u00fa");
         var e = Assert.ThrowsAsync(Is.AssignableTo<Exception>(), () => ServerInstance.StartAsync("--pbuf-memory", "16mb", "--aof-import", dir));
-        Assert.That(e!.Message, Does.Contain("aof-use-rdb-preamble no"));
+        Assert.That(e!.Message, Does.Contain("appendonly.aof.1.base.rdb: cannot read its RDB data: "));
+        File.WriteAllText(Path.Combine(dir, "appendonly.aof.1.base.rdb"), "REDIS0012\u00ff");
+        e = Assert.ThrowsAsync(Is.AssignableTo<Exception>(), () => ServerInstance.StartAsync("--pbuf-memory", "16mb", "--aof-import", dir));
+        Assert.That(e!.Message, Does.Contain("RDB version 12"));
         Directory.Delete(dir, true);
     }
 }

@@ -1,0 +1,104 @@
+using System.Buffers.Binary;
+using System.Text;
+using PasteRedis.Server.Keyspace;
+
+namespace PasteRedis.Server.Persistence;
+
+/// <summary>
+/// A whole RDB file (dump.rdb, a Redis 7 AOF's base file, or the RDB preamble of an AOF)
+/// read as the commands that rebuild it, for --aof-import: SELECT, then SET/RPUSH/HSET/
+/// SADD/ZADD/XADD… and PEXPIREAT per key, FUNCTION LOAD per library. Keys already expired
+/// are left out, as Redis leaves them out when it loads an RDB.
+/// </summary>
+internal static partial class RdbValue
+{
+    private const byte OpcodeFunction1 = 246, OpcodeModuleAux = 247, OpcodeIdle = 248, OpcodeFreq = 249, OpcodeAux = 250,
+        OpcodeResizeDb = 251, OpcodeExpireTimeMs = 252, OpcodeExpireTime = 253, OpcodeSelectDb = 254, OpcodeEof = 255;
+
+    public static bool IsRdb(ReadOnlySpan<byte> file) => file.Length >= 9 && file.StartsWith("REDIS"u8);
+
+    /// <summary>
+    /// The commands (RESP) that rebuild an RDB file's data; <paramref name="length"/> is how
+    /// many bytes the RDB took (an AOF's commands may follow its preamble). Throws
+    /// <see cref="FormatException"/> with the reason when the file cannot be read.
+    /// </summary>
+    public static byte[] RdbToCommands(byte[] file, long nowMs, out int length, out long keys)
+    {
+        if (!IsRdb(file) || !int.TryParse(Encoding.ASCII.GetString(file, 5, 4), out int version))
+            throw new FormatException("not an RDB file (no REDIS magic and version)");
+        if (version < 1 || version > MaxVersion)
+            throw new FormatException($"RDB version {version}: this server reads versions 1 to {MaxVersion} (Redis 7.2 writes 11)");
+        var r = new Reader(file);
+        r.Raw(9);
+        var output = new MemoryStream();
+        var composed = new ComposedCommand();
+        var random = new Random();
+        long expireAt = RedisObject.NoExpiry;
+        keys = 0;
+        while (true)
+        {
+            byte op = r.Byte();
+            switch (op)
+            {
+                case OpcodeEof:
+                    if (version >= 5)
+                    {
+                        ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(r.Raw(8));
+                        if (stored != 0 && stored != Crc64(file.AsSpan(0, r.Position - 8)))
+                            throw new FormatException("wrong RDB checksum");
+                    }
+                    length = r.Position;
+                    return output.ToArray();
+                case OpcodeAux:
+                    r.String();
+                    r.String();
+                    continue;
+                case OpcodeResizeDb:
+                    r.Length();
+                    r.Length();
+                    continue;
+                case OpcodeExpireTimeMs:
+                    expireAt = BinaryPrimitives.ReadInt64LittleEndian(r.Raw(8));
+                    continue;
+                case OpcodeExpireTime:
+                    expireAt = BinaryPrimitives.ReadInt32LittleEndian(r.Raw(4)) * 1000L;
+                    continue;
+                case OpcodeIdle:
+                    r.Length();
+                    continue;
+                case OpcodeFreq:
+                    r.Byte();
+                    continue;
+                case OpcodeSelectDb:
+                    composed.Clear();
+                    composed.Add("SELECT"u8, Encoding.ASCII.GetBytes(r.Length().ToString()));
+                    output.Write(composed[0]);
+                    continue;
+                case OpcodeFunction2:
+                    composed.Clear();
+                    composed.Add("FUNCTION"u8, "LOAD"u8, "REPLACE"u8, r.String());
+                    output.Write(composed[0]);
+                    continue;
+                case OpcodeFunction1:
+                    throw new FormatException("functions in the format of Redis 7.0's release candidates");
+                case OpcodeModuleAux:
+                    throw new FormatException("module data (modules are not supported)");
+            }
+            var key = r.String();
+            var obj = ReadValue(r, op, key, random, pool: null);
+            obj.ExpireAt = expireAt;
+            bool expired = expireAt != RedisObject.NoExpiry && expireAt <= nowMs;
+            expireAt = RedisObject.NoExpiry;
+            if (expired) continue;
+            if (obj is StringObject s)
+            {
+                composed.Clear();
+                if (s.HasExpiry) composed.Add("SET"u8, s.Key, s.Value(null), "PXAT"u8, s.ExpireAt);
+                else composed.Add("SET"u8, s.Key, s.Value(null));
+            }
+            else CollectionRecords.Compose(obj, composed);
+            for (int i = 0; i < composed.Count; i++) output.Write(composed[i]);
+            keys++;
+        }
+    }
+}
