@@ -291,6 +291,10 @@ internal sealed class RedisServer
     public Random Random { get; } = new();
     public long StartTimeMs { get; }
     public long LastSaveUnix { get; set; }
+
+    /// <summary>SAVE and BGSAVE.</summary>
+    public Persistence.RdbSnapshots Snapshots => _snapshots ??= new Persistence.RdbSnapshots(this);
+    private Persistence.RdbSnapshots? _snapshots;
     public string RunId { get; }
     public int TcpPort { get; set; }
     public byte[] RequirePassBytes { get; private set; } = [];

@@ -51,6 +51,8 @@ internal static class CommandCatalog
         C("flushall", -1, Write, 0, 0, 0, "server", "Removes all keys from all databases.", "1.0.0", KeyCommands.FlushAll).WithAcl("@keyspace", "@dangerous"),
         C("time", 1, Loading | Stale | Fast, 0, 0, 0, "server", "Returns the server time.", "2.6.0", ServerCommands.Time),
         C("lastsave", 1, Loading | Stale | Fast, 0, 0, 0, "server", "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", ServerCommands.LastSave).WithAcl("@admin", "@dangerous"),
+        C("save", 1, Admin | NoScript | NoAsyncLoading | NoMulti, 0, 0, 0, "server", "Synchronously saves the database(s) to disk.", "1.0.0", ServerCommands.Save),
+        C("bgsave", -1, Admin | NoScript | NoAsyncLoading, 0, 0, 0, "server", "Asynchronously saves the database(s) to disk.", "1.0.0", ServerCommands.BgSave),
         C("debug", -2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "A container for debugging commands.", "1.0.0", null).WithSubcommands(
             C("object", 3, Admin | NoScript | Loading | Stale, 2, 2, 1, "server", "Returns low-level information about a key, including where its value lies.", "1.0.0", KeyCommands.DebugObject)),
         C("bgrewriteaof", 1, Admin | NoScript | NoAsyncLoading, 0, 0, 0, "server", "Asynchronously rewrites the append-only file to disk.", "1.0.0", ServerCommands.BgRewriteAof),

@@ -107,8 +107,14 @@ internal static class InfoCommand
                     sb.Field("loading_start_time", server.LoadingStartUnix);
                     sb.Field("loading_loaded_records", server.LoadingRecords);
                 }
-                sb.Field("rdb_changes_since_last_save", server.Events.Dirty);
+                var snapshots = server.Snapshots;
+                sb.Field("rdb_changes_since_last_save", server.Events.Dirty - snapshots.DirtyAtLastSave);
+                sb.Field("rdb_bgsave_in_progress", snapshots.InProgress ? 1 : 0);
                 sb.Field("rdb_last_save_time", server.LastSaveUnix);
+                sb.Field("rdb_last_bgsave_status", snapshots.LastBackgroundStatus);
+                sb.Field("rdb_last_bgsave_time_sec", snapshots.LastBackgroundSeconds);
+                sb.Field("rdb_current_bgsave_time_sec", -1);
+                sb.Field("rdb_saves", snapshots.Saves);
                 if ((server.Aof ?? server.LoadingAof) is { } aof) aof.WriteInfo(sb, server.Config);
                 else
                 {

@@ -2,7 +2,7 @@ using PasteRedis.Server.Connections;
 
 namespace PasteRedis.Server.Commands;
 
-/// <summary>Server commands: TIME, LASTSAVE, ROLE, SHUTDOWN.</summary>
+/// <summary>Server commands: TIME, LASTSAVE, SAVE, BGSAVE, ROLE, SHUTDOWN.</summary>
 internal static class ServerCommands
 {
     public static void Time(ClientSession c)
@@ -30,6 +30,26 @@ internal static class ServerCommands
     }
 
     public static void LastSave(ClientSession c) => c.Reply.Integer(c.Server.LastSaveUnix);
+
+    /// <summary>SAVE: the keyspace as an RDB file (dbfilename in dir), written before the reply.</summary>
+    public static void Save(ClientSession c)
+    {
+        if (c.Server.Snapshots.Save() is { } error) c.Reply.Error(error);
+        else c.Reply.Ok();
+    }
+
+    /// <summary>BGSAVE [SCHEDULE]: the snapshot now, the file written on another thread.</summary>
+    public static void BgSave(ClientSession c)
+    {
+        if (c.Request.Count > 2 || (c.Request.Count == 2 && !c.ArgIs(1, "SCHEDULE"u8)))
+        {
+            c.Reply.Error(Errors.Syntax);
+            return;
+        }
+        var reply = c.Server.Snapshots.Background(schedule: c.Request.Count == 2);
+        if (reply[0] == '-') c.Reply.Error(reply[1..]);
+        else c.Reply.SimpleString(reply[1..]);
+    }
 
     /// <summary>ROLE: this server is always a master without replicas.</summary>
     public static void Role(ClientSession c)
@@ -144,6 +164,16 @@ internal static class ServerCommands
         {
             c.Reply.Error(Errors.Syntax);
             return;
+        }
+        // SAVE writes an RDB file first (the AOF is durable anyway); a failed one stops the shutdown, as in Redis.
+        if (save)
+        {
+            c.Server.Snapshots.Wait();
+            if (c.Server.Snapshots.Save() != null)
+            {
+                c.Reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+                return;
+            }
         }
         c.Server.RequestShutdown?.Invoke();
         c.CloseAfterReply();

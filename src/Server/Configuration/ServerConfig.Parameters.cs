@@ -46,6 +46,8 @@ internal sealed partial class ServerConfig
         new("appendfsync", "always", ParamKind.Enum, Mutable: false, Choices: ["always", "everysec", "no"]),
         new("appendfilename", "appendonly.aof", ParamKind.String, Mutable: false),
         new("aof-load-truncated", "yes", ParamKind.YesNo),
+        new("dbfilename", "dump.rdb", ParamKind.String, Mutable: false,
+            Validate: v => v.Length > 0 && v.IndexOfAny(['/', '\\']) < 0 ? null : "dbfilename can't be a path, just a filename"),
         new("save", "", ParamKind.String, Validate: v => v.Trim().Length == 0 ? null
             : "PasteRedis persists through its AOF only; RDB snapshots are not supported"),
         new("loglevel", "notice", ParamKind.Enum, Choices: ["debug", "verbose", "notice", "warning", "nothing"]),

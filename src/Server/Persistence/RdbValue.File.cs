@@ -102,3 +102,58 @@ internal static partial class RdbValue
         }
     }
 }
+
+internal static partial class RdbValue
+{
+    /// <summary>
+    /// The keyspace as an RDB file of Redis 7.0's version (10): aux fields, function
+    /// libraries, then each database's keys with their expiry times; the values in the plain
+    /// encodings DUMP writes (any Redis since 2.x loads them); keys already expired left out.
+    /// </summary>
+    public static byte[] Snapshot(RedisServer server, long nowMs)
+    {
+        var w = new MemoryStream();
+        w.Write("REDIS0010"u8);
+        void Aux(string name, string value)
+        {
+            w.WriteByte(OpcodeAux);
+            WriteString(w, Encoding.ASCII.GetBytes(name));
+            WriteString(w, Encoding.UTF8.GetBytes(value));
+        }
+        Aux("redis-ver", RedisServer.Version);
+        Aux("redis-bits", "64");
+        Aux("ctime", (nowMs / 1000).ToString());
+        Aux("used-mem", GC.GetTotalMemory(false).ToString());
+        Aux("aof-base", "0");
+        foreach (var library in server.ScriptsIfStarted?.Libraries ?? [])
+        {
+            w.WriteByte(OpcodeFunction2);
+            WriteString(w, library.Code);
+        }
+        Span<byte> ms = stackalloc byte[8];
+        foreach (var db in server.Databases)
+        {
+            if (db.Count == 0) continue;
+            w.WriteByte(OpcodeSelectDb);
+            WriteLength(w, db.Id);
+            w.WriteByte(OpcodeResizeDb);
+            WriteLength(w, db.Count);
+            WriteLength(w, db.Objects.Count(o => o.HasExpiry));
+            foreach (var obj in db.Objects)
+            {
+                if (obj.HasExpiry)
+                {
+                    if (obj.ExpireAt <= nowMs) continue;
+                    w.WriteByte(OpcodeExpireTimeMs);
+                    BinaryPrimitives.WriteInt64LittleEndian(ms, obj.ExpireAt);
+                    w.Write(ms);
+                }
+                WriteObject(w, obj, server.Pool, obj.Key);
+            }
+        }
+        w.WriteByte(OpcodeEof);
+        BinaryPrimitives.WriteUInt64LittleEndian(ms, Crc64(w.GetBuffer().AsSpan(0, (int)w.Length)));
+        w.Write(ms);
+        return w.ToArray();
+    }
+}

@@ -32,24 +32,43 @@ internal static partial class RdbValue
     public static byte[] Dump(RedisObject obj, PacketBufferPool? pool)
     {
         var w = new MemoryStream();
+        WriteObject(w, obj, pool, key: null);
+        Span<byte> footer = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(footer, Version);
+        w.Write(footer);
+        var body = w.ToArray();
+        var payload = new byte[body.Length + 8];
+        body.CopyTo(payload, 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(body.Length), Crc64(body));
+        return payload;
+    }
+
+    /// <summary>The type byte, the key when given (an RDB file's entry), then the value.</summary>
+    private static void WriteObject(Stream w, RedisObject obj, PacketBufferPool? pool, byte[]? key)
+    {
+        void Type(byte type)
+        {
+            w.WriteByte(type);
+            if (key != null) WriteString(w, key);
+        }
         switch (obj)
         {
             case StringObject s:
-                w.WriteByte(TypeString);
+                Type(TypeString);
                 WriteString(w, s.Value(pool));
                 break;
             case ListObject l:
-                w.WriteByte(TypeList);
+                Type(TypeList);
                 WriteLength(w, l.Count);
                 for (int i = 0; i < l.Count; i++) WriteString(w, l[i]);
                 break;
             case SetObject set:
-                w.WriteByte(TypeSet);
+                Type(TypeSet);
                 WriteLength(w, set.Count);
                 for (int i = 0; i < set.Count; i++) WriteString(w, set.Members.KeyAt(i));
                 break;
             case ZSetObject z:
-                w.WriteByte(TypeZSet2);
+                Type(TypeZSet2);
                 WriteLength(w, z.Count);
                 Span<byte> score = stackalloc byte[8];
                 for (var node = z.List.Last; node != null; node = node.Backward) // as Redis: highest first
@@ -60,7 +79,7 @@ internal static partial class RdbValue
                 }
                 break;
             case HashObject h:
-                w.WriteByte(TypeHash);
+                Type(TypeHash);
                 WriteLength(w, h.Count);
                 for (int i = 0; i < h.Count; i++)
                 {
@@ -69,20 +88,12 @@ internal static partial class RdbValue
                 }
                 break;
             case StreamObject st:
-                w.WriteByte(TypeStreamListpacks2);
+                Type(TypeStreamListpacks2);
                 WriteStream(w, st);
                 break;
             default:
                 throw new ArgumentException("no RDB form for " + obj.Type, nameof(obj));
         }
-        Span<byte> footer = stackalloc byte[2];
-        BinaryPrimitives.WriteUInt16LittleEndian(footer, Version);
-        w.Write(footer);
-        var body = w.ToArray();
-        var payload = new byte[body.Length + 8];
-        body.CopyTo(payload, 0);
-        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(body.Length), Crc64(body));
-        return payload;
     }
 
     private static void WriteLength(Stream w, long len) => WriteLength(w, (ulong)len);

@@ -178,6 +178,84 @@ public class InteropTests
         finally { Directory.Delete(redisDir, true); }
     }
 
+    /// <summary>
+    /// SAVE, BGSAVE and SHUTDOWN SAVE write an RDB file that the real redis-server loads
+    /// (every type, TTLs, databases, a function library) and that --aof-import reads back.
+    /// </summary>
+    [Test]
+    public async Task SaveAndBgsaveWriteAnRdbThatRedisLoads([Values("SAVE", "BGSAVE", "SHUTDOWN SAVE")] string how)
+    {
+        Tools.Require("redis-server", "redis-server");
+        SortedDictionary<string, string> expected;
+        var server = await ServerInstance.StartAsync("--pbuf-memory", "32mb");
+        var rdb = Path.Combine(server.DataDir, "dump.rdb");
+        using (var raw = server.Raw())
+        {
+            raw.BulkEncoding = System.Text.Encoding.Latin1;
+            raw.Call("SET", "plain", "hello");
+            raw.Call("SET", "ttl", "v", "EX", "5000");
+            raw.Call("SET", "big", new string('y', 20_000));
+            raw.Call("SELECT", "9");
+            raw.Call("SET", "db9", "nine");
+            raw.Call("SELECT", "0");
+            RecoveryTests.RunEveryCollectionCommand(raw);
+            Assert.That(raw.Call("FUNCTION", "LOAD", "#!lua name=saved\nredis.register_function('saved', function(keys) return redis.call('get', keys[1]) end)"), Is.EqualTo("$saved"));
+            expected = KeyspaceDump.Take(raw);
+            long before = long.Parse(raw.Call("LASTSAVE")[1..]);
+            Thread.Sleep(1100);
+            switch (how)
+            {
+                case "SAVE":
+                    Assert.That(raw.Call("SAVE"), Is.EqualTo("+OK"));
+                    Assert.That(raw.Call("INFO", "persistence"), Does.Contain("rdb_changes_since_last_save:0\r\n").And.Contain("rdb_saves:1\r\n"));
+                    break;
+                case "BGSAVE":
+                    Assert.That(raw.Call("BGSAVE"), Is.EqualTo("+Background saving started"));
+                    var deadline = DateTime.UtcNow.AddSeconds(20);
+                    while (!raw.Call("INFO", "persistence").Contains("rdb_bgsave_in_progress:0") && DateTime.UtcNow < deadline) Thread.Sleep(20);
+                    Assert.That(raw.Call("INFO", "persistence"), Does.Contain("rdb_last_bgsave_status:ok"));
+                    break;
+            }
+            if (how != "SHUTDOWN SAVE") Assert.That(long.Parse(raw.Call("LASTSAVE")[1..]), Is.GreaterThan(before));
+        }
+        if (how == "SHUTDOWN SAVE")
+        {
+            using var raw = server.Raw();
+            raw.Send(RawClient.Command("SHUTDOWN", "SAVE"));
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!File.Exists(rdb) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        }
+        await server.StopKeepingDataAsync();
+        Assert.That(File.Exists(rdb), Is.True, "dump.rdb in the data dir");
+        var redisDir = Directory.CreateTempSubdirectory("redis-load-rdb").FullName;
+        File.Copy(rdb, Path.Combine(redisDir, "dump.rdb"));
+        int port = ServerInstance.FreePort();
+        using var redis = Tools.StartRedisServer(redisDir, port, "--appendonly", "no");
+        try
+        {
+            using var real = new RawClient(port) { BulkEncoding = System.Text.Encoding.Latin1 };
+            var got = KeyspaceDump.Take(real);
+            Assert.That(got.Keys, Is.EqualTo(expected.Keys));
+            foreach (var (k, v) in expected)
+                Assert.That(got[k].Split(" expire=")[0], Is.EqualTo(v.Split(" expire=")[0]), $"redis-server loaded {k}");
+            Assert.That(real.Call("FCALL", "saved", "1", "plain"), Is.EqualTo("$hello"));
+        }
+        finally
+        {
+            redis.Kill();
+            redis.WaitForExit();
+            Directory.Delete(redisDir, true);
+        }
+        // And back: our own RDB imported into a fresh server.
+        await using var again = await ServerInstance.StartAsync("--pbuf-memory", "32mb", "--aof-import", rdb);
+        using (var check = again.Raw())
+        {
+            check.BulkEncoding = System.Text.Encoding.Latin1;
+            Assert.That(KeyspaceDump.Take(check).Keys, Is.EqualTo(expected.Keys));
+        }
+        Directory.Delete(server.DataDir, true);
+    }
+
     [Test]
     public void AnUnreadableRdbIsRefusedWithTheReason()
     {

@@ -1,0 +1,123 @@
+using Microsoft.Extensions.Logging;
+
+namespace PasteRedis.Server.Persistence;
+
+/// <summary>
+/// SAVE and BGSAVE: an RDB file of the keyspace (dbfilename in dir) for backups and for
+/// moving data to a redis-server. The AOF stays this server's persistence: the file is not
+/// read at start-up (--aof-import reads it). BGSAVE's snapshot is taken under the execution
+/// lock, in memory (where Redis forks), and written and synced on another thread.
+/// </summary>
+internal sealed class RdbSnapshots(RedisServer server)
+{
+    private readonly object _gate = new();
+    private Task? _background;
+    private bool _scheduled;
+
+    public bool InProgress { get { lock (_gate) return _background != null; } }
+    public long Saves { get; private set; }
+    public long DirtyAtLastSave { get; private set; }
+    public string LastBackgroundStatus { get; private set; } = "ok";
+    public long LastBackgroundSeconds { get; private set; } = -1;
+
+    private string FilePath => Path.Combine(server.Config.Dir, server.Config.Get("dbfilename"));
+
+    /// <summary>SAVE (under the execution lock): null, or the reason it failed.</summary>
+    public string? Save()
+    {
+        if (InProgress) return "ERR Background save already in progress";
+        try
+        {
+            Write(RdbValue.Snapshot(server, RedisServer.NowMs()));
+            Saved(server.Events.Dirty);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OutOfMemoryException)
+        {
+            server.Logger.LogWarning("SAVE failed: {Error}", e.Message);
+            return "ERR";
+        }
+    }
+
+    /// <summary>BGSAVE [SCHEDULE] (under the execution lock): the reply.</summary>
+    public string Background(bool schedule)
+    {
+        lock (_gate)
+        {
+            if (_background != null)
+            {
+                if (!schedule) return "-ERR Background save already in progress";
+                _scheduled = true;
+                return "+Background saving scheduled";
+            }
+        }
+        byte[] snapshot;
+        try { snapshot = RdbValue.Snapshot(server, RedisServer.NowMs()); }
+        catch (OutOfMemoryException)
+        {
+            LastBackgroundStatus = "err";
+            return "-ERR Background saving failed: the snapshot does not fit in memory";
+        }
+        Start(snapshot, server.Events.Dirty);
+        return "+Background saving started";
+    }
+
+    private void Start(byte[] snapshot, long dirty)
+    {
+        lock (_gate)
+            _background = Task.Run(() =>
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                try
+                {
+                    Write(snapshot);
+                    Saved(dirty);
+                    LastBackgroundStatus = "ok";
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    server.Logger.LogWarning("Background saving failed: {Error}", e.Message);
+                    LastBackgroundStatus = "err";
+                }
+                LastBackgroundSeconds = (long)clock.Elapsed.TotalSeconds;
+                bool again;
+                lock (_gate)
+                {
+                    _background = null;
+                    again = _scheduled;
+                    _scheduled = false;
+                }
+                if (again)
+                    lock (server.ExecLock) Start(RdbValue.Snapshot(server, RedisServer.NowMs()), server.Events.Dirty);
+            });
+    }
+
+    /// <summary>Waits for a background save (SHUTDOWN, tests).</summary>
+    public void Wait()
+    {
+        Task? t;
+        lock (_gate) t = _background;
+        t?.Wait();
+    }
+
+    private void Saved(long dirty)
+    {
+        Saves++;
+        DirtyAtLastSave = dirty;
+        server.LastSaveUnix = RedisServer.NowMs() / 1000;
+        server.Logger.LogInformation("DB saved on disk ({Path})", FilePath);
+    }
+
+    /// <summary>The file written beside its final name, synced, then renamed over it durably.</summary>
+    private void Write(byte[] snapshot)
+    {
+        var path = FilePath;
+        var temp = Path.Combine(Path.GetDirectoryName(path)!, $"temp-{Environment.ProcessId}.rdb");
+        using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            f.Write(snapshot);
+            f.Flush(flushToDisk: true);
+        }
+        PasteRedis.Paste.DurableFiles.ReplaceDurably(temp, path);
+    }
+}
