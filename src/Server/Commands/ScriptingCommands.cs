@@ -116,7 +116,7 @@ internal static class ScriptingCommands
             return;
         }
         if (c.Server.Monitors.Count > 0) c.Server.Monitors.Feed(c, c.Command!);
-        engine.Call(c, function, 3, (int)numkeys, readOnly);
+        engine.CallFunction(c, function, 3, (int)numkeys, readOnly);
     }
 
     /// <summary>FUNCTION LOAD [REPLACE] code: logged as received (a library is data), replayed at start-up.</summary>

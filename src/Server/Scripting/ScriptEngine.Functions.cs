@@ -233,7 +233,7 @@ internal sealed partial class ScriptEngine
     }
 
     /// <summary>FCALL: the function called with its KEYS and ARGV tables, as a script is run.</summary>
-    public void Call(ClientSession caller, Function function, int firstKey, int keyCount, bool readOnly)
+    public void CallFunction(ClientSession caller, Function function, int firstKey, int keyCount, bool readOnly)
     {
         Invoke(caller, readOnly || function.NoWrites, function.Name, "@user_function", function.OneLine, () =>
         {

@@ -11,8 +11,9 @@ using PasteRedis.Server.Persistence;
 namespace PasteRedis.Server.Scripting;
 
 /// <summary>
-/// EVAL's Lua (Redis's script_lua.c and eval.c) on one Lua 5.4 state, used under the
-/// execution lock. Scripts are cached by SHA1 (not persisted, as in Redis); their
+/// EVAL's and FCALL's Lua (Redis's script_lua.c, eval.c and function_lua.c) on one Lua 5.4
+/// state, used under the execution lock. Scripts are cached by SHA1 (not persisted, as in
+/// Redis; function libraries are: ScriptEngine.Functions.cs); scripts' and functions'
 /// redis.call commands run on the server's script session, so each is executed, checked
 /// and logged as a client's would be, and the writes of one script form one group in the
 /// log (recovery applies a script's effects whole or not at all; the script itself is not
@@ -26,6 +27,7 @@ internal sealed partial class ScriptEngine : IDisposable
     private readonly Lua _lua;
     private readonly Dictionary<string, (byte[] Body, int Function, bool NoWrites)> _scripts = new(StringComparer.Ordinal);
     private readonly ArrayBufferWriter<byte> _frame = new(256);
+    private readonly RespWriter _frameWriter;
     private readonly List<byte[]> _args = [];
     // The delegates Lua holds must stay reachable as long as the state.
     private readonly LuaFunction _call, _sha1hex, _log, _setResp, _timedOut;
@@ -39,6 +41,7 @@ internal sealed partial class ScriptEngine : IDisposable
     public ScriptEngine(RedisServer server)
     {
         _server = server;
+        _frameWriter = new RespWriter(_frame);
         _lua = new Lua(openLibs: true);
         _call = Call;
         _sha1hex = Sha1Hex;
@@ -647,7 +650,7 @@ internal sealed partial class ScriptEngine : IDisposable
                 }
             }
             _frame.ResetWrittenCount();
-            var writer = new RespWriter(_frame);
+            var writer = _frameWriter;
             writer.ArrayHeader(_args.Count);
             foreach (var a in _args) writer.Bulk(a);
             long before = _server.Events.Dirty;
