@@ -8,8 +8,10 @@ namespace PasteRedis.Server.Commands;
 /// SORT and SORT_RO (Redis's sort.c): the elements of a list, set or sorted set, ordered
 /// numerically or with ALPHA by byte order, by themselves or by the keys a BY pattern
 /// names; LIMIT, GET patterns (# for the element, key*->field for a hash field) and
-/// STORE into a list. SORT … STORE reads only the keyspace, so it replays alike and is
-/// logged as received. Commands/DifferentialTests holds it to redis-server's replies.
+/// STORE into a list. SORT … STORE is logged as received when it reads only the sorted
+/// key, and as its result (DEL, RPUSH…) when BY or GET patterns read other keys (a
+/// compaction could log those after it). Commands/DifferentialTests holds it to
+/// redis-server's replies.
 /// </summary>
 internal static class SortCommand
 {
@@ -131,6 +133,11 @@ internal static class SortCommand
 
         var storeKey = req.Arg(storeArg);
         var existing = c.Db.Lookup(storeKey, c.NowMs, touch: false);
+        // Keys read through BY or GET patterns are not named in the command, so a compaction
+        // running meanwhile may write their base records after this one: then the result is
+        // logged (DEL, RPUSH…), not the command, which would replay against missing keys.
+        bool readsOtherKeys = (byArg >= 0 && !dontSort) || gets.Exists(g => !req.Arg(g).SequenceEqual("#"u8));
+        ListObject? stored = null;
         if (outputLength > 0)
         {
             var list = new ListObject(storeKey.ToArray());
@@ -141,8 +148,20 @@ internal static class SortCommand
             }
             if (existing != null) c.Db.Remove(existing);
             c.Db.Add(list, c.NowMs);
+            stored = list;
         }
         else if (existing != null) c.Db.Remove(existing);
+        if (readsOtherKeys && (stored != null || existing != null))
+        {
+            var log = c.LogAbsolute(replace: true);
+            log.Add("DEL"u8, storeKey);
+            if (stored != null)
+            {
+                var rpush = new Persistence.ComposedCommand();
+                Persistence.CollectionRecords.Compose(stored, rpush);
+                for (int i = 0; i < rpush.Count; i++) log.AddFrame(rpush[i]);
+            }
+        }
         c.KeysTouchedByHandler = true; // the destination changed, not the sorted key
         if (outputLength > 0 || existing != null) c.Server.Watches.Touch(c.Db, storeKey, c); // nothing stored over nothing: no change
         c.Reply.Integer(outputLength);

@@ -57,6 +57,13 @@ internal sealed class ComposedCommand
         Header(5); Arg(a0); Arg(a1); Arg(a2); Arg(a3); Arg(a4); End();
     }
 
+    /// <summary>A command already in RESP (composed elsewhere).</summary>
+    public void AddFrame(ReadOnlySpan<byte> frame)
+    {
+        _buffer.Write(frame);
+        End();
+    }
+
     /// <summary>Starts a command of <paramref name="n"/> arguments; add them with Append, then End.</summary>
     public void Begin(int n) => Header(n);
 
