@@ -339,8 +339,16 @@ internal static class GeoCommands
             return;
         }
         int returned = count == 0 || points.Count < count ? points.Count : (int)count;
+        if (sort != 0 && returned < points.Count)
+        {
+            // As Redis: a partial, unstable quicksort when COUNT leaves some out (ties land as its swaps put them).
+            var array = points.ToArray();
+            Comparison<Point> byDistance = sort > 0 ? (a, b) => a.Distance.CompareTo(b.Distance) : (a, b) => b.Distance.CompareTo(a.Distance);
+            PartialQuickSort.Sort(array, byDistance, 0, returned - 1);
+            points = [.. array];
+        }
         // Stable, as glibc's qsort (a merge sort) is for Redis: equal distances keep the order found.
-        if (sort > 0) points = [.. points.OrderBy(p => p.Distance)];
+        else if (sort > 0) points = [.. points.OrderBy(p => p.Distance)];
         else if (sort < 0) points = [.. points.OrderByDescending(p => p.Distance)];
 
         if (storeArg < 0)
