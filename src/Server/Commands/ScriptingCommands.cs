@@ -11,24 +11,25 @@ internal static class ScriptingCommands
     public static void EvalSha(ClientSession c) => Eval(c, bySha: true, readOnly: false);
     public static void EvalShaRo(ClientSession c) => Eval(c, bySha: true, readOnly: true);
 
+    /// <summary>The numkeys argument (after the script or function): false when refused, with Redis's error replied.</summary>
+    private static bool NumKeys(ClientSession c, string notANumber, out int numkeys)
+    {
+        numkeys = 0;
+        if (!RespNumber.TryParseInt64(c.Request.Arg(2), out long n)) c.Reply.Error(notANumber);
+        else if (n > c.Request.Count - 3) c.Reply.Error("ERR Number of keys can't be greater than number of args");
+        else if (n < 0) c.Reply.Error("ERR Number of keys can't be negative");
+        else
+        {
+            numkeys = (int)n;
+            return true;
+        }
+        return false;
+    }
+
     private static void Eval(ClientSession c, bool bySha, bool readOnly)
     {
         var req = c.Request;
-        if (!RespNumber.TryParseInt64(req.Arg(2), out long numkeys))
-        {
-            c.Reply.Error(Errors.NotInteger);
-            return;
-        }
-        if (numkeys > req.Count - 3)
-        {
-            c.Reply.Error("ERR Number of keys can't be greater than number of args");
-            return;
-        }
-        if (numkeys < 0)
-        {
-            c.Reply.Error("ERR Number of keys can't be negative");
-            return;
-        }
+        if (!NumKeys(c, Errors.NotInteger, out int numkeys)) return;
         var engine = c.Server.Scripts;
         string sha;
         if (bySha)
@@ -48,7 +49,7 @@ internal static class ScriptingCommands
         }
         // MONITOR shows the script before the commands it runs (Redis feeds EVAL here, not after it).
         if (c.Server.Monitors.Count > 0) c.Server.Monitors.Feed(c, c.Command!);
-        engine.Run(c, sha, 3, (int)numkeys, readOnly);
+        engine.Run(c, sha, 3, numkeys, readOnly);
     }
 
     /// <summary>SCRIPT LOAD body: compiles and caches it, replies its SHA1.</summary>
@@ -95,28 +96,14 @@ internal static class ScriptingCommands
             c.Reply.Error("ERR Function not found");
             return;
         }
-        if (!RespNumber.TryParseInt64(req.Arg(2), out long numkeys))
-        {
-            c.Reply.Error("ERR Bad number of keys provided");
-            return;
-        }
-        if (numkeys > req.Count - 3)
-        {
-            c.Reply.Error("ERR Number of keys can't be greater than number of args");
-            return;
-        }
-        if (numkeys < 0)
-        {
-            c.Reply.Error("ERR Number of keys can't be negative");
-            return;
-        }
+        if (!NumKeys(c, "ERR Bad number of keys provided", out int numkeys)) return;
         if (readOnly && !function.NoWrites)
         {
             c.Reply.Error("ERR Can not execute a script with write flag using *_ro command.");
             return;
         }
         if (c.Server.Monitors.Count > 0) c.Server.Monitors.Feed(c, c.Command!);
-        engine.CallFunction(c, function, 3, (int)numkeys, readOnly);
+        engine.CallFunction(c, function, 3, numkeys, readOnly);
     }
 
     /// <summary>FUNCTION LOAD [REPLACE] code: logged as received (a library is data), replayed at start-up.</summary>

@@ -102,7 +102,7 @@ internal static class ConfigRewriter
             }
             else if (p.Kind == ParamKind.String || p.Kind == ParamKind.Special)
             {
-                if (!isDefault) Put(p.Name, $"{p.Name} {Repr(value)}", force: true);
+                if (!isDefault) Put(p.Name, $"{p.Name} {PasteRedis.Resp.Repr.Of(value)}", force: true);
             }
             else Put(p.Name, $"{p.Name} {Format(p, value)}", force: !isDefault);
             // Whatever lines are left for this parameter would repeat it: dropped.
@@ -147,29 +147,5 @@ internal static class ConfigRewriter
             result[cls] = $"{Memory(hard)} {Memory(soft)} {parts[i + 3]}";
         }
         return result;
-    }
-
-    /// <summary>A string as Redis's sdscatrepr quotes it: in double quotes, with C escapes.</summary>
-    internal static string Repr(string s)
-    {
-        var sb = new StringBuilder("\"");
-        foreach (byte b in Encoding.UTF8.GetBytes(s))
-        {
-            switch (b)
-            {
-                case (byte)'\\': sb.Append("\\\\"); break;
-                case (byte)'"': sb.Append("\\\""); break;
-                case (byte)'\n': sb.Append("\\n"); break;
-                case (byte)'\r': sb.Append("\\r"); break;
-                case (byte)'\t': sb.Append("\\t"); break;
-                case 7: sb.Append("\\a"); break;
-                case 8: sb.Append("\\b"); break;
-                default:
-                    if (b >= 0x20 && b < 0x7f) sb.Append((char)b);
-                    else sb.Append($"\\x{b:x2}");
-                    break;
-            }
-        }
-        return sb.Append('"').ToString();
     }
 }

@@ -34,7 +34,7 @@ internal sealed class Monitors
         for (int i = 0; i < req.Count; i++)
         {
             if (i > 0) sb.Append(' ');
-            Quote(sb, req.Arg(i));
+            PasteRedis.Resp.Repr.Append(sb, req.Arg(i));
         }
         foreach (var m in _monitors)
         {
@@ -44,29 +44,5 @@ internal sealed class Monitors
             _writer.SimpleString(sb.ToString());
             m.Wake();
         }
-    }
-
-    /// <summary>Redis's sdscatrepr: double quotes, backslash escapes, \xHH for other non-printables.</summary>
-    private static void Quote(StringBuilder sb, ReadOnlySpan<byte> s)
-    {
-        sb.Append('"');
-        foreach (byte b in s)
-        {
-            switch (b)
-            {
-                case (byte)'\\': sb.Append("\\\\"); break;
-                case (byte)'"': sb.Append("\\\""); break;
-                case (byte)'\n': sb.Append("\\n"); break;
-                case (byte)'\r': sb.Append("\\r"); break;
-                case (byte)'\t': sb.Append("\\t"); break;
-                case 7: sb.Append("\\a"); break;
-                case 8: sb.Append("\\b"); break;
-                default:
-                    if (b >= 32 && b < 127) sb.Append((char)b);
-                    else sb.Append("\\x").Append(b.ToString("x2"));
-                    break;
-            }
-        }
-        sb.Append('"');
     }
 }

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace PasteRedis.Server.Persistence;
 
 /// <summary>FUNCTION DUMP's payload (Redis 7's rdbSaveFunctions): each library's code after RDB_OPCODE_FUNCTION2, then the version and CRC-64.</summary>
@@ -15,14 +13,7 @@ internal static partial class RdbValue
             w.WriteByte(OpcodeFunction2);
             WriteString(w, code);
         }
-        Span<byte> footer = stackalloc byte[2];
-        BinaryPrimitives.WriteUInt16LittleEndian(footer, Version);
-        w.Write(footer);
-        var body = w.ToArray();
-        var payload = new byte[body.Length + 8];
-        body.CopyTo(payload, 0);
-        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(body.Length), Crc64(body));
-        return payload;
+        return WithFooter(w);
     }
 
     /// <summary>The libraries' codes in a verified payload; throws <see cref="FormatException"/> with Redis's text otherwise.</summary>

@@ -33,14 +33,18 @@ internal static partial class RdbValue
     {
         var w = new MemoryStream();
         WriteObject(w, obj, pool, key: null);
-        Span<byte> footer = stackalloc byte[2];
+        return WithFooter(w);
+    }
+
+    /// <summary>A payload's end (DUMP, FUNCTION DUMP): the RDB version, then the CRC-64 of all before it.</summary>
+    private static byte[] WithFooter(MemoryStream w)
+    {
+        Span<byte> footer = stackalloc byte[10];
         BinaryPrimitives.WriteUInt16LittleEndian(footer, Version);
-        w.Write(footer);
-        var body = w.ToArray();
-        var payload = new byte[body.Length + 8];
-        body.CopyTo(payload, 0);
-        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(body.Length), Crc64(body));
-        return payload;
+        w.Write(footer[..2]);
+        BinaryPrimitives.WriteUInt64LittleEndian(footer[2..], Crc64(w.GetBuffer().AsSpan(0, (int)w.Length)));
+        w.Write(footer[2..]);
+        return w.ToArray();
     }
 
     /// <summary>The type byte, the key when given (an RDB file's entry), then the value.</summary>

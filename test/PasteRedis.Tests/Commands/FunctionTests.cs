@@ -96,32 +96,7 @@ public class FunctionTests : ServerFixture
             ["FUNCTION", "LIST"],
             ["FUNCTION", "DUMP"],
         ];
-        var dir = Directory.CreateTempSubdirectory("redis-functions").FullName;
-        int port = ServerInstance.FreePort();
-        using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
-        try
-        {
-            using var real = new RawClient(port) { BulkEncoding = System.Text.Encoding.Latin1 };
-            using var ours = new RawClient(Server.Port) { BulkEncoding = System.Text.Encoding.Latin1 };
-            var differences = new List<string>();
-            foreach (var protocol in new[] { "2", "3" })
-            {
-                Assert.That(real.Call("HELLO", protocol), Does.StartWith("%").Or.StartWith("*"));
-                Assert.That(ours.Call("HELLO", protocol), Does.StartWith("%").Or.StartWith("*"));
-                foreach (var command in commands)
-                {
-                    var (theirs, mine) = (real.Call(command), ours.Call(command));
-                    if (theirs != mine) differences.Add($"RESP{protocol} {string.Join(' ', command)}\n    redis: {theirs}\n    ours:  {mine}");
-                }
-            }
-            Assert.That(differences, Is.Empty);
-        }
-        finally
-        {
-            redis.Kill();
-            redis.WaitForExit();
-            Directory.Delete(dir, true);
-        }
+        Assert.That(Tools.DifferencesFromRedis(Server.Port, commands), Is.Empty);
     }
 
     /// <summary>A payload of either server restores into the other, under each policy.</summary>

@@ -77,32 +77,7 @@ public class ScriptingTests : ServerFixture
             ["EVAL", "local e = redis.error_reply('MY code')\nreturn e", "0"],
             ["EVAL", "return redis.status_reply('done')", "0"],
         ];
-        var dir = Directory.CreateTempSubdirectory("redis-scripting").FullName;
-        int port = ServerInstance.FreePort();
-        using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
-        try
-        {
-            using var real = new RawClient(port);
-            using var ours = Server.Raw();
-            var differences = new List<string>();
-            foreach (var protocol in new[] { "2", "3" })
-            {
-                Assert.That(real.Call("HELLO", protocol), Does.StartWith("%").Or.StartWith("*"));
-                Assert.That(ours.Call("HELLO", protocol), Does.StartWith("%").Or.StartWith("*"));
-                foreach (var command in commands)
-                {
-                    var (theirs, mine) = (real.Call(command), ours.Call(command));
-                    if (theirs != mine) differences.Add($"RESP{protocol} {string.Join(' ', command)}\n    redis: {theirs}\n    ours:  {mine}");
-                }
-            }
-            Assert.That(differences, Is.Empty);
-        }
-        finally
-        {
-            redis.Kill();
-            redis.WaitForExit();
-            Directory.Delete(dir, true);
-        }
+        Assert.That(Tools.DifferencesFromRedis(Server.Port, commands), Is.Empty);
     }
 
     [Test]

@@ -56,4 +56,37 @@ public static class Tools
         Assert.Fail("redis-server did not start");
         return p;
     }
+    /// <summary>
+    /// Sends each command to a fresh real redis-server and to ours (port <paramref name="ours"/>),
+    /// in RESP2 and then RESP3, bulk strings byte for byte, and returns every reply that differs.
+    /// </summary>
+    public static List<string> DifferencesFromRedis(int ours, string[][] commands)
+    {
+        var dir = Directory.CreateTempSubdirectory("redis-compare").FullName;
+        int port = ServerInstance.FreePort();
+        using var redis = StartRedisServer(dir, port, "--appendonly", "no");
+        try
+        {
+            using var real = new RawClient(port) { BulkEncoding = System.Text.Encoding.Latin1 };
+            using var mine = new RawClient(ours) { BulkEncoding = System.Text.Encoding.Latin1 };
+            var differences = new List<string>();
+            foreach (var protocol in new[] { "2", "3" })
+            {
+                Assert.That(real.Call("HELLO", protocol), Does.StartWith("%").Or.StartWith("*"));
+                Assert.That(mine.Call("HELLO", protocol), Does.StartWith("%").Or.StartWith("*"));
+                foreach (var command in commands)
+                {
+                    var (theirs, ourReply) = (real.Call(command), mine.Call(command));
+                    if (theirs != ourReply) differences.Add($"RESP{protocol} {string.Join(' ', command)}\n    redis: {theirs}\n    ours:  {ourReply}");
+                }
+            }
+            return differences;
+        }
+        finally
+        {
+            redis.Kill();
+            redis.WaitForExit();
+            Directory.Delete(dir, true);
+        }
+    }
 }
