@@ -197,6 +197,19 @@ internal static class ClientCommands
         else victim.Kill();
     }
 
+    /// <summary>CLIENT REPLY ON|OFF|SKIP.</summary>
+    public static void ReplyMode(ClientSession c)
+    {
+        if (c.ArgIs(2, "ON"u8))
+        {
+            c.RepliesOn();
+            c.Reply.Ok();
+        }
+        else if (c.ArgIs(2, "OFF"u8)) c.RepliesOff();
+        else if (c.ArgIs(2, "SKIP"u8)) c.SkipNextReply();
+        else c.Reply.Error(Errors.Syntax);
+    }
+
     public static void Help(ClientSession c) => CommandHelp.Reply(c, "CLIENT",
         "ID", "    Return the ID of the current connection.",
         "INFO", "    Return information about the current client connection.",
@@ -205,7 +218,8 @@ internal static class ClientCommands
         "SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library name or version.",
         "LIST [TYPE <normal|master|replica|pubsub>] [ID <id> [<id> ...]]", "    Return information about client connections.",
         "KILL <ip:port>", "    Kill connection made from <ip:port>.",
-        "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options: ID, ADDR, LADDR, TYPE, USER, SKIPME, MAXAGE.");
+        "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options: ID, ADDR, LADDR, TYPE, USER, SKIPME, MAXAGE.",
+        "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.");
 
     internal static string Addr(EndPoint? ep) => ep switch
     {

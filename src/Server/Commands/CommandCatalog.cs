@@ -30,6 +30,7 @@ internal static class CommandCatalog
             C("id", 2, Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns the unique client ID of the connection.", "5.0.0", ClientCommands.Id),
             C("setname", 3, Stale | Loading | NoScript, 0, 0, 0, "connection", "Sets the connection name.", "2.6.9", ClientCommands.SetName),
             C("getname", 2, Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns the name of the connection.", "2.6.9", ClientCommands.GetName),
+            C("reply", 3, NoScript | Loading | Stale, 0, 0, 0, "connection", "Instructs the server whether to reply to commands.", "3.2.0", ClientCommands.ReplyMode),
             C("setinfo", 4, Stale | Loading | NoScript, 0, 0, 0, "connection", "Sets information specific to the client or connection.", "7.2.0", ClientCommands.SetInfo),
             C("info", 2, Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns information about the connection.", "6.2.0", ClientCommands.Info),
             C("list", -2, Admin | Stale | Loading | NoScript, 0, 0, 0, "connection", "Lists open connections.", "2.4.0", ClientCommands.List),

@@ -176,7 +176,9 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
                     break;
                 }
                 _frameEnd = buffer.Start;
+                BeforeCommandReply();
                 Execute();
+                LoudAgain();
                 Request.Release();
                 // Connections blocked on keys this command created are served now, before anything else runs.
                 if (_server.Blocking.HasReady) _server.Blocking.ServeReady(NowMs);

@@ -4,6 +4,56 @@ namespace PasteRedis.Tests.Commands;
 public class ConnectionTests : ServerFixture
 {
 
+    /// <summary>
+    /// CLIENT REPLY OFF, SKIP and ON in one pipeline, against the real redis-server: every
+    /// reply that arrives (errors included) must be Redis's, and pub/sub messages still come.
+    /// </summary>
+    [Test]
+    public void ClientReplyOffSkipAndOnAnswerAsRedis()
+    {
+        string[][] pipeline =
+        [
+            ["CLIENT", "REPLY", "OFF"], ["SET", "reply:a", "1"], ["GET", "reply:a"], ["NOSUCHCOMMAND"], ["INCR", "reply:a"],
+            ["CLIENT", "REPLY", "SKIP"], ["CLIENT", "REPLY", "ON"], ["GET", "reply:a"],
+            ["CLIENT", "REPLY", "SKIP"], ["GET", "reply:a"], ["GET", "reply:a"], ["CLIENT", "REPLY", "SKIP"], ["CLIENT", "REPLY", "SKIP"], ["ECHO", "skipped"], ["ECHO", "kept"],
+            ["CLIENT", "REPLY", "NOPE"], ["CLIENT", "REPLY"], ["MULTI"], ["CLIENT", "REPLY", "OFF"], ["EXEC"], ["CLIENT", "REPLY", "ON"], ["ECHO", "end"],
+        ];
+        var dir = Directory.CreateTempSubdirectory("redis-client-reply").FullName;
+        int port = ServerInstance.FreePort();
+        using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
+        try
+        {
+            List<string> Replies(RawClient client)
+            {
+                client.Send(pipeline.SelectMany(RawClient.Command).ToArray());
+                var replies = new List<string>();
+                while (replies.LastOrDefault() != "$end") replies.Add(client.ReadReply());
+                return replies;
+            }
+            using var real = new RawClient(port);
+            using var ours = Server.Raw();
+            var expected = Replies(real);
+            Assert.That(expected, Does.Contain("$kept").And.Not.Contain("$skipped"), "redis-server's replies are the reference");
+            Assert.That(Replies(ours), Is.EqualTo(expected));
+
+            // With replies off, a subscriber still gets its messages (pushes are not replies).
+            using var sub = Server.Raw();
+            Assert.That(sub.Call("HELLO", "3"), Does.StartWith("%")); // RESP3: any command may run while subscribed
+            Assert.That(sub.Call("SUBSCRIBE", "reply:ch"), Does.StartWith(">[$subscribe"));
+            sub.Send(RawClient.Command("CLIENT", "REPLY", "OFF"));
+            Thread.Sleep(50);
+            using var pub = Server.Raw();
+            Assert.That(pub.Call("PUBLISH", "reply:ch", "still"), Is.EqualTo(":1"));
+            Assert.That(sub.ReadReply(), Is.EqualTo(">[$message,$reply:ch,$still]"));
+        }
+        finally
+        {
+            redis.Kill();
+            redis.WaitForExit();
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Test]
     public async Task MultiplexerHandshakePingEcho()
     {
