@@ -2,13 +2,25 @@ using System.Text.RegularExpressions;
 
 namespace PasteRedis.Tests.Aof;
 
-/// <summary>An EXEC is one unit in the log: recovery applies a transaction whole or not at all.</summary>
+/// <summary>An EXEC, and a script, is one unit in the log: recovery applies it whole or not at all.</summary>
 [TestFixture]
 [Category("Crash")]
 public class TransactionLogTests
 {
     private static long LogSize(RawClient raw) =>
         long.Parse(Regex.Match(raw.Call("INFO", "persistence"), @"aof_current_size:(\d+)").Groups[1].Value);
+
+    /// <summary>The same three writes as one transaction, or as one script (its effects form one group too).</summary>
+    private static void Unit(RawClient raw, string tag, string kind)
+    {
+        if (kind == "EVAL")
+        {
+            Assert.That(raw.Call("EVAL", "redis.call('set', KEYS[1], 'one'); redis.call('rpush', KEYS[2], 'a', 'b'); redis.call('incr', KEYS[3]); return 'ok'",
+                "3", tag + ":1", tag + ":list", tag + ":n"), Is.EqualTo("$ok"));
+            return;
+        }
+        Transaction(raw, tag);
+    }
 
     private static void Transaction(RawClient raw, string tag)
     {
@@ -21,16 +33,16 @@ public class TransactionLogTests
     }
 
     [Test]
-    public async Task ATornTransactionIsDroppedWholeAndTheOneBeforeItKept([Values(0.3, 0.6, 0.97)] double tearAt)
+    public async Task ATornTransactionIsDroppedWholeAndTheOneBeforeItKept([Values(0.3, 0.6, 0.97)] double tearAt, [Values("MULTI", "EVAL")] string kind)
     {
         var server = await ServerInstance.StartAsync("--pbuf-memory", "8mb", "--aof-max-size", "4mb");
         long start, end;
         using (var raw = server.Raw())
         {
             raw.Call("SET", "before", "x");
-            Transaction(raw, "t1");
+            Unit(raw, "t1", kind);
             start = LogSize(raw);
-            Transaction(raw, "t2");
+            Unit(raw, "t2", kind);
             end = LogSize(raw);
         }
         await server.StopKeepingDataAsync();

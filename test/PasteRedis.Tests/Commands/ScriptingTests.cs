@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace PasteRedis.Tests.Commands;
 
 /// <summary>
@@ -145,7 +143,7 @@ public class ScriptingTests : ServerFixture
     }
 }
 
-/// <summary>A script's writes in the log: effects, one group, across kill -9 and a torn tail.</summary>
+/// <summary>A script's writes in the log: effects, across kill -9 (a torn script: Aof/TransactionLogTests).</summary>
 [TestFixture]
 [Category("Crash")]
 public class ScriptLogTests
@@ -195,38 +193,5 @@ public class ScriptLogTests
             }
         }
         finally { Directory.Delete(dir, true); }
-    }
-
-    private static long LogSize(RawClient raw) =>
-        long.Parse(Regex.Match(raw.Call("INFO", "persistence"), @"aof_current_size:(\d+)").Groups[1].Value);
-
-    [Test]
-    public async Task ATornScriptIsDroppedWholeAndTheOneBeforeItKept([Values(0.3, 0.6, 0.97)] double tearAt)
-    {
-        const string script = "redis.call('set', KEYS[1], ARGV[1]); redis.call('rpush', KEYS[2], 'a', 'b'); redis.call('incr', KEYS[3]); return 'ok'";
-        var server = await ServerInstance.StartAsync("--pbuf-memory", "8mb", "--aof-max-size", "4mb");
-        long start, end;
-        using (var raw = server.Raw())
-        {
-            raw.Call("SET", "before", "x");
-            Assert.That(raw.Call("EVAL", script, "3", "s1:v", "s1:list", "s1:n", "one"), Is.EqualTo("$ok"));
-            start = LogSize(raw);
-            Assert.That(raw.Call("EVAL", script, "3", "s2:v", "s2:list", "s2:n", "two"), Is.EqualTo("$ok"));
-            end = LogSize(raw);
-        }
-        await server.StopKeepingDataAsync();
-        long from = start + (long)((end - start) * tearAt);
-        using (var fs = new FileStream(Path.Combine(server.DataDir, "aof.pmem"), FileMode.Open, FileAccess.ReadWrite))
-        {
-            fs.Position = from;
-            fs.Write(new byte[end - from]);
-        }
-        await using var after = await ServerInstance.StartOnAsync(server.DataDir, "--pbuf-memory", "8mb", "--aof-max-size", "4mb");
-        using var check = after.Raw();
-        Assert.That(check.Call("GET", "before"), Is.EqualTo("$x"));
-        Assert.That(check.Call("MGET", "s1:v", "s1:n"), Is.EqualTo("*[$one,$1]"), "the whole script before is kept");
-        Assert.That(check.Call("LLEN", "s1:list"), Is.EqualTo(":2"));
-        Assert.That(check.Call("EXISTS", "s2:v", "s2:list", "s2:n"), Is.EqualTo(":0"), "nothing of the torn one is applied");
-        Assert.That(check.Call("INFO", "persistence"), Does.Contain("aof_last_load_truncated:1"));
     }
 }
