@@ -47,6 +47,20 @@ public sealed class RespWriter
         ErrorWritten?.Invoke(message);
     }
 
+    /// <summary>
+    /// An error reply already counted where it arose (a script passing on its command's
+    /// error: Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE): not told to <see cref="ErrorWritten"/>,
+    /// only counted in <see cref="UncountedErrors"/> so the command still counts as failed.
+    /// </summary>
+    public void ErrorAlreadyCounted(string message)
+    {
+        Line((byte)'-', message);
+        UncountedErrors++;
+    }
+
+    /// <summary>Error replies written by <see cref="ErrorAlreadyCounted"/>.</summary>
+    public long UncountedErrors { get; private set; }
+
     private void Line(byte prefix, string s)
     {
         int max = Encoding.UTF8.GetMaxByteCount(s.Length) + 3;

@@ -108,6 +108,7 @@ internal sealed class RedisServer
         Databases = new Database[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, Events);
         Commands = new CommandTable(CommandCatalog.Build());
+        Calls = new Diagnostics.CommandCalls(this);
         Watches = new WatchedKeys(Databases.Length);
         Tracking = new Tracking(this);
         Watches.Tracking = Tracking;
@@ -287,6 +288,9 @@ internal sealed class RedisServer
     /// <summary>Whether any script was loaded (SCRIPT FLUSH and INFO need not make a Lua state).</summary>
     public Scripting.ScriptEngine? ScriptsIfStarted => _scripts;
     public CommandTable Commands { get; }
+
+    /// <summary>Per-command statistics, the slow log and the latency monitor.</summary>
+    public Diagnostics.CommandCalls Calls { get; }
     public ServerStats Stats { get; } = new();
     public Random Random { get; } = new();
     public long StartTimeMs { get; }

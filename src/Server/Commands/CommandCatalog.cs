@@ -61,6 +61,17 @@ internal static class CommandCatalog
             .WithAclInsteadOfGroup("@connection"),
         C("waitaof", 4, NoScript, 0, 0, 0, "generic", "Blocks until all of the preceding write commands sent by the connection are written to the append-only file of the master and/or replicas.", "7.2.0", ServerCommands.WaitAof)
             .WithAclInsteadOfGroup("@connection"),
+        C("slowlog", -2, None, 0, 0, 0, "server", "A container for slow log commands.", "2.2.12", null).WithSubcommands(
+            C("get", -2, Admin | Loading | Stale, 0, 0, 0, "server", "Returns the slow log's entries.", "2.2.12", DiagnosticsCommands.SlowlogGet),
+            C("len", 2, Admin | Loading | Stale, 0, 0, 0, "server", "Returns the number of entries in the slow log.", "2.2.12", DiagnosticsCommands.SlowlogLen),
+            C("reset", 2, Admin | Loading | Stale, 0, 0, 0, "server", "Clears all entries from the slow log.", "2.2.12", DiagnosticsCommands.SlowlogReset),
+            C("help", 2, Loading | Stale, 0, 0, 0, "server", "Show helpful text about the different subcommands", "6.2.0", DiagnosticsCommands.SlowlogHelp)),
+        C("latency", -2, None, 0, 0, 0, "server", "A container for latency diagnostics commands.", "2.8.13", null).WithSubcommands(
+            C("latest", 2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns the latest latency samples for all events.", "2.8.13", DiagnosticsCommands.LatencyLatest),
+            C("history", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns timestamp-latency samples for an event.", "2.8.13", DiagnosticsCommands.LatencyHistory),
+            C("reset", -2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Resets the latency data for one or more events.", "2.8.13", DiagnosticsCommands.LatencyReset),
+            C("graph", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns a latency graph for an event.", "2.8.13", DiagnosticsCommands.LatencyGraph),
+            C("help", 2, Loading | Stale, 0, 0, 0, "server", "Returns helpful text about the different subcommands.", "2.8.13", DiagnosticsCommands.LatencyHelp)),
         C("monitor", 1, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Listens for all requests received by the server in real-time.", "1.0.0", ServerCommands.Monitor),
         C("role", 1, NoScript | Loading | Stale | Fast, 0, 0, 0, "server", "Returns the replication role.", "2.8.12", ServerCommands.Role).WithAcl("@admin", "@dangerous"),
         C("shutdown", -1, Admin | NoScript | Loading | Stale | AllowBusy | NoMulti, 0, 0, 0, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", ServerCommands.Shutdown),

@@ -76,6 +76,7 @@ internal static class ConfigCommands
     public static void ResetStat(ClientSession c)
     {
         c.Server.Stats.Reset();
+        c.Server.Calls.ResetStats();
         foreach (var client in c.Server.Clients) client.Traffic = default;
         c.Server.Events.ExpiredKeys = 0;
         c.Reply.Ok();

@@ -17,8 +17,12 @@ internal static class InfoCommand
     {
         var wanted = new List<string>();
         for (int i = 1; i < c.Request.Count; i++) wanted.Add(c.ArgString(i).ToLowerInvariant());
-        bool all = wanted.Count == 0 || wanted.Contains("all") || wanted.Contains("everything") || wanted.Contains("default");
-        var sections = all ? DefaultSections.Concat(c.Server.InfoSections.Select(x => x.Name)).ToList() : wanted;
+        bool all = wanted.Contains("all") || wanted.Contains("everything");
+        bool defaults = all || wanted.Count == 0 || wanted.Contains("default");
+        // "all" adds what the default leaves out, where Redis puts it: commandstats before errorstats.
+        var sections = !defaults ? wanted
+            : DefaultSections.SelectMany(x => all && x == "errorstats" ? ["commandstats", x] : new[] { x })
+                .Concat(c.Server.InfoSections.Select(x => x.Name)).Concat(wanted).ToList();
         var sb = new StringBuilder();
         foreach (var s in sections.Distinct())
         {
@@ -172,6 +176,16 @@ internal static class InfoCommand
                 sb.Append("# Errorstats\r\n");
                 foreach (var (code, count) in server.Stats.ErrorCodes())
                     sb.Append(inv, $"errorstat_{code}:count={count}\r\n");
+                break;
+            case "commandstats":
+                sb.Append("# Commandstats\r\n");
+                foreach (var cmd in server.Commands.All.SelectMany(x => x.Subcommands?.Values.Prepend(x) ?? [x]).OrderBy(x => x.FullName, StringComparer.Ordinal))
+                {
+                    if (cmd.Calls == 0 && cmd.FailedCalls == 0 && cmd.RejectedCalls == 0) continue;
+                    long usec = Diagnostics.CommandCalls.Microseconds(cmd.Ticks);
+                    double perCall = cmd.Calls == 0 ? 0 : (double)usec / cmd.Calls;
+                    sb.Append(inv, $"cmdstat_{cmd.FullName}:calls={cmd.Calls},usec={usec},usec_per_call={perCall:F2},rejected_calls={cmd.RejectedCalls},failed_calls={cmd.FailedCalls}\r\n");
+                }
                 break;
             case "cluster":
                 sb.Append("# Cluster\r\n");

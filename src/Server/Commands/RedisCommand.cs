@@ -77,6 +77,12 @@ internal sealed class RedisCommand
 
     public bool IsWrite => (Flags & CommandFlags.Write) != 0;
 
+    // Redis's per-command statistics (INFO commandstats), kept under the execution lock
+    // (RejectedCalls also by the lock-free loading path: incremented atomically).
+    public long Calls, Ticks, RejectedCalls, FailedCalls;
+
+    public void ResetStats() => Calls = Ticks = RejectedCalls = FailedCalls = 0;
+
     /// <summary>A write, or a read that may change the keyspace: logged (and seen by WATCH) when it did.</summary>
     public bool MayChangeKeyspace => (Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0;
 

@@ -66,6 +66,10 @@ internal sealed partial class ServerConfig
         new("pmem-library", "libpmem2", ParamKind.Enum, Mutable: false, Choices: ["libpmem2", "msync"]),
         // How long a script may run before it is stopped, if it has not written (Redis answers BUSY from then on).
         new("busy-reply-threshold", "5000", ParamKind.Integer, Min: 0, Max: long.MaxValue, Aliases: ["lua-time-limit"]),
+        // The slow log and the latency monitor (SLOWLOG, LATENCY), with Redis's defaults.
+        new("slowlog-log-slower-than", "10000", ParamKind.Integer, Min: -1, Max: long.MaxValue),
+        new("slowlog-max-len", "128", ParamKind.Integer, Min: 0, Max: long.MaxValue),
+        new("latency-monitor-threshold", "0", ParamKind.Integer, Min: 0, Max: long.MaxValue),
         new("replica-read-only", "yes", ParamKind.YesNo, Mutable: false, Aliases: ["slave-read-only"]),
     ];
 }

@@ -47,6 +47,9 @@ internal sealed partial class ServerConfig
     public long AofMaxSize { get; private set; }
     public bool AppendOnly { get; private set; }
     public long BusyReplyThresholdMs { get; private set; }
+    public long SlowlogLogSlowerThan { get; private set; }
+    public long SlowlogMaxLen { get; private set; }
+    public long LatencyMonitorThreshold { get; private set; }
 
     /// <summary>client-output-buffer-limit's hard limits (bytes; 0 = none) for normal and pub/sub clients.</summary>
     public long NormalOutputHardLimit { get; private set; }
@@ -141,6 +144,9 @@ internal sealed partial class ServerConfig
         AofMaxSize = Long("aof-max-size");
         AppendOnly = _values["appendonly"] == "yes";
         BusyReplyThresholdMs = Long("busy-reply-threshold");
+        SlowlogLogSlowerThan = Long("slowlog-log-slower-than");
+        SlowlogMaxLen = Long("slowlog-max-len");
+        LatencyMonitorThreshold = Long("latency-monitor-threshold");
         OutputLimits.TryParse(_values["client-output-buffer-limit"], out var limits);
         NormalOutputHardLimit = limits.GetValueOrDefault("normal", 0);
         PubSubOutputHardLimit = limits.GetValueOrDefault("pubsub", 32 * 1024 * 1024);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using PasteRedis.Resp;
+using PasteRedis.Server.Commands;
 using PasteRedis.Server.Keyspace;
 
 namespace PasteRedis.Server.Connections;
@@ -38,6 +39,7 @@ internal sealed partial class ClientSession
     /// </summary>
     public void Block(int firstKey, int lastKey, RedisType type, long timeoutMs, bool nullIsArray, byte[]? frame = null, byte[]? timeoutReply = null)
     {
+        _blockedNow = true;
         if (IsBlocked)
         {
             _reblocked = true;
@@ -57,6 +59,24 @@ internal sealed partial class ClientSession
         }
         _blockDeadlineMs = timeoutMs > 0 ? NowMs + timeoutMs : 0;
         if (timeoutMs > 0) _blockTimer = new Timer(static s => ((ClientSession)s!).Wake(), this, timeoutMs, Timeout.Infinite);
+    }
+
+    // The blocking command's run that left this connection blocked: counted when it is
+    // answered (Redis's updateStatsOnUnblock), by a timeout or CLIENT UNBLOCK; a command
+    // served by a push runs again and is counted then.
+    private bool _blockedNow;
+    private RedisCommand? _blockedCommand;
+    private long _blockedTicks;
+
+    private void RecordUnblocked(bool failed)
+    {
+        if (_blockedCommand == null || _blockedFrame == null) return;
+        var args = new RespRequest();
+        var frame = new ReadOnlySequence<byte>(_blockedFrame);
+        if (RespReader.TryParse(ref frame, args, RespLimits.Default, true, out _) == RespParseStatus.Complete)
+            _server.Calls.Record(this, _blockedCommand, _blockedTicks, failed, args);
+        args.Release();
+        _blockedCommand = null;
     }
 
     private void Unblock()
@@ -114,6 +134,7 @@ internal sealed partial class ClientSession
             _blockTimer?.Change(left, Timeout.Infinite); // woken early: wait for the rest
             return;
         }
+        RecordUnblocked(failed: false);
         Unblock();
         if (_blockTimeoutReply != null) Reply.Raw(_blockTimeoutReply);
         else if (_blockNullIsArray) Reply.NullArray();
@@ -129,6 +150,7 @@ internal sealed partial class ClientSession
         if (!IsBlocked) return false;
         var timeoutReply = _blockTimeoutReply;
         bool nullIsArray = _blockNullIsArray;
+        RecordUnblocked(failed: error);
         Unblock();
         var w = new RespWriter(PendingOutput) { Protocol = Reply.Protocol };
         if (error) w.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");

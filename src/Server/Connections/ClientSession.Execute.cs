@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using PasteRedis.Server.Commands;
 using PasteRedis.Server.Persistence;
@@ -33,12 +34,12 @@ internal sealed partial class ClientSession
         }
         if (!cmd.ArityOk(req.Count) || cmd.Handler == null)
         {
-            Reject($"ERR wrong number of arguments for '{cmd.FullName}' command");
+            Reject($"ERR wrong number of arguments for '{cmd.FullName}' command", cmd);
             return null;
         }
         if (!Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0)
         {
-            Reject("NOAUTH Authentication required.");
+            Reject("NOAUTH Authentication required.", cmd);
             return null;
         }
         return cmd;
@@ -50,17 +51,17 @@ internal sealed partial class ClientSession
         if (Admit() is not { } cmd) return;
         if (_server.Loading && !IsInternal && (cmd.Flags & CommandFlags.Loading) == 0)
         {
-            Reject(RedisServer.LoadingError);
+            Reject(RedisServer.LoadingError, cmd);
             return;
         }
         if (InMulti && (cmd.Flags & CommandFlags.NoMulti) != 0)
         {
-            Reject("ERR Command not allowed inside a transaction");
+            Reject("ERR Command not allowed inside a transaction", cmd);
             return;
         }
         if (InSubscribedContext && (cmd.Flags & CommandFlags.SubscribedContext) == 0)
         {
-            Reject($"ERR Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+            Reject($"ERR Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd);
             return;
         }
         // EXEC is refused as a whole when what it would run is refused (Redis's execCommandAbort).
@@ -69,7 +70,7 @@ internal sealed partial class ClientSession
         if (!IsReplaying && !InExec && (flags & CommandFlags.DenyOom) != 0 && _server.Memory is { } memory
             && memory.UnderPressure(_server.Config.MaxMemory) && !memory.TryRelievePressure(_server, NowMs))
         {
-            RejectOrAbortExec(isExec, PasteRedis.Server.Memory.PasteMemory.OomError);
+            RejectOrAbortExec(cmd, isExec, PasteRedis.Server.Memory.PasteMemory.OomError);
             return;
         }
         var aof = IsReplaying ? null : _server.Aof;
@@ -78,7 +79,7 @@ internal sealed partial class ClientSession
             && ((flags & CommandFlags.DenyOom) != 0 || !aof.HasReserve)
             && (InExec || !aof.TryMakeRoom(_server)))
         {
-            RejectOrAbortExec(isExec, AofPersistence.MisconfError);
+            RejectOrAbortExec(cmd, isExec, AofPersistence.MisconfError);
             return;
         }
         if (InMulti && (cmd.Flags & CommandFlags.TransactionControl) == 0)
@@ -94,7 +95,23 @@ internal sealed partial class ClientSession
         _log.Clear();
         _logReplaced = false;
         KeysTouchedByHandler = false;
+        // Timed for INFO commandstats, SLOWLOG and LATENCY (not the server's own replay and import).
+        bool counted = !IsInternal || IsScriptSession;
+        long started = 0, uncounted = 0;
+        if (counted)
+        {
+            _blockedNow = false;
+            _server.Calls.BeforeCall();
+            uncounted = Reply.UncountedErrors;
+            started = Stopwatch.GetTimestamp();
+        }
         cmd.Handler!(this); // Admit refused containers without a subcommand
+        if (counted)
+        {
+            long ticks = Stopwatch.GetTimestamp() - started;
+            if (!_blockedNow) _server.Calls.Record(this, cmd, ticks, Reply.UncountedErrors != uncounted, Request);
+            else (_blockedCommand, _blockedTicks) = (cmd, ticks); // counted when answered
+        }
         if (cmd.MayChangeKeyspace && _server.Events.Dirty != dirty)
         {
             if (!KeysTouchedByHandler) _server.Watches.TouchWritten(this, cmd);
@@ -104,13 +121,14 @@ internal sealed partial class ClientSession
         if (_server.Monitors.Count > 0 && !IsReplaying && (cmd.Flags & CommandFlags.SkipMonitor) == 0) _server.Monitors.Feed(this, cmd);
     }
 
-    private void RejectOrAbortExec(bool isExec, string error)
+    private void RejectOrAbortExec(RedisCommand cmd, bool isExec, string error)
     {
         if (!isExec)
         {
-            Reject(error);
+            Reject(error, cmd);
             return;
         }
+        Interlocked.Increment(ref cmd.RejectedCalls);
         DiscardMulti();
         UnwatchAll();
         Reply.Error("EXECABORT Transaction discarded because of: " + error);

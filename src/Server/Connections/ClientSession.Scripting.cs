@@ -15,6 +15,7 @@ internal sealed partial class ClientSession
     {
         var session = Internal(server, replaying: false);
         session.IsScriptSession = true;
+        session.Reply.ErrorWritten = server.Stats.CountError; // a script's command errors count, as Redis's do
         return session;
     }
 
@@ -56,13 +57,13 @@ internal sealed partial class ClientSession
             if (_server.Commands.TryGet(Request.Arg(0), out var top))
                 cmd = top.Subcommands != null && Request.Count >= 2 ? (top.SubLookup!.TryGet(Request.Arg(1), out var sub) ? sub : null) : top;
             if (cmd == null) Reply.Error("ERR Unknown Redis command called from script");
-            else if (!cmd.ArityOk(Request.Count)) Reply.Error("ERR Wrong number of args calling Redis command from script");
-            else if ((cmd.Flags & CommandFlags.NoScript) != 0) Reply.Error("ERR This Redis command is not allowed from script");
-            else if (readOnlyScript && (cmd.Flags & CommandFlags.Write) != 0) Reply.Error("ERR Write commands are not allowed from read-only scripts.");
+            else if (!cmd.ArityOk(Request.Count)) Reject("ERR Wrong number of args calling Redis command from script", cmd);
+            else if ((cmd.Flags & CommandFlags.NoScript) != 0) Reject("ERR This Redis command is not allowed from script", cmd);
+            else if (readOnlyScript && (cmd.Flags & CommandFlags.Write) != 0) Reject("ERR Write commands are not allowed from read-only scripts.", cmd);
             // Inside the script InExec is set (no compaction mid-group), which skips Execute's memory check: made here, per command, as Redis's scriptCall does.
             else if ((cmd.Flags & CommandFlags.DenyOom) != 0 && _server.Memory is { } memory
                      && memory.UnderPressure(_server.Config.MaxMemory) && !memory.TryRelievePressure(_server, NowMs))
-                Reply.Error(PasteRedis.Server.Memory.PasteMemory.OomError);
+                Reject(PasteRedis.Server.Memory.PasteMemory.OomError, cmd);
             else Execute();
         }
         finally { Request.Release(); }

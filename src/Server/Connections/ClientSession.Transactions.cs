@@ -58,6 +58,13 @@ internal sealed partial class ClientSession
         if (InMulti) MultiAborted = true;
     }
 
+    /// <summary>A known command refused before it ran: counted as rejected (Redis's rejectCommand).</summary>
+    private void Reject(string message, RedisCommand cmd)
+    {
+        Interlocked.Increment(ref cmd.RejectedCalls);
+        Reject(message);
+    }
+
     private void Queue(RedisCommand cmd)
     {
         foreach (var segment in Frame) _queued!.Write(segment.Span);

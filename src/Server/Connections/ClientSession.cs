@@ -231,7 +231,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
                     buffer = before; // the locked path runs it
                     return false;
                 }
-                Reject(RedisServer.LoadingError);
+                Reject(RedisServer.LoadingError, cmd);
             }
             Request.Release();
             consumed = true;

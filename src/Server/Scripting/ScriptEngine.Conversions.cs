@@ -47,8 +47,9 @@ internal sealed partial class ScriptEngine
         if (FieldType(t, "err") == LuaType.String)
         {
             _lua.GetField(t, "err");
-            reply.Error(_lua.ToString(-1, false));
+            string message = _lua.ToString(-1, false);
             _lua.Pop(1);
+            WriteErrorReply(reply, t, message);
             return;
         }
         if (FieldType(t, "ok") == LuaType.String)
@@ -135,13 +136,30 @@ internal sealed partial class ScriptEngine
         return type;
     }
 
-    /// <summary>An error as Redis's luaPushError leaves it: {err = "CODE message"}; and whether to raise it.</summary>
-    private static int PushError(Lua lua, string message, bool raise)
+    private const string IgnoreErrorStats = "ignore_error_stats_update";
+
+    /// <summary>An error table's reply: counted in the error stats unless it was where it arose.</summary>
+    private void WriteErrorReply(RespWriter reply, int t, string message)
     {
-        lua.CreateTable(0, 1);
+        if (FieldType(t, IgnoreErrorStats) == LuaType.Boolean) reply.ErrorAlreadyCounted(message);
+        else reply.Error(message);
+    }
+
+    /// <summary>An error as Redis's luaPushError leaves it: {err = "CODE message"}; and whether to raise it.</summary>
+    private static int PushError(Lua lua, string message, bool raise, bool alreadyCounted = false)
+    {
+        lua.CreateTable(0, 2);
         lua.PushString("err");
         lua.PushString(message.TrimEnd('\r', '\n'));
         lua.RawSet(-3);
+        if (alreadyCounted)
+        {
+            // A command's error, counted in the error stats when the command replied it: the
+            // script passing it on does not count it again (Redis's ignore_error_stats_update).
+            lua.PushString(IgnoreErrorStats);
+            lua.PushBoolean(true);
+            lua.RawSet(-3);
+        }
         if (!raise) return 1;
         lua.PushBoolean(true);
         return 2;

@@ -248,8 +248,10 @@ internal sealed partial class ScriptEngine : IDisposable
             // Redis's Lua 5.1 kept one: a one-line script's (or function's) line is still known.
             if (source == null && knownLine > 0) (source, line) = (defaultSource, knownLine);
             if (source != null) message += $" script: {sha}, on {source}:{line}.";
+            WriteErrorReply(reply, _lua.GetTop(), message);
+            return;
         }
-        else message = "ERR " + _lua.ToString(-1, false);
+        message = "ERR " + _lua.ToString(-1, false);
         reply.Error(message);
     }
 
@@ -296,7 +298,7 @@ internal sealed partial class ScriptEngine : IDisposable
             if (reply.Length > 0 && reply[0] == (byte)'-')
             {
                 int end = reply.IndexOf("\r\n"u8);
-                return PushError(lua, Encoding.UTF8.GetString(reply[1..end]), raise);
+                return PushError(lua, Encoding.UTF8.GetString(reply[1..end]), raise, alreadyCounted: true);
             }
             PushReply(lua, reply, ref pos);
             return 1;

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text;
+using PasteRedis.Resp;
+using PasteRedis.Server.Commands;
+using PasteRedis.Server.Connections;
+
+namespace PasteRedis.Server.Diagnostics;
+
+/// <summary>
+/// What Redis's call() notes after each command: its calls, time and failures (INFO
+/// commandstats), the slow log and the latency monitor. A command failed when an error
+/// reply was written while it ran and not by a command it ran itself (Redis's
+/// prev_err_count), or when it passed on an error counted where it arose (a script's).
+/// Kept under the execution lock; the server's own sessions (replay, import) are not counted.
+/// </summary>
+internal sealed class CommandCalls(RedisServer server)
+{
+    private static readonly double MicrosecondsPerTick = 1_000_000.0 / Stopwatch.Frequency;
+    private static readonly byte[] Redacted = "(redacted)"u8.ToArray();
+    private long _errorsSeen;
+
+    public SlowLog SlowLog { get; } = new();
+    public LatencyMonitor Latency { get; } = new();
+
+    public static long Microseconds(long ticks) => (long)(ticks * MicrosecondsPerTick);
+
+    /// <summary>Before a command runs: errors written so far are not its own.</summary>
+    public void BeforeCall() => _errorsSeen = server.Stats.ErrorReplies;
+
+    /// <summary>After a command ran (or a blocked one was answered): <paramref name="args"/> are its arguments as sent.</summary>
+    public void Record(ClientSession c, RedisCommand cmd, long ticks, bool failedUncounted, RespRequest args)
+    {
+        cmd.Calls++;
+        cmd.Ticks += ticks;
+        long errors = server.Stats.ErrorReplies;
+        if (errors != _errorsSeen || failedUncounted) cmd.FailedCalls++;
+        _errorsSeen = errors;
+        long us = Microseconds(ticks);
+        var config = server.Config;
+        if ((cmd.Flags & CommandFlags.SkipSlowlog) == 0 && config.SlowlogLogSlowerThan >= 0 && us >= config.SlowlogLogSlowerThan)
+        {
+            var addr = ClientCommands.Addr(c.RemoteEndPoint);
+            SlowLog.Add(args.Count, i => IsRedacted(cmd, args, i) ? Redacted : args.Arg(i).ToArray(), us,
+                addr.Length > 0 ? addr : "?:0", c.Name ?? "", config.SlowlogMaxLen);
+        }
+        if (config.LatencyMonitorThreshold > 0)
+            Latency.AddIfNeeded((cmd.Flags & CommandFlags.Fast) != 0 ? "fast-command" : "command", us / 1000, config.LatencyMonitorThreshold);
+    }
+
+    /// <summary>Arguments Redis redacts from the slow log: passwords (AUTH, HELLO … AUTH, CONFIG SET of a password).</summary>
+    private static bool IsRedacted(RedisCommand cmd, RespRequest args, int i)
+    {
+        switch (cmd.FullName)
+        {
+            case "auth":
+                return i >= 1;
+            case "hello":
+                for (int j = 2; j < args.Count; j++)
+                {
+                    if (Ascii.EqualsIgnoreCase(args.Arg(j), "AUTH"u8) && j + 2 < args.Count)
+                    {
+                        if (i == j + 1 || i == j + 2) return true;
+                        j += 2;
+                    }
+                    else if (Ascii.EqualsIgnoreCase(args.Arg(j), "SETNAME"u8)) j++;
+                }
+                return false;
+            case "config|set":
+                return i >= 3 && i % 2 == 1
+                    && (Ascii.EqualsIgnoreCase(args.Arg(i - 1), "requirepass"u8) || Ascii.EqualsIgnoreCase(args.Arg(i - 1), "masterauth"u8));
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>CONFIG RESETSTAT: every command's counters.</summary>
+    public void ResetStats()
+    {
+        foreach (var cmd in server.Commands.All)
+        {
+            cmd.ResetStats();
+            foreach (var sub in cmd.Subcommands?.Values ?? Enumerable.Empty<RedisCommand>()) sub.ResetStats();
+        }
+    }
+}
