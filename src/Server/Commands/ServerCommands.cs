@@ -7,7 +7,7 @@ internal static class ServerCommands
 {
     public static void Time(ClientSession c)
     {
-        long us = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + (DateTime.UtcNow.Ticks / 10) % 1000;
+        long us = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10; // one reading of the clock
         c.Reply.ArrayHeader(2);
         c.Reply.BulkInteger(us / 1_000_000);
         c.Reply.BulkInteger(us % 1_000_000);

@@ -68,13 +68,13 @@ internal sealed partial class ClientSession
     private RedisCommand? _blockedCommand;
     private long _blockedTicks;
 
-    private void RecordUnblocked(bool failed)
+    private void RecordUnblocked(bool failed, bool slowLog)
     {
         if (_blockedCommand == null || _blockedFrame == null) return;
         var args = new RespRequest();
         var frame = new ReadOnlySequence<byte>(_blockedFrame);
         if (RespReader.TryParse(ref frame, args, RespLimits.Default, true, out _) == RespParseStatus.Complete)
-            _server.Calls.Record(this, _blockedCommand, _blockedTicks, failed, args);
+            _server.Calls.Record(this, _blockedCommand, _blockedTicks, failed, args, slowLog);
         args.Release();
         _blockedCommand = null;
     }
@@ -134,7 +134,7 @@ internal sealed partial class ClientSession
             _blockTimer?.Change(left, Timeout.Infinite); // woken early: wait for the rest
             return;
         }
-        RecordUnblocked(failed: false);
+        RecordUnblocked(failed: false, slowLog: false); // Redis 7.0 counts a timed-out command, and logs it nowhere
         Unblock();
         if (_blockTimeoutReply != null) Reply.Raw(_blockTimeoutReply);
         else if (_blockNullIsArray) Reply.NullArray();
@@ -150,10 +150,14 @@ internal sealed partial class ClientSession
         if (!IsBlocked) return false;
         var timeoutReply = _blockTimeoutReply;
         bool nullIsArray = _blockNullIsArray;
-        RecordUnblocked(failed: error);
+        RecordUnblocked(failed: error, slowLog: true);
         Unblock();
         var w = new RespWriter(PendingOutput) { Protocol = Reply.Protocol };
-        if (error) w.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        if (error)
+        {
+            w.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            _server.Stats.CountError("UNBLOCKED"); // the blocked client's error reply, counted as Redis counts it
+        }
         else if (timeoutReply != null) w.Raw(timeoutReply);
         else if (nullIsArray) w.NullArray();
         else w.Null();

@@ -56,7 +56,7 @@ internal sealed partial class ClientSession
             RedisCommand? cmd = null;
             if (_server.Commands.TryGet(Request.Arg(0), out var top))
                 cmd = top.Subcommands != null && Request.Count >= 2 ? (top.SubLookup!.TryGet(Request.Arg(1), out var sub) ? sub : null) : top;
-            if (cmd == null) Reply.Error("ERR Unknown Redis command called from script");
+            if (cmd == null) Reject("ERR Unknown Redis command called from script");
             else if (!cmd.ArityOk(Request.Count)) Reject("ERR Wrong number of args calling Redis command from script", cmd);
             else if ((cmd.Flags & CommandFlags.NoScript) != 0) Reject("ERR This Redis command is not allowed from script", cmd);
             else if (readOnlyScript && (cmd.Flags & CommandFlags.Write) != 0) Reject("ERR Write commands are not allowed from read-only scripts.", cmd);

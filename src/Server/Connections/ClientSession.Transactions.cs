@@ -56,6 +56,7 @@ internal sealed partial class ClientSession
     {
         Reply.Error(message);
         if (InMulti) MultiAborted = true;
+        _server.Calls.BeforeCall(); // a refusal is no failure of a script's command that ran it (Redis's prev_err_count)
     }
 
     /// <summary>A known command refused before it ran: counted as rejected (Redis's rejectCommand).</summary>

@@ -24,11 +24,11 @@ internal sealed class CommandCalls(RedisServer server)
 
     public static long Microseconds(long ticks) => (long)(ticks * MicrosecondsPerTick);
 
-    /// <summary>Before a command runs: errors written so far are not its own.</summary>
+    /// <summary>Before a command runs, and after one was refused: errors written so far are not the running command's own.</summary>
     public void BeforeCall() => _errorsSeen = server.Stats.ErrorReplies;
 
     /// <summary>After a command ran (or a blocked one was answered): <paramref name="args"/> are its arguments as sent.</summary>
-    public void Record(ClientSession c, RedisCommand cmd, long ticks, bool failedUncounted, RespRequest args)
+    public void Record(ClientSession c, RedisCommand cmd, long ticks, bool failedUncounted, RespRequest args, bool slowLog = true)
     {
         cmd.Calls++;
         cmd.Ticks += ticks;
@@ -37,14 +37,18 @@ internal sealed class CommandCalls(RedisServer server)
         _errorsSeen = errors;
         long us = Microseconds(ticks);
         var config = server.Config;
-        if ((cmd.Flags & CommandFlags.SkipSlowlog) == 0 && config.SlowlogLogSlowerThan >= 0 && us >= config.SlowlogLogSlowerThan)
-        {
-            var addr = ClientCommands.Addr(c.RemoteEndPoint);
-            SlowLog.Add(args.Count, i => IsRedacted(cmd, args, i) ? Redacted : args.Arg(i).ToArray(), us,
-                addr.Length > 0 ? addr : "?:0", c.Name ?? "", config.SlowlogMaxLen);
-        }
+        if (slowLog && (cmd.Flags & CommandFlags.SkipSlowlog) == 0 && config.SlowlogLogSlowerThan >= 0 && us >= config.SlowlogLogSlowerThan)
+            AddToSlowLog(c, cmd, args, us);
         if (config.LatencyMonitorThreshold > 0)
             Latency.AddIfNeeded((cmd.Flags & CommandFlags.Fast) != 0 ? "fast-command" : "command", us / 1000, config.LatencyMonitorThreshold);
+    }
+
+    // Apart from Record: its lambda's captures would cost every call an allocation.
+    private void AddToSlowLog(ClientSession c, RedisCommand cmd, RespRequest args, long us)
+    {
+        var addr = ClientCommands.Addr(c.RemoteEndPoint);
+        SlowLog.Add(args.Count, i => IsRedacted(cmd, args, i) ? Redacted : args.Arg(i).ToArray(), us,
+            addr.Length > 0 ? addr : "?:0", c.Name ?? "", server.Config.SlowlogMaxLen);
     }
 
     /// <summary>Arguments Redis redacts from the slow log: passwords (AUTH, HELLO … AUTH, CONFIG SET of a password).</summary>
@@ -76,6 +80,7 @@ internal sealed class CommandCalls(RedisServer server)
     /// <summary>CONFIG RESETSTAT: every command's counters.</summary>
     public void ResetStats()
     {
+        _errorsSeen = 0;
         foreach (var cmd in server.Commands.All)
         {
             cmd.ResetStats();

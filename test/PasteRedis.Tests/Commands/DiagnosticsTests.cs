@@ -1,0 +1,215 @@
+using System.Text.RegularExpressions;
+
+namespace PasteRedis.Tests.Commands;
+
+/// <summary>
+/// What operators read when a server is slow: INFO commandstats (calls, rejected and failed
+/// calls per command), the slow log and the latency monitor. The same scenario runs against
+/// the real redis-server and ours and what they report must agree (times aside).
+/// A server of its own: the counters are global.
+/// </summary>
+[TestFixture]
+public class DiagnosticsTests : ServerFixture
+{
+    protected override bool UsesMultiplexer => true;
+
+    /// <summary>
+    /// Commands that succeed, fail in their handler, are refused before they run (arity,
+    /// queued in MULTI), run inside EXEC and scripts (pcall, call, error replies), block and
+    /// time out, are served, are unblocked with an error; then the three reports.
+    /// </summary>
+    private static (string CommandStats, string ErrorStats, string SlowLog) Scenario(int port)
+    {
+        using var a = new RawClient(port);
+        using var b = new RawClient(port);
+        using var watcher = new RawClient(port);
+        void WaitBlocked()
+        {
+            for (int i = 0; i < 200 && !watcher.Call("CLIENT", "LIST").Contains("cmd=blpop"); i++) Thread.Sleep(10);
+        }
+
+        Assert.That(a.Call("CONFIG", "SET", "slowlog-log-slower-than", "0"), Is.EqualTo("+OK"));
+        Assert.That(a.Call("CONFIG", "SET", "slowlog-max-len", "1000"), Is.EqualTo("+OK"));
+        Assert.That(a.Call("SLOWLOG", "RESET"), Is.EqualTo("+OK"));
+        Assert.That(a.Call("CONFIG", "RESETSTAT"), Is.EqualTo("+OK"));
+        a.Call("CLIENT", "SETNAME", "alice");
+        string[][] commands =
+        [
+            ["SET", "a", "1"], ["INCR", "a"], ["SET", "b", "x"], ["INCR", "b"], ["GET"], ["NOSUCHCMD", "x"], ["CONFIG", "NOSUCHSUB"],
+            ["BLPOP", "nokey", "0.05"],
+            ["MULTI"], ["SET", "k", "v"], ["INCR", "k"], ["EXEC"],
+            ["MULTI"], ["GET"], ["EXEC"],
+            ["EVAL", "redis.call('set','q','1'); return redis.pcall('incr','kk','x')", "0"],
+            ["EVAL", "redis.pcall('incr','kk','x') return 1", "0"],
+            ["EVAL", "return redis.call('incr','b')", "0"],
+            ["EVAL", "return redis.pcall('incr','b')", "0"],
+            ["EVAL", "return redis.error_reply('MINE own error')", "0"],
+            ["EVAL", "return {err='ERR from a table'}", "0"],
+            ["EVAL", "return redis.call('nosuch')", "0"],
+            ["EVAL", "return redis.pcall('lpush','b','x')", "0"],
+            ["AUTH", "nobody", "secret"],
+            ["HELLO", "2", "AUTH", "default", "secret"],
+            ["CONFIG", "SET", "requirepass", ""],
+            ["SET", "big", new string('x', 200)],
+            ["RPUSH", "many", .. Enumerable.Range(0, 40).Select(i => i.ToString())],
+            ["PING"],
+        ];
+        foreach (var command in commands) a.Call(command);
+
+        // Served by a push, then unblocked by CLIENT UNBLOCK … ERROR.
+        string id = b.Call("CLIENT", "ID")[1..];
+        b.Send(RawClient.Command("BLPOP", "blk", "5"));
+        WaitBlocked();
+        Assert.That(a.Call("LPUSH", "blk", "v"), Is.EqualTo(":1"));
+        Assert.That(b.ReadReply(), Is.EqualTo("*[$blk,$v]"));
+        b.Send(RawClient.Command("BLPOP", "blk2", "5"));
+        WaitBlocked();
+        Assert.That(a.Call("CLIENT", "UNBLOCK", id, "ERROR"), Is.EqualTo(":1"));
+        Assert.That(b.ReadReply(), Is.EqualTo("-UNBLOCKED client unblocked via CLIENT UNBLOCK"));
+
+        // Times differ between servers: only the counts are compared; the watcher's polling is left out.
+        var commandStats = string.Join("\n", a.Call("INFO", "commandstats").Split("\r\n")
+            .Where(l => l.StartsWith("cmdstat_") && !l.StartsWith("cmdstat_client|list:"))
+            .Select(l => Regex.Replace(l, @"usec=\d+,usec_per_call=[\d.]+,", ""))
+            .Order(StringComparer.Ordinal));
+        var errorStats = a.Call("INFO", "errorstats");
+        var slowLog = Regex.Replace(a.Call("SLOWLOG", "GET", "-1"), @"\*\[:\d+,:\d+,:\d+,", "*[");
+        slowLog = Regex.Replace(slowLog, @"\$127\.0\.0\.1:\d+", "$peer");
+        // Redis 7.0 logs the command CLIENT UNBLOCK ended with no arguments (they are gone by
+        // then); ours keeps them. The one deliberate difference.
+        slowLog = slowLog.Replace("*[*[$BLPOP,$blk2,$5],$peer,$]", "*[*[],$peer,$]");
+        slowLog = slowLog.Replace("*[*[$CLIENT,$LIST],$peer,$],", "").Replace("*[*[$INFO,$commandstats],$peer,$alice],", "")
+            .Replace("*[*[$INFO,$errorstats],$peer,$alice],", "");
+        return (commandStats, errorStats, slowLog);
+    }
+
+    [Test]
+    public void CommandStatsErrorStatsAndTheSlowLogAgreeWithRedis()
+    {
+        var dir = Directory.CreateTempSubdirectory("redis-diagnostics").FullName;
+        int port = ServerInstance.FreePort();
+        using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
+        try
+        {
+            var theirs = Scenario(port);
+            var ours = Scenario(Server.Port);
+            Assert.That(ours.CommandStats, Is.EqualTo(theirs.CommandStats));
+            Assert.That(ours.ErrorStats, Is.EqualTo(theirs.ErrorStats));
+            Assert.That(ours.SlowLog, Is.EqualTo(theirs.SlowLog));
+            // The scenario meant something: each kind of count was seen.
+            Assert.That(ours.CommandStats, Does.Contain("cmdstat_get:calls=0,rejected_calls=2,failed_calls=0"));
+            Assert.That(ours.CommandStats, Does.Contain("cmdstat_blpop:calls=3,rejected_calls=0,failed_calls=1"));
+            Assert.That(ours.SlowLog, Does.Contain("*[$AUTH,$(redacted),$(redacted)]").And.Contain("... (72 more bytes)")
+                .And.Contain("$... (11 more arguments)").And.Contain("$?:0"));
+        }
+        finally
+        {
+            redis.Kill();
+            redis.WaitForExit();
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Test]
+    public void SlowLogKeepsTheNewestEntriesUpToItsLengthAndOnlyCommandsAtTheThreshold()
+    {
+        using var c = Server.Raw();
+        Assert.That(c.Call("CONFIG", "SET", "slowlog-log-slower-than", "0"), Is.EqualTo("+OK"));
+        Assert.That(c.Call("CONFIG", "SET", "slowlog-max-len", "3"), Is.EqualTo("+OK"));
+        for (int i = 0; i < 5; i++) c.Call("SET", "sl:" + i, "v");
+        Assert.That(c.Call("SLOWLOG", "LEN"), Is.EqualTo(":3"));
+        var entries = c.Call("SLOWLOG", "GET");
+        Assert.That(Regex.Matches(entries, @"\*\[\$SET,\$sl:(\d)").Select(m => m.Groups[1].Value), Is.EqualTo(new[] { "4", "3" }),
+            "newest first; the third is SLOWLOG LEN");
+        Assert.That(c.Call("SLOWLOG", "GET", "1"), Does.Contain("*[$SLOWLOG,$GET]").And.Not.Contain("$SET"), "the GET before");
+        Assert.That(c.Call("SLOWLOG", "GET", "-2"), Is.EqualTo("-ERR count should be greater than or equal to -1"));
+        Assert.That(c.Call("SLOWLOG", "GET", "x"), Is.EqualTo("-ERR count should be greater than or equal to -1"));
+
+        // A threshold no command reaches logs nothing; -1 turns the log off.
+        Assert.That(c.Call("SLOWLOG", "RESET"), Is.EqualTo("+OK"));
+        Assert.That(c.Call("CONFIG", "SET", "slowlog-log-slower-than", "10000000"), Is.EqualTo("+OK"));
+        c.Call("SET", "sl:fast", "v");
+        Assert.That(c.Call("SLOWLOG", "LEN"), Is.EqualTo(":1"), "only the RESET, which ran while the threshold was 0");
+        Assert.That(c.Call("CONFIG", "SET", "slowlog-log-slower-than", "-2"), Does.StartWith("-ERR CONFIG SET failed"));
+        Assert.That(c.Call("CONFIG", "SET", "slowlog-log-slower-than", "-1"), Is.EqualTo("+OK"));
+        Assert.That(c.Call("CONFIG", "SET", "slowlog-max-len", "128"), Is.EqualTo("+OK"));
+        Assert.That(c.Call("CONFIG", "GET", "slowlog-*"), Is.EqualTo("*[$slowlog-log-slower-than,$-1,$slowlog-max-len,$128]"));
+    }
+
+    [Test]
+    public async Task StackExchangeRedisReadsTheSlowLogAndTheLatencyMonitor()
+    {
+        var server = Mux.GetServer(Server.EndPoint);
+        var db = Mux.GetDatabase();
+        await server.ExecuteAsync("CONFIG", "SET", "slowlog-log-slower-than", "20000");
+        await server.ExecuteAsync("CONFIG", "SET", "latency-monitor-threshold", "20");
+        try
+        {
+            await server.SlowlogResetAsync();
+            await server.LatencyResetAsync();
+            // A script that spins for well over 20 ms: a slow "command" for both.
+            const string spin = "local t = redis.call('time') local start = t[1] * 1000000 + t[2] local i = 0 " +
+                                "repeat i = i + 1 local now = redis.call('time') until (now[1] * 1000000 + now[2]) - start > 50000 return i";
+            Assert.That((long)await db.ScriptEvaluateAsync(spin), Is.GreaterThan(0));
+            await db.StringSetAsync("diag:fast", "v"); // far below both thresholds
+
+            var slow = await server.SlowlogGetAsync();
+            Assert.That(slow, Has.Length.EqualTo(1));
+            Assert.That(slow[0].Arguments[0].ToString(), Is.EqualTo("EVAL"));
+            Assert.That(slow[0].Duration, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(20)));
+            Assert.That(slow[0].Time, Is.EqualTo(DateTime.UtcNow).Within(TimeSpan.FromMinutes(1)));
+
+            var latest = await server.LatencyLatestAsync();
+            Assert.That(latest.Select(l => l.EventName), Is.EqualTo(new[] { "command" }), "EVAL is not a fast command");
+            Assert.That(latest[0].DurationMilliseconds, Is.GreaterThanOrEqualTo(20));
+            Assert.That(latest[0].MaxDurationMilliseconds, Is.GreaterThanOrEqualTo(latest[0].DurationMilliseconds));
+            var history = await server.LatencyHistoryAsync("command");
+            Assert.That(history, Has.Length.EqualTo(1));
+            Assert.That(history[0].DurationMilliseconds, Is.EqualTo(latest[0].DurationMilliseconds));
+
+            using var raw = Server.Raw();
+            var graph = raw.Call("LATENCY", "GRAPH", "command");
+            Assert.That(graph, Does.StartWith($"$command - high {latest[0].DurationMilliseconds} ms, low {latest[0].DurationMilliseconds} ms"));
+            Assert.That(raw.Call("LATENCY", "GRAPH", "nothing"), Is.EqualTo("-ERR No samples available for event 'nothing'"));
+            Assert.That(raw.Call("LATENCY", "HISTORY", "nothing"), Is.EqualTo("*[]"));
+            Assert.That(await server.LatencyResetAsync(["command", "nothing"]), Is.EqualTo(1));
+            Assert.That(await server.LatencyLatestAsync(), Is.Empty);
+        }
+        finally
+        {
+            await server.ExecuteAsync("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+            await server.ExecuteAsync("CONFIG", "SET", "latency-monitor-threshold", "0");
+        }
+    }
+
+    [Test]
+    public void LatencyGraphDrawsAsRedisDoes()
+    {
+        // Two samples a second apart, 60 ms then 30 ms: the bars and labels of Redis's sparkline.
+        using var c = Server.Raw();
+        Assert.That(c.Call("CONFIG", "SET", "latency-monitor-threshold", "1"), Is.EqualTo("+OK"));
+        try
+        {
+            c.Call("LATENCY", "RESET");
+            const string spin = "local t = redis.call('time') local start = t[1] * 1000000 + t[2] " +
+                                "repeat local now = redis.call('time') until (now[1] * 1000000 + now[2]) - start > tonumber(ARGV[1]) * 1000 return 1";
+            c.Call("EVAL", spin, "0", "60");
+            Thread.Sleep(1100);
+            c.Call("EVAL", spin, "0", "30");
+            var history = c.Call("LATENCY", "HISTORY", "command");
+            var latencies = Regex.Matches(history, @"\*\[:\d+,:(\d+)\]").Select(m => long.Parse(m.Groups[1].Value)).ToArray();
+            Assert.That(latencies, Has.Length.EqualTo(2), history);
+            var (high, low) = (latencies[0], latencies[1]);
+            Assume.That(high > low, "the first spin took longer, as meant");
+            var graph = c.Call("LATENCY", "GRAPH", "command");
+            // relmax = high - low: the first sample is the top step ('#' under three '|'), the second the bottom ('_').
+            Assert.That(graph, Does.StartWith($"$command - high {high} ms, low {low} ms (all time high {high} ms)\n" +
+                new string('-', 80) + "\n# \n| \n| \n|_\n  \n"));
+            Assert.That(graph, Does.Match(@"\n\d\d\nss\n$"), "labels: seconds ago, written downwards");
+        }
+        finally
+        {
+            c.Call("CONFIG", "SET", "latency-monitor-threshold", "0");
+        }
+    }
+}
