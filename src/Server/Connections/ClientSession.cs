@@ -164,6 +164,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
             NowMs = LastInteractionMs = RedisServer.NowMs();
             _outputPaused = false;
             TakePendingOutput();
+            _batchMark = 0;
             // A blocked connection runs nothing more until it is served or times out.
             while (!_closeAfterReply && !IsBlocked)
             {
@@ -177,6 +178,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
                 }
                 _frameEnd = buffer.Start;
                 BeforeCommandReply();
+                _nextInBatch = true;
                 Execute();
                 LoudAgain();
                 Request.Release();
