@@ -60,6 +60,8 @@ internal static class InfoCommand
                 // Where commands run: on the socket event threads (Program's default) or handed to the thread pool.
                 sb.Field("event_loop", Hosting.SocketEngine.Inline ? "inline" : "thread-pool");
                 sb.Field("io_threads", Hosting.SocketEngine.Threads);
+                // What times each command for commandstats, the slow log and latency: the CPU's invariant TSC, or the OS's monotonic clock.
+                sb.Field("command_clock", Diagnostics.CycleClock.Source);
                 sb.Field("executable", Environment.ProcessPath ?? "");
                 sb.Field("config_file", server.Config.ConfigFile ?? "");
                 break;

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text;
 using PasteRedis.Server.Commands;
+using PasteRedis.Server.Diagnostics;
 using PasteRedis.Server.Persistence;
 
 namespace PasteRedis.Server.Connections;
@@ -107,7 +107,7 @@ internal sealed partial class ClientSession
             _blockedNow = false;
             _server.Calls.BeforeCall();
             uncounted = Reply.UncountedErrors;
-            started = chained && _batchMark != 0 ? _batchMark : Stopwatch.GetTimestamp();
+            started = chained && _batchMark != 0 ? _batchMark : CycleClock.Now();
         }
         cmd.Handler!(this); // Admit refused containers without a subcommand
         if (cmd.MayChangeKeyspace && _server.Events.Dirty != dirty)
@@ -118,7 +118,7 @@ internal sealed partial class ClientSession
         if (Tracking != TrackingMode.None) AfterTrackedCommand(cmd);
         if (counted)
         {
-            long ended = Stopwatch.GetTimestamp();
+            long ended = CycleClock.Now();
             if (chained) _batchMark = ended;
             if (!_blockedNow) _server.Calls.Record(this, cmd, ended - started, Reply.UncountedErrors != uncounted, Request);
             else (_blockedCommand, _blockedTicks) = (cmd, ended - started); // counted when answered

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using PasteRedis.Resp;
 using PasteRedis.Server.Commands;
@@ -15,7 +14,7 @@ namespace PasteRedis.Server.Diagnostics;
 /// </summary>
 internal sealed class CommandCalls(RedisServer server)
 {
-    private static readonly double MicrosecondsPerTick = 1_000_000.0 / Stopwatch.Frequency;
+    private static readonly double MicrosecondsPerTick = 1_000_000.0 / CycleClock.Frequency;
     private static readonly byte[] Redacted = "(redacted)"u8.ToArray();
     private long _errorsSeen;
 
@@ -30,6 +29,7 @@ internal sealed class CommandCalls(RedisServer server)
     /// <summary>After a command ran (or a blocked one was answered): <paramref name="args"/> are its arguments as sent.</summary>
     public void Record(ClientSession c, RedisCommand cmd, long ticks, bool failedUncounted, RespRequest args, bool slowLog = true)
     {
+        if (ticks < 0) ticks = 0; // two cores' counters a few ticks apart
         cmd.Calls++;
         cmd.Ticks += ticks;
         long errors = server.Stats.ErrorReplies;
