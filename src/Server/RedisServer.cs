@@ -109,6 +109,7 @@ internal sealed class RedisServer
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, Events);
         Commands = new CommandTable(CommandCatalog.Build());
         Calls = new Diagnostics.CommandCalls(this);
+        _ = Diagnostics.CycleClock.Frequency; // calibrated now (20 ms), not on the first command
         Watches = new WatchedKeys(Databases.Length);
         Tracking = new Tracking(this);
         Watches.Tracking = Tracking;
