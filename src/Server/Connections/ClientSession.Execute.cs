@@ -98,16 +98,23 @@ internal sealed partial class ClientSession
         _logReplaced = false;
         KeysTouchedByHandler = false;
         // Timed for INFO commandstats, SLOWLOG and LATENCY (not the server's own replay and
-        // import): the handler and the command's logging; a command after another in the same
-        // batch starts where that one ended (its parsing counts), saving a clock reading.
+        // import): the handler and the command's logging. A clock reading costs more than a
+        // pipelined GET's share of a batch (~10 % of its throughput here), so a fast command
+        // after another command in the same batch reads no clock: the run of such commands
+        // shares the time until the next reading equally (SettleUntimed).
         bool counted = !IsInternal || IsScriptSession;
+        bool untimed = counted && chained && _batchMark != 0 && (cmd.Flags & CommandFlags.Fast) != 0;
         long started = 0, uncounted = 0;
         if (counted)
         {
             _blockedNow = false;
             _server.Calls.BeforeCall();
             uncounted = Reply.UncountedErrors;
-            started = chained && _batchMark != 0 ? _batchMark : CycleClock.Now();
+            if (!untimed)
+            {
+                started = chained && _batchMark != 0 && _untimed.Count == 0 ? _batchMark : CycleClock.Now();
+                if (_untimed.Count > 0) SettleUntimed(started);
+            }
         }
         cmd.Handler!(this); // Admit refused containers without a subcommand
         if (cmd.MayChangeKeyspace && _server.Events.Dirty != dirty)
@@ -116,7 +123,12 @@ internal sealed partial class ClientSession
             if (aof != null) Persist(aof);
         }
         if (Tracking != TrackingMode.None) AfterTrackedCommand(cmd);
-        if (counted)
+        if (untimed)
+        {
+            _server.Calls.Record(this, cmd, 0, Reply.UncountedErrors != uncounted, Request, slowLog: false);
+            _untimed.Add(cmd);
+        }
+        else if (counted)
         {
             long ended = CycleClock.Now();
             if (chained) _batchMark = ended;
@@ -127,9 +139,30 @@ internal sealed partial class ClientSession
     }
 
     // Set by the batch loop for the command it runs (not for those that command runs), and
-    // where the previous command of the batch ended (0: none yet).
+    // where the last timed command of the batch ended (0: none yet).
     private bool _nextInBatch;
     private long _batchMark;
+    private readonly List<RedisCommand> _untimed = [];
+
+    /// <summary>
+    /// The fast commands run since <see cref="_batchMark"/> without a clock reading share
+    /// the time until <paramref name="now"/> equally (the slow log names such a command
+    /// only by its name: its arguments are gone by then).
+    /// </summary>
+    private void SettleUntimed(long now)
+    {
+        long share = (now - _batchMark) / _untimed.Count;
+        foreach (var cmd in _untimed) _server.Calls.AddShare(this, cmd, share);
+        _untimed.Clear();
+        _batchMark = now;
+    }
+
+    /// <summary>At the end of a batch: the untimed commands' time is settled.</summary>
+    private void EndBatchTiming()
+    {
+        if (_untimed.Count > 0) SettleUntimed(CycleClock.Now());
+        _batchMark = 0;
+    }
 
     private void RejectOrAbortExec(RedisCommand cmd, bool isExec, string error)
     {

@@ -186,6 +186,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
                 if (_server.Blocking.HasReady) _server.Blocking.ServeReady(NowMs);
                 if (OutputOverLimit()) break;
             }
+            EndBatchTiming();
             // Group commit: this batch's records, and everything appended before them by any
             // connection, are flushed and fenced before its replies leave; a read that saw
             // another connection's write waits for that write too. While the client is still

@@ -43,6 +43,25 @@ internal sealed class CommandCalls(RedisServer server)
             Latency.AddIfNeeded((cmd.Flags & CommandFlags.Fast) != 0 ? "fast-command" : "command", us / 1000, config.LatencyMonitorThreshold);
     }
 
+    /// <summary>
+    /// A fast command's share of a pipelined batch's time (it read no clock of its own;
+    /// <see cref="Record"/> counted the call). The slow log gets its name, not its arguments.
+    /// </summary>
+    public void AddShare(ClientSession c, RedisCommand cmd, long ticks)
+    {
+        if (ticks < 0) ticks = 0;
+        cmd.Ticks += ticks;
+        long us = Microseconds(ticks);
+        var config = server.Config;
+        if ((cmd.Flags & CommandFlags.SkipSlowlog) == 0 && config.SlowlogLogSlowerThan >= 0 && us >= config.SlowlogLogSlowerThan)
+        {
+            var addr = ClientCommands.Addr(c.RemoteEndPoint);
+            var name = Encoding.ASCII.GetBytes(cmd.FullName.Replace('|', ' '));
+            SlowLog.Add(1, _ => name, us, addr.Length > 0 ? addr : "?:0", c.Name ?? "", config.SlowlogMaxLen);
+        }
+        if (config.LatencyMonitorThreshold > 0) Latency.AddIfNeeded("fast-command", us / 1000, config.LatencyMonitorThreshold);
+    }
+
     // Apart from Record: its lambda's captures would cost every call an allocation.
     private void AddToSlowLog(ClientSession c, RedisCommand cmd, RespRequest args, long us)
     {

@@ -225,4 +225,35 @@ public class DiagnosticsTests : ServerFixture
         Assert.That(byClock, Is.EqualTo(bySw).Within(1).Percent, PasteRedis.Server.Diagnostics.CycleClock.Source);
         TestContext.Out.WriteLine($"command clock: {PasteRedis.Server.Diagnostics.CycleClock.Source}, {PasteRedis.Server.Diagnostics.CycleClock.Frequency:F0} Hz");
     }
+
+    [Test]
+    public void PipelinedFastCommandsShareTheBatchsTime()
+    {
+        // One send, one batch: the first GET is timed on its own; the fast commands after it
+        // read no clock and share the batch's remaining time, and the slow log names them only.
+        using var c = Server.Raw();
+        Assert.That(c.Call("CONFIG", "SET", "slowlog-log-slower-than", "0"), Is.EqualTo("+OK"));
+        try
+        {
+            Assert.That(c.Call("SLOWLOG", "RESET"), Is.EqualTo("+OK"));
+            c.Call("CONFIG", "RESETSTAT");
+            var batch = new List<byte>();
+            for (int i = 0; i < 5; i++) batch.AddRange(RawClient.Command("GET", "pipe:" + i));
+            batch.AddRange(RawClient.Command("LRANGE", "pipe:list", "0", "-1")); // not fast: timed on its own
+            batch.AddRange(RawClient.Command("INCR", "pipe:n"));
+            c.Send(batch.ToArray());
+            for (int i = 0; i < 7; i++) c.ReadReply();
+            var stats = c.Call("INFO", "commandstats");
+            Assert.That(stats, Does.Match(@"cmdstat_get:calls=5,usec=\d+,usec_per_call=[\d.]+,rejected_calls=0,failed_calls=0"));
+            Assert.That(stats, Does.Contain("cmdstat_incr:calls=1,").And.Contain("cmdstat_lrange:calls=1,"));
+            var log = Regex.Replace(c.Call("SLOWLOG", "GET", "-1"), @"\*\[:\d+,:\d+,:\d+,", "*[");
+            log = Regex.Replace(log, @"\$127\.0\.0\.1:\d+", "$peer");
+            Assert.That(log, Does.StartWith("*[*[*[$INFO,$commandstats],$peer,$],*[*[$incr],$peer,$],*[*[$LRANGE,$pipe:list,$0,$-1],$peer,$]," +
+                "*[*[$get],$peer,$],*[*[$get],$peer,$],*[*[$get],$peer,$],*[*[$get],$peer,$],*[*[$GET,$pipe:0],$peer,$],"));
+        }
+        finally
+        {
+            c.Call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+        }
+    }
 }
