@@ -109,6 +109,7 @@ internal sealed class RedisServer
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, Events);
         Commands = new CommandTable(CommandCatalog.Build());
         Calls = new Diagnostics.CommandCalls(this);
+        Pause = new Connections.ClientPause(this);
         _ = Diagnostics.CycleClock.Frequency; // calibrated now (20 ms), not on the first command
         Watches = new WatchedKeys(Databases.Length);
         Tracking = new Tracking(this);
@@ -285,6 +286,17 @@ internal sealed class RedisServer
 
     /// <summary>EVAL's Lua state and script cache, made at the first script (under the execution lock).</summary>
     public Scripting.ScriptEngine Scripts => _scripts ??= new Scripting.ScriptEngine(this);
+
+    /// <summary>CLIENT PAUSE's state and the clients it holds back.</summary>
+    public Connections.ClientPause Pause { get; }
+
+    /// <summary>Whether the script or function EVAL, EVALSHA or FCALL (<paramref name="command"/>) names by <paramref name="arg"/> is flagged no-writes.</summary>
+    public bool ScriptIsReadOnly(string command, ReadOnlySpan<byte> arg) => command switch
+    {
+        "eval" => Scripting.ScriptEngine.TextDeclaresNoWrites(arg),
+        "evalsha" => _scripts?.CachedDeclaresNoWrites(arg) ?? false,
+        _ => _scripts != null && _scripts.TryGetFunction(arg, out var f) && f.NoWrites,
+    };
 
     /// <summary>Whether any script was loaded (SCRIPT FLUSH and INFO need not make a Lua state).</summary>
     public Scripting.ScriptEngine? ScriptsIfStarted => _scripts;

@@ -219,7 +219,47 @@ internal static class ClientCommands
         "LIST [TYPE <normal|master|replica|pubsub>] [ID <id> [<id> ...]]", "    Return information about client connections.",
         "KILL <ip:port>", "    Kill connection made from <ip:port>.",
         "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options: ID, ADDR, LADDR, TYPE, USER, SKIPME, MAXAGE.",
-        "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.");
+        "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
+        "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
+        "UNPAUSE", "    Stop the current client pause, resuming traffic.");
+
+    /// <summary>CLIENT PAUSE timeout [WRITE|ALL] (Redis 7.0's checks, in its order).</summary>
+    public static void Pause(ClientSession c)
+    {
+        if (c.Request.Count > 4)
+        {
+            c.Reply.Error($"ERR unknown subcommand or wrong number of arguments for '{c.ArgString(1)}'. Try CLIENT HELP.");
+            return;
+        }
+        var kind = PauseKind.All;
+        if (c.Request.Count == 4)
+        {
+            if (c.ArgIs(3, "WRITE"u8)) kind = PauseKind.Write;
+            else if (!c.ArgIs(3, "ALL"u8))
+            {
+                c.Reply.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+                return;
+            }
+        }
+        if (!PasteRedis.Resp.RespNumber.TryParseInt64(c.Request.Arg(2), out long timeout))
+        {
+            c.Reply.Error("ERR timeout is not an integer or out of range");
+            return;
+        }
+        if (timeout < 0)
+        {
+            c.Reply.Error("ERR timeout is negative");
+            return;
+        }
+        c.Server.Pause.Pause(timeout > 0 ? RedisServer.NowMs() + timeout : 0, kind);
+        c.Reply.Ok();
+    }
+
+    public static void Unpause(ClientSession c)
+    {
+        c.Server.Pause.Unpause();
+        c.Reply.Ok();
+    }
 
     internal static string Addr(EndPoint? ep) => ep switch
     {

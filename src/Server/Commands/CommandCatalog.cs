@@ -35,6 +35,8 @@ internal static class CommandCatalog
             C("info", 2, Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns information about the connection.", "6.2.0", ClientCommands.Info),
             C("list", -2, Admin | Stale | Loading | NoScript, 0, 0, 0, "connection", "Lists open connections.", "2.4.0", ClientCommands.List),
             C("kill", -3, Admin | Stale | Loading | NoScript, 0, 0, 0, "connection", "Terminates open connections.", "2.4.0", ClientCommands.Kill),
+            C("pause", -3, Admin | NoScript | Loading | Stale, 0, 0, 0, "connection", "Suspends commands processing.", "3.0.0", ClientCommands.Pause),
+            C("unpause", 2, Admin | NoScript | Loading | Stale, 0, 0, 0, "connection", "Resumes processing commands from paused clients.", "6.2.0", ClientCommands.Unpause),
             C("unblock", -3, Admin | NoScript | Loading | Stale, 0, 0, 0, "connection", "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0", ClientCommands.Unblock),
             C("tracking", -3, Stale | Loading | NoScript, 0, 0, 0, "connection", "Controls server-assisted client-side caching for the connection.", "6.0.0", ClientCommands.Tracking),
             C("caching", 3, Stale | Loading | NoScript, 0, 0, 0, "connection", "Instructs the server whether to track the keys in the next request.", "6.0.0", ClientCommands.Caching),

@@ -195,11 +195,38 @@ internal sealed partial class ClientSession
         catch (InvalidOperationException) { } // the pipe is already completed: the connection is closing
     }
 
+    // Held back by CLIENT PAUSE: its next command waits, unread, until the pause ends.
+    private bool _postponed;
+
+    /// <summary>
+    /// Whether CLIENT PAUSE holds back the command just parsed. Commands that would be
+    /// refused anyway (unknown, arity, NOAUTH) are not held: they are answered at once, as
+    /// Redis's processCommand refuses them before its pause check.
+    /// </summary>
+    private bool HeldByPause()
+    {
+        if (!_server.Commands.TryGet(Request.Arg(0), out var cmd)) return false;
+        if (cmd.Subcommands != null && Request.Count >= 2)
+        {
+            if (!cmd.SubLookup!.TryGet(Request.Arg(1), out var sub)) return false;
+            cmd = sub;
+        }
+        if (!cmd.ArityOk(Request.Count) || cmd.Handler == null || (!Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0)) return false;
+        if (!_server.Pause.Holds(this, cmd, NowMs)) return false;
+        _postponed = true;
+        _server.Pause.Postpone(this);
+        return true;
+    }
+
+    /// <summary>The pause ended: run what was held back.</summary>
+    public void Resume() => Wake();
+
     /// <summary>When the connection closes, under the lock: it waits on nothing, watches nothing, hears nothing.</summary>
     private void LeaveRegistries()
     {
         _server.Tracking.Disable(this);
         _server.Monitors.Remove(this);
+        _server.Pause.Forget(this);
         Unblock();
         UnwatchAll();
         UnsubscribeAll(notify: false);

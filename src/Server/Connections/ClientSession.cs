@@ -143,7 +143,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
     /// a client that stops mid-frame waits, and only for its own replies.
     /// </summary>
     private bool HoldsRepliesForMoreInput(in ReadOnlySequence<byte> rest, bool inputCompleted) =>
-        !rest.IsEmpty && !_closeAfterReply && !inputCompleted && !IsBlocked && !_outputPaused
+        !rest.IsEmpty && !_closeAfterReply && !inputCompleted && !IsBlocked && !_outputPaused && !_postponed
         && _pipe.Output.UnflushedBytes < 64 * 1024;
 
     internal void ProcessBatch(ref ReadOnlySequence<byte> buffer, bool inputCompleted)
@@ -165,6 +165,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
             _outputPaused = false;
             TakePendingOutput();
             _batchMark = 0;
+            _postponed = false;
             // A blocked connection runs nothing more until it is served or times out.
             while (!_closeAfterReply && !IsBlocked)
             {
@@ -177,6 +178,12 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
                     break;
                 }
                 _frameEnd = buffer.Start;
+                if (_server.Pause.Kind != PauseKind.None && HeldByPause())
+                {
+                    buffer = _frame; // the command stays unread until the pause ends
+                    Request.Release();
+                    break;
+                }
                 BeforeCommandReply();
                 _nextInBatch = true;
                 Execute();

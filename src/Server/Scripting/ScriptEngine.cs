@@ -128,6 +128,20 @@ internal sealed partial class ScriptEngine : IDisposable
         return sha;
     }
 
+    /// <summary>
+    /// Whether what EVAL (the script's text), EVALSHA (a cached script's SHA1) or FCALL (a
+    /// function's name) would run is flagged no-writes: what CLIENT PAUSE WRITE lets through.
+    /// </summary>
+    public static bool TextDeclaresNoWrites(ReadOnlySpan<byte> body)
+    {
+        if (!body.StartsWith("#!"u8)) return false;
+        int end = body.IndexOf((byte)'\n');
+        return Shebang(Encoding.UTF8.GetString(end < 0 ? body : body[..end]).TrimEnd('\r'), out bool noWrites) == null && noWrites;
+    }
+
+    public bool CachedDeclaresNoWrites(ReadOnlySpan<byte> sha) =>
+        _scripts.TryGetValue(Encoding.ASCII.GetString(sha).ToLowerInvariant(), out var s) && s.NoWrites;
+
     /// <summary>A shebang line's engine and flags (Redis 7.0's evalExtractShebangFlags); null, or Redis's error.</summary>
     private static string? Shebang(string line, out bool noWrites)
     {

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+
+namespace PasteRedis.Tests.Commands;
+
+/// <summary>
+/// CLIENT PAUSE / UNPAUSE over raw sockets: what a pause holds back (WRITE: writes and what
+/// may write; ALL: everything), that held commands keep their order and run when the pause
+/// runs out or is lifted, and how pauses combine. Error replies are in the differential corpus.
+/// </summary>
+[TestFixture]
+public class ClientPauseTests : ServerFixture
+{
+    private static long Since(Stopwatch sw) => sw.ElapsedMilliseconds;
+
+    [Test]
+    public void WritePauseHoldsWritesInOrderAndLetsReadsThrough()
+    {
+        using var admin = Server.Raw();
+        using var c = Server.Raw();
+        Assert.That(c.Call("SET", "pause:k", "before"), Is.EqualTo("+OK"));
+        Assert.That(admin.Call("CLIENT", "PAUSE", "400", "WRITE"), Is.EqualTo("+OK"));
+        var sw = Stopwatch.StartNew();
+        Assert.That(c.Call("GET", "pause:k"), Is.EqualTo("$before"));
+        Assert.That(c.Call("EVAL_RO", "return 1", "0"), Is.EqualTo(":1"));
+        Assert.That(c.Call("EVAL", "#!lua flags=no-writes\nreturn 2", "0"), Is.EqualTo(":2"));
+        Assert.That(Since(sw), Is.LessThan(300), "reads are not held");
+
+        // A write, then a read behind it in the same pipeline: both wait, in order.
+        c.Send([.. RawClient.Command("SET", "pause:k", "after"), .. RawClient.Command("GET", "pause:k")]);
+        Thread.Sleep(150);
+        Assert.That(c.Available, Is.EqualTo(0), "nothing answered while the pause lasts");
+        Assert.That(admin.Call("GET", "pause:k"), Is.EqualTo("$before"), "the held SET has not run");
+        Assert.That(c.ReadReply(), Is.EqualTo("+OK"));
+        Assert.That(c.ReadReply(), Is.EqualTo("$after"));
+        Assert.That(Since(sw), Is.GreaterThanOrEqualTo(380), "held until the pause ran out");
+
+        foreach (var write in new[] { new[] { "PUBLISH", "pause:ch", "m" }, ["PFCOUNT", "pause:hll"], ["EVAL", "return 1", "0"], ["EXPIRE", "pause:k", "100"] })
+        {
+            Assert.That(admin.Call("CLIENT", "PAUSE", "200", "WRITE"), Is.EqualTo("+OK"));
+            sw.Restart();
+            c.Call(write);
+            Assert.That(Since(sw), Is.GreaterThanOrEqualTo(150), string.Join(' ', write) + " may write: held");
+        }
+    }
+
+    [Test]
+    public void UnpauseRunsWhatWasHeldAtOnceAndAllHoldsEverything()
+    {
+        using var admin = Server.Raw();
+        using var c = Server.Raw();
+        Assert.That(admin.Call("CLIENT", "PAUSE", "5000", "WRITE"), Is.EqualTo("+OK"));
+        var sw = Stopwatch.StartNew();
+        c.Send(RawClient.Command("INCR", "pause:n"));
+        Thread.Sleep(100);
+        Assert.That(admin.Call("CLIENT", "UNPAUSE"), Is.EqualTo("+OK"));
+        Assert.That(c.ReadReply(), Is.EqualTo(":1"));
+        Assert.That(Since(sw), Is.LessThan(2000), "woken by UNPAUSE, not by the end of the pause");
+
+        // ALL holds reads and PING too (and the pausing connection's own next command); QUIT is not held.
+        Assert.That(admin.Call("CLIENT", "PAUSE", "300"), Is.EqualTo("+OK"));
+        sw.Restart();
+        Assert.That(c.Call("PING"), Is.EqualTo("+PONG"));
+        Assert.That(Since(sw), Is.GreaterThanOrEqualTo(250));
+        Assert.That(c.Call("NOSUCHCOMMAND"), Does.StartWith("-ERR unknown command"), "a refusal is not held");
+        Assert.That(admin.Call("CLIENT", "PAUSE", "300"), Is.EqualTo("+OK"));
+        using (var leaving = Server.Raw())
+        {
+            sw.Restart();
+            Assert.That(leaving.Call("QUIT"), Is.EqualTo("+OK"));
+            Assert.That(Since(sw), Is.LessThan(200));
+        }
+        Thread.Sleep(350);
+    }
+
+    [Test]
+    public void PausesCombineTheLaterEndAndTheStrongerKind()
+    {
+        using var admin = Server.Raw();
+        using var c = Server.Raw();
+        Assert.That(admin.Call("CLIENT", "PAUSE", "400", "WRITE"), Is.EqualTo("+OK"));
+        Assert.That(admin.Call("CLIENT", "PAUSE", "100", "ALL"), Is.EqualTo("+OK"));
+        var sw = Stopwatch.StartNew();
+        Assert.That(c.Call("GET", "pause:none"), Is.EqualTo("$nil"));
+        Assert.That(Since(sw), Is.GreaterThanOrEqualTo(300), "ALL (the stronger) until 400 ms (the later)");
+        // A pause of 0 ms ends at once.
+        Assert.That(admin.Call("CLIENT", "PAUSE", "0"), Is.EqualTo("+OK"));
+        sw.Restart();
+        Assert.That(c.Call("PING"), Is.EqualTo("+PONG"));
+        Assert.That(Since(sw), Is.LessThan(200));
+    }
+}
