@@ -63,6 +63,11 @@ internal static class CommandCatalog
             .WithAclInsteadOfGroup("@connection"),
         C("waitaof", 4, NoScript, 0, 0, 0, "generic", "Blocks until all of the preceding write commands sent by the connection are written to the append-only file of the master and/or replicas.", "7.2.0", ServerCommands.WaitAof)
             .WithAclInsteadOfGroup("@connection"),
+        C("memory", -2, None, 0, 0, 0, "server", "A container for memory diagnostics commands.", "4.0.0", null).WithSubcommands(
+            C("usage", -3, ReadOnly, 2, 2, 1, "server", "Estimates the memory usage of a key.", "4.0.0", MemoryCommands.Usage),
+            C("malloc-stats", 2, None, 0, 0, 0, "server", "Returns the allocator statistics.", "4.0.0", MemoryCommands.MallocStats),
+            C("purge", 2, None, 0, 0, 0, "server", "Asks the allocator to release memory.", "4.0.0", MemoryCommands.Purge),
+            C("help", 2, Loading | Stale, 0, 0, 0, "server", "Returns helpful text about the different subcommands.", "4.0.0", MemoryCommands.Help)),
         C("slowlog", -2, None, 0, 0, 0, "server", "A container for slow log commands.", "2.2.12", null).WithSubcommands(
             C("get", -2, Admin | Loading | Stale, 0, 0, 0, "server", "Returns the slow log's entries.", "2.2.12", DiagnosticsCommands.SlowlogGet),
             C("len", 2, Admin | Loading | Stale, 0, 0, 0, "server", "Returns the number of entries in the slow log.", "2.2.12", DiagnosticsCommands.SlowlogLen),

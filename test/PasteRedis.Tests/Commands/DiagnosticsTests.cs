@@ -256,4 +256,30 @@ public class DiagnosticsTests : ServerFixture
             c.Call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
         }
     }
+
+    [Test]
+    public void MemoryUsageCountsAValuesBytesAndSamplesCollectionsAsRedisDoes()
+    {
+        using var c = Server.Raw();
+        Assert.That(c.Call("MEMORY", "USAGE", "mem:none"), Is.EqualTo("$nil"));
+        c.Call("SET", "mem:small", new string('s', 10));
+        c.Call("SET", "mem:large", new string('l', 10_010));
+        long small = long.Parse(c.Call("MEMORY", "USAGE", "mem:small")[1..]);
+        long large = long.Parse(c.Call("MEMORY", "USAGE", "mem:large")[1..]);
+        Assert.That(large - small, Is.InRange(10_000, 10_100), "the value's bytes, wherever they lie");
+
+        // Five short elements, then 95 long ones: the default 5 samples see only the short
+        // ones and extrapolate; SAMPLES 0 counts every element.
+        c.Call(["RPUSH", "mem:list", .. Enumerable.Repeat("x", 5)]);
+        c.Call(["RPUSH", "mem:list", .. Enumerable.Repeat(new string('y', 1000), 95)]);
+        long sampled = long.Parse(c.Call("MEMORY", "USAGE", "mem:list")[1..]);
+        long all = long.Parse(c.Call("MEMORY", "USAGE", "mem:list", "SAMPLES", "0")[1..]);
+        long ten = long.Parse(c.Call("MEMORY", "USAGE", "mem:list", "SAMPLES", "10")[1..]);
+        Assert.That(all, Is.GreaterThan(95 * 1000));
+        Assert.That(sampled, Is.LessThan(all / 10));
+        Assert.That(ten, Is.InRange(sampled + 1, all - 1), "five of ten samples long: about half");
+
+        Assert.That(c.Call("MEMORY", "MALLOC-STATS"), Does.Contain("heap_size: ").And.Contain("gen2: size "));
+        Assert.That(c.Call("MEMORY", "PURGE"), Is.EqualTo("+OK"));
+    }
 }
