@@ -78,6 +78,7 @@ internal static class CommandCatalog
             C("history", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns timestamp-latency samples for an event.", "2.8.13", DiagnosticsCommands.LatencyHistory),
             C("reset", -2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Resets the latency data for one or more events.", "2.8.13", DiagnosticsCommands.LatencyReset),
             C("graph", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns a latency graph for an event.", "2.8.13", DiagnosticsCommands.LatencyGraph),
+            C("histogram", -2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns the cumulative distribution of latencies of a subset or all commands.", "7.0.0", DiagnosticsCommands.LatencyHistogram),
             C("help", 2, Loading | Stale, 0, 0, 0, "server", "Returns helpful text about the different subcommands.", "2.8.13", DiagnosticsCommands.LatencyHelp)),
         C("monitor", 1, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Listens for all requests received by the server in real-time.", "1.0.0", ServerCommands.Monitor),
         C("role", 1, NoScript | Loading | Stale | Fast, 0, 0, 0, "server", "Returns the replication role.", "2.8.12", ServerCommands.Role).WithAcl("@admin", "@dangerous"),

@@ -105,6 +105,69 @@ internal static class DiagnosticsCommands
         c.Reply.Verbatim(Sparkline.Graph(name, s, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
     }
 
+    /// <summary>
+    /// LATENCY HISTOGRAM [command …]: each command's calls and cumulative latency buckets
+    /// (microseconds, powers of two from 1 µs); all commands with data, or those named
+    /// (a container name brings its subcommands; unknown names are skipped).
+    /// </summary>
+    public static void LatencyHistogram(ClientSession c)
+    {
+        var chosen = new List<RedisCommand>();
+        if (c.Request.Count == 2)
+            chosen.AddRange(c.Server.Commands.All.SelectMany(x => x.Subcommands?.Values.Prepend(x) ?? [x]).OrderBy(x => x.FullName, StringComparer.Ordinal));
+        else
+            for (int i = 2; i < c.Request.Count; i++)
+            {
+                var name = c.Request.Arg(i);
+                int bar = name.IndexOf((byte)'|');
+                if (!c.Server.Commands.TryGet(bar < 0 ? name : name[..bar], out var cmd)) continue;
+                if (bar >= 0)
+                {
+                    if (cmd.SubLookup == null || !cmd.SubLookup.TryGet(name[(bar + 1)..], out var sub)) continue;
+                    cmd = sub;
+                }
+                chosen.Add(cmd);
+                if (cmd.Subcommands != null) chosen.AddRange(cmd.Subcommands.Values);
+            }
+        chosen.RemoveAll(x => x.Histogram == null);
+        c.Reply.MapHeader(chosen.Count);
+        foreach (var cmd in chosen)
+        {
+            var h = cmd.Histogram!;
+            c.Reply.Bulk(cmd.FullName);
+            c.Reply.MapHeader(2);
+            c.Reply.Bulk("calls");
+            c.Reply.Integer(h.TotalCount);
+            c.Reply.Bulk("histogram_usec");
+            var buckets = h.CumulativeBuckets();
+            c.Reply.MapHeader(buckets.Count);
+            foreach (var (us, count) in buckets)
+            {
+                c.Reply.Integer(us);
+                c.Reply.Integer(count);
+            }
+        }
+    }
+
+    /// <summary>INFO latencystats: each command's latency at latency-tracking-info-percentiles, in microseconds.</summary>
+    public static void WriteLatencyStats(RedisServer server, StringBuilder sb)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        sb.Append("# Latencystats\r\n");
+        var percentiles = server.Config.LatencyTrackingPercentiles;
+        foreach (var cmd in server.Commands.All.SelectMany(x => x.Subcommands?.Values.Prepend(x) ?? [x]).OrderBy(x => x.FullName, StringComparer.Ordinal))
+        {
+            if (cmd.Histogram is not { } h) continue;
+            sb.Append("latency_percentiles_usec_").Append(cmd.FullName).Append(':');
+            for (int j = 0; j < percentiles.Length; j++)
+            {
+                if (j > 0) sb.Append(',');
+                sb.Append(inv, $"p{Configuration.ServerConfig.FormatPercentile(percentiles[j])}={h.ValueAtPercentile(percentiles[j]) / 1000.0:F3}");
+            }
+            sb.Append("\r\n");
+        }
+    }
+
     public static void LatencyHelp(ClientSession c) => CommandHelp.Reply(c, "LATENCY",
         "GRAPH <event>",
         "    Return an ASCII latency graph for the <event> class.",
@@ -114,5 +177,8 @@ internal static class DiagnosticsCommands
         "    Return the latest latency samples for all events.",
         "RESET [<event> ...]",
         "    Reset latency data of one or more <event> classes.",
-        "    (default: reset all data for all event classes)");
+        "    (default: reset all data for all event classes)",
+        "HISTOGRAM [COMMAND ...]",
+        "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+        "    If no commands are specified then all histograms are replied.");
 }

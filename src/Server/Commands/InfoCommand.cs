@@ -19,9 +19,9 @@ internal static class InfoCommand
         for (int i = 1; i < c.Request.Count; i++) wanted.Add(c.ArgString(i).ToLowerInvariant());
         bool all = wanted.Contains("all") || wanted.Contains("everything");
         bool defaults = all || wanted.Count == 0 || wanted.Contains("default");
-        // "all" adds what the default leaves out, where Redis puts it: commandstats before errorstats.
+        // "all" adds what the default leaves out, where Redis puts it: commandstats before errorstats, latencystats after.
         var sections = !defaults ? wanted
-            : DefaultSections.SelectMany(x => all && x == "errorstats" ? ["commandstats", x] : new[] { x })
+            : DefaultSections.SelectMany(x => all && x == "errorstats" ? ["commandstats", x, "latencystats"] : new[] { x })
                 .Concat(c.Server.InfoSections.Select(x => x.Name)).Concat(wanted).ToList();
         var sb = new StringBuilder();
         foreach (var s in sections.Distinct())
@@ -188,6 +188,9 @@ internal static class InfoCommand
                     double perCall = cmd.Calls == 0 ? 0 : (double)usec / cmd.Calls;
                     sb.Append(inv, $"cmdstat_{cmd.FullName}:calls={cmd.Calls},usec={usec},usec_per_call={perCall:F2},rejected_calls={cmd.RejectedCalls},failed_calls={cmd.FailedCalls}\r\n");
                 }
+                break;
+            case "latencystats":
+                DiagnosticsCommands.WriteLatencyStats(server, sb);
                 break;
             case "cluster":
                 sb.Append("# Cluster\r\n");

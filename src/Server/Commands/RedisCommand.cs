@@ -81,7 +81,14 @@ internal sealed class RedisCommand
     // (RejectedCalls also by the lock-free loading path: incremented atomically).
     public long Calls, Ticks, RejectedCalls, FailedCalls;
 
-    public void ResetStats() => Calls = Ticks = RejectedCalls = FailedCalls = 0;
+    /// <summary>Latencies (latency-tracking), made at the first call as Redis makes them.</summary>
+    public Diagnostics.LatencyHistogram? Histogram;
+
+    public void ResetStats()
+    {
+        Calls = Ticks = RejectedCalls = FailedCalls = 0;
+        Histogram = null;
+    }
 
     /// <summary>A write, or a read that may change the keyspace: logged (and seen by WATCH) when it did.</summary>
     public bool MayChangeKeyspace => (Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0;

@@ -70,6 +70,8 @@ internal sealed partial class ServerConfig
         new("slowlog-log-slower-than", "10000", ParamKind.Integer, Min: -1, Max: long.MaxValue),
         new("slowlog-max-len", "128", ParamKind.Integer, Min: 0, Max: long.MaxValue),
         new("latency-monitor-threshold", "0", ParamKind.Integer, Min: 0, Max: long.MaxValue),
+        new("latency-tracking", "yes", ParamKind.YesNo),
+        new("latency-tracking-info-percentiles", "50 99 99.9", ParamKind.String, Validate: v => ParsePercentiles(v, out _)),
         new("replica-read-only", "yes", ParamKind.YesNo, Mutable: false, Aliases: ["slave-read-only"]),
     ];
 }

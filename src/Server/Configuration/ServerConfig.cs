@@ -50,6 +50,8 @@ internal sealed partial class ServerConfig
     public long SlowlogLogSlowerThan { get; private set; }
     public long SlowlogMaxLen { get; private set; }
     public long LatencyMonitorThreshold { get; private set; }
+    public bool LatencyTracking { get; private set; }
+    public double[] LatencyTrackingPercentiles { get; private set; } = [];
 
     /// <summary>client-output-buffer-limit's hard limits (bytes; 0 = none) for normal and pub/sub clients.</summary>
     public long NormalOutputHardLimit { get; private set; }
@@ -70,6 +72,11 @@ internal sealed partial class ServerConfig
         if (error != null) return error;
         // Each class given replaces that class only; the value reads back in bytes, every class named (as in Redis).
         if (p.Name == "client-output-buffer-limit") normalized = OutputLimits.Merge(_values[p.Name], normalized!);
+        if (p.Name == "latency-tracking-info-percentiles")
+        {
+            ParsePercentiles(normalized!, out var list);
+            normalized = string.Join(' ', list.Select(FormatPercentile));
+        }
         _values[p.Name] = normalized!;
         Refresh();
         return null;
@@ -119,6 +126,28 @@ internal sealed partial class ServerConfig
         return error == null ? n.ToString(CultureInfo.InvariantCulture) : null;
     }
 
+    /// <summary>latency-tracking-info-percentiles: numbers 0..100 separated by spaces; null, or Redis's error.</summary>
+    private static string? ParsePercentiles(string value, out double[] percentiles)
+    {
+        var list = new List<double>();
+        percentiles = [];
+        foreach (var token in value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var p)) return "Invalid latency-tracking-info-percentiles parameters";
+            if (p < 0 || p > 100) return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+            list.Add(p);
+        }
+        percentiles = [.. list];
+        return null;
+    }
+
+    /// <summary>A percentile as Redis prints it ("%f" with trailing zeros trimmed: 99.9, 50).</summary>
+    public static string FormatPercentile(double p)
+    {
+        var s = p.ToString("F6", CultureInfo.InvariantCulture);
+        return s.Contains('.') ? s.TrimEnd('0').TrimEnd('.') : s;
+    }
+
     private long Long(string name) => long.Parse(_values[name], CultureInfo.InvariantCulture);
 
     private void Refresh()
@@ -147,6 +176,9 @@ internal sealed partial class ServerConfig
         SlowlogLogSlowerThan = Long("slowlog-log-slower-than");
         SlowlogMaxLen = Long("slowlog-max-len");
         LatencyMonitorThreshold = Long("latency-monitor-threshold");
+        LatencyTracking = _values["latency-tracking"] == "yes";
+        ParsePercentiles(_values["latency-tracking-info-percentiles"], out var percentiles);
+        LatencyTrackingPercentiles = percentiles;
         OutputLimits.TryParse(_values["client-output-buffer-limit"], out var limits);
         NormalOutputHardLimit = limits.GetValueOrDefault("normal", 0);
         PubSubOutputHardLimit = limits.GetValueOrDefault("pubsub", 32 * 1024 * 1024);

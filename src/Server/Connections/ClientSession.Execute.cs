@@ -125,7 +125,7 @@ internal sealed partial class ClientSession
         if (Tracking != TrackingMode.None) AfterTrackedCommand(cmd);
         if (untimed)
         {
-            _server.Calls.Record(this, cmd, 0, Reply.UncountedErrors != uncounted, Request, slowLog: false);
+            _server.Calls.Record(this, cmd, 0, Reply.UncountedErrors != uncounted, Request, slowLog: false, timed: false);
             _untimed.Add(cmd);
         }
         else if (counted)

@@ -15,6 +15,7 @@ namespace PasteRedis.Server.Diagnostics;
 internal sealed class CommandCalls(RedisServer server)
 {
     private static readonly double MicrosecondsPerTick = 1_000_000.0 / CycleClock.Frequency;
+    private static readonly double NanosecondsPerTick = 1_000_000_000.0 / CycleClock.Frequency;
     private static readonly byte[] Redacted = "(redacted)"u8.ToArray();
     private long _errorsSeen;
 
@@ -27,7 +28,8 @@ internal sealed class CommandCalls(RedisServer server)
     public void BeforeCall() => _errorsSeen = server.Stats.ErrorReplies;
 
     /// <summary>After a command ran (or a blocked one was answered): <paramref name="args"/> are its arguments as sent.</summary>
-    public void Record(ClientSession c, RedisCommand cmd, long ticks, bool failedUncounted, RespRequest args, bool slowLog = true)
+    /// <remarks><paramref name="timed"/> false: a pipelined fast command, its time to come from <see cref="AddShare"/>.</remarks>
+    public void Record(ClientSession c, RedisCommand cmd, long ticks, bool failedUncounted, RespRequest args, bool slowLog = true, bool timed = true)
     {
         if (ticks < 0) ticks = 0; // two cores' counters a few ticks apart
         cmd.Calls++;
@@ -35,8 +37,10 @@ internal sealed class CommandCalls(RedisServer server)
         long errors = server.Stats.ErrorReplies;
         if (errors != _errorsSeen || failedUncounted) cmd.FailedCalls++;
         _errorsSeen = errors;
+        if (!timed) return;
         long us = Microseconds(ticks);
         var config = server.Config;
+        if (config.LatencyTracking) (cmd.Histogram ??= new LatencyHistogram()).Record((long)(ticks * NanosecondsPerTick));
         if (slowLog && (cmd.Flags & CommandFlags.SkipSlowlog) == 0 && config.SlowlogLogSlowerThan >= 0 && us >= config.SlowlogLogSlowerThan)
             AddToSlowLog(c, cmd, args, us);
         if (config.LatencyMonitorThreshold > 0)
@@ -53,6 +57,7 @@ internal sealed class CommandCalls(RedisServer server)
         cmd.Ticks += ticks;
         long us = Microseconds(ticks);
         var config = server.Config;
+        if (config.LatencyTracking) (cmd.Histogram ??= new LatencyHistogram()).Record((long)(ticks * NanosecondsPerTick));
         if ((cmd.Flags & CommandFlags.SkipSlowlog) == 0 && config.SlowlogLogSlowerThan >= 0 && us >= config.SlowlogLogSlowerThan)
         {
             var addr = ClientCommands.Addr(c.RemoteEndPoint);

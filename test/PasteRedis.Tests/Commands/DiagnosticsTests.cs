@@ -282,4 +282,37 @@ public class DiagnosticsTests : ServerFixture
         Assert.That(c.Call("MEMORY", "MALLOC-STATS"), Does.Contain("heap_size: ").And.Contain("gen2: size "));
         Assert.That(c.Call("MEMORY", "PURGE"), Is.EqualTo("+OK"));
     }
+
+    [Test]
+    public void LatencyHistogramsAndLatencyStatsCoverEveryCall()
+    {
+        using var c = Server.Raw();
+        Assert.That(c.Call("CONFIG", "RESETSTAT"), Is.EqualTo("+OK"));
+        for (int i = 0; i < 3; i++) c.Call("SET", "lh:k", "v");
+        for (int i = 0; i < 2; i++) c.Call("GET", "lh:k");
+        var reply = c.Call("LATENCY", "HISTOGRAM", "set", "GET", "nosuchcommand");
+        var entries = Regex.Matches(reply, @"\$(\w+),\*\[\$calls,:(\d+),\$histogram_usec,\*\[([^\]]*)\]\]");
+        Assert.That(entries.Select(m => (m.Groups[1].Value, m.Groups[2].Value)), Is.EqualTo(new[] { ("set", "3"), ("get", "2") }), reply);
+        foreach (Match m in entries)
+        {
+            var numbers = m.Groups[3].Value.Split(',').Select(x => long.Parse(x[1..])).ToArray();
+            var (buckets, counts) = (numbers.Where((_, i) => i % 2 == 0).ToArray(), numbers.Where((_, i) => i % 2 == 1).ToArray());
+            Assert.That(buckets, Is.Ordered.Ascending.And.Unique);
+            Assert.That(counts, Is.Ordered.Ascending, "cumulative");
+            Assert.That(counts[^1], Is.EqualTo(long.Parse(m.Groups[2].Value)), "the last bucket holds every call");
+        }
+        Assert.That(c.Call("LATENCY", "HISTOGRAM", "config"), Does.Contain("$config|resetstat,"), "a container brings its subcommands");
+        Assert.That(c.Call("INFO", "latencystats"), Does.Match(@"latency_percentiles_usec_set:p50=[\d.]+,p99=[\d.]+,p99\.9=[\d.]+\r\n"));
+        Assert.That(c.Call("INFO", "all"), Does.Contain("# Commandstats").And.Contain("# Latencystats"));
+        Assert.That(c.Call("INFO"), Does.Not.Contain("# Latencystats"), "not in the default sections");
+
+        // latency-tracking no: calls are still counted, no longer put in histograms.
+        Assert.That(c.Call("CONFIG", "SET", "latency-tracking", "no"), Is.EqualTo("+OK"));
+        c.Call("SET", "lh:k", "v");
+        Assert.That(c.Call("CONFIG", "SET", "latency-tracking", "yes"), Is.EqualTo("+OK"));
+        Assert.That(c.Call("LATENCY", "HISTOGRAM", "set"), Does.StartWith("*[$set,*[$calls,:3,"));
+        Assert.That(c.Call("INFO", "commandstats"), Does.Contain("cmdstat_set:calls=4,"));
+        Assert.That(c.Call("CONFIG", "RESETSTAT"), Is.EqualTo("+OK"));
+        Assert.That(c.Call("LATENCY", "HISTOGRAM", "set"), Is.EqualTo("*[]"), "CONFIG RESETSTAT drops the histograms");
+    }
 }
