@@ -58,6 +58,7 @@ internal sealed class RedisCommand
         Since = since;
         Handler = handler;
         FullName = Name;
+        SharesBatchTime = (flags & CommandFlags.Fast) != 0 || Name is "set" or "setex" or "psetex" or "getset" or "getdel" or "getex";
     }
 
     public string Name { get; }
@@ -80,6 +81,13 @@ internal sealed class RedisCommand
     // Redis's per-command statistics (INFO commandstats), kept under the execution lock
     // (RejectedCalls also by the lock-free loading path: incremented atomically).
     public long Calls, Ticks, RejectedCalls, FailedCalls;
+
+    /// <summary>
+    /// Runs in constant time, so a pipelined call may share its batch's time instead of
+    /// reading the clock (ClientSession.Execute): Redis's fast commands, and SET and its
+    /// kin, which Redis does not flag fast (they deny OOM) but which write one value.
+    /// </summary>
+    public bool SharesBatchTime { get; }
 
     /// <summary>Latencies (latency-tracking), made at the first call as Redis makes them.</summary>
     public Diagnostics.LatencyHistogram? Histogram;

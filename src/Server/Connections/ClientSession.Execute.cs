@@ -99,11 +99,11 @@ internal sealed partial class ClientSession
         KeysTouchedByHandler = false;
         // Timed for INFO commandstats, SLOWLOG and LATENCY (not the server's own replay and
         // import): the handler and the command's logging. A clock reading costs more than a
-        // pipelined GET's share of a batch (~10 % of its throughput here), so a fast command
-        // after another command in the same batch reads no clock: the run of such commands
-        // shares the time until the next reading equally (SettleUntimed).
+        // pipelined GET's share of a batch (~10 % of its throughput here), so a constant-time
+        // command after another command in the same batch reads no clock: the run of such
+        // commands shares the time until the next reading equally (SettleUntimed).
         bool counted = !IsInternal || IsScriptSession;
-        bool untimed = counted && chained && _batchMark != 0 && (cmd.Flags & CommandFlags.Fast) != 0;
+        bool untimed = counted && chained && _batchMark != 0 && cmd.SharesBatchTime;
         long started = 0, uncounted = 0;
         if (counted)
         {
@@ -152,7 +152,15 @@ internal sealed partial class ClientSession
     private void SettleUntimed(long now)
     {
         long share = (now - _batchMark) / _untimed.Count;
-        foreach (var cmd in _untimed) _server.Calls.AddShare(this, cmd, share);
+        // A pipeline is mostly one command over and over: each run of it is settled at once.
+        for (int i = 0; i < _untimed.Count;)
+        {
+            var cmd = _untimed[i];
+            int run = 1;
+            while (i + run < _untimed.Count && _untimed[i + run] == cmd) run++;
+            _server.Calls.AddShare(this, cmd, share, run);
+            i += run;
+        }
         _untimed.Clear();
         _batchMark = now;
     }

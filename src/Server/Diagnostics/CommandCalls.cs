@@ -48,21 +48,23 @@ internal sealed class CommandCalls(RedisServer server)
     }
 
     /// <summary>
-    /// A fast command's share of a pipelined batch's time (it read no clock of its own;
-    /// <see cref="Record"/> counted the call). The slow log gets its name, not its arguments.
+    /// <paramref name="calls"/> calls of a fast command, each with the same share of a
+    /// pipelined batch's time (they read no clock of their own; <see cref="Record"/>
+    /// counted them). The slow log gets the command's name, not its arguments.
     /// </summary>
-    public void AddShare(ClientSession c, RedisCommand cmd, long ticks)
+    public void AddShare(ClientSession c, RedisCommand cmd, long ticks, int calls)
     {
         if (ticks < 0) ticks = 0;
-        cmd.Ticks += ticks;
+        cmd.Ticks += ticks * calls;
         long us = Microseconds(ticks);
         var config = server.Config;
-        if (config.LatencyTracking) (cmd.Histogram ??= new LatencyHistogram()).Record((long)(ticks * NanosecondsPerTick));
+        if (config.LatencyTracking) (cmd.Histogram ??= new LatencyHistogram()).Record((long)(ticks * NanosecondsPerTick), calls);
         if ((cmd.Flags & CommandFlags.SkipSlowlog) == 0 && config.SlowlogLogSlowerThan >= 0 && us >= config.SlowlogLogSlowerThan)
         {
             var addr = ClientCommands.Addr(c.RemoteEndPoint);
             var name = Encoding.ASCII.GetBytes(cmd.FullName.Replace('|', ' '));
-            SlowLog.Add(1, _ => name, us, addr.Length > 0 ? addr : "?:0", c.Name ?? "", config.SlowlogMaxLen);
+            for (int i = 0; i < calls; i++)
+                SlowLog.Add(1, _ => name, us, addr.Length > 0 ? addr : "?:0", c.Name ?? "", config.SlowlogMaxLen);
         }
         if (config.LatencyMonitorThreshold > 0) Latency.AddIfNeeded("fast-command", us / 1000, config.LatencyMonitorThreshold);
     }

@@ -19,11 +19,11 @@ internal sealed class LatencyHistogram
     public long TotalCount { get; private set; }
 
     /// <summary>Records one latency (clamped to 1 ns .. 1 s, as Redis's updateCommandLatencyHistogram).</summary>
-    public void Record(long nanoseconds)
+    public void Record(long nanoseconds, int times = 1)
     {
         long v = Math.Clamp(nanoseconds, Lowest, Highest);
-        _counts[CountsIndex(v)]++;
-        TotalCount++;
+        _counts[CountsIndex(v)] += times;
+        TotalCount += times;
     }
 
     private static int BucketIndex(long value) => 64 - BitOperations.LeadingZeroCount((ulong)(value | SubBucketMask)) - (SubBucketHalfCountMagnitude + 1);
