@@ -145,7 +145,7 @@ internal sealed partial class ClientSession
     private readonly List<RedisCommand> _untimed = [];
 
     /// <summary>
-    /// The fast commands run since <see cref="_batchMark"/> without a clock reading share
+    /// The constant-time commands run since <see cref="_batchMark"/> without a clock reading share
     /// the time until <paramref name="now"/> equally (the slow log names such a command
     /// only by its name: its arguments are gone by then).
     /// </summary>
