@@ -205,14 +205,7 @@ internal sealed partial class ClientSession
     /// </summary>
     private bool HeldByPause()
     {
-        if (!_server.Commands.TryGet(Request.Arg(0), out var cmd)) return false;
-        if (cmd.Subcommands != null && Request.Count >= 2)
-        {
-            if (!cmd.SubLookup!.TryGet(Request.Arg(1), out var sub)) return false;
-            cmd = sub;
-        }
-        if (!cmd.ArityOk(Request.Count) || cmd.Handler == null || (!Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0)) return false;
-        if (!_server.Pause.Holds(this, cmd, NowMs)) return false;
+        if (LookUp(out _) is not { } cmd || !Admissible(cmd) || !_server.Pause.Holds(this, cmd, NowMs)) return false;
         _postponed = true;
         _server.Pause.Postpone(this);
         return true;

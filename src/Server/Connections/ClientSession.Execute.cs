@@ -18,19 +18,11 @@ internal sealed partial class ClientSession
     private RedisCommand? Admit()
     {
         var req = Request;
-        if (!_server.Commands.TryGet(req.Arg(0), out var cmd))
+        if (LookUp(out var top) is not { } cmd)
         {
-            Reject(UnknownCommandMessage());
+            if (top == null) Reject(UnknownCommandMessage());
+            else Reject($"ERR unknown subcommand '{Truncate(req.Arg(1), 128)}'. Try {top.Name.ToUpperInvariant()} HELP.");
             return null;
-        }
-        if (cmd.Subcommands != null && req.Count >= 2)
-        {
-            if (cmd.SubLookup!.TryGet(req.Arg(1), out var sub)) cmd = sub;
-            else
-            {
-                Reject($"ERR unknown subcommand '{Truncate(req.Arg(1), 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
-                return null;
-            }
         }
         if (!cmd.ArityOk(req.Count) || cmd.Handler == null)
         {
@@ -44,6 +36,27 @@ internal sealed partial class ClientSession
         }
         return cmd;
     }
+
+    /// <summary>
+    /// The table entry the request names (the subcommand's, for a container given one), or
+    /// null when the name or the subcommand is unknown; <paramref name="top"/> is the
+    /// top-level entry when the name is known.
+    /// </summary>
+    private RedisCommand? LookUp(out RedisCommand? top)
+    {
+        if (!_server.Commands.TryGet(Request.Arg(0), out var cmd))
+        {
+            top = null;
+            return null;
+        }
+        top = cmd;
+        if (cmd.Subcommands == null || Request.Count < 2) return cmd;
+        return cmd.SubLookup!.TryGet(Request.Arg(1), out var sub) ? sub : null;
+    }
+
+    /// <summary>Admit's last checks, without a reply: arity and authentication let the command run.</summary>
+    private bool Admissible(RedisCommand cmd) =>
+        cmd.ArityOk(Request.Count) && cmd.Handler != null && (Authenticated || (cmd.Flags & CommandFlags.NoAuth) != 0);
 
     /// <summary>Admits the command (<see cref="Admit"/>), checks what needs the server's state (loading, MULTI, memory, the log) as processCommand does, and runs it.</summary>
     private void Execute()

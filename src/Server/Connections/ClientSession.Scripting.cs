@@ -53,9 +53,7 @@ internal sealed partial class ClientSession
         _frameEnd = commands.Start;
         try
         {
-            RedisCommand? cmd = null;
-            if (_server.Commands.TryGet(Request.Arg(0), out var top))
-                cmd = top.Subcommands != null && Request.Count >= 2 ? (top.SubLookup!.TryGet(Request.Arg(1), out var sub) ? sub : null) : top;
+            var cmd = LookUp(out _);
             if (cmd == null) Reject("ERR Unknown Redis command called from script");
             else if (!cmd.ArityOk(Request.Count)) Reject("ERR Wrong number of args calling Redis command from script", cmd);
             else if ((cmd.Flags & CommandFlags.NoScript) != 0) Reject("ERR This Redis command is not allowed from script", cmd);

@@ -61,10 +61,8 @@ internal sealed class CommandCalls(RedisServer server)
         if (config.LatencyTracking) (cmd.Histogram ??= new LatencyHistogram()).Record((long)(ticks * NanosecondsPerTick), calls);
         if ((cmd.Flags & CommandFlags.SkipSlowlog) == 0 && config.SlowlogLogSlowerThan >= 0 && us >= config.SlowlogLogSlowerThan)
         {
-            var addr = ClientCommands.Addr(c.RemoteEndPoint);
             var name = Encoding.ASCII.GetBytes(cmd.FullName.Replace('|', ' '));
-            for (int i = 0; i < calls; i++)
-                SlowLog.Add(1, _ => name, us, addr.Length > 0 ? addr : "?:0", c.Name ?? "", config.SlowlogMaxLen);
+            for (int i = 0; i < calls; i++) SlowLog.Add(1, _ => name, us, Peer(c), c.Name ?? "", config.SlowlogMaxLen);
         }
         if (config.LatencyMonitorThreshold > 0) Latency.AddIfNeeded("fast-command", us / 1000, config.LatencyMonitorThreshold);
     }
@@ -72,10 +70,12 @@ internal sealed class CommandCalls(RedisServer server)
     // Apart from Record: its lambda's captures would cost every call an allocation.
     private void AddToSlowLog(ClientSession c, RedisCommand cmd, RespRequest args, long us)
     {
-        var addr = ClientCommands.Addr(c.RemoteEndPoint);
         SlowLog.Add(args.Count, i => IsRedacted(cmd, args, i) ? Redacted : args.Arg(i).ToArray(), us,
-            addr.Length > 0 ? addr : "?:0", c.Name ?? "", server.Config.SlowlogMaxLen);
+            Peer(c), c.Name ?? "", server.Config.SlowlogMaxLen);
     }
+
+    /// <summary>The slow log's client: its address, or Redis's "?:0" for one with none (a script's commands).</summary>
+    private static string Peer(ClientSession c) => ClientCommands.Addr(c.RemoteEndPoint) is { Length: > 0 } addr ? addr : "?:0";
 
     /// <summary>Arguments Redis redacts from the slow log: passwords (AUTH, HELLO … AUTH, CONFIG SET of a password).</summary>
     private static bool IsRedacted(RedisCommand cmd, RespRequest args, int i)

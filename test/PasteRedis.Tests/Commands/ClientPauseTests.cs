@@ -34,6 +34,15 @@ public class ClientPauseTests : ServerFixture
         Assert.That(c.ReadReply(), Is.EqualTo("$after"));
         Assert.That(Since(sw), Is.GreaterThanOrEqualTo(1450), "held until the pause ran out");
 
+        // A read then a write in one pipeline: the read's reply leaves (committed, flushed) while the write waits.
+        Assert.That(admin.Call("CLIENT", "PAUSE", "1500", "WRITE"), Is.EqualTo("+OK"));
+        sw.Restart();
+        c.Send([.. RawClient.Command("GET", "pause:k"), .. RawClient.Command("SET", "pause:k", "later")]);
+        Assert.That(c.ReadReply(), Is.EqualTo("$after"));
+        Assert.That(Since(sw), Is.LessThan(1000), "the read before the held write is answered at once");
+        Assert.That(c.ReadReply(), Is.EqualTo("+OK"));
+        Assert.That(Since(sw), Is.GreaterThanOrEqualTo(1450));
+
         foreach (var write in new[] { new[] { "PUBLISH", "pause:ch", "m" }, ["PFCOUNT", "pause:hll"], ["EVAL", "return 1", "0"], ["EXPIRE", "pause:k", "100"] })
         {
             Assert.That(admin.Call("CLIENT", "PAUSE", "400", "WRITE"), Is.EqualTo("+OK"));
