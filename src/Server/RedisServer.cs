@@ -361,8 +361,9 @@ internal sealed class RedisServer
                 _lastOpsSampleMs = now;
                 _lastOpsSampleCount = commands;
             }
-            foreach (var db in Databases)
-                if (db.VolatileCount > 0) db.ActiveExpireCycle(now, Random, 200);
+            if (!Events.ExpiryPaused(now)) // CLIENT PAUSE holds active expiry too
+                foreach (var db in Databases)
+                    if (db.VolatileCount > 0) db.ActiveExpireCycle(now, Random, 200);
             // Expirations were logged as DEL: commit them like any batch; everysec drains here.
             if (Aof != null)
             {

@@ -26,6 +26,7 @@ internal sealed class ClientPause(RedisServer server)
     {
         if (kind > Kind) Kind = kind;
         if (endMs > _endMs) _endMs = endMs;
+        server.Events.ExpiryPausedUntilMs = _endMs; // expiry and eviction wait too (see KeyspaceEvents)
         _timer ??= new Timer(_ =>
         {
             using (server.LockForClient()) Expire(RedisServer.NowMs());
@@ -41,6 +42,7 @@ internal sealed class ClientPause(RedisServer server)
     {
         Kind = PauseKind.None;
         _endMs = 0;
+        server.Events.ExpiryPausedUntilMs = 0;
         _timer?.Change(Timeout.Infinite, Timeout.Infinite);
         foreach (var c in _postponed) c.Resume();
         _postponed.Clear();

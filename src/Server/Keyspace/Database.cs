@@ -28,7 +28,8 @@ internal sealed class Database
 
     /// <summary>
     /// The live object under <paramref name="key"/>, or null. An expired key is deleted on
-    /// the way (lazy expiry) and reported to the events sink; while loading, nothing expires
+    /// the way (lazy expiry) and reported to the events sink, unless CLIENT PAUSE holds
+    /// expiry (<see cref="KeyspaceEvents.ExpiryPaused"/>); while loading, nothing expires
     /// (<see cref="KeyspaceEvents.Loading"/>).
     /// </summary>
     public RedisObject? Lookup(ReadOnlySpan<byte> key, long nowMs, bool touch = true)
@@ -36,7 +37,8 @@ internal sealed class Database
         if (!_lookup.TryGetValue(key, out var obj)) return null;
         if (obj.ExpireAt != RedisObject.NoExpiry && obj.ExpireAt <= nowMs && !_events.Loading)
         {
-            Expire(obj);
+            // CLIENT PAUSE: the key reads as gone but stays until the pause ends (Redis's expireIfNeeded).
+            if (!_events.ExpiryPaused(nowMs)) Expire(obj);
             return null;
         }
         if (touch)
@@ -231,6 +233,16 @@ internal class KeyspaceEvents
     /// their time expire as usual, logged as DEL.
     /// </summary>
     public bool Loading;
+
+    /// <summary>
+    /// CLIENT PAUSE (WRITE or ALL) holds expiry and eviction until this time, as Redis 7.0
+    /// does (checkClientPauseTimeoutAndReturnIfPaused in expireIfNeeded, activeExpireCycle
+    /// and performEvictions), so the dataset does not change under a pause: an expired key
+    /// reads as missing but is deleted (and logged) only after the pause. 0: no pause.
+    /// </summary>
+    public long ExpiryPausedUntilMs;
+
+    public bool ExpiryPaused(long nowMs) => nowMs < ExpiryPausedUntilMs;
 
     /// <summary>maxmemory-policy is allkeys-lfu or volatile-lfu: every access updates the key's LFU counter.</summary>
     public bool LfuEnabled;

@@ -100,6 +100,7 @@ internal sealed class PasteMemory : IDisposable
         if (aof != null && aof.Rewrite(server) && !UnderPressure(config.MaxMemory)) return true;
         string policy = config.MaxMemoryPolicy;
         if (policy == "noeviction") return false;
+        if (server.Events.ExpiryPaused(nowMs)) return false; // CLIENT PAUSE: nothing is evicted until it ends
         int samples = int.Parse(config.Get("maxmemory-samples"), CultureInfo.InvariantCulture);
         long limit = config.MaxMemory > 0 ? Math.Min(config.MaxMemory, Region.Length) : Region.Length;
         long margin = Math.Max((long)Reserve * Pool.BufferSize * 2, limit / 10);
