@@ -122,7 +122,11 @@ internal sealed class RedisServer
         LastSaveUnix = StartTimeMs / 1000;
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         OnConfigChanged();
+        StartupMemory = GC.GetTotalMemory(false);
     }
+
+    /// <summary>The managed heap once the server is built, before any data is loaded (Redis's used_memory_startup).</summary>
+    public long StartupMemory { get; }
 
     public object ExecLock { get; } = new();
 

@@ -64,6 +64,8 @@ internal static class CommandCatalog
         C("waitaof", 4, NoScript, 0, 0, 0, "generic", "Blocks until all of the preceding write commands sent by the connection are written to the append-only file of the master and/or replicas.", "7.2.0", ServerCommands.WaitAof)
             .WithAclInsteadOfGroup("@connection"),
         C("memory", -2, None, 0, 0, 0, "server", "A container for memory diagnostics commands.", "4.0.0", null).WithSubcommands(
+            C("doctor", 2, None, 0, 0, 0, "server", "Outputs a memory problems report.", "4.0.0", MemoryCommands.Doctor),
+            C("stats", 2, None, 0, 0, 0, "server", "Returns details about memory usage.", "4.0.0", MemoryCommands.Stats),
             C("usage", -3, ReadOnly, 2, 2, 1, "server", "Estimates the memory usage of a key.", "4.0.0", MemoryCommands.Usage),
             C("malloc-stats", 2, None, 0, 0, 0, "server", "Returns the allocator statistics.", "4.0.0", MemoryCommands.MallocStats),
             C("purge", 2, None, 0, 0, 0, "server", "Asks the allocator to release memory.", "4.0.0", MemoryCommands.Purge),

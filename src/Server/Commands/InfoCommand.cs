@@ -77,21 +77,27 @@ internal static class InfoCommand
                 sb.Field("total_blocking_keys", server.Blocking.Count);
                 break;
             case "memory":
+            {
                 sb.Append("# Memory\r\n");
-                long used = GC.GetTotalMemory(false);
-                long rss = Environment.WorkingSet;
+                var m = Memory.MemoryOverhead.Of(server); // MEMORY STATS's figures, as Redis shares them
+                long used = m.TotalAllocated, rss = m.Rss, peak = m.PeakAllocated;
                 sb.Field("used_memory", used);
                 sb.Field("used_memory_human", Human(used));
                 sb.Field("used_memory_rss", rss);
                 sb.Field("used_memory_rss_human", Human(rss));
-                long peak = server.Stats.PeakMemory = Math.Max(server.Stats.PeakMemory, used);
                 sb.Field("used_memory_peak", peak);
                 sb.Field("used_memory_peak_human", Human(peak));
-                sb.Field("used_memory_peak_perc", (100.0 * used / peak).ToString("F2", inv) + "%");
+                sb.Field("used_memory_peak_perc", m.PeakPercentage.ToString("F2", inv) + "%");
+                sb.Field("used_memory_overhead", m.OverheadTotal);
+                sb.Field("used_memory_startup", m.StartupAllocated);
+                sb.Field("used_memory_dataset", m.Dataset);
+                sb.Field("used_memory_dataset_perc", m.DatasetPercentage.ToString("F2", inv) + "%");
+                sb.Field("allocator_allocated", m.AllocatorAllocated);
+                sb.Field("allocator_active", m.AllocatorActive);
+                sb.Field("allocator_resident", m.AllocatorResident);
                 long system = TotalSystemMemory();
                 sb.Field("total_system_memory", system);
                 sb.Field("total_system_memory_human", Human(system));
-                sb.Field("mem_allocator", ".NET GC");
                 if (server.Memory != null) sb.Field("used_memory_pbufs", server.Memory.UsedBytes);
                 long lua = server.ScriptsIfStarted?.LuaMemory ?? 0;
                 sb.Field("used_memory_lua", lua);
@@ -102,7 +108,16 @@ internal static class InfoCommand
                 sb.Field("maxmemory", server.Config.MaxMemory);
                 sb.Field("maxmemory_human", Human(server.Config.MaxMemory));
                 sb.Field("maxmemory_policy", server.Config.MaxMemoryPolicy);
+                sb.Field("allocator_frag_ratio", m.AllocatorFragmentation.ToString("F2", inv));
+                sb.Field("allocator_frag_bytes", m.AllocatorFragmentationBytes);
+                // No RSS ratios (Redis's allocator_rss_*, rss_overhead_*, mem_fragmentation_*):
+                // the process's RSS holds the .NET runtime and the mapped packet buffers, so RSS
+                // over the heap would read as fragmentation where there is none, and alert.
+                sb.Field("mem_clients_normal", m.ClientsNormal);
+                sb.Field("mem_aof_buffer", 0);
+                sb.Field("mem_allocator", ".NET GC");
                 break;
+            }
             case "persistence":
                 sb.Append("# Persistence\r\n");
                 bool loading = server.Loading;

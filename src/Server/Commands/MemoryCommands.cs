@@ -70,11 +70,69 @@ internal static class MemoryCommands
         c.Reply.Ok();
     }
 
+    /// <summary>
+    /// MEMORY STATS: Redis's fields, in its order, from <see cref="MemoryOverhead"/>; the
+    /// replication, cluster and AOF-buffer entries are 0 because none of them exist here
+    /// (the log is written in place, with no buffer). One field of ours at the end:
+    /// pbufs.allocated, the packet buffers in use (the values that live outside the heap).
+    /// </summary>
+    public static void Stats(ClientSession c)
+    {
+        var m = MemoryOverhead.Of(c.Server);
+        var r = c.Reply;
+        r.MapHeader(28 + m.Databases.Count);
+        void Field(string name, long value) { r.Bulk(name); r.Integer(value); }
+        void Ratio(string name, double value) { r.Bulk(name); r.Double(value); }
+        Field("peak.allocated", m.PeakAllocated);
+        Field("total.allocated", m.TotalAllocated);
+        Field("startup.allocated", m.StartupAllocated);
+        Field("replication.backlog", 0);
+        Field("clients.slaves", 0);
+        Field("clients.normal", m.ClientsNormal);
+        Field("cluster.links", 0);
+        Field("aof.buffer", 0);
+        Field("lua.caches", m.LuaCaches);
+        Field("functions.caches", m.FunctionsCaches);
+        foreach (var (id, main, expires) in m.Databases)
+        {
+            r.Bulk("db." + id.ToString(CultureInfo.InvariantCulture));
+            r.MapHeader(3);
+            Field("overhead.hashtable.main", main);
+            Field("overhead.hashtable.expires", expires);
+            Field("overhead.hashtable.slot-to-keys", 0);
+        }
+        Field("overhead.total", m.OverheadTotal);
+        Field("keys.count", m.KeysCount);
+        Field("keys.bytes-per-key", m.BytesPerKey);
+        Field("dataset.bytes", m.Dataset);
+        Ratio("dataset.percentage", m.DatasetPercentage);
+        Ratio("peak.percentage", m.PeakPercentage);
+        Field("allocator.allocated", m.AllocatorAllocated);
+        Field("allocator.active", m.AllocatorActive);
+        Field("allocator.resident", m.AllocatorResident);
+        Ratio("allocator-fragmentation.ratio", m.AllocatorFragmentation);
+        Field("allocator-fragmentation.bytes", m.AllocatorFragmentationBytes);
+        Ratio("allocator-rss.ratio", m.AllocatorRss);
+        Field("allocator-rss.bytes", m.AllocatorRssBytes);
+        Ratio("rss-overhead.ratio", m.RssOverhead);
+        Field("rss-overhead.bytes", m.RssOverheadBytes);
+        Ratio("fragmentation", m.Fragmentation);
+        Field("fragmentation.bytes", m.FragmentationBytes);
+        Field("pbufs.allocated", m.PbufsAllocated);
+    }
+
+    /// <summary>MEMORY DOCTOR: Redis's report and its words where its checks apply here (<see cref="MemoryDoctor"/>).</summary>
+    public static void Doctor(ClientSession c) => c.Reply.Verbatim(MemoryDoctor.Report(c.Server));
+
     public static void Help(ClientSession c) => CommandHelp.Reply(c, "MEMORY",
+        "DOCTOR",
+        "    Return memory problems reports.",
         "MALLOC-STATS",
         "    Return internal statistics report from the memory allocator.",
         "PURGE",
         "    Attempt to purge dirty pages for reclamation by the allocator.",
+        "STATS",
+        "    Return information about the memory usage of the server.",
         "USAGE <key> [SAMPLES <count>]",
         "    Return memory in bytes used by <key> and its value. Nested values are",
         "    sampled up to <count> times (default: 5, 0 means sample all).");
