@@ -76,6 +76,7 @@ internal static class CommandCatalog
             C("reset", 2, Admin | Loading | Stale, 0, 0, 0, "server", "Clears all entries from the slow log.", "2.2.12", DiagnosticsCommands.SlowlogReset),
             C("help", 2, Loading | Stale, 0, 0, 0, "server", "Show helpful text about the different subcommands", "6.2.0", DiagnosticsCommands.SlowlogHelp)),
         C("latency", -2, None, 0, 0, 0, "server", "A container for latency diagnostics commands.", "2.8.13", null).WithSubcommands(
+            C("doctor", 2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns a human-readable latency analysis report.", "2.8.13", DiagnosticsCommands.LatencyDoctor),
             C("latest", 2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns the latest latency samples for all events.", "2.8.13", DiagnosticsCommands.LatencyLatest),
             C("history", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns timestamp-latency samples for an event.", "2.8.13", DiagnosticsCommands.LatencyHistory),
             C("reset", -2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Resets the latency data for one or more events.", "2.8.13", DiagnosticsCommands.LatencyReset),

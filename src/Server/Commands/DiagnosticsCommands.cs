@@ -168,7 +168,13 @@ internal static class DiagnosticsCommands
         }
     }
 
+    /// <summary>LATENCY DOCTOR: Redis's report over the recorded events (<see cref="Diagnostics.LatencyDoctor"/>).</summary>
+    public static void LatencyDoctor(ClientSession c) => c.Reply.Verbatim(Diagnostics.LatencyDoctor.Report(
+        c.Server.Calls.Latency, c.Server.Config, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), Diagnostics.LatencyDoctor.AnonHugePages()));
+
     public static void LatencyHelp(ClientSession c) => CommandHelp.Reply(c, "LATENCY",
+        "DOCTOR",
+        "    Return a human readable latency analysis report.",
         "GRAPH <event>",
         "    Return an ASCII latency graph for the <event> class.",
         "HISTORY <event>",

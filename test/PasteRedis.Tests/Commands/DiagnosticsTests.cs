@@ -181,6 +181,52 @@ public class DiagnosticsTests : ServerFixture
         }
     }
 
+    /// <summary>
+    /// LATENCY DOCTOR on both servers after the same slow script, under three slow-log
+    /// settings (the advice changes with them): equal once the measured times are masked.
+    /// </summary>
+    [Test]
+    public void LatencyDoctorAdvisesAsRedisDoes()
+    {
+        int port = ServerInstance.FreePort();
+        var dir = Directory.CreateTempSubdirectory("redis-latency-doctor").FullName;
+        using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
+        using var c = Server.Raw();
+        try
+        {
+            using var theirs = new RawClient(port);
+            const string spin = "local t = redis.call('time') local start = t[1] * 1000000 + t[2] " +
+                                "repeat local now = redis.call('time') until (now[1] * 1000000 + now[2]) - start > tonumber(ARGV[1]) * 1000 return 1";
+            static string Masked(string report) => Regex.Replace(Regex.Replace(report, @"\d+ms", "Nms"), @"period [\d.]+ sec", "period P sec");
+            var reports = new List<string>[] { [], [] };
+            foreach (var (client, i) in new[] { (theirs, 0), (c, 1) })
+            {
+                reports[i].Add(client.Call("LATENCY", "DOCTOR"));
+                Assert.That(client.Call("CONFIG", "SET", "latency-monitor-threshold", "100"), Is.EqualTo("+OK"));
+                Assert.That(client.Call("LATENCY", "RESET"), Does.StartWith(":"));
+                reports[i].Add(client.Call("LATENCY", "DOCTOR"));
+                Assert.That(client.Call("EVAL", spin, "0", "150"), Is.EqualTo(":1"));
+                foreach (var slowlog in new[] { "10000", "-1", "500000" })
+                {
+                    Assert.That(client.Call("CONFIG", "SET", "slowlog-log-slower-than", slowlog), Is.EqualTo("+OK"));
+                    reports[i].Add(Masked(client.Call("LATENCY", "DOCTOR")));
+                }
+            }
+            Assert.That(reports[1][0], Does.StartWith("$I'm sorry, Dave"));
+            Assert.That(reports[1][2], Does.Contain("1. command: 1 latency spikes (average Nms, mean deviation Nms, period P sec)"));
+            Assert.That(reports[1], Is.EqualTo(reports[0]));
+        }
+        finally
+        {
+            c.Call("CONFIG", "SET", "latency-monitor-threshold", "0");
+            c.Call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+            c.Call("LATENCY", "RESET");
+            redis.Kill();
+            redis.WaitForExit();
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Test]
     public void LatencyGraphDrawsAsRedisDoes()
     {
