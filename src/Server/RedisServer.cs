@@ -118,11 +118,51 @@ internal sealed class RedisServer
         PubSub = new PubSubHub(this);
         _events.Watches = Watches;
         _events.Blocking = Blocking;
+        _events.Server = this;
         StartTimeMs = NowMs();
         LastSaveUnix = StartTimeMs / 1000;
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         OnConfigChanged();
         StartupMemory = GC.GetTotalMemory(false);
+    }
+
+    /// <summary>
+    /// Redis's notifyKeyspaceEvent: when notify-keyspace-events has <paramref name="type"/>,
+    /// publishes <paramref name="evt"/> on __keyspace@db__:key (K) and the key on
+    /// __keyevent@db__:evt (E). Nothing while the log is replayed. Under the execution lock.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void Notify(Keyspace.NotifyClass type, string evt, ReadOnlySpan<byte> key, int db, ClientSession? by)
+    {
+        if ((Config.NotifyKeyspaceEvents & type) != 0 && !_loading) Publish(type, evt, key, db, by);
+    }
+
+    private readonly System.Buffers.ArrayBufferWriter<byte> _notifyChannel = new(256);
+
+    private void Publish(Keyspace.NotifyClass type, string evt, ReadOnlySpan<byte> key, int db, ClientSession? by)
+    {
+        var flags = Config.NotifyKeyspaceEvents;
+        Span<byte> eventBytes = stackalloc byte[Encoding.ASCII.GetByteCount(evt)];
+        Encoding.ASCII.GetBytes(evt, eventBytes);
+        if ((flags & Keyspace.NotifyClass.Keyspace) != 0)
+        {
+            Channel("__keyspace@", db, key);
+            PubSub.Publish(by, _notifyChannel.WrittenSpan, eventBytes);
+        }
+        if ((flags & Keyspace.NotifyClass.Keyevent) != 0)
+        {
+            Channel("__keyevent@", db, eventBytes);
+            PubSub.Publish(by, _notifyChannel.WrittenSpan, key);
+        }
+    }
+
+    private void Channel(string prefix, int db, ReadOnlySpan<byte> suffix)
+    {
+        _notifyChannel.ResetWrittenCount();
+        Encoding.ASCII.GetBytes(prefix, _notifyChannel);
+        Encoding.ASCII.GetBytes(db.ToString(System.Globalization.CultureInfo.InvariantCulture), _notifyChannel);
+        Encoding.ASCII.GetBytes("__:", _notifyChannel);
+        System.Buffers.BuffersExtensions.Write(_notifyChannel, suffix);
     }
 
     /// <summary>The managed heap once the server is built, before any data is loaded (Redis's used_memory_startup).</summary>

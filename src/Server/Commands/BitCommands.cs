@@ -1,3 +1,4 @@
+using PasteRedis.Server.Keyspace;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using PasteRedis.Resp;
@@ -49,7 +50,11 @@ internal static class BitCommands
         var bytes = str.Resize(c.Server.Pool, Math.Max(length, index + 1));
         int old = (bytes[index] & mask) != 0 ? 1 : 0;
         bytes[index] = (byte)(on != 0 ? bytes[index] | mask : bytes[index] & ~mask);
-        if (bytes.Length > length || old != on) c.Server.Events.Dirty++; // as Redis: grown or flipped, else no change (WATCH holds)
+        if (bytes.Length > length || old != on) // as Redis: grown or flipped, else no change (WATCH holds, nothing notified)
+        {
+            c.Server.Events.Dirty++;
+            c.Notify(NotifyClass.String, "setbit", key);
+        }
         c.Reply.Integer(old);
     }
 
@@ -84,7 +89,11 @@ internal static class BitCommands
         var destKey = req.Arg(2);
         if (length == 0)
         {
-            if (c.Db.Lookup(destKey, c.NowMs, touch: false) is { } existing) c.Db.Remove(existing);
+            if (c.Db.Lookup(destKey, c.NowMs, touch: false) is { } existing)
+            {
+                c.Db.Remove(existing);
+                c.Notify(NotifyClass.Generic, "del", destKey);
+            }
             c.Reply.Integer(0);
             return;
         }
@@ -106,6 +115,7 @@ internal static class BitCommands
             else XorInto(r[..common], src);
         }
         StringCommands.StoreBytes(c, destKey, result).Raw = true; // Redis stores the result unencoded ("raw")
+        c.Notify(NotifyClass.String, "set", destKey);
         c.Reply.Integer(length);
     }
 
@@ -238,7 +248,11 @@ internal static class BitCommands
             }
             c.Reply.Integer(reply);
         }
-        if (changed) c.Server.Watches.Touch(c.Db, key, c);
+        if (changed)
+        {
+            c.Server.Watches.Touch(c.Db, key, c);
+            c.Notify(NotifyClass.String, "setbit", key); // once, as Redis
+        }
     }
 
     /// <summary>i1..i64 or u1..u63 (lower-case, as Redis).</summary>

@@ -27,7 +27,7 @@ internal static class BlockingCommands
             if (!c.TryGet(key, out ListObject? list)) return;
             if (list == null) continue;
             var value = left ? list.PopLeft() : list.PopRight();
-            c.Changed(list, list.Count);
+            c.Changed(list, list.Count, NotifyClass.List, left ? "lpop" : "rpop");
             c.Reply.ArrayHeader(2);
             c.Reply.Bulk(key);
             c.Reply.Bulk(value);
@@ -89,7 +89,7 @@ internal static class BlockingCommands
             var member = node.Member;
             double score = node.Score;
             zset.Remove(member);
-            c.Changed(zset, zset.Count);
+            c.Changed(zset, zset.Count, NotifyClass.ZSet, max ? "zpopmax" : "zpopmin");
             c.Reply.ArrayHeader(3);
             c.Reply.Bulk(key);
             c.Reply.Bulk(member);
@@ -174,7 +174,7 @@ internal static class BlockingCommands
                     c.Reply.Bulk(member);
                     c.Reply.Double(score);
                 }
-                c.Changed(z, z.Count);
+                c.Changed(z, z.Count, NotifyClass.ZSet, first ? "zpopmin" : "zpopmax");
                 c.LogAbsolute(replace: true).Add(first ? "ZPOPMIN"u8 : "ZPOPMAX"u8, key, n);
             }
             else
@@ -186,7 +186,7 @@ internal static class BlockingCommands
                 c.Reply.Bulk(key);
                 c.Reply.ArrayHeader(n);
                 for (int i = 0; i < n; i++) c.Reply.Bulk(first ? list.PopLeft() : list.PopRight());
-                c.Changed(list, list.Count);
+                c.Changed(list, list.Count, NotifyClass.List, first ? "lpop" : "rpop");
                 c.LogAbsolute(replace: true).Add(first ? "LPOP"u8 : "RPOP"u8, key, n);
             }
             c.KeysTouchedByHandler = true; // the key popped from, not the others (its keys move: the table has none)

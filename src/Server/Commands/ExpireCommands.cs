@@ -81,11 +81,13 @@ internal static class ExpireCommands
             c.Db.Remove(obj);
             c.Server.Events.ExpiredKeys++;
             log.Add("DEL"u8, c.Request.Arg(1));
+            c.Notify(NotifyClass.Generic, "del", c.Request.Arg(1));
         }
         else
         {
             c.Db.SetExpire(obj, when);
             log.Add("PEXPIREAT"u8, c.Request.Arg(1), when);
+            c.Notify(NotifyClass.Generic, "expire", c.Request.Arg(1));
         }
         c.Reply.Integer(1);
     }
@@ -127,6 +129,8 @@ internal static class ExpireCommands
     public static void Persist(ClientSession c)
     {
         var obj = c.Db.Lookup(c.Request.Arg(1), c.NowMs);
-        c.Reply.Integer(obj != null && c.Db.Persist(obj) ? 1 : 0);
+        bool removed = obj != null && c.Db.Persist(obj);
+        if (removed) c.Notify(NotifyClass.Generic, "persist", c.Request.Arg(1));
+        c.Reply.Integer(removed ? 1 : 0);
     }
 }

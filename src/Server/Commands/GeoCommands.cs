@@ -103,7 +103,7 @@ internal static class GeoCommands
             zset.Set(member, scores[i]);
         }
         if (zset.Count == 0) c.Db.Remove(zset);
-        else if (added + changed > 0) c.Changed(zset, zset.Count);
+        else if (added + changed > 0) c.Changed(zset, zset.Count, NotifyClass.ZSet, "zadd");
         c.Reply.Integer(ch ? added + changed : added);
     }
 
@@ -323,6 +323,7 @@ internal static class GeoCommands
                 {
                     c.Db.Remove(gone);
                     StoreTouched(c, storeArg);
+                    c.Notify(NotifyClass.Generic, "del", req.Arg(storeArg));
                 }
                 else c.KeysTouchedByHandler = true; // nothing stored over nothing: no change
                 c.Reply.Integer(0);
@@ -379,10 +380,15 @@ internal static class GeoCommands
             var stored = new ZSetObject(storeKey.ToArray(), c.Server.Random);
             for (int i = 0; i < returned; i++)
                 stored.Set(points[i].Member, storeDist ? points[i].Distance / shape.Conversion : points[i].Score);
-            if (existing != null) c.Db.Remove(existing);
-            c.Db.Add(stored, c.NowMs);
+            if (existing != null) c.Db.Overwrite(existing, stored, c.NowMs);
+            else c.Db.Add(stored, c.NowMs);
+            c.Notify(NotifyClass.ZSet, (flags & Search.General) != 0 ? "geosearchstore" : "georadiusstore", storeKey);
         }
-        else if (existing != null) c.Db.Remove(existing);
+        else if (existing != null)
+        {
+            c.Db.Remove(existing);
+            c.Notify(NotifyClass.Generic, "del", storeKey);
+        }
         if (returned > 0 || existing != null) StoreTouched(c, storeArg);
         else c.KeysTouchedByHandler = true; // nothing stored over nothing: no change
         c.Reply.Integer(returned);

@@ -23,7 +23,7 @@ internal static class HashCommands
         long added = 0;
         for (int i = 2; i < req.Count; i += 2)
             if (hash.Set(req.Arg(i), req.Arg(i + 1).ToArray())) added++;
-        c.Changed(hash, hash.Count);
+        c.Changed(hash, hash.Count, NotifyClass.Hash, "hset");
         if (replyOk) c.Reply.Ok();
         else c.Reply.Integer(added);
     }
@@ -38,7 +38,7 @@ internal static class HashCommands
             return;
         }
         hash.Set(req.Arg(2), req.Arg(3).ToArray());
-        c.Changed(hash, hash.Count);
+        c.Changed(hash, hash.Count, NotifyClass.Hash, "hset");
         c.Reply.Integer(1);
     }
 
@@ -93,7 +93,7 @@ internal static class HashCommands
         {
             for (int i = 2; i < req.Count; i++)
                 if (hash.Fields.Remove(req.Arg(i))) removed++;
-            if (removed > 0) c.Changed(hash, hash.Count);
+            if (removed > 0) c.Changed(hash, hash.Count, NotifyClass.Hash, "hdel");
         }
         c.Reply.Integer(removed);
     }
@@ -137,7 +137,7 @@ internal static class HashCommands
         Span<byte> digits = stackalloc byte[24];
         Utf8Formatter.TryFormat(result, digits, out int n);
         hash.Set(req.Arg(2), digits[..n].ToArray());
-        c.Changed(hash, hash.Count);
+        c.Changed(hash, hash.Count, NotifyClass.Hash, "hincrby");
         c.Reply.Integer(result);
     }
 
@@ -171,7 +171,7 @@ internal static class HashCommands
         c.TryGetOrCreate(req.Arg(1), TypedKeys.NewHash, out var hash);
         var value = System.Text.Encoding.ASCII.GetBytes(result.ToString());
         hash.Set(req.Arg(2), value);
-        c.Changed(hash, hash.Count);
+        c.Changed(hash, hash.Count, NotifyClass.Hash, "hincrbyfloat");
         c.LogAbsolute(replace: true).Add("HSET"u8, req.Arg(1), req.Arg(2), value);
         c.Reply.Bulk(value);
     }

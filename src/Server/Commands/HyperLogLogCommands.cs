@@ -47,6 +47,7 @@ internal static class HyperLogLogCommands
         {
             HyperLogLog.InvalidateCache(hll, pool);
             c.Server.Events.Dirty++;
+            c.Notify(NotifyClass.String, "pfadd", req.Arg(1));
         }
         c.Reply.Integer(updated ? 1 : 0);
     }
@@ -128,6 +129,7 @@ internal static class HyperLogLogCommands
             if (registers[i] != 0) HyperLogLog.Set(hll, pool, i, registers[i], sparseMax);
         HyperLogLog.InvalidateCache(hll, pool);
         c.Server.Events.Dirty++;
+        c.Notify(NotifyClass.String, "pfadd", key);
         c.Reply.Ok();
     }
 }

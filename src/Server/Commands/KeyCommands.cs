@@ -16,6 +16,7 @@ internal static class KeyCommands
             {
                 c.Db.Remove(obj);
                 c.Server.Watches.Touch(c.Db, c.Request.Arg(i), c);
+                c.Notify(NotifyClass.Generic, "del", c.Request.Arg(i));
                 removed++;
             }
         c.Reply.Integer(removed);
@@ -66,6 +67,8 @@ internal static class KeyCommands
             db.Remove(dst);
         }
         db.Rekey(src, dstKey.ToArray(), c.NowMs);
+        c.Notify(NotifyClass.Generic, "rename_from", c.Request.Arg(1));
+        c.Notify(NotifyClass.Generic, "rename_to", dstKey);
         if (nx) c.Reply.Integer(1);
         else c.Reply.Ok();
     }
@@ -87,6 +90,8 @@ internal static class KeyCommands
         }
         c.Db.MoveTo(obj, dst, c.NowMs);
         c.Server.Watches.Touch(dst, obj.Key, c); // the source's key is touched as the command's key
+        c.Notify(NotifyClass.Generic, "move_from", obj.Key);
+        c.Server.Notify(NotifyClass.Generic, "move_to", obj.Key, dst.Id, c);
         c.Reply.Integer(1);
     }
 
@@ -133,6 +138,7 @@ internal static class KeyCommands
         dstDb.Add(copy, c.NowMs);
         c.KeysTouchedByHandler = true; // Redis signals the destination only, not the source
         c.Server.Watches.Touch(dstDb, copy.Key, c);
+        c.Server.Notify(NotifyClass.Generic, "copy_to", copy.Key, dstDb.Id, c);
         c.Reply.Integer(1);
     }
 
@@ -262,7 +268,11 @@ internal static class KeyCommands
         if (ttl > 0 && c.IsPast(ttl))
         {
             // Already expired: nothing is created; a replaced key is gone, logged as DEL.
-            if (existing != null && replace) c.LogAbsolute(replace: true).Add("DEL"u8, key);
+            if (existing != null && replace)
+            {
+                c.LogAbsolute(replace: true).Add("DEL"u8, key);
+                c.Notify(NotifyClass.Generic, "del", key);
+            }
             c.Reply.Ok();
             return;
         }
@@ -270,6 +280,7 @@ internal static class KeyCommands
         c.Db.Add(obj, c.NowMs);
         if (idle >= 0) obj.LastAccess = c.NowMs - idle * 1000;
         if (freq >= 0) obj.LfuData = (obj.LfuData & ~255) | (int)freq;
+        c.Notify(NotifyClass.Generic, "restore", key);
         if (ttl > 0 && !absTtl)
         {
             var log = c.LogAbsolute(replace: true);

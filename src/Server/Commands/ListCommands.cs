@@ -33,7 +33,7 @@ internal static class ListCommands
             if (left) list.PushLeft(v);
             else list.PushRight(v);
         }
-        c.Changed(list, list.Count);
+        c.Changed(list, list.Count, NotifyClass.List, left ? "lpush" : "rpush");
         c.Reply.Integer(list.Count);
     }
 
@@ -60,13 +60,13 @@ internal static class ListCommands
         if (req.Count == 2)
         {
             c.Reply.Bulk(left ? list.PopLeft() : list.PopRight());
-            c.Changed(list, list.Count);
+            c.Changed(list, list.Count, NotifyClass.List, left ? "lpop" : "rpop");
             return;
         }
         long n = Math.Min(count, list.Count);
         c.Reply.ArrayHeader(n);
         for (long i = 0; i < n; i++) c.Reply.Bulk(left ? list.PopLeft() : list.PopRight());
-        if (n > 0) c.Changed(list, list.Count);
+        if (n > 0) c.Changed(list, list.Count, NotifyClass.List, left ? "lpop" : "rpop");
     }
 
     public static void LLen(ClientSession c)
@@ -120,7 +120,7 @@ internal static class ListCommands
             return;
         }
         list[(int)index] = c.Request.Arg(3).ToArray();
-        c.Changed(list, list.Count);
+        c.Changed(list, list.Count, NotifyClass.List, "lset");
         c.Reply.Ok();
     }
 
@@ -146,7 +146,7 @@ internal static class ListCommands
             for (int i = list.Count - 1; i >= 0 && removed < -count; i--)
                 if (list[i].AsSpan().SequenceEqual(value)) { list.RemoveAt(i); removed++; }
         }
-        if (removed > 0) c.Changed(list, list.Count);
+        if (removed > 0) c.Changed(list, list.Count, NotifyClass.List, "lrem");
         c.Reply.Integer(removed);
     }
 
@@ -159,8 +159,12 @@ internal static class ListCommands
             int before = list.Count;
             if (TypedKeys.Normalize(list.Count, ref start, ref end)) list.Trim((int)start, (int)end);
             else while (list.Count > 0) list.PopRight(); // an empty range keeps nothing
-            if (list.Count != before) c.Changed(list, list.Count);
-            else c.Server.Watches.Touch(c.Db, c.Request.Arg(1), c); // Redis signals the key even when nothing was trimmed
+            if (list.Count != before) c.Changed(list, list.Count, NotifyClass.List, "ltrim");
+            else
+            {
+                c.Server.Watches.Touch(c.Db, c.Request.Arg(1), c); // Redis signals the key even when nothing was trimmed
+                c.Notify(NotifyClass.List, "ltrim", list.Key);
+            }
         }
         c.Reply.Ok();
     }
@@ -186,7 +190,7 @@ internal static class ListCommands
         {
             if (!list[i].AsSpan().SequenceEqual(pivot)) continue;
             list.Insert(after ? i + 1 : i, c.Request.Arg(4).ToArray());
-            c.Changed(list, list.Count);
+            c.Changed(list, list.Count, NotifyClass.List, "linsert");
             c.Reply.Integer(list.Count);
             return;
         }
@@ -289,8 +293,9 @@ internal static class ListCommands
         }
         if (toLeft) dst.PushLeft(value);
         else dst.PushRight(value);
-        c.Changed(src, src.Count);
-        c.Changed(dst, dst.Count);
+        // Redis's order: the push (the destination), then the pop and an emptied source's deletion.
+        c.Changed(dst, dst.Count, NotifyClass.List, toLeft ? "lpush" : "rpush");
+        c.Changed(src, src.Count, NotifyClass.List, fromLeft ? "lpop" : "rpop");
         c.Reply.Bulk(value);
         return true;
     }

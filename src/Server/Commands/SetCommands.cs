@@ -14,7 +14,7 @@ internal static class SetCommands
         long added = 0;
         for (int i = 2; i < req.Count; i++)
             if (set.Add(req.Arg(i))) added++;
-        if (added > 0) c.Changed(set, set.Count);
+        if (added > 0) c.Changed(set, set.Count, NotifyClass.Set, "sadd");
         c.Reply.Integer(added);
     }
 
@@ -27,7 +27,7 @@ internal static class SetCommands
         {
             for (int i = 2; i < req.Count; i++)
                 if (set.Members.Remove(req.Arg(i))) removed++;
-            if (removed > 0) c.Changed(set, set.Count);
+            if (removed > 0) c.Changed(set, set.Count, NotifyClass.Set, "srem");
         }
         c.Reply.Integer(removed);
     }
@@ -94,7 +94,7 @@ internal static class SetCommands
             c.Reply.Bulk(member);
         }
         log.End();
-        c.Changed(set, set.Count);
+        c.Changed(set, set.Count, NotifyClass.Set, "spop");
     }
 
     public static void SRandMember(ClientSession c)
@@ -141,14 +141,13 @@ internal static class SetCommands
             return;
         }
         src.Members.Remove(member);
-        c.Changed(src, src.Count);
+        c.Changed(src, src.Count, NotifyClass.Set, "srem");
         if (dst == null)
         {
             dst = new SetObject(req.Arg(2).ToArray());
             c.Db.Add(dst, c.NowMs);
         }
-        dst.Add(member);
-        c.Changed(dst, dst.Count);
+        if (dst.Add(member)) c.Changed(dst, dst.Count, NotifyClass.Set, "sadd");
         c.Reply.Integer(1);
     }
 
@@ -218,13 +217,13 @@ internal static class SetCommands
             return;
         }
         var dstKey = c.Request.Arg(1);
-        if (c.Db.Lookup(dstKey, c.NowMs) is { } old) c.Db.Remove(old);
+        SetObject? dst = null;
         if (result.Count > 0)
         {
-            var dst = new SetObject(dstKey.ToArray());
+            dst = new SetObject(dstKey.ToArray());
             foreach (var m in result) dst.Add(m);
-            c.Db.Add(dst, c.NowMs);
         }
+        c.StoreResult(dstKey, dst, NotifyClass.Set, op switch { Op.Inter => "sinterstore", Op.Union => "sunionstore", _ => "sdiffstore" });
         c.Reply.Integer(result.Count);
     }
 

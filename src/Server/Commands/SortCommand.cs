@@ -146,11 +146,16 @@ internal static class SortCommand
                 if (gets.Count == 0) list.PushRight([.. elements[j].Value]);
                 foreach (int g in gets) list.PushRight([.. LookupByPattern(c, req.Arg(g), elements[j].Value) ?? []]);
             }
-            if (existing != null) c.Db.Remove(existing);
-            c.Db.Add(list, c.NowMs);
+            if (existing != null) c.Db.Overwrite(existing, list, c.NowMs);
+            else c.Db.Add(list, c.NowMs);
             stored = list;
+            c.Notify(NotifyClass.List, "sortstore", storeKey);
         }
-        else if (existing != null) c.Db.Remove(existing);
+        else if (existing != null)
+        {
+            c.Db.Remove(existing);
+            c.Notify(NotifyClass.Generic, "del", storeKey);
+        }
         if (readsOtherKeys && (stored != null || existing != null))
         {
             var log = c.LogAbsolute(replace: true);

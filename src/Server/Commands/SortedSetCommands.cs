@@ -110,7 +110,7 @@ internal static class SortedSetCommands
             }
         }
         if (zset.Count == 0) c.Db.Remove(zset);
-        else if (added + changed > 0) c.Changed(zset, zset.Count);
+        else if (added + changed > 0) c.Changed(zset, zset.Count, NotifyClass.ZSet, incr ? "zincr" : "zadd");
         if (incr)
         {
             if (aborted) c.Reply.Null();
@@ -145,7 +145,7 @@ internal static class SortedSetCommands
         if (!exists || score != current)
         {
             zset.Set(req.Arg(3), score);
-            c.Changed(zset, zset.Count);
+            c.Changed(zset, zset.Count, NotifyClass.ZSet, "zincr");
         }
         c.Reply.Double(score);
     }
@@ -159,7 +159,7 @@ internal static class SortedSetCommands
         {
             for (int i = 2; i < req.Count; i++)
                 if (zset.Remove(req.Arg(i))) removed++;
-            if (removed > 0) c.Changed(zset, zset.Count);
+            if (removed > 0) c.Changed(zset, zset.Count, NotifyClass.ZSet, "zrem");
         }
         c.Reply.Integer(removed);
     }
@@ -167,13 +167,13 @@ internal static class SortedSetCommands
     public static void ZRemRangeByScore(ClientSession c)
     {
         if (!TryScoreRange(c, 2, 3, out var range)) return;
-        RemoveRange(c, z => z.List.FirstInRange(range), n => range.BelowMax(n.Score));
+        RemoveRange(c, z => z.List.FirstInRange(range), n => range.BelowMax(n.Score), "zremrangebyscore");
     }
 
     public static void ZRemRangeByLex(ClientSession c)
     {
         if (!TryLexRange(c, 2, 3, out var range)) return;
-        RemoveRange(c, z => z.List.FirstInLex(range), n => range.BelowMax(n.Member));
+        RemoveRange(c, z => z.List.FirstInLex(range), n => range.BelowMax(n.Member), "zremrangebylex");
     }
 
     public static void ZRemRangeByRank(ClientSession c)
@@ -186,7 +186,7 @@ internal static class SortedSetCommands
                 rank = start;
                 return z.List.ByRank(start + 1);
             },
-            _ => rank++ <= end);
+            _ => rank++ <= end, "zremrangebyrank");
     }
 
     /// <summary>
@@ -194,13 +194,13 @@ internal static class SortedSetCommands
     /// members from <paramref name="first"/> on while <paramref name="inRange"/> holds, and
     /// the key with its last member.
     /// </summary>
-    private static void RemoveRange(ClientSession c, Func<ZSetObject, SkipList.Node?> first, Func<SkipList.Node, bool> inRange)
+    private static void RemoveRange(ClientSession c, Func<ZSetObject, SkipList.Node?> first, Func<SkipList.Node, bool> inRange, string evt)
     {
         if (!c.TryGet(c.Request.Arg(1), out ZSetObject? zset)) return;
         var doomed = new List<byte[]>();
         for (var node = zset == null ? null : first(zset); node != null && inRange(node); node = node.Next) doomed.Add(node.Member);
         foreach (var member in doomed) zset!.Remove(member);
-        if (doomed.Count > 0) c.Changed(zset!, zset!.Count);
+        if (doomed.Count > 0) c.Changed(zset!, zset!.Count, NotifyClass.ZSet, evt);
         c.Reply.Integer(doomed.Count);
     }
 
@@ -364,14 +364,14 @@ internal static class SortedSetCommands
         if (store)
         {
             var dstKey = req.Arg(1);
-            if (c.Db.Lookup(dstKey, c.NowMs) is { } old) c.Db.Remove(old);
+            ZSetObject? dst = null;
             if (result.Count > 0)
             {
-                var dst = NewZSet(c, dstKey);
+                dst = NewZSet(c, dstKey);
                 foreach (var n in result) dst.Set(n.Member, n.Score);
-                c.Db.Add(dst, c.NowMs);
             }
             // An empty result over no destination changes nothing (Redis: dbDelete returned 0).
+            c.StoreResult(dstKey, dst, NotifyClass.ZSet, "zrangestore");
             c.Reply.Integer(result.Count);
             return;
         }
@@ -441,7 +441,7 @@ internal static class SortedSetCommands
             zset.Remove(node.Member);
             popped.Add(node);
         }
-        if (popped.Count > 0) c.Changed(zset!, zset!.Count);
+        if (popped.Count > 0) c.Changed(zset!, zset!.Count, NotifyClass.ZSet, max ? "zpopmax" : "zpopmin");
         if (req.Count == 3) WriteNodes(c, popped, withScores: true);
         else
         {
@@ -628,9 +628,9 @@ internal static class SortedSetCommands
             WriteNodes(c, nodes, withScores);
             return;
         }
-        var dstKey = req.Arg(1);
-        if (c.Db.Lookup(dstKey, c.NowMs) is { } old) c.Db.Remove(old);
-        if (acc.Count > 0) c.Db.Add(result, c.NowMs); // an empty result over no destination changes nothing
+        // An empty result over no destination changes nothing.
+        c.StoreResult(req.Arg(1), acc.Count > 0 ? result : null, NotifyClass.ZSet,
+            op switch { SetOp.Union => "zunionstore", SetOp.Inter => "zinterstore", _ => "zdiffstore" });
         c.Reply.Integer(acc.Count);
     }
 

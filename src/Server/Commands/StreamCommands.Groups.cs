@@ -79,6 +79,7 @@ internal static partial class StreamCommands
         }
         s.Groups[name] = new ConsumerGroup(name, id, entriesRead);
         c.Server.Events.Dirty++;
+        c.Notify(NotifyClass.Stream, "xgroup-create", req.Arg(2));
         c.Reply.Ok();
     }
 
@@ -113,6 +114,7 @@ internal static partial class StreamCommands
         g!.LastDelivered = id;
         g.EntriesRead = entriesRead;
         c.Server.Events.Dirty++;
+        c.Notify(NotifyClass.Stream, "xgroup-setid", req.Arg(2));
         c.Reply.Ok();
     }
 
@@ -126,6 +128,7 @@ internal static partial class StreamCommands
         }
         s!.Groups.Remove(g.Name);
         c.Server.Events.Dirty++;
+        c.Notify(NotifyClass.Stream, "xgroup-destroy", c.Request.Arg(2));
         c.Reply.Integer(1);
         c.Server.Blocking.KeyAdded(c.Db, s); // XREADGROUP waiting on it gets NOGROUP
     }
@@ -141,6 +144,7 @@ internal static partial class StreamCommands
         }
         g.Consumers[name] = new StreamConsumer(name, c.NowMs);
         c.Server.Events.Dirty++;
+        c.Notify(NotifyClass.Stream, "xgroup-createconsumer", c.Request.Arg(2));
         c.Reply.Integer(1);
     }
 
@@ -156,6 +160,7 @@ internal static partial class StreamCommands
         foreach (var id in consumer.Pending.Keys) g.Pending.Remove(id);
         g.Consumers.Remove(name);
         c.Server.Events.Dirty++;
+        c.Notify(NotifyClass.Stream, "xgroup-delconsumer", c.Request.Arg(2));
         c.Reply.Integer(consumer.Pending.Count);
     }
 

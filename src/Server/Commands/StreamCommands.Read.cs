@@ -232,6 +232,7 @@ internal static partial class StreamCommands
         consumer = new StreamConsumer(name, c.NowMs);
         g.Consumers[name] = consumer;
         log.Add("XGROUP"u8, "CREATECONSUMER"u8, key, g.Name, name);
+        c.Notify(NotifyClass.Stream, "xgroup-createconsumer", key);
         return consumer;
     }
 

@@ -287,7 +287,9 @@ internal static partial class StreamCommands
         s.Append(id, fields, config.StreamNodeMaxEntries, config.StreamNodeMaxBytes);
         c.Server.Events.Dirty++;
         ReplyId(c, id);
+        c.Notify(NotifyClass.Stream, "xadd", key);
         long trimmed = args.Maxlen || args.Minid ? Trim(s, args) : 0;
+        if (trimmed > 0) c.Notify(NotifyClass.Stream, "xtrim", key);
 
         var log = c.LogAbsolute(replace: true);
         log.Begin(3 + fields.Length);
@@ -321,6 +323,7 @@ internal static partial class StreamCommands
         {
             c.Server.Events.Dirty++;
             c.LogAbsolute(replace: true).Add("XTRIM"u8, req.Arg(1), "MAXLEN"u8, "="u8, s.Length);
+            c.Notify(NotifyClass.Stream, "xtrim", req.Arg(1));
         }
         c.Reply.Integer(removed);
     }
@@ -414,7 +417,11 @@ internal static partial class StreamCommands
         long deleted = 0;
         foreach (var id in ids)
             if (s.Delete(id)) deleted++;
-        if (deleted > 0) c.Server.Events.Dirty++;
+        if (deleted > 0)
+        {
+            c.Server.Events.Dirty++;
+            c.Notify(NotifyClass.Stream, "xdel", req.Arg(1));
+        }
         c.Reply.Integer(deleted);
     }
 
@@ -473,6 +480,7 @@ internal static partial class StreamCommands
         if (entriesAdded != -1) s.EntriesAdded = entriesAdded;
         if (!maxDeleted.IsZero) s.MaxDeletedId = maxDeleted;
         c.Server.Events.Dirty++;
+        c.Notify(NotifyClass.Stream, "xsetid", c.Request.Arg(1));
         c.Reply.Ok();
     }
 }

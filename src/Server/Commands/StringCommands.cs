@@ -60,9 +60,9 @@ internal static class StringCommands
         {
             // KEEPTTL over another type keeps its TTL too: Redis overwrites the value, not the key.
             if (keepTtl && existing is { HasExpiry: true } && expireAt == RedisObject.NoExpiry) expireAt = existing.ExpireAt;
-            if (existing != null) db.Remove(existing);
             str = new StringObject(key.ToArray());
-            db.Add(str, c.NowMs);
+            if (existing != null) db.Overwrite(existing, str, c.NowMs);
+            else db.Add(str, c.NowMs);
         }
         if (expireAt != RedisObject.NoExpiry) db.SetExpire(str, expireAt);
         return str;
@@ -176,6 +176,8 @@ internal static class StringCommands
         c.Server.Memory?.Count(str.Set(c.Server.Pool, c.Request.ArgSequence(valueArg)));
         // A relative TTL would replay relative to the replay time: log it absolute too.
         if ((flags & (SetFlags.Ex | SetFlags.Px)) != 0) c.LogAbsolute(replace: false).Add("PEXPIREAT"u8, key, expireAt);
+        c.Notify(NotifyClass.String, "set", key);
+        if ((flags & SetFlags.AnyExpire) != 0) c.Notify(NotifyClass.Generic, "expire", key);
         if ((flags & SetFlags.Get) == 0) c.Reply.Ok();
     }
 
@@ -188,6 +190,7 @@ internal static class StringCommands
             return;
         }
         Store(c, key, 2);
+        c.Notify(NotifyClass.String, "set", key);
         c.Reply.Integer(1);
     }
 
@@ -200,6 +203,8 @@ internal static class StringCommands
         if (!TryAbsoluteExpire(c, unit, ttl, name, out long expireAt)) return;
         Store(c, c.Request.Arg(1), 3, expireAt);
         c.LogAbsolute(replace: false).Add("PEXPIREAT"u8, c.Request.Arg(1), expireAt);
+        c.Notify(NotifyClass.String, "set", c.Request.Arg(1));
+        c.Notify(NotifyClass.Generic, "expire", c.Request.Arg(1));
         c.Reply.Ok();
     }
 
@@ -217,6 +222,7 @@ internal static class StringCommands
         }
         str.WriteBulk(c.Reply, c.Server.Pool);
         c.Db.Remove(str);
+        c.Notify(NotifyClass.Generic, "del", key);
     }
 
     /// <summary>GETEX key [EX s | PX ms | EXAT ts | PXAT ts | PERSIST]</summary>
@@ -262,14 +268,16 @@ internal static class StringCommands
             {
                 c.Db.Remove(str);
                 log.Add("DEL"u8, req.Arg(1));
+                c.Notify(NotifyClass.Generic, "del", req.Arg(1));
             }
             else
             {
                 c.Db.SetExpire(str, expireAt);
                 log.Add("PEXPIREAT"u8, req.Arg(1), expireAt);
+                c.Notify(NotifyClass.Generic, "expire", req.Arg(1));
             }
         }
-        else if (persist) c.Db.Persist(str);
+        else if (persist && c.Db.Persist(str)) c.Notify(NotifyClass.Generic, "persist", req.Arg(1));
     }
 
     public static void MGet(ClientSession c)
@@ -295,7 +303,11 @@ internal static class StringCommands
     public static void MSet(ClientSession c)
     {
         if (!CheckPairs(c)) return;
-        for (int i = 1; i < c.Request.Count; i += 2) Store(c, c.Request.Arg(i), i + 1);
+        for (int i = 1; i < c.Request.Count; i += 2)
+        {
+            Store(c, c.Request.Arg(i), i + 1);
+            c.Notify(NotifyClass.String, "set", c.Request.Arg(i));
+        }
         c.Reply.Ok();
     }
 
@@ -311,7 +323,11 @@ internal static class StringCommands
                 return;
             }
         }
-        for (int i = 1; i < req.Count; i += 2) Store(c, req.Arg(i), i + 1);
+        for (int i = 1; i < req.Count; i += 2)
+        {
+            Store(c, req.Arg(i), i + 1);
+            c.Notify(NotifyClass.String, "set", req.Arg(i));
+        }
         c.Reply.Integer(1);
     }
 
@@ -330,6 +346,7 @@ internal static class StringCommands
         if (str == null)
         {
             str = Store(c, key, 2);
+            c.Notify(NotifyClass.String, "append", key);
             c.Reply.Integer(str.Length);
             return;
         }
@@ -342,6 +359,7 @@ internal static class StringCommands
         int oldLength = str.Length;
         suffix.CopyTo(str.Resize(c.Server.Pool, (int)total)[oldLength..]);
         c.Server.Events.Dirty++;
+        c.Notify(NotifyClass.String, "append", key);
         c.Reply.Integer(str.Length);
     }
 
@@ -406,6 +424,7 @@ internal static class StringCommands
             long needed = Math.Max(str.Length, offset + value.Length);
             value.CopyTo(str.Resize(c.Server.Pool, (int)needed)[(int)offset..]);
             c.Server.Events.Dirty++;
+            c.Notify(NotifyClass.String, "setrange", key);
         }
         c.Reply.Integer(str.Length);
     }
@@ -453,6 +472,7 @@ internal static class StringCommands
             c.Server.Events.Dirty++;
         }
         else StoreBytes(c, key, digits[..n]);
+        c.Notify(NotifyClass.String, "incrby", key);
         c.Reply.Integer(result);
     }
 
@@ -486,6 +506,7 @@ internal static class StringCommands
         }
         else str = StoreBytes(c, key, text);
         str.NeverInt = true; // Redis stores the result as a string object, never int-encoded ("embstr")
+        c.Notify(NotifyClass.String, "incrbyfloat", key);
         c.LogAbsolute(replace: true).Add("SET"u8, key, text, "KEEPTTL"u8);
         c.Reply.Bulk(text);
     }

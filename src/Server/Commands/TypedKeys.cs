@@ -52,6 +52,44 @@ internal static class TypedKeys
         if (remaining == 0 && obj.Slot >= 0) c.Db.Remove(obj);
     }
 
+    /// <summary>
+    /// As <see cref="Changed(ClientSession, RedisObject, int)"/>, with the keyspace
+    /// notification Redis sends: <paramref name="evt"/> for the key, then "del" when it went
+    /// because it became empty.
+    /// </summary>
+    public static void Changed(this ClientSession c, RedisObject obj, int remaining, NotifyClass type, string evt)
+    {
+        c.Server.Events.Dirty++;
+        c.Notify(type, evt, obj.Key);
+        if (remaining == 0 && obj.Slot >= 0)
+        {
+            c.Db.Remove(obj);
+            c.Notify(NotifyClass.Generic, "del", obj.Key);
+        }
+    }
+
+    /// <summary>
+    /// The *STORE commands' end (Redis's setKey or dbDelete): <paramref name="result"/> takes
+    /// <paramref name="dstKey"/> (overwriting what was there) and is notified as
+    /// <paramref name="evt"/>; an empty result (null) deletes the destination, notified as
+    /// "del" when there was one.
+    /// </summary>
+    public static void StoreResult(this ClientSession c, ReadOnlySpan<byte> dstKey, RedisObject? result, NotifyClass type, string evt)
+    {
+        var old = c.Db.Lookup(dstKey, c.NowMs);
+        if (result != null)
+        {
+            if (old != null) c.Db.Overwrite(old, result, c.NowMs);
+            else c.Db.Add(result, c.NowMs);
+            c.Notify(type, evt, dstKey);
+        }
+        else if (old != null)
+        {
+            c.Db.Remove(old);
+            c.Notify(NotifyClass.Generic, "del", dstKey);
+        }
+    }
+
     public static readonly Func<byte[], ListObject> NewList = k => new ListObject(k);
     public static readonly Func<byte[], HashObject> NewHash = k => new HashObject(k);
     public static readonly Func<byte[], SetObject> NewSet = k => new SetObject(k);

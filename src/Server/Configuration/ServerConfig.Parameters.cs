@@ -67,6 +67,8 @@ internal sealed partial class ServerConfig
         // How long a script may run before it is stopped, if it has not written (Redis answers BUSY from then on).
         new("busy-reply-threshold", "5000", ParamKind.Integer, Min: 0, Max: long.MaxValue, Aliases: ["lua-time-limit"]),
         // The slow log and the latency monitor (SLOWLOG, LATENCY), with Redis's defaults.
+        new("notify-keyspace-events", "", ParamKind.String,
+            Validate: v => Keyspace.KeyspaceNotifications.Parse(v) == null ? Keyspace.KeyspaceNotifications.InvalidClass : null),
         new("slowlog-log-slower-than", "10000", ParamKind.Integer, Min: -1, Max: long.MaxValue),
         new("slowlog-max-len", "128", ParamKind.Integer, Min: 0, Max: long.MaxValue),
         new("latency-monitor-threshold", "0", ParamKind.Integer, Min: 0, Max: long.MaxValue),

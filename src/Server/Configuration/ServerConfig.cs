@@ -51,6 +51,7 @@ internal sealed partial class ServerConfig
     public long SlowlogMaxLen { get; private set; }
     public long LatencyMonitorThreshold { get; private set; }
     public bool LatencyTracking { get; private set; }
+    public Keyspace.NotifyClass NotifyKeyspaceEvents { get; private set; }
     public double[] LatencyTrackingPercentiles { get; private set; } = [];
 
     /// <summary>client-output-buffer-limit's hard limits (bytes; 0 = none) for normal and pub/sub clients.</summary>
@@ -72,6 +73,12 @@ internal sealed partial class ServerConfig
         if (error != null) return error;
         // Each class given replaces that class only; the value reads back in bytes, every class named (as in Redis).
         if (p.Name == "client-output-buffer-limit") normalized = OutputLimits.Merge(_values[p.Name], normalized!);
+        if (p.Name == "notify-keyspace-events")
+        {
+            // Kept as given; shown as Redis shows it (which hides 'n' beside 'A', though it stays on).
+            NotifyKeyspaceEvents = Keyspace.KeyspaceNotifications.Parse(normalized!)!.Value;
+            normalized = Keyspace.KeyspaceNotifications.Format(NotifyKeyspaceEvents);
+        }
         if (p.Name == "latency-tracking-info-percentiles")
         {
             ParsePercentiles(normalized!, out var list);

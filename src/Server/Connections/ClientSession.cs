@@ -61,6 +61,10 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
 
     public void Select(int index) => Db = _server.Databases[index];
 
+    /// <summary>A keyspace notification for <paramref name="key"/> in the current database (see <see cref="RedisServer.Notify"/>).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void Notify(Keyspace.NotifyClass type, string evt, ReadOnlySpan<byte> key) => _server.Notify(type, evt, key, Db.Id, this);
+
     /// <summary>
     /// An absolute expiry time already reached (Redis's checkAlreadyExpired): the key goes at
     /// once. Never while loading: a replayed PEXPIREAT set a TTL when it ran, whatever the clock says now.

@@ -45,7 +45,7 @@ internal sealed class PubSubHub(RedisServer server)
     /// returns how many received it. Nothing here changes the lists (a subscriber over its
     /// limit is only marked killed; it leaves them from its own loop), so they are walked as they are.
     /// </summary>
-    public int Publish(ClientSession publisher, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message)
+    public int Publish(ClientSession? publisher, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message)
     {
         int receivers = 0;
         if (_channels.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(channel, out var subscribers))
@@ -66,7 +66,7 @@ internal sealed class PubSubHub(RedisServer server)
     }
 
     /// <summary>One message (["message" or "smessage", channel, text] or ["pmessage", pattern, channel, text]) to one subscriber.</summary>
-    private int Deliver(ClientSession publisher, ClientSession c, byte[]? pattern, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message, bool shard = false)
+    private int Deliver(ClientSession? publisher, ClientSession c, byte[]? pattern, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message, bool shard = false)
     {
         var w = WriterFor(publisher, c);
         w.PushHeader(pattern == null ? 3 : 4);
@@ -79,7 +79,7 @@ internal sealed class PubSubHub(RedisServer server)
     }
 
     // The publisher's own subscription hears the message in its reply stream, before PUBLISH's reply.
-    private RespWriter WriterFor(ClientSession publisher, ClientSession c)
+    private RespWriter WriterFor(ClientSession? publisher, ClientSession c)
     {
         if (c == publisher) return c.Reply;
         _writer.Output = c.PendingOutput;
@@ -87,7 +87,7 @@ internal sealed class PubSubHub(RedisServer server)
         return _writer;
     }
 
-    private void Delivered(ClientSession publisher, ClientSession c)
+    private void Delivered(ClientSession? publisher, ClientSession c)
     {
         if (c == publisher) return;
         long limit = server.Config.PubSubOutputHardLimit;

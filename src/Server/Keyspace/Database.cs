@@ -57,7 +57,24 @@ internal sealed class Database
     public bool HoldsExpired(ReadOnlySpan<byte> key, long nowMs) =>
         Peek(key) is { } obj && obj.ExpireAt != RedisObject.NoExpiry && obj.ExpireAt <= nowMs && !_events.Loading;
 
+    /// <summary>A new key (Redis's dbAdd): notified as "new".</summary>
     public void Add(RedisObject obj, long nowMs)
+    {
+        Insert(obj, nowMs);
+        _events.NewKey(this, obj);
+    }
+
+    /// <summary>
+    /// Redis's dbOverwrite (setKey on a key that exists): <paramref name="old"/> goes and
+    /// <paramref name="obj"/> takes its key; the key is not new (no "new" notification).
+    /// </summary>
+    public void Overwrite(RedisObject old, RedisObject obj, long nowMs)
+    {
+        Remove(old);
+        Insert(obj, nowMs);
+    }
+
+    private void Insert(RedisObject obj, long nowMs)
     {
         _events.Dirty++;
         _dict.Add(obj.Key, obj);
@@ -259,6 +276,8 @@ internal class KeyspaceEvents
         obj.LfuData = Lfu.Touch(obj.LfuData, nowMs, LfuLogFactor, LfuDecayMinutes, r);
     }
     public virtual void Added(Database db, RedisObject obj) { }
+    /// <summary>After <see cref="Added"/>, for a key that did not exist (not an overwrite, not a rename's or move's own).</summary>
+    public virtual void NewKey(Database db, RedisObject obj) { }
     public virtual void Removed(Database db, RedisObject obj) { }
     public virtual void Expired(Database db, RedisObject obj) => ExpiredKeys++;
     public virtual void Evicted(Database db, RedisObject obj) { }

@@ -198,12 +198,15 @@ internal sealed class PasteKeyspaceEvents(PacketBufferPool? pool) : KeyspaceEven
     public Persistence.AofPersistence? Aof { get; set; }
     public Connections.WatchedKeys? Watches { get; set; }
     public Connections.BlockedClients? Blocking { get; set; }
+    public RedisServer? Server { get; set; }
 
     public override void Added(Database db, RedisObject obj)
     {
         Aof?.KeyAdded(obj);
         Blocking?.KeyAdded(db, obj);
     }
+
+    public override void NewKey(Database db, RedisObject obj) => Server?.Notify(NotifyClass.New, "new", obj.Key, db.Id, null);
 
     public override void Removed(Database db, RedisObject obj)
     {
@@ -215,11 +218,13 @@ internal sealed class PasteKeyspaceEvents(PacketBufferPool? pool) : KeyspaceEven
         base.Expired(db, obj);
         Watches?.Touch(db, obj.Key);
         Aof?.AppendDelete(db.Id, obj.Key);
+        Server?.Notify(NotifyClass.Expired, "expired", obj.Key, db.Id, null);
     }
 
     public override void Evicted(Database db, RedisObject obj)
     {
         Watches?.Touch(db, obj.Key);
         Aof?.AppendDelete(db.Id, obj.Key);
+        Server?.Notify(NotifyClass.Evicted, "evicted", obj.Key, db.Id, null);
     }
 }

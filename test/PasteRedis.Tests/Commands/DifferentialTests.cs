@@ -53,7 +53,7 @@ public class DifferentialTests : ServerFixture
         reply.Length > 2 && reply[1] == '[' ? reply[0] + string.Join(",", reply[2..^1].Split(',').Order(StringComparer.Ordinal)) : reply;
 
     /// <summary>Splits a corpus line as a shell would: spaces separate, "double quotes" keep a word whole.</summary>
-    private static string[] Split(string line)
+    internal static string[] Split(string line)
     {
         var args = new List<string>();
         var word = new StringBuilder();
