@@ -160,7 +160,8 @@ internal sealed class RedisServer
     {
         _notifyChannel.ResetWrittenCount();
         Encoding.ASCII.GetBytes(prefix, _notifyChannel);
-        Encoding.ASCII.GetBytes(db.ToString(System.Globalization.CultureInfo.InvariantCulture), _notifyChannel);
+        System.Buffers.Text.Utf8Formatter.TryFormat(db, _notifyChannel.GetSpan(11), out int digits);
+        _notifyChannel.Advance(digits);
         Encoding.ASCII.GetBytes("__:", _notifyChannel);
         System.Buffers.BuffersExtensions.Write(_notifyChannel, suffix);
     }

@@ -83,6 +83,7 @@ internal static class BitCommands
         for (int i = 0; i < sources.Length; i++)
         {
             if (!StringCommands.TryGetString(c, req.Arg(i + 3), out var str)) return;
+            if (str == null) c.KeyMiss(req.Arg(i + 3)); // a source is read (lookupKeyRead)
             sources[i] = str == null ? [] : str.Value(c.Server.Pool).ToArray();
             length = Math.Max(length, sources[i].Length);
         }
@@ -192,6 +193,7 @@ internal static class BitCommands
         }
         var key = req.Arg(1);
         if (!StringCommands.TryGetString(c, key, out var str)) return;
+        if (str == null && !writes && c.CommandWrites) c.KeyMiss(key); // GETs only: Redis reads the key (lookupKeyRead)
         Span<byte> bytes = default;
         bool made = false, changed = false;
         if (writes)

@@ -113,6 +113,7 @@ internal static class ExpireCommands
         var obj = c.Db.Lookup(c.Request.Arg(1), c.NowMs, touch: false);
         if (obj == null)
         {
+            c.KeyMiss(c.Request.Arg(1));
             c.Reply.Integer(-2);
             return;
         }

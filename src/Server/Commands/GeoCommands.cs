@@ -185,7 +185,7 @@ internal static class GeoCommands
     private static void SearchGeneric(ClientSession c, int srcArg, Search flags)
     {
         var req = c.Request;
-        if (!c.TryGet(req.Arg(srcArg), out ZSetObject? zset)) return;
+        if (!c.TryGetRead(req.Arg(srcArg), out ZSetObject? zset)) return;
         var shape = new GeoHash.Shape();
         int baseArgs;
         int storeArg = -1;

@@ -103,7 +103,11 @@ internal static class HyperLogLogCommands
         for (int i = 1; i < req.Count; i++)
         {
             if (!TryGetHll(c, req.Arg(i), out var each)) return;
-            if (each == null) continue;
+            if (each == null)
+            {
+                c.KeyMiss(req.Arg(i)); // every key, the destination too, is read (lookupKeyRead)
+                continue;
+            }
             var value = each.Value(pool);
             dense |= HyperLogLog.IsDense(value);
             if (!HyperLogLog.Decode(value, registers))

@@ -28,12 +28,14 @@ internal static class KeyCommands
         long count = 0;
         for (int i = 1; i < c.Request.Count; i++)
             if (c.Db.Lookup(c.Request.Arg(i), c.NowMs) != null) count++;
+            else c.KeyMiss(c.Request.Arg(i));
         c.Reply.Integer(count);
     }
 
     public static void Type(ClientSession c)
     {
         var obj = c.Db.Lookup(c.Request.Arg(1), c.NowMs);
+        if (obj == null) c.KeyMiss(c.Request.Arg(1));
         c.Reply.SimpleString(obj == null ? "none" : RedisObject.TypeName(obj.Type));
     }
 
@@ -123,6 +125,7 @@ internal static class KeyCommands
         var src = c.Db.Lookup(req.Arg(1), c.NowMs);
         if (src == null)
         {
+            c.KeyMiss(req.Arg(1));
             c.Reply.Integer(0);
             return;
         }
@@ -193,6 +196,7 @@ internal static class KeyCommands
         var obj = c.Db.Lookup(c.Request.Arg(1), c.NowMs);
         if (obj == null)
         {
+            c.KeyMiss(c.Request.Arg(1));
             c.Reply.Null();
             return;
         }

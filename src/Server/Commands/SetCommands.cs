@@ -166,7 +166,7 @@ internal static class SetCommands
         sets = new List<SetObject?>(end - first);
         for (int i = first; i < end; i++)
         {
-            if (!c.TryGet(c.Request.Arg(i), out SetObject? s)) return false;
+            if (!c.TryGetRead(c.Request.Arg(i), out SetObject? s)) return false;
             sets.Add(s);
         }
         return true;

@@ -59,6 +59,7 @@ internal static class SortCommand
         }
 
         var obj = c.Db.Lookup(req.Arg(1), c.NowMs);
+        if (obj == null) c.KeyMiss(req.Arg(1));
         if (obj != null && obj is not (ListObject or SetObject or ZSetObject))
         {
             c.Reply.Error(Errors.WrongType);
@@ -224,6 +225,7 @@ internal static class SortCommand
         element.CopyTo(key, star);
         pattern[(star + 1)..keyEnd].CopyTo(key.AsSpan(star + element.Length));
         var obj = c.Db.Lookup(key, c.NowMs);
+        if (obj == null) c.KeyMiss(key);
         if (keyEnd < pattern.Length)
             return obj is HashObject hash && hash.Fields.TryGetValue(field, out var value) ? value : null;
         return obj is StringObject str ? str.Value(c.Server.Pool).ToArray() : null;

@@ -358,7 +358,7 @@ internal static class SortedSetCommands
                 if (!TryLexRange(c, lo, hi, out spec.Lex)) return;
                 break;
         }
-        if (!c.TryGet(req.Arg(keyArg), out ZSetObject? zset)) return;
+        if (!c.TryGetRead(req.Arg(keyArg), out ZSetObject? zset)) return;
         var result = new List<SkipList.Node>();
         if (zset != null) Collect(zset, spec, result);
         if (store)
@@ -509,6 +509,7 @@ internal static class SortedSetCommands
         for (int k = 0; k < numKeys; k++)
         {
             var obj = c.Db.Lookup(req.Arg(numKeysArg + 1 + k), c.NowMs);
+            if (obj == null) c.KeyMiss(req.Arg(numKeysArg + 1 + k));
             if (obj != null && obj is not ZSetObject && obj is not SetObject)
             {
                 c.Reply.Error(Errors.WrongType);

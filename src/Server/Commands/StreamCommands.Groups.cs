@@ -188,7 +188,7 @@ internal static partial class StreamCommands
     public static void XAck(ClientSession c)
     {
         var req = c.Request;
-        if (!TryGetStream(c, req.Arg(1), out var s)) return;
+        if (!c.TryGetRead(req.Arg(1), out StreamObject? s)) return;
         ConsumerGroup? g = null;
         if (s == null || !s.Groups.TryGetValue(req.Arg(2).ToArray(), out g))
         {
@@ -214,7 +214,7 @@ internal static partial class StreamCommands
     {
         s = null!;
         g = null!;
-        if (!TryGetStream(c, c.Request.Arg(1), out var stream)) return false;
+        if (!c.TryGetRead(c.Request.Arg(1), out StreamObject? stream)) return false;
         if (stream != null && stream.Groups.TryGetValue(c.Request.Arg(2).ToArray(), out var group))
         {
             (s, g) = (stream, group);

@@ -99,7 +99,7 @@ internal static partial class StreamCommands
         {
             int idArg = streamsArg + streams + k;
             var key = req.Arg(streamsArg + k);
-            if (!TryGetStream(c, key, out var s)) return;
+            if (!c.TryGetRead(key, out StreamObject? s)) return;
             if (group)
             {
                 if (s == null || !s.Groups.TryGetValue(req.Arg(groupArg).ToArray(), out groups[k]))
@@ -142,7 +142,11 @@ internal static partial class StreamCommands
         {
             var key = req.Arg(streamsArg + k);
             var s = (StreamObject?)c.Db.Lookup(key, c.NowMs, touch: false);
-            if (s == null) continue;
+            if (s == null)
+            {
+                c.KeyMiss(key); // Redis looks each stream up again to serve it
+                continue;
+            }
             bool serve = false, history = false;
             var after = ids[k];
             if (group)

@@ -22,6 +22,7 @@ internal static class StringCommands
         if (obj == null)
         {
             c.Server.Stats.KeyspaceMisses++;
+            c.LookupMissed(key);
             str = null;
             return true;
         }
@@ -156,6 +157,7 @@ internal static class StringCommands
         var existing = db.Lookup(key, c.NowMs);
         if ((flags & SetFlags.Get) != 0)
         {
+            if (existing == null) c.KeyMiss(key); // Redis's getGenericCommand reads it
             if (existing != null && existing is not StringObject)
             {
                 c.Reply.Error(Errors.WrongType);
@@ -217,6 +219,7 @@ internal static class StringCommands
         if (!TryGetString(c, key, out var str)) return;
         if (str == null)
         {
+            c.KeyMiss(key);
             c.Reply.Null();
             return;
         }
@@ -251,6 +254,7 @@ internal static class StringCommands
         if (!TryGetString(c, req.Arg(1), out var str)) return;
         if (str == null)
         {
+            c.KeyMiss(req.Arg(1));
             c.Reply.Null();
             return;
         }
@@ -294,7 +298,11 @@ internal static class StringCommands
             }
             else
             {
-                if (obj == null) c.Server.Stats.KeyspaceMisses++;
+                if (obj == null)
+                {
+                    c.Server.Stats.KeyspaceMisses++;
+                    c.KeyMiss(req.Arg(i));
+                }
                 c.Reply.Null();
             }
         }
@@ -521,7 +529,9 @@ internal static class StringCommands
         var req = c.Request;
         var pool = c.Server.Pool;
         var objA = c.Db.Lookup(req.Arg(1), c.NowMs);
+        if (objA == null) c.KeyMiss(req.Arg(1));
         var objB = c.Db.Lookup(req.Arg(2), c.NowMs);
+        if (objB == null) c.KeyMiss(req.Arg(2));
         if ((objA != null && objA is not StringObject) || (objB != null && objB is not StringObject))
         {
             c.Reply.Error("ERR The specified keys must contain string values");

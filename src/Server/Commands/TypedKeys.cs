@@ -17,6 +17,7 @@ internal static class TypedKeys
         if (obj == null)
         {
             c.Server.Stats.KeyspaceMisses++;
+            c.LookupMissed(key);
             value = null;
             return true;
         }
@@ -25,6 +26,17 @@ internal static class TypedKeys
         if (value != null) return true;
         c.Reply.Error(Errors.WrongType);
         return false;
+    }
+
+    /// <summary>
+    /// As <see cref="TryGet{T}"/>, for a key the command only reads (Redis's lookupKeyRead
+    /// in a write command: STORE sources, XACK's stream…): a miss notifies "keymiss".
+    /// </summary>
+    public static bool TryGetRead<T>(this ClientSession c, ReadOnlySpan<byte> key, out T? value) where T : RedisObject
+    {
+        if (!c.TryGet(key, out value)) return false;
+        if (value == null && c.CommandWrites) c.KeyMiss(key);
+        return true;
     }
 
     /// <summary>The <typeparamref name="T"/> under <paramref name="key"/>, created (empty) when missing; WRONGTYPE as <see cref="TryGet{T}"/>.</summary>

@@ -65,6 +65,22 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Notify(Keyspace.NotifyClass type, string evt, ReadOnlySpan<byte> key) => _server.Notify(type, evt, key, Db.Id, this);
 
+    /// <summary>A read lookup found nothing (Redis's lookupKeyRead): the "keymiss" notification.</summary>
+    public void KeyMiss(ReadOnlySpan<byte> key) => Notify(Keyspace.NotifyClass.KeyMiss, "keymiss", key);
+
+    /// <summary>
+    /// A miss in a typed lookup: a read command's lookups are Redis's lookupKeyRead (a
+    /// "keymiss" notification), a write command's are lookupKeyWrite (none; the keys a write
+    /// command only reads call <see cref="KeyMiss"/> themselves).
+    /// </summary>
+    public void LookupMissed(ReadOnlySpan<byte> key)
+    {
+        if (!CommandWrites) KeyMiss(key);
+    }
+
+    /// <summary>The running command is flagged write (its typed lookups are lookupKeyWrite).</summary>
+    public bool CommandWrites => Command != null && (Command.Flags & Commands.CommandFlags.Write) != 0;
+
     /// <summary>
     /// An absolute expiry time already reached (Redis's checkAlreadyExpired): the key goes at
     /// once. Never while loading: a replayed PEXPIREAT set a TTL when it ran, whatever the clock says now.

@@ -58,8 +58,8 @@ public class KeyspaceEventsTests : ServerFixture
         using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
         try
         {
-            using var real = new Observer(port, "KEAn");
-            using var ours = new Observer(Server.Port, "KEAn");
+            using var real = new Observer(port, "KEAnm");
+            using var ours = new Observer(Server.Port, "KEAnm");
             var differences = new List<string>();
             int notifying = 0;
             foreach (var raw in File.ReadLines(Path.Combine(AppContext.BaseDirectory, "Commands", "differential-corpus.txt")))
@@ -86,5 +86,65 @@ public class KeyspaceEventsTests : ServerFixture
             redis.WaitForExit();
             Directory.Delete(dir, true);
         }
+    }
+    /// <summary>A key whose time passes is notified "expired" (class x) when the cron or a read deletes it, on both servers alike.</summary>
+    [Test]
+    public void ExpiredKeysAreNotifiedAsRedisNotifiesThem()
+    {
+        var dir = Directory.CreateTempSubdirectory("redis-expired-events").FullName;
+        int port = ServerInstance.FreePort();
+        using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
+        try
+        {
+            var seen = new List<string>();
+            foreach (int p in new[] { port, Server.Port })
+            {
+                using var setter = new RawClient(p);
+                using var subscriber = new RawClient(p);
+                Assert.That(setter.Call("CONFIG", "SET", "notify-keyspace-events", "Kx"), Is.EqualTo("+OK"));
+                Assert.That(subscriber.Call("PSUBSCRIBE", "__keyspace@0__:exp:*"), Does.StartWith("*[$psubscribe"));
+                Assert.That(setter.Call("SET", "exp:cron", "v", "PX", "100"), Is.EqualTo("+OK"));
+                seen.Add(subscriber.ReadReply()); // the cron's expiry, within a few of its passes
+                Assert.That(setter.Call("SET", "exp:read", "v", "PX", "1"), Is.EqualTo("+OK"));
+                Thread.Sleep(5);
+                Assert.That(setter.Call("GET", "exp:read"), Is.EqualTo("$nil"));
+                seen.Add(subscriber.ReadReply());
+                Assert.That(setter.Call("DEL", "exp:none"), Is.EqualTo(":0"));
+                Assert.That(setter.Call("CONFIG", "SET", "notify-keyspace-events", ""), Is.EqualTo("+OK"));
+            }
+            Assert.That(seen[0], Is.EqualTo("*[$pmessage,$__keyspace@0__:exp:*,$__keyspace@0__:exp:cron,$expired]"));
+            Assert.That(seen[1], Is.EqualTo("*[$pmessage,$__keyspace@0__:exp:*,$__keyspace@0__:exp:read,$expired]"));
+            Assert.That(seen[2..], Is.EqualTo(seen[..2]), "ours as Redis's");
+        }
+        finally
+        {
+            redis.Kill();
+            redis.WaitForExit();
+            Directory.Delete(dir, true);
+        }
+    }
+
+    /// <summary>Keys evicted under memory pressure are notified "evicted" (class e), one message per key.</summary>
+    [Test]
+    public async Task EvictedKeysAreNotified()
+    {
+        await using var small = await ServerInstance.StartAsync("--pbuf-memory", "1mb", "--maxmemory-policy", "allkeys-random");
+        using var c = small.Raw();
+        using var subscriber = small.Raw();
+        Assert.That(c.Call("CONFIG", "SET", "notify-keyspace-events", "Ee"), Is.EqualTo("+OK"));
+        Assert.That(subscriber.Call("SUBSCRIBE", "__keyevent@0__:evicted"), Does.StartWith("*[$subscribe"));
+        var value = new string('e', 1000);
+        for (int i = 0; i < 3000; i++) Assert.That(c.Call("SET", "ev:" + i, value), Is.EqualTo("+OK"));
+        long evicted = long.Parse(System.Text.RegularExpressions.Regex.Match(c.Call("INFO", "stats"), @"evicted_keys:(\d+)").Groups[1].Value);
+        Assert.That(evicted, Is.GreaterThan(1000));
+        var keys = new HashSet<string>();
+        for (long i = 0; i < evicted; i++)
+        {
+            var message = subscriber.ReadReply();
+            Assert.That(message, Does.StartWith("*[$message,$__keyevent@0__:evicted,$ev:"));
+            keys.Add(message[("*[$message,$__keyevent@0__:evicted,$".Length)..^1]);
+        }
+        Assert.That(keys, Has.Count.EqualTo(evicted), "each evicted key once");
+        foreach (var key in keys.Take(50)) Assert.That(c.Call("EXISTS", key), Is.EqualTo(":0"));
     }
 }
