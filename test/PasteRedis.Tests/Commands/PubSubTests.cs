@@ -41,6 +41,43 @@ public class PubSubTests(RedisProtocol protocol) : ServerFixture
         Assert.That(await publisher.GetSubscriber().PublishAsync(RedisChannel.Literal(channel), "late"), Is.EqualTo(2));
     }
 
+    /// <summary>
+    /// The .NET way to watch keys: CONFIG SET notify-keyspace-events, then a pattern
+    /// subscription to __keyspace@0__:prefix* through StackExchange.Redis (over RESP3 the
+    /// messages arrive as pushes on the same connection).
+    /// </summary>
+    [Test]
+    public async Task StackExchangeRedisWatchesKeysThroughKeyspaceNotifications()
+    {
+        var prefix = "kn:" + Guid.NewGuid().ToString("N")[..8] + ":";
+        await using var watcher = await Server.ConnectAsync(protocol);
+        await using var writer = await Server.ConnectAsync(protocol);
+        var server = writer.GetServer(Server.EndPoint);
+        await server.ConfigSetAsync("notify-keyspace-events", "Kgsx");
+        try
+        {
+            var queue = await watcher.GetSubscriber().SubscribeAsync(RedisChannel.Pattern("__keyspace@0__:" + prefix + "*"));
+            var db = writer.GetDatabase();
+            await db.StringSetAsync(prefix + "a", "1");
+            await db.SetAddAsync(prefix + "s", "m");
+            await db.KeyExpireAsync(prefix + "s", TimeSpan.FromMilliseconds(50));
+            await db.KeyDeleteAsync(prefix + "a");
+            var seen = new List<string>();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            for (int i = 0; i < 4; i++)
+            {
+                var m = await queue.ReadAsync(cts.Token);
+                seen.Add(m.Channel.ToString()["__keyspace@0__:".Length..] + " " + m.Message);
+            }
+            // String events ($) are not asked for: SET is not heard, the rest is, in order.
+            Assert.That(seen, Is.EqualTo(new[] { prefix + "s sadd", prefix + "s expire", prefix + "a del", prefix + "s expired" }));
+        }
+        finally
+        {
+            await server.ConfigSetAsync("notify-keyspace-events", "");
+        }
+    }
+
     [Test]
     public void RawRepliesAndTheSubscribedContext()
     {
