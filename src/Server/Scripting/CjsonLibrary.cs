@@ -230,5 +230,6 @@ internal static class CjsonLibrary
             return r
           end,
         }
+        __pasteredis_library_call = call -- cmsgpack's errors are positioned the same way
         """;
 }
