@@ -16,10 +16,16 @@ internal static class MsgpackLibrary
         local type, pairs, select, error, tostring, tonumber = type, pairs, select, error, tostring, tonumber
         local spack, sunpack, char, byte, concat, fmt = string.pack, string.unpack, string.char, string.byte, table.concat, string.format
         local floor, huge, mathtype = math.floor, math.huge, math.type
-        local call = __pasteredis_library_call
-        __pasteredis_library_call = nil
+        local call = __pasteredis_library_call -- struct, loaded next, takes it too and clears it
         local null = cjson.null
         local function fail(message) error({ cjson = message }, 0) end
+        -- A bad argument names the function as its caller did ('?' through pcall; in a tail
+        -- call, which Lua 5.4 does not name, the library's own name).
+        local getinfo = debug.getinfo
+        local function caller(default)
+          local info = getinfo(2, 'nt') -- 1 caller, 2 the library function
+          return info and (info.name or (info.istailcall and default)) or '?'
+        end
 
         local function is_int(n)
           if mathtype(n) == 'integer' then return true end
@@ -200,9 +206,9 @@ internal static class MsgpackLibrary
 
         cmsgpack = {
           pack = function(...)
-            local args = table.pack(...)
+            local args, name = table.pack(...), caller('pack')
             local r = call(function()
-              if args.n == 0 then fail("bad argument #0 to 'pack' (MessagePack pack needs input.)") end
+              if args.n == 0 then fail(fmt("bad argument #0 to '%s' (MessagePack pack needs input.)", name)) end
               local out = {}
               for i = 1, args.n do encode(args[i], 0, out) end
               return concat(out)
@@ -210,24 +216,26 @@ internal static class MsgpackLibrary
             return r -- not a tail call: the script's frame stays for the error position
           end,
           unpack = function(...)
-            local s = ...
-            local r = table.pack(call(function() return unpack_full(check_string('unpack', 1, s), 0, 0) end))
+            local s, name = ..., caller('unpack')
+            local r = table.pack(call(function() return unpack_full(check_string(name, 1, s), 0, 0) end))
             return table.unpack(r, 1, r.n)
           end,
           unpack_one = function(...)
             local s, offset = ...
+            local name = caller('unpack_one')
             local r = table.pack(call(function()
-              local text = check_string('unpack_one', 1, s)
-              return unpack_full(text, 1, check_integer('unpack_one', 2, offset, 0))
+              local text = check_string(name, 1, s)
+              return unpack_full(text, 1, check_integer(name, 2, offset, 0))
             end))
             return table.unpack(r, 1, r.n)
           end,
           unpack_limit = function(...)
             local s, limit, offset = ...
+            local name = caller('unpack_limit')
             local r = table.pack(call(function()
-              local text = check_string('unpack_limit', 1, s)
-              local l = check_integer('unpack_limit', 2, limit)
-              return unpack_full(text, l, check_integer('unpack_limit', 3, offset, 0))
+              local text = check_string(name, 1, s)
+              local l = check_integer(name, 2, limit)
+              return unpack_full(text, l, check_integer(name, 3, offset, 0))
             end))
             return table.unpack(r, 1, r.n)
           end,

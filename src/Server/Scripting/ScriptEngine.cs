@@ -59,6 +59,8 @@ internal sealed partial class ScriptEngine : IDisposable
             throw new InvalidOperationException("the cjson library failed: " + _lua.ToString(-1));
         if (_lua.DoString(MsgpackLibrary.Source))
             throw new InvalidOperationException("the cmsgpack library failed: " + _lua.ToString(-1));
+        if (_lua.DoString(StructLibrary.Source))
+            throw new InvalidOperationException("the struct library failed: " + _lua.ToString(-1));
         _lua.GetGlobal("__pasteredis_cjson_hint");
         _cjsonHint = _lua.Ref(LuaRegistry.Index);
         _lua.PushNil();
