@@ -147,4 +147,66 @@ public class KeyspaceEventsTests : ServerFixture
         Assert.That(keys, Has.Count.EqualTo(evicted), "each evicted key once");
         foreach (var key in keys.Take(50)) Assert.That(c.Call("EXISTS", key), Is.EqualTo(":0"));
     }
+    /// <summary>
+    /// Blocked clients served by another client's write notify what the pop did, after the
+    /// push that served them, as Redis does (the served pop runs right after the pushing command).
+    /// </summary>
+    [Test]
+    public void ServedBlockingCommandsNotifyAfterThePushAsRedisDoes()
+    {
+        var dir = Directory.CreateTempSubdirectory("redis-served-events").FullName;
+        int port = ServerInstance.FreePort();
+        using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
+        try
+        {
+            var seen = new List<List<string>>();
+            foreach (int p in new[] { port, Server.Port })
+            {
+                using var pusher = new RawClient(p);
+                using var blocked = new RawClient(p);
+                using var watcher = new RawClient(p);
+                using var subscriber = new RawClient(p);
+                Assert.That(pusher.Call("CONFIG", "SET", "notify-keyspace-events", "KEAn"), Is.EqualTo("+OK"));
+                Assert.That(subscriber.Call("PSUBSCRIBE", "__keyspace@0__:blk:*"), Does.StartWith("*[$psubscribe"));
+                void Blocked(params string[] command)
+                {
+                    blocked.Send(RawClient.Command(command));
+                    for (int i = 0; i < 500 && !System.Text.RegularExpressions.Regex.IsMatch(watcher.Call("CLIENT", "LIST"), @"flags=b\b"); i++) Thread.Sleep(10);
+                }
+                var events = new List<string>();
+                void Collect(int n)
+                {
+                    for (int i = 0; i < n; i++) events.Add(subscriber.ReadReply().Replace("*[$pmessage,$__keyspace@0__:blk:*,$__keyspace@0__:", "").TrimEnd(']'));
+                }
+                Blocked("BLPOP", "blk:l", "0");
+                Assert.That(pusher.Call("RPUSH", "blk:l", "a"), Is.EqualTo(":1"));
+                Assert.That(blocked.ReadReply(), Is.EqualTo("*[$blk:l,$a]"));
+                Collect(4); // new, rpush, lpop, del
+                Blocked("BLMOVE", "blk:src", "blk:dst", "LEFT", "RIGHT", "0");
+                Assert.That(pusher.Call("LPUSH", "blk:src", "x", "y"), Is.EqualTo(":2"));
+                Assert.That(blocked.ReadReply(), Is.EqualTo("$y"));
+                Collect(5); // new src, lpush, new dst, rpush, lpop
+                Blocked("BZPOPMIN", "blk:z", "0");
+                Assert.That(pusher.Call("ZADD", "blk:z", "1", "m"), Is.EqualTo(":1"));
+                Assert.That(blocked.ReadReply(), Does.StartWith("*[$blk:z,$m,"));
+                Collect(4); // new, zadd, zpopmin, del
+                Assert.That(pusher.Call("CONFIG", "SET", "notify-keyspace-events", ""), Is.EqualTo("+OK"));
+                Assert.That(pusher.Call("DEL", "blk:dst"), Is.EqualTo(":1"));
+                seen.Add(events);
+            }
+            Assert.That(seen[0], Is.EqualTo(new[]
+            {
+                "blk:l,$new", "blk:l,$rpush", "blk:l,$lpop", "blk:l,$del",
+                "blk:src,$new", "blk:src,$lpush", "blk:dst,$new", "blk:dst,$rpush", "blk:src,$lpop",
+                "blk:z,$new", "blk:z,$zadd", "blk:z,$zpopmin", "blk:z,$del",
+            }), "what redis-server sent");
+            Assert.That(seen[1], Is.EqualTo(seen[0]), "ours");
+        }
+        finally
+        {
+            redis.Kill();
+            redis.WaitForExit();
+            Directory.Delete(dir, true);
+        }
+    }
 }
