@@ -61,6 +61,21 @@ internal static class StructLibrary
           return 0, i
         end
 
+        -- The option at i, its size, and the position after both.
+        local function option(f, i)
+          local opt = sub(f, i, i)
+          local size
+          size, i = optsize(opt, f, i + 1)
+          return opt, size, i
+        end
+
+        -- luaL_checkstring: a string, or a number as one.
+        local function checkstring(v, n, name)
+          if type(v) == 'number' then return tostring(v) end
+          if type(v) ~= 'string' then argerror(n, name, 'string expected, got ' .. typename(v)) end
+          return v
+        end
+
         local function toalign(len, h, opt, size)
           if size == 0 or opt == 'c' then return 0 end
           if size > h.align then size = h.align end
@@ -126,16 +141,13 @@ internal static class StructLibrary
         end
 
         local function pack(name, f, ...)
-          if type(f) == 'number' then f = tostring(f) end
-          if type(f) ~= 'string' then argerror(1, name, 'string expected, got ' .. typename(f)) end
+          f = checkstring(f, 1, name)
           local args = table.pack(...)
           local h = { little = true, align = 1 }
           local out, total, arg, i = {}, 0, 1, 1
           while i <= #f do
-            local opt = sub(f, i, i)
-            i = i + 1
-            local size
-            size, i = optsize(opt, f, i)
+            local opt, size
+            opt, size, i = option(f, i)
             local pad = toalign(total, h, opt, size)
             total = total + pad
             if pad > 0 then out[#out + 1] = string.rep('\0', pad) end
@@ -149,8 +161,8 @@ internal static class StructLibrary
               out[#out + 1] = spack((h.little and '<' or '>') .. opt, x)
             elseif opt == 'c' or opt == 's' then
               local s = args[arg]
-              if type(s) == 'number' then s = tostring(s) end
-              if type(s) ~= 'string' then argerror(arg + 1, name, 'string expected, got ' .. typename(s, 'nil')) end
+              if s == nil then argerror(arg + 1, name, 'string expected, got nil') end -- the first missing argument is the buffer's nil mark there
+              s = checkstring(s, arg + 1, name)
               arg = arg + 1
               if size == 0 then size = #s end
               if #s < size then argerror(arg + 1, name, 'string too short') end
@@ -168,10 +180,8 @@ internal static class StructLibrary
         end
 
         local function unpack(name, f, data, init)
-          if type(f) == 'number' then f = tostring(f) end
-          if type(f) ~= 'string' then argerror(1, name, 'string expected, got ' .. typename(f)) end
-          if type(data) == 'number' then data = tostring(data) end
-          if type(data) ~= 'string' then argerror(2, name, 'string expected, got ' .. typename(data)) end
+          f = checkstring(f, 1, name)
+          data = checkstring(data, 2, name)
           local start = 1
           if init ~= nil then
             local x = tonumber(init)
@@ -183,10 +193,8 @@ internal static class StructLibrary
           local h = { little = true, align = 1 }
           local results, pos, i = {}, start - 1, 1
           while i <= #f do
-            local opt = sub(f, i, i)
-            i = i + 1
-            local size
-            size, i = optsize(opt, f, i)
+            local opt, size
+            opt, size, i = option(f, i)
             pos = pos + toalign(pos, h, opt, size)
             if pos + size > ld then argerror(2, name, 'data string too short') end
             if isinteger_option(opt) then
@@ -219,15 +227,12 @@ internal static class StructLibrary
         end
 
         local function size(name, f)
-          if type(f) == 'number' then f = tostring(f) end
-          if type(f) ~= 'string' then argerror(1, name, 'string expected, got ' .. typename(f)) end
+          f = checkstring(f, 1, name)
           local h = { little = true, align = 1 }
           local pos, i = 0, 1
           while i <= #f do
-            local opt = sub(f, i, i)
-            i = i + 1
-            local n
-            n, i = optsize(opt, f, i)
+            local opt, n
+            opt, n, i = option(f, i)
             pos = pos + toalign(pos, h, opt, n)
             if opt == 's' then argerror(1, name, "option 's' has no fixed size")
             elseif opt == 'c' and n == 0 then argerror(1, name, "option 'c0' has no fixed size") end

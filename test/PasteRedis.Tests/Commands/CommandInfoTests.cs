@@ -28,63 +28,53 @@ public class CommandInfoTests : ServerFixture
     [Test]
     public async Task EveryCommandDescribesItselfAsRedisDoes()
     {
-        var dir = Directory.CreateTempSubdirectory("redis-commandinfo").FullName;
-        int port = ServerInstance.FreePort();
-        using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
-        try
+        using var redis = new Tools.ReferenceRedis("commandinfo");
+        int port = redis.Port;
+        await using var real = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
+        var realDb = real.GetDatabase();
+        var version = Version.Parse((string)realDb.Execute("INFO", "server")!
+            .ToString().Split("\r\n").First(l => l.StartsWith("redis_version:"))["redis_version:".Length..]);
+        bool before72 = version < new Version(7, 2);
+        var db = Mux.GetDatabase();
+        // Commands and subcommands ("config|get"), as Redis 7 lists them.
+        var names = ((RedisResult[])db.Execute("COMMAND", "LIST")!).Select(r => (string)r!).OrderBy(n => n).ToList();
+        Assert.That(names, Does.Contain("config|get"));
+        Assert.That(names, Has.Count.GreaterThan(100));
+
+        var differences = new List<string>();
+        int compared = 0;
+        foreach (var name in names)
         {
-            await using var real = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
-            var realDb = real.GetDatabase();
-            var version = Version.Parse((string)realDb.Execute("INFO", "server")!
-                .ToString().Split("\r\n").First(l => l.StartsWith("redis_version:"))["redis_version:".Length..]);
-            bool before72 = version < new Version(7, 2);
-            var db = Mux.GetDatabase();
-            // Commands and subcommands ("config|get"), as Redis 7 lists them.
-            var names = ((RedisResult[])db.Execute("COMMAND", "LIST")!).Select(r => (string)r!).OrderBy(n => n).ToList();
-            Assert.That(names, Does.Contain("config|get"));
-            Assert.That(names, Has.Count.GreaterThan(100));
-
-            var differences = new List<string>();
-            int compared = 0;
-            foreach (var name in names)
+            var ours = Entry(db.Execute("COMMAND", "INFO", name));
+            var theirs = Entry(realDb.Execute("COMMAND", "INFO", name));
+            if (theirs == null)
             {
-                var ours = Entry(db.Execute("COMMAND", "INFO", name));
-                var theirs = Entry(realDb.Execute("COMMAND", "INFO", name));
-                if (theirs == null)
-                {
-                    if (!OnlyHere.Contains(name) && !(before72 && NewerThan70.ContainsKey(name))) differences.Add($"{name}: not a command of redis-server {version}");
-                    continue;
-                }
-                Compare(ours!, theirs);
+                if (!OnlyHere.Contains(name) && !(before72 && NewerThan70.ContainsKey(name))) differences.Add($"{name}: not a command of redis-server {version}");
+                continue;
             }
-            Assert.That(compared, Is.GreaterThan(150), "commands and subcommands compared");
-            Assert.That(differences, Is.Empty, $"COMMAND INFO against redis-server {version}");
-
-            void Compare(RedisResult[] ours, RedisResult[] theirs)
-            {
-                var name = (string)ours[0]!;
-                if (!(before72 && NewerThan70.ContainsKey(name)))
-                {
-                    compared++;
-                    var mine = Describe(ours);
-                    var real = Describe(theirs);
-                    if (mine != real) differences.Add($"{name}:\n    ours  {mine}\n    redis {real}");
-                }
-                var theirSubs = ((RedisResult[])theirs[9]!).Select(s => (RedisResult[])s!).ToDictionary(s => (string)s[0]!);
-                foreach (var sub in ((RedisResult[])ours[9]!).Select(s => (RedisResult[])s!))
-                {
-                    var subName = (string)sub[0]!;
-                    if (theirSubs.TryGetValue(subName, out var theirSub)) Compare(sub, theirSub);
-                    else if (!OnlyHere.Contains(subName) && !(before72 && NewerThan70.ContainsKey(subName)))
-                        differences.Add($"{subName}: not a subcommand of redis-server {version}");
-                }
-            }
+            Compare(ours!, theirs);
         }
-        finally
+        Assert.That(compared, Is.GreaterThan(150), "commands and subcommands compared");
+        Assert.That(differences, Is.Empty, $"COMMAND INFO against redis-server {version}");
+
+        void Compare(RedisResult[] ours, RedisResult[] theirs)
         {
-            redis.Kill();
-            redis.WaitForExit();
-            Directory.Delete(dir, true);
+            var name = (string)ours[0]!;
+            if (!(before72 && NewerThan70.ContainsKey(name)))
+            {
+                compared++;
+                var mine = Describe(ours);
+                var real = Describe(theirs);
+                if (mine != real) differences.Add($"{name}:\n    ours  {mine}\n    redis {real}");
+            }
+            var theirSubs = ((RedisResult[])theirs[9]!).Select(s => (RedisResult[])s!).ToDictionary(s => (string)s[0]!);
+            foreach (var sub in ((RedisResult[])ours[9]!).Select(s => (RedisResult[])s!))
+            {
+                var subName = (string)sub[0]!;
+                if (theirSubs.TryGetValue(subName, out var theirSub)) Compare(sub, theirSub);
+                else if (!OnlyHere.Contains(subName) && !(before72 && NewerThan70.ContainsKey(subName)))
+                    differences.Add($"{subName}: not a subcommand of redis-server {version}");
+            }
         }
     }
 
@@ -104,35 +94,25 @@ public class CommandInfoTests : ServerFixture
     [Test]
     public void GetKeysFindsWhatRedisFindsForEveryCommand()
     {
-        var dir = Directory.CreateTempSubdirectory("redis-getkeys").FullName;
-        int port = ServerInstance.FreePort();
-        using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
-        try
-        {
-            using var real = new RawClient(port);
-            using var ours = new RawClient(Server.Port);
-            var theirs = real.Call("COMMAND", "LIST")[2..^1].Split(",$").Select(n => n.TrimStart('$')).ToHashSet();
-            var names = ours.Call("COMMAND", "LIST")[2..^1].Split(",$").Select(n => n.TrimStart('$'))
-                .Where(n => theirs.Contains(n) && !NewerThan70.ContainsKey(n) && !OnlyHere.Contains(n))
-                .Where(n => n != "debug") // DEBUG has its OBJECT subcommand here (OnlyHere): "DEBUG k1" is no command
-                .Order(StringComparer.Ordinal).ToList();
-            Assert.That(names, Has.Count.GreaterThan(200));
-            var differences = new List<string>();
-            foreach (var name in names)
-                foreach (var args in new[] { new string[0], ["k1"], ["k1", "k2"], ["2", "k1", "k2"], ["k1", "2", "k2", "k3"], ["k1", "k2", "k3", "k4"],
-                    ["k1", "1", "2", "3", "km", "STORE", "d"], ["k1", "k2", "k3", "STREAMS", "s1", "0", "x"] })
-                {
-                    string[] command = ["COMMAND", "GETKEYS", .. name.Split('|'), .. args];
-                    string a = real.Call(command), b = ours.Call(command);
-                    if (a != b) differences.Add($"{string.Join(' ', command)}\n    redis: {a}\n    ours:  {b}");
-                }
-            Assert.That(differences, Is.Empty, $"{differences.Count} differ:\n" + string.Join("\n", differences.Take(40)));
-        }
-        finally
-        {
-            redis.Kill();
-            redis.WaitForExit();
-            Directory.Delete(dir, true);
-        }
+        using var redis = new Tools.ReferenceRedis("getkeys");
+        int port = redis.Port;
+        using var real = new RawClient(port);
+        using var ours = new RawClient(Server.Port);
+        var theirs = real.Call("COMMAND", "LIST")[2..^1].Split(",$").Select(n => n.TrimStart('$')).ToHashSet();
+        var names = ours.Call("COMMAND", "LIST")[2..^1].Split(",$").Select(n => n.TrimStart('$'))
+            .Where(n => theirs.Contains(n) && !NewerThan70.ContainsKey(n) && !OnlyHere.Contains(n))
+            .Where(n => n != "debug") // DEBUG has its OBJECT subcommand here (OnlyHere): "DEBUG k1" is no command
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.That(names, Has.Count.GreaterThan(200));
+        var differences = new List<string>();
+        foreach (var name in names)
+            foreach (var args in new[] { new string[0], ["k1"], ["k1", "k2"], ["2", "k1", "k2"], ["k1", "2", "k2", "k3"], ["k1", "k2", "k3", "k4"],
+                ["k1", "1", "2", "3", "km", "STORE", "d"], ["k1", "k2", "k3", "STREAMS", "s1", "0", "x"] })
+            {
+                string[] command = ["COMMAND", "GETKEYS", .. name.Split('|'), .. args];
+                string a = real.Call(command), b = ours.Call(command);
+                if (a != b) differences.Add($"{string.Join(' ', command)}\n    redis: {a}\n    ours:  {b}");
+            }
+        Assert.That(differences, Is.Empty, $"{differences.Count} differ:\n" + string.Join("\n", differences.Take(40)));
     }
 }

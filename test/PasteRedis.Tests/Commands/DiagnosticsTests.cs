@@ -86,28 +86,18 @@ public class DiagnosticsTests : ServerFixture
     [Test]
     public void CommandStatsErrorStatsAndTheSlowLogAgreeWithRedis()
     {
-        var dir = Directory.CreateTempSubdirectory("redis-diagnostics").FullName;
-        int port = ServerInstance.FreePort();
-        using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
-        try
-        {
-            var theirs = Scenario(port);
-            var ours = Scenario(Server.Port);
-            Assert.That(ours.CommandStats, Is.EqualTo(theirs.CommandStats));
-            Assert.That(ours.ErrorStats, Is.EqualTo(theirs.ErrorStats));
-            Assert.That(ours.SlowLog, Is.EqualTo(theirs.SlowLog));
-            // The scenario meant something: each kind of count was seen.
-            Assert.That(ours.CommandStats, Does.Contain("cmdstat_get:calls=0,rejected_calls=2,failed_calls=0"));
-            Assert.That(ours.CommandStats, Does.Contain("cmdstat_blpop:calls=3,rejected_calls=0,failed_calls=1"));
-            Assert.That(ours.SlowLog, Does.Contain("*[$AUTH,$(redacted),$(redacted)]").And.Contain("... (72 more bytes)")
-                .And.Contain("$... (11 more arguments)").And.Contain("$?:0"));
-        }
-        finally
-        {
-            redis.Kill();
-            redis.WaitForExit();
-            Directory.Delete(dir, true);
-        }
+        using var redis = new Tools.ReferenceRedis("diagnostics");
+        int port = redis.Port;
+        var theirs = Scenario(port);
+        var ours = Scenario(Server.Port);
+        Assert.That(ours.CommandStats, Is.EqualTo(theirs.CommandStats));
+        Assert.That(ours.ErrorStats, Is.EqualTo(theirs.ErrorStats));
+        Assert.That(ours.SlowLog, Is.EqualTo(theirs.SlowLog));
+        // The scenario meant something: each kind of count was seen.
+        Assert.That(ours.CommandStats, Does.Contain("cmdstat_get:calls=0,rejected_calls=2,failed_calls=0"));
+        Assert.That(ours.CommandStats, Does.Contain("cmdstat_blpop:calls=3,rejected_calls=0,failed_calls=1"));
+        Assert.That(ours.SlowLog, Does.Contain("*[$AUTH,$(redacted),$(redacted)]").And.Contain("... (72 more bytes)")
+            .And.Contain("$... (11 more arguments)").And.Contain("$?:0"));
     }
 
     [Test]
@@ -188,9 +178,8 @@ public class DiagnosticsTests : ServerFixture
     [Test]
     public void LatencyDoctorAdvisesAsRedisDoes()
     {
-        int port = ServerInstance.FreePort();
-        var dir = Directory.CreateTempSubdirectory("redis-latency-doctor").FullName;
-        using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
+        using var redis = new Tools.ReferenceRedis("latency-doctor");
+        int port = redis.Port;
         using var c = Server.Raw();
         try
         {
@@ -221,9 +210,6 @@ public class DiagnosticsTests : ServerFixture
             c.Call("CONFIG", "SET", "latency-monitor-threshold", "0");
             c.Call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
             c.Call("LATENCY", "RESET");
-            redis.Kill();
-            redis.WaitForExit();
-            Directory.Delete(dir, true);
         }
     }
 

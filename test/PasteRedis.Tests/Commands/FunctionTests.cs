@@ -103,34 +103,24 @@ public class FunctionTests : ServerFixture
     [Test]
     public void DumpedLibrariesRestoreAcrossTheTwoServers()
     {
-        var dir = Directory.CreateTempSubdirectory("redis-functions-dump").FullName;
-        int port = ServerInstance.FreePort();
-        using var redis = Tools.StartRedisServer(dir, port, "--appendonly", "no");
-        try
+        using var redis = new Tools.ReferenceRedis("functions-dump");
+        int port = redis.Port;
+        using var real = new RawClient(port) { BulkEncoding = System.Text.Encoding.Latin1 };
+        using var ours = new RawClient(Server.Port) { BulkEncoding = System.Text.Encoding.Latin1 };
+        foreach (var (from, to) in new[] { (real, ours), (ours, real) })
         {
-            using var real = new RawClient(port) { BulkEncoding = System.Text.Encoding.Latin1 };
-            using var ours = new RawClient(Server.Port) { BulkEncoding = System.Text.Encoding.Latin1 };
-            foreach (var (from, to) in new[] { (real, ours), (ours, real) })
-            {
-                Assert.That(from.Call("FUNCTION", "FLUSH"), Is.EqualTo("+OK"));
-                Assert.That(to.Call("FUNCTION", "FLUSH"), Is.EqualTo("+OK"));
-                Assert.That(from.Call("FUNCTION", "LOAD", Library), Is.EqualTo("$mylib"));
-                var payload = from.Call("FUNCTION", "DUMP")[1..];
-                Assert.That(to.CallLatin1("FUNCTION", "RESTORE", payload), Is.EqualTo("+OK"));
-                Assert.That(to.CallLatin1("FUNCTION", "RESTORE", payload), Is.EqualTo("-ERR Library mylib already exists"), "APPEND refuses a collision");
-                Assert.That(to.CallLatin1("FUNCTION", "RESTORE", payload, "REPLACE"), Is.EqualTo("+OK"));
-                Assert.That(to.CallLatin1("FUNCTION", "RESTORE", payload, "FLUSH"), Is.EqualTo("+OK"));
-                Assert.That(to.CallLatin1("FUNCTION", "RESTORE", payload, "NOPE"), Does.StartWith("-ERR Wrong restore policy given"));
-                Assert.That(to.Call("FCALL", "myfunc", "1", "dumped", "yes"), Is.EqualTo("+OK"));
-                Assert.That(to.Call("FCALL_RO", "ro", "1", "dumped"), Is.EqualTo("$yes"));
-                Assert.That(to.Call("FUNCTION", "LIST", "WITHCODE"), Does.Contain("$name,$myfunc,").And.Contain("$name,$ro,").And.Contain("$library_code,$" + Library + "]"));
-            }
-        }
-        finally
-        {
-            redis.Kill();
-            redis.WaitForExit();
-            Directory.Delete(dir, true);
+            Assert.That(from.Call("FUNCTION", "FLUSH"), Is.EqualTo("+OK"));
+            Assert.That(to.Call("FUNCTION", "FLUSH"), Is.EqualTo("+OK"));
+            Assert.That(from.Call("FUNCTION", "LOAD", Library), Is.EqualTo("$mylib"));
+            var payload = from.Call("FUNCTION", "DUMP")[1..];
+            Assert.That(to.CallLatin1("FUNCTION", "RESTORE", payload), Is.EqualTo("+OK"));
+            Assert.That(to.CallLatin1("FUNCTION", "RESTORE", payload), Is.EqualTo("-ERR Library mylib already exists"), "APPEND refuses a collision");
+            Assert.That(to.CallLatin1("FUNCTION", "RESTORE", payload, "REPLACE"), Is.EqualTo("+OK"));
+            Assert.That(to.CallLatin1("FUNCTION", "RESTORE", payload, "FLUSH"), Is.EqualTo("+OK"));
+            Assert.That(to.CallLatin1("FUNCTION", "RESTORE", payload, "NOPE"), Does.StartWith("-ERR Wrong restore policy given"));
+            Assert.That(to.Call("FCALL", "myfunc", "1", "dumped", "yes"), Is.EqualTo("+OK"));
+            Assert.That(to.Call("FCALL_RO", "ro", "1", "dumped"), Is.EqualTo("$yes"));
+            Assert.That(to.Call("FUNCTION", "LIST", "WITHCODE"), Does.Contain("$name,$myfunc,").And.Contain("$name,$ro,").And.Contain("$library_code,$" + Library + "]"));
         }
     }
 }

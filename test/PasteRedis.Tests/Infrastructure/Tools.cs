@@ -33,6 +33,35 @@ public static class Tools
     }
 
     /// <summary>
+    /// A real redis-server without persistence on a free port and a data dir of its own, for
+    /// comparing replies: stopped and its dir removed on Dispose.
+    /// </summary>
+    public sealed class ReferenceRedis : IDisposable
+    {
+        private readonly Process _process;
+        private readonly string _dir;
+
+        public ReferenceRedis(string name)
+        {
+            _dir = Directory.CreateTempSubdirectory("redis-" + name).FullName;
+            Port = ServerInstance.FreePort();
+            _process = StartRedisServer(_dir, Port, "--appendonly", "no");
+        }
+
+        public int Port { get; }
+
+        public RawClient Raw() => new(Port);
+
+        public void Dispose()
+        {
+            _process.Kill();
+            _process.WaitForExit();
+            _process.Dispose();
+            Directory.Delete(_dir, true);
+        }
+    }
+
+    /// <summary>
     /// Starts the real redis-server on <paramref name="port"/> (no RDB saves, AOF on unless
     /// <paramref name="extra"/> says otherwise) and waits for its PONG.
     /// </summary>
