@@ -95,6 +95,14 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
     /// <summary>Bytes of stored values in the buffer: low means compaction should move them out.</summary>
     public int LiveBytes(int index) => Volatile.Read(ref _live[index]);
 
+    /// <summary>Bytes of stored values in all buffers: a pass over one counter per buffer, however many keys there are.</summary>
+    public long TotalLiveBytes()
+    {
+        long total = 0;
+        foreach (int bytes in _live) total += bytes;
+        return total;
+    }
+
     public void Release(int index)
     {
         int left = Interlocked.Decrement(ref _refs[index]);

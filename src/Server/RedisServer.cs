@@ -104,7 +104,7 @@ internal sealed class RedisServer
         Memory = memory;
         _events = new PasteKeyspaceEvents(memory?.Pool);
         if (memory != null)
-            InfoSections.Add(("paste", sb => memory.WriteInfo(sb, LiveReferencedBytes())));
+            InfoSections.Add(("paste", sb => memory.WriteInfo(sb, memory.Pool.TotalLiveBytes())));
         Databases = new Database[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, Events);
         Commands = new CommandTable(CommandCatalog.Build());
@@ -181,15 +181,6 @@ internal sealed class RedisServer
     /// <summary>Extra INFO sections contributed by the layers (PASTE, AOF), in order.</summary>
     public List<(string Name, Action<StringBuilder> Write)> InfoSections { get; } = [];
 
-    /// <summary>Bytes of values that live in packet buffers (for space amplification).</summary>
-    public long LiveReferencedBytes()
-    {
-        long total = 0;
-        foreach (var db in Databases)
-            foreach (var obj in db.Objects)
-                if (obj is StringObject { IsReference: true } s) total += s.Length;
-        return total;
-    }
     public ServerConfig Config { get; }
     public ILogger Logger { get; }
     public KeyspaceEvents Events => _events;

@@ -33,9 +33,9 @@ internal static class MemoryDoctor
                 issues.Add("Big client buffers: The clients' queued replies average more than 200 KB per client. This may be due to clients that do not read their replies (a subscriber that stopped reading, a MONITOR) or to commands with very large replies. Check CLIENT LIST and consider lowering client-output-buffer-limit.");
             if (server.ScriptsIfStarted is { Count: > 1000 })
                 issues.Add("Many scripts: There seem to be many cached scripts in this instance (more than 1000). This may be because scripts are generated and `EVAL`ed, instead of being parameterized (with KEYS and ARGV), `SCRIPT LOAD`ed and `EVALSHA`ed. Unless `SCRIPT FLUSH` is called periodically, the scripts' caches may end up consuming most of your memory.");
-            if (server.Memory != null && m.PbufsAllocated > Significant)
+            if (server.Memory is { } paste && m.PbufsAllocated > Significant)
             {
-                long live = server.LiveReferencedBytes();
+                long live = paste.Pool.TotalLiveBytes();
                 double amplification = (double)m.PbufsAllocated / Math.Max(1, live);
                 if (amplification > 2)
                     issues.Add(string.Create(CultureInfo.InvariantCulture,
