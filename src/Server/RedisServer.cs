@@ -134,12 +134,12 @@ internal sealed class RedisServer
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Notify(Keyspace.NotifyClass type, string evt, ReadOnlySpan<byte> key, int db, ClientSession? by)
     {
-        if ((Config.NotifyKeyspaceEvents & type) != 0 && !_loading) Publish(type, evt, key, db, by);
+        if ((Config.NotifyKeyspaceEvents & type) != 0 && !_loading) Publish(evt, key, db, by);
     }
 
     private readonly System.Buffers.ArrayBufferWriter<byte> _notifyChannel = new(256);
 
-    private void Publish(Keyspace.NotifyClass type, string evt, ReadOnlySpan<byte> key, int db, ClientSession? by)
+    private void Publish(string evt, ReadOnlySpan<byte> key, int db, ClientSession? by)
     {
         var flags = Config.NotifyKeyspaceEvents;
         Span<byte> eventBytes = stackalloc byte[Encoding.ASCII.GetByteCount(evt)];
