@@ -201,7 +201,7 @@ internal static class CommandCommands
             }
             for (int i = 0; i < num; i++) keys.Add(n + 1 + i);
         }
-        if ((cmd.Flags & CommandFlags.MovableKeys) == 0 && cmd.FullName is not ("eval" or "evalsha" or "eval_ro" or "evalsha_ro" or "fcall" or "fcall_ro"))
+        if ((cmd.Flags & CommandFlags.MovableKeys) == 0)
         {
             // PFMERGE's sources are a second key spec that begins at 2: with the destination
             // alone it finds no beginning, and Redis drops every key (a quirk kept here).

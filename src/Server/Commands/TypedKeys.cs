@@ -57,17 +57,9 @@ internal static class TypedKeys
         return true;
     }
 
-    /// <summary>After a collection changed: count the change (it is logged) and delete the key if it became empty.</summary>
-    public static void Changed(this ClientSession c, RedisObject obj, int remaining)
-    {
-        c.Server.Events.Dirty++;
-        if (remaining == 0 && obj.Slot >= 0) c.Db.Remove(obj);
-    }
-
     /// <summary>
-    /// As <see cref="Changed(ClientSession, RedisObject, int)"/>, with the keyspace
-    /// notification Redis sends: <paramref name="evt"/> for the key, then "del" when it went
-    /// because it became empty.
+    /// After a collection changed: count the change (it is logged), notify it as Redis does
+    /// (<paramref name="evt"/> for the key), and delete the key if it became empty (notified "del").
     /// </summary>
     public static void Changed(this ClientSession c, RedisObject obj, int remaining, NotifyClass type, string evt)
     {

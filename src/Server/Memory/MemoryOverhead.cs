@@ -34,7 +34,7 @@ internal sealed class MemoryOverhead
     public double Fragmentation => Ratio(Rss, TotalAllocated);
     public long FragmentationBytes => Rss - TotalAllocated;
 
-    /// <summary>Bytes the data added since start-up: the heap's growth and the packet buffers in use.</summary>
+    /// <summary>The heap's growth since start-up (Redis's net usage; the packet buffers are <see cref="PbufsAllocated"/>).</summary>
     public long NetUsage => Math.Max(0, TotalAllocated - StartupAllocated);
 
     private static double Ratio(long a, long b) => b <= 0 ? 0 : (double)a / b;
