@@ -147,8 +147,7 @@ public class PacketBufferServerTests : ServerFixture
         using var raw = plain.Raw();
         long free0 = InfoField(raw, "pbufs_free");
         SetDelCycles(plain, 1_000_000);
-        WaitFor(() => InfoField(raw, "pbufs_free") >= free0);
-        Assert.That(InfoField(raw, "pbufs_free"), Is.EqualTo(free0));
+        Assert.That(FreeCountSettling(raw, free0), Is.EqualTo(free0));
     }
 
     [Test]
@@ -223,8 +222,22 @@ public class PacketBufferServerTests : ServerFixture
             Assert.That(InfoField(raw, "pbufs_free"), Is.LessThan(free0 - 100));
             for (int i = 0; i < 300; i++) w.Call("DEL", "n" + i);
         }
-        WaitFor(() => InfoField(raw, "pbufs_free") >= free0);
-        Assert.That(InfoField(raw, "pbufs_free"), Is.EqualTo(free0));
+        Assert.That(FreeCountSettling(raw, free0), Is.EqualTo(free0));
+    }
+
+    /// <summary>
+    /// The free count once it reaches <paramref name="expected"/> (or the last one read after
+    /// 5 s). One reading can be a buffer short: the measuring connection's own INFO frame
+    /// straddles two receive segments when its session read the previous frame late (the
+    /// socket loop had already asked the pipe for memory, so the pipe kept the segment and
+    /// appends to it). The next frame is whole again, so a leak still fails and so does a
+    /// count that overshoots.
+    /// </summary>
+    private static long FreeCountSettling(RawClient raw, long expected)
+    {
+        long free = 0;
+        WaitFor(() => (free = InfoField(raw, "pbufs_free")) == expected);
+        return free;
     }
 
     [Test]
