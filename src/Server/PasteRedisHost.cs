@@ -14,11 +14,6 @@ namespace PasteRedis.Server;
 public static class PasteRedisHost
 {
     /// <summary>
-    /// Builds a host from redis-server style arguments: an optional config file first,
-    /// then --name value options. Throws with a message naming the problem when the
-    /// configuration is invalid.
-    /// </summary>
-    /// <summary>
     /// `export-aof FILE [options]`: recovers the data dir (without listening) and writes the
     /// live keyspace as a standard Redis AOF that redis-server loads. Returns the exit code.
     /// </summary>
@@ -37,6 +32,11 @@ public static class PasteRedisHost
         return 0;
     }
 
+    /// <summary>
+    /// Builds a host from redis-server style arguments: an optional config file first,
+    /// then --name value options. Throws with a message naming the problem when the
+    /// configuration is invalid.
+    /// </summary>
     /// <param name="ownsProcess">
     /// True for the server's own process (Program): the runtime's socket engine is set up to
     /// run commands on its event threads (<see cref="SocketEngine"/>). Tests embedding a host leave it as it is.

@@ -13,6 +13,7 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
     IHostApplicationLifetime lifetime, ILogger<RespServerService> logger) : IHostedService
 {
     private readonly List<RespSocketServer> _listeners = [];
+    private readonly List<TlsListener> _tlsListeners = [];
     private readonly CancellationTokenSource _stopLoading = new();
     private Thread? _loader;
     private Timer? _cron;
@@ -20,20 +21,33 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var config = server.Config;
+        // TLS is loaded before anything listens: bad certificates refuse the start.
+        var tls = TlsSettings.Load(config, logger);
+        if (config.Port == 0 && tls == null) throw new Configuration.ConfigException("Configured to not listen anywhere, exiting.");
         server.RequestShutdown = lifetime.StopApplication;
         server.TcpPort = config.Port;
         foreach (var address in config.Bind.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             var ip = address switch { "*" => IPAddress.Any, "::*" => IPAddress.IPv6Any, _ => IPAddress.Parse(address.TrimStart('-')) };
-            var endPoint = new IPEndPoint(ip, config.Port);
-            var listener = new RespSocketServer(server, endPoint);
-            listener.Listen(endPoint, ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp, config.TcpBacklog,
-                transport.SendOptions(), transport.ReceiveOptions());
-            _listeners.Add(listener);
+            if (config.Port != 0)
+            {
+                var endPoint = new IPEndPoint(ip, config.Port);
+                var listener = new RespSocketServer(server, endPoint);
+                listener.Listen(endPoint, ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp, config.TcpBacklog,
+                    transport.SendOptions(), transport.ReceiveOptions());
+                _listeners.Add(listener);
+            }
+            if (tls != null)
+            {
+                var listener = new TlsListener(server, transport, tls, new IPEndPoint(ip, tls.Port), logger);
+                _tlsListeners.Add(listener);
+                listener.Start(config.TcpBacklog);
+            }
         }
         int period = Math.Max(1, 1000 / config.Hz);
         _cron = new Timer(_ => RunCron(), null, period, period);
-        logger.LogInformation("Ready to accept connections tcp on {Bind} port {Port}", config.Bind, config.Port);
+        if (config.Port != 0) logger.LogInformation("Ready to accept connections tcp on {Bind} port {Port}", config.Bind, config.Port);
+        if (tls != null) logger.LogInformation("Ready to accept connections tls on {Bind} port {Port}", config.Bind, tls.Port);
         if (server.Loading)
         {
             // As Redis: listening while the log is replayed, answering LOADING to what needs the data.
@@ -68,11 +82,13 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         if (_loader != null && _loader != Thread.CurrentThread) _loader.Join();
         _cron?.Dispose();
         foreach (var l in _listeners) l.Stop();
+        foreach (var l in _tlsListeners) l.Stop();
         foreach (var c in server.Clients) c.Kill();
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while (server.ClientCount > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
         foreach (var l in _listeners) l.Dispose();
+        foreach (var l in _tlsListeners) l.Dispose();
         if (server.Aof is { } aof)
         {
             // Whatever the fsync policy, the log is durable when we exit.

@@ -5,27 +5,29 @@ using PasteRedis.Server.Connections;
 
 namespace PasteRedis.Server.Hosting;
 
-/// <summary>Accepts connections and runs a <see cref="ClientSession"/> on each one's duplex pipe.</summary>
+/// <summary>Accepts plain TCP connections and runs a <see cref="ClientSession"/> on each one's duplex pipe.</summary>
 internal sealed class RespSocketServer(RedisServer server, EndPoint listenEndPoint) : SocketServer
 {
-    private readonly List<Task> _sessions = [];
-
     protected override Task OnClientConnectedAsync(in ClientConnection client)
     {
         Interlocked.Increment(ref server.Stats.ConnectionsReceived);
-        var transport = client.Transport;
-        var socket = (transport as SocketConnection)?.Socket;
-        if (socket != null) ConfigureSocket(socket);
+        var socket = (client.Transport as SocketConnection)?.Socket;
+        if (socket != null) ConfigureSocket(server, socket);
+        return ServeAsync(server, client.Transport, client.RemoteEndPoint, socket?.LocalEndPoint ?? listenEndPoint);
+    }
+
+    /// <summary>A connection, plain or TLS, once its transport is ready: refused over maxclients, otherwise a session.</summary>
+    internal static Task ServeAsync(RedisServer server, System.IO.Pipelines.IDuplexPipe transport, EndPoint? remote, EndPoint? local)
+    {
         if (server.ClientCount >= server.Config.MaxClients)
         {
             Interlocked.Increment(ref server.Stats.RejectedConnections);
             return RejectAsync(transport);
         }
-        var session = new ClientSession(server, transport, client.RemoteEndPoint, socket?.LocalEndPoint ?? listenEndPoint);
-        return session.RunAsync();
+        return new ClientSession(server, transport, remote, local).RunAsync();
     }
 
-    private void ConfigureSocket(Socket socket)
+    internal static void ConfigureSocket(RedisServer server, Socket socket)
     {
         socket.NoDelay = true;
         int keepAlive = (int)Math.Min(int.MaxValue, long.Parse(server.Config.Get("tcp-keepalive")));

@@ -41,11 +41,11 @@ public static class Tools
         private readonly Process _process;
         private readonly string _dir;
 
-        public ReferenceRedis(string name)
+        public ReferenceRedis(string name, params string[] extra)
         {
             _dir = Directory.CreateTempSubdirectory("redis-" + name).FullName;
             Port = ServerInstance.FreePort();
-            _process = StartRedisServer(_dir, Port, "--appendonly", "no");
+            _process = StartRedisServer(_dir, Port, ["--appendonly", "no", .. extra]);
         }
 
         public int Port { get; }
