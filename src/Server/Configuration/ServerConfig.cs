@@ -54,9 +54,9 @@ internal sealed partial class ServerConfig
     public Keyspace.NotifyClass NotifyKeyspaceEvents { get; private set; }
     public double[] LatencyTrackingPercentiles { get; private set; } = [];
 
-    /// <summary>client-output-buffer-limit's hard limits (bytes; 0 = none) for normal and pub/sub clients.</summary>
-    public long NormalOutputHardLimit { get; private set; }
-    public long PubSubOutputHardLimit { get; private set; }
+    /// <summary>client-output-buffer-limit for normal and pub/sub clients.</summary>
+    public OutputLimit NormalOutputLimit { get; private set; }
+    public OutputLimit PubSubOutputLimit { get; private set; }
 
     public IEnumerable<ConfigParameter> All => Parameters;
 
@@ -187,10 +187,13 @@ internal sealed partial class ServerConfig
         ParsePercentiles(_values["latency-tracking-info-percentiles"], out var percentiles);
         LatencyTrackingPercentiles = percentiles;
         OutputLimits.TryParse(_values["client-output-buffer-limit"], out var limits);
-        NormalOutputHardLimit = limits.GetValueOrDefault("normal", 0);
-        PubSubOutputHardLimit = limits.GetValueOrDefault("pubsub", 32 * 1024 * 1024);
+        NormalOutputLimit = limits.GetValueOrDefault("normal");
+        PubSubOutputLimit = limits.GetValueOrDefault("pubsub", new OutputLimit(32 * 1024 * 1024, 8 * 1024 * 1024, 60));
     }
 }
+
+/// <summary>One class's client-output-buffer-limit: bytes (0 = none) a client may never reach, and may not stay over for longer than the seconds.</summary>
+internal readonly record struct OutputLimit(long Hard, long Soft, long Seconds);
 
 /// <summary>Parses client-output-buffer-limit: one or more "class hard soft seconds" groups (memory units allowed).</summary>
 internal static class OutputLimits
@@ -217,9 +220,9 @@ internal static class OutputLimits
         return string.Join(' ', new[] { "normal", "slave", "pubsub" }.Where(classes.ContainsKey).Select(c => classes[c]));
     }
 
-    public static bool TryParse(string value, out Dictionary<string, long> hardLimits)
+    public static bool TryParse(string value, out Dictionary<string, OutputLimit> limits)
     {
-        hardLimits = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+        limits = new Dictionary<string, OutputLimit>(StringComparer.OrdinalIgnoreCase);
         var parts = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0 || parts.Length % 4 != 0) return false;
         for (int i = 0; i < parts.Length; i += 4)
@@ -227,9 +230,9 @@ internal static class OutputLimits
             var cls = parts[i].ToLowerInvariant();
             if (cls == "replica") cls = "slave";
             if (cls is not ("normal" or "slave" or "pubsub")) return false;
-            if (!MemoryUnits.TryParse(parts[i + 1], out long hard) || !MemoryUnits.TryParse(parts[i + 2], out _)
-                || !long.TryParse(parts[i + 3], NumberStyles.None, CultureInfo.InvariantCulture, out _)) return false;
-            hardLimits[cls] = hard;
+            if (!MemoryUnits.TryParse(parts[i + 1], out long hard) || !MemoryUnits.TryParse(parts[i + 2], out long soft)
+                || !long.TryParse(parts[i + 3], NumberStyles.None, CultureInfo.InvariantCulture, out long seconds)) return false;
+            limits[cls] = new OutputLimit(hard, soft, seconds);
         }
         return true;
     }

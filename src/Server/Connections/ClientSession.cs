@@ -279,11 +279,34 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
     /// pass <see cref="BatchOutputCap"/> stops so they are flushed first. A client that
     /// never reads then stalls in its flush and is read no further: memory stays bounded.
     /// </summary>
+    private long _softLimitSinceSec; // when the output was first seen over the soft limit (Unix seconds; 0: not over)
+
+    /// <summary>
+    /// Redis's checkClientOutputBufferLimits, at each addition to the output: at or over the
+    /// hard limit, or over the soft limit in checks more than its seconds apart (whole Unix
+    /// seconds, as server.unixtime; a check under the soft limit starts the clock again).
+    /// </summary>
+    internal bool OverOutputLimit(long bytes, in Configuration.OutputLimit limit)
+    {
+        if (limit.Hard > 0 && bytes >= limit.Hard) return true;
+        if (limit.Soft > 0 && bytes >= limit.Soft)
+        {
+            long now = RedisServer.NowMs() / 1000;
+            if (_softLimitSinceSec == 0)
+            {
+                _softLimitSinceSec = now;
+                return false;
+            }
+            return now - _softLimitSinceSec > limit.Seconds;
+        }
+        _softLimitSinceSec = 0;
+        return false;
+    }
+
     private bool OutputOverLimit()
     {
         long unflushed = _pipe.Output.UnflushedBytes;
-        long hard = _server.Config.NormalOutputHardLimit;
-        if (hard > 0 && unflushed > hard && SubscriptionCount == 0)
+        if (SubscriptionCount == 0 && OverOutputLimit(unflushed, _server.Config.NormalOutputLimit))
         {
             _server.Stats.OutputLimitDisconnections++;
             _killed = true;

@@ -90,8 +90,7 @@ internal sealed class PubSubHub(RedisServer server)
     private void Delivered(ClientSession? publisher, ClientSession c)
     {
         if (c == publisher) return;
-        long limit = server.Config.PubSubOutputHardLimit;
-        if (limit > 0 && c.PendingOutputBytes > limit)
+        if (c.OverOutputLimit(c.PendingOutputBytes, server.Config.PubSubOutputLimit))
         {
             server.Stats.OutputLimitDisconnections++;
             c.Kill();

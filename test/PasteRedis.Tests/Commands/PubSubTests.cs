@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Collections.Concurrent;
 
 namespace PasteRedis.Tests.Commands;
@@ -193,6 +194,44 @@ public class PubSubTests(RedisProtocol protocol) : ServerFixture
         Assert.That(sub.Call("RESET"), Is.EqualTo("+RESET"));
         Assert.That(pub.Call("PUBSUB", "SHARDNUMSUB", c2), Is.EqualTo($"*[${c2},:0]"));
         Assert.That(pub.Call("PUBSUB", "SHARDCHANNELS", "a", "b"), Is.EqualTo("-ERR unknown subcommand or wrong number of arguments for 'SHARDCHANNELS'. Try PUBSUB HELP."));
+    }
+
+    /// <summary>
+    /// The soft limit, on this server and on redis-server alike: a subscriber that stops
+    /// reading goes over it while messages pile up; with 60 seconds allowed it is still
+    /// served two seconds later, and once only one second is allowed the next message over
+    /// the limit disconnects it (the clock started when it first went over).
+    /// </summary>
+    [Test]
+    public void ASubscriberOverTheSoftLimitLongerThanItsSecondsIsDisconnectedAsByRedis()
+    {
+        using var redis = new Tools.ReferenceRedis("soft-limit");
+        var outcomes = new[] { redis.Port, Server.Port }.Select(port =>
+        {
+            using var admin = new RawClient(port);
+            string Clients() => Regex.Match(admin.Call("INFO", "clients"), @"connected_clients:(\d+)").Groups[1].Value;
+            Assert.That(admin.Call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 0 256kb 60"), Is.EqualTo("+OK"));
+            try
+            {
+                var channel = Channel();
+                using var sub = new RawClient(port);
+                sub.Call("SUBSCRIBE", channel);
+                var payload = new string('s', 64 * 1024);
+                // 19 MB the subscriber never reads: more than its socket buffers hold, so the server keeps the rest.
+                var flood = Enumerable.Range(0, 300).Select(_ => admin.Call("PUBLISH", channel, payload)).Distinct().ToArray();
+                Thread.Sleep(2200);
+                var within = admin.Call("PUBLISH", channel, payload);
+                admin.Call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 0 256kb 1");
+                var over = admin.Call("PUBLISH", channel, payload); // counted, then the subscriber is closed
+                var deadline = DateTime.UtcNow.AddSeconds(5);
+                string after;
+                while ((after = admin.Call("PUBLISH", channel, "x")) != ":0" && DateTime.UtcNow < deadline) Thread.Sleep(20);
+                return $"flood {string.Join(',', flood)}; 2 s later with 60 allowed {within}; with 1 allowed {over}, then {after}; clients left {Clients()}";
+            }
+            finally { admin.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"); }
+        }).ToArray();
+        Assert.That(outcomes[0], Is.EqualTo("flood :1; 2 s later with 60 allowed :1; with 1 allowed :1, then :0; clients left 1"), "redis-server");
+        Assert.That(outcomes[1], Is.EqualTo(outcomes[0]), "ours");
     }
 
     [Test]
