@@ -160,6 +160,16 @@ public sealed class RespWriter
         else Bulk(tmp[..n]);
     }
 
+    /// <summary>A RESP3 big number (a bulk string in RESP2); <paramref name="digits"/> must be an integer's digits.</summary>
+    public void BigNumber(string digits)
+    {
+        if (IsResp3) Line((byte)'(', digits);
+        else Bulk(digits);
+    }
+
+    /// <summary>A RESP3 attribute of <paramref name="pairs"/> entries, before the reply it describes; RESP2 has none (the caller writes nothing).</summary>
+    public void AttributeHeader(long pairs) => Header((byte)'|', pairs);
+
     public void Boolean(bool value)
     {
         if (IsResp3) _out.Write(value ? "#t\r\n"u8 : "#f\r\n"u8);

@@ -379,6 +379,9 @@ internal sealed class RedisServer
     public void Unregister(ClientSession c) => _clients.TryRemove(c.Id, out _);
     public ClientSession? FindClient(long id) => _clients.GetValueOrDefault(id);
 
+    /// <summary>Whether the cron expires keys nobody reads (DEBUG SET-ACTIVE-EXPIRE; on, as in Redis).</summary>
+    public bool ActiveExpireEnabled { get; set; } = true;
+
     /// <summary>
     /// Periodic work (Redis's serverCron): active expiry and idle-client timeouts. Runs
     /// <c>hz</c> times a second under the execution lock.
@@ -397,7 +400,7 @@ internal sealed class RedisServer
                 _lastOpsSampleMs = now;
                 _lastOpsSampleCount = commands;
             }
-            if (!Events.ExpiryPaused(now)) // CLIENT PAUSE holds active expiry too
+            if (ActiveExpireEnabled && !Events.ExpiryPaused(now)) // CLIENT PAUSE holds active expiry too
                 foreach (var db in Databases)
                     if (db.VolatileCount > 0) db.ActiveExpireCycle(now, Random, 200);
             // Expirations were logged as DEL: commit them like any batch; everysec drains here.

@@ -56,8 +56,13 @@ internal static class CommandCatalog
         C("lastsave", 1, Loading | Stale | Fast, 0, 0, 0, "server", "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", ServerCommands.LastSave).WithAcl("@admin", "@dangerous"),
         C("save", 1, Admin | NoScript | NoAsyncLoading | NoMulti, 0, 0, 0, "server", "Synchronously saves the database(s) to disk.", "1.0.0", ServerCommands.Save),
         C("bgsave", -1, Admin | NoScript | NoAsyncLoading, 0, 0, 0, "server", "Asynchronously saves the database(s) to disk.", "1.0.0", ServerCommands.BgSave),
-        C("debug", -2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "A container for debugging commands.", "1.0.0", null).WithSubcommands(
-            C("object", 3, Admin | NoScript | Loading | Stale, 2, 2, 1, "server", "Returns low-level information about a key, including where its value lies.", "1.0.0", KeyCommands.DebugObject)),
+        C("debug", -2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "A container for debugging commands.", "1.0.0", null).Protected().WithSubcommands(
+            C("object", 3, Admin | NoScript | Loading | Stale, 2, 2, 1, "server", "Returns low-level information about a key, including where its value lies.", "1.0.0", KeyCommands.DebugObject),
+            C("sleep", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Stops the server for the given seconds.", "1.0.0", DebugCommands.Sleep),
+            C("set-active-expire", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Turns the expiry of keys nobody reads off (0) or on (1).", "1.0.0", DebugCommands.SetActiveExpire),
+            C("log", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Writes a message to the server log.", "1.0.0", DebugCommands.Log),
+            C("protocol", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Replies with a test value of the given RESP type.", "1.0.0", DebugCommands.Protocol),
+            C("help", 2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns helpful text about the different subcommands.", "1.0.0", DebugCommands.Help)),
         C("bgrewriteaof", 1, Admin | NoScript | NoAsyncLoading, 0, 0, 0, "server", "Asynchronously rewrites the append-only file to disk.", "1.0.0", ServerCommands.BgRewriteAof),
         C("wait", 3, NoScript, 0, 0, 0, "generic", "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.", "3.0.0", ServerCommands.Wait)
             .WithAclInsteadOfGroup("@connection"),

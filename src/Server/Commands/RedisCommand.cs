@@ -127,6 +127,19 @@ internal sealed class RedisCommand
         return this;
     }
 
+    /// <summary>
+    /// Redis's CMD_PROTECTED with its own subcommand parsing (DEBUG): refused before anything
+    /// else unless enable-debug-command allows it, and a subcommand that is unknown or has the
+    /// wrong number of arguments gets the one error Redis's debugCommand gives for both.
+    /// </summary>
+    public bool IsProtected { get; private set; }
+
+    public RedisCommand Protected()
+    {
+        IsProtected = true;
+        return this;
+    }
+
     /// <summary>ACL categories Redis gives the command beyond those its flags and group imply.</summary>
     public string[] ExtraAclCategories { get; private set; } = [];
 

@@ -83,6 +83,8 @@ internal sealed partial class ServerConfig
         new("latency-monitor-threshold", "0", ParamKind.Integer, Min: 0, Max: long.MaxValue),
         new("latency-tracking", "yes", ParamKind.YesNo),
         new("latency-tracking-info-percentiles", "50 99 99.9", ParamKind.String, Validate: v => ParsePercentiles(v, out _)),
+        // Redis 7's protected config: DEBUG only when "yes", or "local" from a loopback client.
+        new("enable-debug-command", "no", ParamKind.Enum, Mutable: false, Choices: ["no", "yes", "local"]),
         new("replica-read-only", "yes", ParamKind.YesNo, Mutable: false, Aliases: ["slave-read-only"]),
     ];
 }

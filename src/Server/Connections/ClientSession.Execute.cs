@@ -18,7 +18,20 @@ internal sealed partial class ClientSession
     private RedisCommand? Admit()
     {
         var req = Request;
-        if (LookUp(out var top) is not { } cmd)
+        var found = LookUp(out var top);
+        if (top is { IsProtected: true } && req.Count >= 2)
+        {
+            if (!DebugCommands.Allowed(this))
+            {
+                Reject(DebugCommands.NotAllowed, top);
+                return null;
+            }
+            if (AdmitAuthenticated(top) == null) return null;
+            if (found != null && found.ArityOk(req.Count)) return found;
+            Reject($"ERR unknown subcommand or wrong number of arguments for '{Truncate(req.Arg(1), 128)}'. Try {top.Name.ToUpperInvariant()} HELP.", top);
+            return null;
+        }
+        if (found is not { } cmd)
         {
             if (top == null) Reject(UnknownCommandMessage());
             else Reject($"ERR unknown subcommand '{Truncate(req.Arg(1), 128)}'. Try {top.Name.ToUpperInvariant()} HELP.");
@@ -29,6 +42,11 @@ internal sealed partial class ClientSession
             Reject($"ERR wrong number of arguments for '{cmd.FullName}' command", cmd);
             return null;
         }
+        return AdmitAuthenticated(cmd);
+    }
+
+    private RedisCommand? AdmitAuthenticated(RedisCommand cmd)
+    {
         if (!Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0)
         {
             Reject("NOAUTH Authentication required.", cmd);

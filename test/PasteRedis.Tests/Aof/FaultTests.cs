@@ -50,7 +50,7 @@ public class FaultTests
     [Test]
     public async Task ARegionFileThatLostItsTailNeverServesWrongData()
     {
-        var server = await ServerInstance.StartAsync("--pbuf-memory", "8mb", "--aof-max-size", "4mb");
+        var server = await ServerInstance.StartAsync("--pbuf-memory", "8mb", "--aof-max-size", "4mb", "--enable-debug-command", "local");
         var buffers = new int[400];
         using (var raw = server.Raw())
             for (int i = 0; i < 400; i++)
@@ -89,7 +89,7 @@ public class FaultTests
         // Written with a 16 MB region; the header is then made to claim (checksum and all) an
         // 8 MB one and the region file is cut to match: every record whose bytes lay in the
         // upper half now points past the region.
-        var server = await ServerInstance.StartAsync("--pbuf-memory", "16mb", "--aof-max-size", "4mb");
+        var server = await ServerInstance.StartAsync("--pbuf-memory", "16mb", "--aof-max-size", "4mb", "--enable-debug-command", "local");
         var buffers = new List<int>();
         using (var raw = server.Raw())
         {

@@ -176,7 +176,7 @@ public class RecoveryTests
                 server.Signal("KILL");
                 Assert.That(server.WaitForExit(10_000), Is.True);
             }
-            using (var again = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "16mb"))
+            using (var again = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "16mb", "--enable-debug-command", "local"))
             {
                 Assert.That(again.HasExited, Is.False, again.Output);
                 using var raw = new RawClient(port);

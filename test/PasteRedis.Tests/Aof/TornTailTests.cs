@@ -9,7 +9,7 @@ public class TornTailTests
     /// <summary>Writes k0..k9 one per record and returns the log's size after each (record boundaries).</summary>
     private static async Task<(ServerInstance Server, long[] Ends, string[] Where)> TenRecords()
     {
-        var server = await ServerInstance.StartAsync("--pbuf-memory", "8mb", "--aof-max-size", "4mb");
+        var server = await ServerInstance.StartAsync("--pbuf-memory", "8mb", "--aof-max-size", "4mb", "--enable-debug-command", "local");
         var ends = new long[10];
         var where = new string[10];
         using var raw = server.Raw();

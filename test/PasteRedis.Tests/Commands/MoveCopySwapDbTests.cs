@@ -11,7 +11,7 @@ namespace PasteRedis.Tests.Commands;
 public class MoveCopySwapDbTests : ServerFixture
 {
     protected override bool UsesMultiplexer => true;
-    protected override string[] ServerArgs => ["--pbuf-memory", "16mb"];
+    protected override string[] ServerArgs => ["--pbuf-memory", "16mb", "--enable-debug-command", "local"];
 
     private static string Key() => "k:" + Guid.NewGuid().ToString("N");
 

@@ -95,6 +95,14 @@ public sealed class RawClient : IDisposable
                 for (int i = 0; i < n; i++) items.Add(ReadReply());
                 return type + "[" + string.Join(",", items) + "]";
             }
+            case '|':
+            {
+                // An attribute: its map, then the reply it describes.
+                int n = int.Parse(rest) * 2;
+                var items = new List<string>();
+                for (int i = 0; i < n; i++) items.Add(ReadReply());
+                return "|[" + string.Join(",", items) + "]" + ReadReply();
+            }
             default: throw new InvalidDataException("unexpected reply line: " + line);
         }
     }

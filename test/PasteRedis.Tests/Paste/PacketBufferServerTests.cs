@@ -8,7 +8,7 @@ namespace PasteRedis.Tests.Paste;
 [TestFixture]
 public class PacketBufferServerTests : ServerFixture
 {
-    protected override string[] ServerArgs => ["--pbuf-memory", "64mb"];
+    protected override string[] ServerArgs => ["--pbuf-memory", "64mb", "--enable-debug-command", "local"];
 
     internal static long InfoField(RawClient raw, string field, string section = "paste")
     {
