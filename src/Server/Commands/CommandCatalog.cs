@@ -15,7 +15,7 @@ internal static class CommandCatalog
     public static IEnumerable<RedisCommand> Build() =>
         Connection().Concat(Server()).Concat(Strings()).Concat(Generic())
             .Concat(Lists()).Concat(Hashes()).Concat(Sets()).Concat(SortedSets())
-            .Concat(HyperLogLogs()).Concat(Geo()).Concat(Streams()).Concat(Transactions()).Concat(PublishSubscribe()).Concat(Scripting());
+            .Concat(HyperLogLogs()).Concat(Geo()).Concat(Streams()).Concat(Transactions()).Concat(PublishSubscribe()).Concat(Scripting()).Concat(Cluster());
 
     private static IEnumerable<RedisCommand> Connection() =>
     [
@@ -330,6 +330,42 @@ internal static class CommandCatalog
         C("bzmpop", -5, Write | Blocking | MovableKeys, 0, 0, 0, "sorted_set", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "7.0.0", BlockingCommands.BZMPop),
         C("zinterstore", -4, Write | DenyOom | MovableKeys, 1, 1, 1, "sorted_set", "Stores the intersect of multiple sorted sets in a key.", "2.0.0", SortedSetCommands.ZInterStore),
         C("zscan", -3, ReadOnly, 1, 1, 1, "sorted_set", "Iterates over members and scores of a sorted set.", "2.8.0", SortedSetCommands.ZScan),
+    ];
+
+    /// <summary>What a standalone redis-server has of cluster mode: the commands, each refusing (<see cref="ClusterCommands"/>).</summary>
+    private static IEnumerable<RedisCommand> Cluster() =>
+    [
+        C("readonly", 1, Loading | Stale | Fast, 0, 0, 0, "cluster", "Enables read queries for a connection to a cluster replica node", "3.0.0", ClusterCommands.Disabled).WithAclInsteadOfGroup("@connection"),
+        C("readwrite", 1, Loading | Stale | Fast, 0, 0, 0, "cluster", "Disables read queries for a connection to a cluster replica node", "3.0.0", ClusterCommands.Disabled).WithAclInsteadOfGroup("@connection"),
+        C("asking", 1, Fast, 0, 0, 0, "cluster", "Sent by cluster clients after an -ASK redirect", "3.0.0", ClusterCommands.Disabled).WithAclInsteadOfGroup("@connection"),
+        C("cluster", -2, None, 0, 0, 0, "cluster", "A container for cluster commands", "3.0.0", null).WithSubcommands(
+            C("addslots", -3, Admin | NoAsyncLoading | Stale, 0, 0, 0, "cluster", "Assign new hash slots to receiving node", "3.0.0", ClusterCommands.Disabled),
+            C("addslotsrange", -4, Admin | NoAsyncLoading | Stale, 0, 0, 0, "cluster", "Assign new hash slots to receiving node", "7.0.0", ClusterCommands.Disabled),
+            C("bumpepoch", 2, Admin | NoAsyncLoading | Stale, 0, 0, 0, "cluster", "Advance the cluster config epoch", "3.0.0", ClusterCommands.Disabled),
+            C("count-failure-reports", 3, Admin | Stale, 0, 0, 0, "cluster", "Return the number of failure reports active for a given node", "3.0.0", ClusterCommands.Disabled),
+            C("countkeysinslot", 3, Stale, 0, 0, 0, "cluster", "Return the number of local keys in the specified hash slot", "3.0.0", ClusterCommands.Disabled),
+            C("delslots", -3, Admin | NoAsyncLoading | Stale, 0, 0, 0, "cluster", "Set hash slots as unbound in receiving node", "3.0.0", ClusterCommands.Disabled),
+            C("delslotsrange", -4, Admin | NoAsyncLoading | Stale, 0, 0, 0, "cluster", "Set hash slots as unbound in receiving node", "7.0.0", ClusterCommands.Disabled),
+            C("failover", -2, Admin | NoAsyncLoading | Stale, 0, 0, 0, "cluster", "Forces a replica to perform a manual failover of its master.", "3.0.0", ClusterCommands.Disabled),
+            C("flushslots", 2, Admin | NoAsyncLoading | Stale, 0, 0, 0, "cluster", "Delete a node's own slots information", "3.0.0", ClusterCommands.Disabled),
+            C("forget", 3, Admin | NoAsyncLoading | Stale, 0, 0, 0, "cluster", "Remove a node from the nodes table", "3.0.0", ClusterCommands.Disabled),
+            C("getkeysinslot", 4, Stale, 0, 0, 0, "cluster", "Return local key names in the specified hash slot", "3.0.0", ClusterCommands.Disabled),
+            C("help", 2, Loading | Stale, 0, 0, 0, "cluster", "Show helpful text about the different subcommands", "5.0.0", ClusterCommands.Disabled),
+            C("info", 2, Stale, 0, 0, 0, "cluster", "Provides info about Redis Cluster node state", "3.0.0", ClusterCommands.Disabled),
+            C("keyslot", 3, Stale, 0, 0, 0, "cluster", "Returns the hash slot of the specified key", "3.0.0", ClusterCommands.Disabled),
+            C("links", 2, Stale, 0, 0, 0, "cluster", "Returns a list of all TCP links to and from peer nodes in cluster", "7.0.0", ClusterCommands.Disabled),
+            C("meet", -4, Admin | NoAsyncLoading | Stale, 0, 0, 0, "cluster", "Force a node cluster to handshake with another node", "3.0.0", ClusterCommands.Disabled),
+            C("myid", 2, Stale, 0, 0, 0, "cluster", "Return the node id", "3.0.0", ClusterCommands.Disabled),
+            C("nodes", 2, Stale, 0, 0, 0, "cluster", "Get Cluster config for the node", "3.0.0", ClusterCommands.Disabled),
+            C("replicas", 3, Admin | Stale, 0, 0, 0, "cluster", "List replica nodes of the specified master node", "5.0.0", ClusterCommands.Disabled),
+            C("replicate", 3, Admin | NoAsyncLoading | Stale, 0, 0, 0, "cluster", "Reconfigure a node as a replica of the specified master node", "3.0.0", ClusterCommands.Disabled),
+            C("reset", -2, Admin | NoScript | Stale, 0, 0, 0, "cluster", "Reset a Redis Cluster node", "3.0.0", ClusterCommands.Disabled),
+            C("saveconfig", 2, Admin | NoAsyncLoading | Stale, 0, 0, 0, "cluster", "Forces the node to save cluster state on disk", "3.0.0", ClusterCommands.Disabled),
+            C("set-config-epoch", 3, Admin | NoAsyncLoading | Stale, 0, 0, 0, "cluster", "Set the configuration epoch in a new node", "3.0.0", ClusterCommands.Disabled),
+            C("setslot", -4, Admin | NoAsyncLoading | Stale, 0, 0, 0, "cluster", "Bind a hash slot to a specific node", "3.0.0", ClusterCommands.Disabled),
+            C("shards", 2, Stale, 0, 0, 0, "cluster", "Get array of cluster slots to node mappings", "7.0.0", ClusterCommands.Disabled),
+            C("slaves", 3, Admin | Stale, 0, 0, 0, "cluster", "List replica nodes of the specified master node", "3.0.0", ClusterCommands.Disabled),
+            C("slots", 2, Stale, 0, 0, 0, "cluster", "Get array of Cluster slot to node mappings", "3.0.0", ClusterCommands.Disabled)),
     ];
 
     private static IEnumerable<RedisCommand> Transactions() =>
