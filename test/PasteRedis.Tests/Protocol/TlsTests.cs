@@ -148,6 +148,51 @@ public class TlsTests
     }
 
     [Test]
+    public async Task ATlsClientIsKilledTimedOutAndClosedAtShutdownLikeAPlainOne()
+    {
+        int tlsPort = ServerInstance.FreePort();
+        await using var server = await ServerInstance.StartAsync(_certs.ServerArgs(tlsPort));
+        using var admin = server.Raw();
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(TlsOptions(tlsPort));
+        var db = mux.GetDatabase();
+        await db.PingAsync();
+        // CLIENT KILL closes a TLS connection (the multiplexer reconnects and is served again).
+        long before = long.Parse(Regex.Match(admin.Call("INFO", "stats"), @"total_connections_received:(\d+)").Groups[1].Value);
+        var tlsIds = Regex.Matches(admin.Call("CLIENT", "LIST"), @"id=(\d+) addr=\S+ laddr=\S+:" + tlsPort + " ").Select(m => m.Groups[1].Value).ToList();
+        Assert.That(tlsIds, Is.Not.Empty, "CLIENT LIST shows the TLS connections with the TLS port as laddr");
+        foreach (var id in tlsIds) Assert.That(admin.Call("CLIENT", "KILL", "ID", id), Is.EqualTo(":1"));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (long.Parse(Regex.Match(admin.Call("INFO", "stats"), @"total_connections_received:(\d+)").Groups[1].Value) == before && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+        Assert.That((string?)await db.StringGetAsync("missing"), Is.Null, "served again after reconnecting");
+
+        // timeout closes an idle TLS client as it does a plain one.
+        admin.Call("CONFIG", "SET", "timeout", "1");
+        using var idle = new System.Net.Security.SslStream(new TcpClient("127.0.0.1", tlsPort).GetStream());
+        idle.AuthenticateAsClient(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            ClientCertificates = [System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(_certs.ClientCert, _certs.ClientKey)],
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        idle.ReadTimeout = 10_000;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        int n;
+        try { n = idle.Read(new byte[16]); }
+        catch (IOException) { n = 0; }
+        Assert.That(n, Is.EqualTo(0), "closed by the server");
+        Assert.That(sw.Elapsed, Is.LessThan(TimeSpan.FromSeconds(8)));
+        using (var fresh = server.Raw()) fresh.Call("CONFIG", "SET", "timeout", "0"); // the idle admin was timed out too
+
+        // A restart with a TLS client connected stops promptly and serves it again after.
+        sw.Restart();
+        await server.RestartAsync();
+        Assert.That(sw.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+        await using var again = await ConnectionMultiplexer.ConnectAsync(TlsOptions(tlsPort));
+        Assert.That((string?)await again.GetDatabase().StringGetAsync("missing"), Is.Null);
+    }
+
+    [Test]
     public async Task PortZeroListensOnTlsAlone()
     {
         int tlsPort = ServerInstance.FreePort();
