@@ -273,12 +273,6 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
     private const long BatchOutputCap = 4 * 1024 * 1024;
     private bool _outputPaused;
 
-    /// <summary>
-    /// After each command: a client over client-output-buffer-limit's normal hard limit is
-    /// closed (Redis's closeClientOnOutputBufferLimitReached); below it, a batch whose replies
-    /// pass <see cref="BatchOutputCap"/> stops so they are flushed first. A client that
-    /// never reads then stalls in its flush and is read no further: memory stays bounded.
-    /// </summary>
     private long _softLimitSinceSec; // when the output was first seen over the soft limit (Unix seconds; 0: not over)
 
     /// <summary>
@@ -303,6 +297,12 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
         return false;
     }
 
+    /// <summary>
+    /// After each command: a client over client-output-buffer-limit's normal limits is
+    /// closed (Redis's closeClientOnOutputBufferLimitReached); below it, a batch whose replies
+    /// pass <see cref="BatchOutputCap"/> stops so they are flushed first. A client that
+    /// never reads then stalls in its flush and is read no further: memory stays bounded.
+    /// </summary>
     private bool OutputOverLimit()
     {
         long unflushed = _pipe.Output.UnflushedBytes;

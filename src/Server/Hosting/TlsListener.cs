@@ -66,6 +66,11 @@ internal sealed class TlsListener(RedisServer server, TransportOptions transport
             logger.LogDebug("Error accepting a client connection: {Reason} (addr={Remote})", e.Message, remote);
             socket.Close(0);
         }
+        catch (Exception e)
+        {
+            // Anything else is a bug: said loudly, and only this connection is lost.
+            logger.LogError(e, "TLS connection from {Remote} closed after an unexpected error", remote);
+        }
         finally
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
