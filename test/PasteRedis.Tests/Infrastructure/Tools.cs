@@ -82,7 +82,9 @@ public static class Tools
             catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException) { }
             Thread.Sleep(50);
         }
-        Assert.Fail("redis-server did not start");
+        p.Kill();
+        p.WaitForExit();
+        Assert.Fail("redis-server did not start (or did not answer PING with PONG)");
         return p;
     }
     /// <summary>
