@@ -356,6 +356,19 @@ internal sealed class RedisServer
     public long OpsPerSecond { get; private set; }
     private long _lastOpsSampleMs, _lastOpsSampleCount;
 
+    /// <summary>Network bytes per second, read and written, over the last second (instantaneous_input_kbps, _output_kbps).</summary>
+    public long InputBytesPerSecond { get; private set; }
+    public long OutputBytesPerSecond { get; private set; }
+    private long _lastInputBytes, _lastOutputBytes;
+
+    /// <summary>Every connection's traffic so far, open and closed (under the execution lock).</summary>
+    public TrafficCounters TotalTraffic()
+    {
+        var traffic = Stats.ClosedConnections;
+        foreach (var client in Clients) traffic.Add(client.Traffic);
+        return traffic;
+    }
+
     /// <summary>Set by the host: stops the process gracefully (SHUTDOWN).</summary>
     public Action? RequestShutdown { get; set; }
 
@@ -396,7 +409,12 @@ internal sealed class RedisServer
             if (now - _lastOpsSampleMs >= 1000)
             {
                 long commands = Stats.CommandsProcessed;
-                OpsPerSecond = (commands - _lastOpsSampleCount) * 1000 / Math.Max(1, now - _lastOpsSampleMs);
+                long elapsed = Math.Max(1, now - _lastOpsSampleMs);
+                OpsPerSecond = (commands - _lastOpsSampleCount) * 1000 / elapsed;
+                var traffic = TotalTraffic();
+                InputBytesPerSecond = Math.Max(0, traffic.InputBytes - _lastInputBytes) * 1000 / elapsed;
+                OutputBytesPerSecond = Math.Max(0, traffic.OutputBytes - _lastOutputBytes) * 1000 / elapsed;
+                (_lastInputBytes, _lastOutputBytes) = (traffic.InputBytes, traffic.OutputBytes);
                 _lastOpsSampleMs = now;
                 _lastOpsSampleCount = commands;
             }

@@ -70,6 +70,7 @@ internal static class InfoCommand
                 sb.Field("connected_clients", server.ClientCount);
                 sb.Field("maxclients", server.Config.MaxClients);
                 sb.Field("blocked_clients", server.Clients.Count(c => c.IsBlocked));
+                sb.Field("clients_in_timeout_table", server.Clients.Count(c => c.IsBlockedWithTimeout));
                 sb.Field("tracking_clients", server.Tracking.Clients);
                 sb.Field("pubsub_clients", server.Clients.Count(c => c.SubscriptionCount > 0));
                 sb.Field("watching_clients", server.Clients.Count(c => c.WatchedCount > 0));
@@ -149,10 +150,11 @@ internal static class InfoCommand
                 sb.Field("total_connections_received", st.ConnectionsReceived);
                 sb.Field("total_commands_processed", st.CommandsProcessed);
                 sb.Field("instantaneous_ops_per_sec", server.OpsPerSecond);
-                var traffic = st.ClosedConnections;
-                foreach (var client in server.Clients) traffic.Add(client.Traffic);
+                var traffic = server.TotalTraffic();
                 sb.Field("total_net_input_bytes", traffic.InputBytes);
                 sb.Field("total_net_output_bytes", traffic.OutputBytes);
+                sb.Field("instantaneous_input_kbps", (server.InputBytesPerSecond / 1024.0).ToString("F2", CultureInfo.InvariantCulture));
+                sb.Field("instantaneous_output_kbps", (server.OutputBytesPerSecond / 1024.0).ToString("F2", CultureInfo.InvariantCulture));
                 sb.Field("rejected_connections", st.RejectedConnections);
                 sb.Field("expired_keys", server.Events.ExpiredKeys);
                 sb.Field("evicted_keys", st.EvictedKeys);

@@ -27,6 +27,9 @@ internal sealed partial class ClientSession
     /// <summary>Waiting in a blocking command: nothing else from this client runs until it is served or times out.</summary>
     public bool IsBlocked => _blockedFrame != null;
 
+    /// <summary>Blocked with a timeout (Redis's timeout table: a 0 timeout waits forever and is not in it).</summary>
+    public bool IsBlockedWithTimeout => IsBlocked && _blockDeadlineMs != 0;
+
     /// <summary>False inside EXEC, during replay and import: there a blocking command answers at once.</summary>
     public bool CanBlock => !InExec && !IsReplaying && _replySink == null;
 

@@ -36,6 +36,61 @@ public class InfoStatsTests : ServerFixture
         Assert.That(Field(c.Call("INFO", "stats"), "total_error_replies"), Is.EqualTo(0));
     }
 
+    private static double Kbps(string info, string name) =>
+        double.Parse(Regex.Match(info, $@"(?m)^{name}:(\d+\.\d\d)\r$").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// instantaneous_input_kbps and _output_kbps: the rate of the last second, not a total.
+    /// A client sends (and gets back) about 1 MB a second for two seconds: both read hundreds
+    /// of KB/s meanwhile, and fall back to under 1 KB/s once it is quiet.
+    /// </summary>
+    [Test]
+    public void InstantaneousKbpsFollowsTheTraffic()
+    {
+        using var admin = new RawClient(Server.Port);
+        using var busy = new RawClient(Server.Port);
+        var value = new string('k', 100 * 1024);
+        var until = DateTime.UtcNow.AddSeconds(2.2);
+        double input = 0, output = 0;
+        while (DateTime.UtcNow < until)
+        {
+            busy.Call("SET", "kbps", value);
+            busy.Call("GET", "kbps");
+            Thread.Sleep(100);
+            var info = admin.Call("INFO", "stats");
+            (input, output) = (Math.Max(input, Kbps(info, "instantaneous_input_kbps")), Math.Max(output, Kbps(info, "instantaneous_output_kbps")));
+        }
+        Assert.That(input, Is.GreaterThan(300), "about 1 MB/s in");
+        Assert.That(output, Is.GreaterThan(300), "about 1 MB/s out");
+        Thread.Sleep(2500);
+        var quiet = admin.Call("INFO", "stats");
+        Assert.That(Kbps(quiet, "instantaneous_input_kbps"), Is.LessThan(1));
+        Assert.That(Kbps(quiet, "instantaneous_output_kbps"), Is.LessThan(50), "the INFO replies themselves");
+    }
+
+    /// <summary>clients_in_timeout_table counts the blocked clients that have a timeout, as Redis's does.</summary>
+    [Test]
+    public void ClientsInTimeoutTableCountsBlockedClientsWithATimeout()
+    {
+        using var redis = new Tools.ReferenceRedis("timeout-table");
+        foreach (var port in new[] { redis.Port, Server.Port })
+        {
+            using var admin = new RawClient(port);
+            var waiting = new[] { "5", "5", "0" }.Select(t =>
+            {
+                var c = new RawClient(port);
+                c.Send(RawClient.Command("BLPOP", "timeout-table:" + Guid.NewGuid().ToString("N"), t));
+                return c;
+            }).ToList();
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (Field(admin.Call("INFO", "clients"), "blocked_clients") < 3 && DateTime.UtcNow < deadline) Thread.Sleep(10);
+            var info = admin.Call("INFO", "clients");
+            Assert.That(Field(info, "blocked_clients"), Is.EqualTo(3), $"port {port}");
+            Assert.That(Field(info, "clients_in_timeout_table"), Is.EqualTo(2), $"port {port}: the 0 timeout waits forever");
+            foreach (var c in waiting) c.Dispose();
+        }
+    }
+
     [Test]
     public void TrafficOfClosedConnectionsStaysCountedUntilConfigResetstat()
     {
