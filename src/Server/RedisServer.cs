@@ -36,6 +36,7 @@ internal sealed class ServerStats
     public long KeyspaceHits;
     public long KeyspaceMisses;
     public long EvictedKeys;
+    public long EvictedClients;
     public long AuthFailures;
     public long ProtocolErrors;
     public long OutputLimitDisconnections;
@@ -54,7 +55,7 @@ internal sealed class ServerStats
     public void Reset()
     {
         ConnectionsReceived = CommandsProcessed = RejectedConnections = 0;
-        KeyspaceHits = KeyspaceMisses = EvictedKeys = 0;
+        KeyspaceHits = KeyspaceMisses = EvictedKeys = EvictedClients = 0;
         AuthFailures = ProtocolErrors = OutputLimitDisconnections = 0;
         ClosedConnections = default;
         lock (_errorCodes)
@@ -361,6 +362,36 @@ internal sealed class RedisServer
     public long OutputBytesPerSecond { get; private set; }
     private long _lastInputBytes, _lastOutputBytes;
 
+    /// <summary>
+    /// maxmemory-clients (Redis's evictClients): while the connections together hold at least
+    /// the limit in buffers, the one holding most that did not ask for CLIENT NO-EVICT is
+    /// closed and counted in evicted_clients. Under the execution lock.
+    /// </summary>
+    public void EvictClientsIfNeeded()
+    {
+        long limit = Config.MaxMemoryClients;
+        if (limit <= 0) return;
+        long total = 0;
+        foreach (var c in Clients) total += c.MemoryUsage;
+        while (total >= limit)
+        {
+            Connections.ClientSession? biggest = null;
+            long most = -1;
+            foreach (var c in Clients)
+            {
+                if (c.NoEvict || c.Killed) continue;
+                long used = c.MemoryUsage;
+                if (used > most) (biggest, most) = (c, used);
+            }
+            if (biggest == null) return;
+            Logger.LogInformation("Evicting client: id={Id} addr={Addr} tot-mem={Bytes} (maxmemory-clients {Limit})",
+                biggest.Id, biggest.RemoteEndPoint, most, limit);
+            Stats.EvictedClients++;
+            biggest.Kill();
+            total -= most;
+        }
+    }
+
     /// <summary>Every connection's traffic so far, open and closed (under the execution lock).</summary>
     public TrafficCounters TotalTraffic()
     {
@@ -418,6 +449,7 @@ internal sealed class RedisServer
                 _lastOpsSampleMs = now;
                 _lastOpsSampleCount = commands;
             }
+            EvictClientsIfNeeded();
             if (ActiveExpireEnabled && !Events.ExpiryPaused(now)) // CLIENT PAUSE holds active expiry too
                 foreach (var db in Databases)
                     if (db.VolatileCount > 0) db.ActiveExpireCycle(now, Random, 200);

@@ -210,18 +210,32 @@ internal static class ClientCommands
         else c.Reply.Error(Errors.Syntax);
     }
 
+    /// <summary>Redis 7.0's CLIENT HELP, with SETINFO (7.2) after SETNAME.</summary>
     public static void Help(ClientSession c) => CommandHelp.Reply(c, "CLIENT",
+        "CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+        "GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
+        "GETNAME", "    Return the name of the current connection.",
         "ID", "    Return the ID of the current connection.",
         "INFO", "    Return information about the current client connection.",
-        "GETNAME", "    Return the name of the current connection.",
+        "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+        "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are:",
+        "    * ADDR (<ip:port>|<unixsocket>:0)", "      Kill connections made from the specified address",
+        "    * LADDR (<ip:port>|<unixsocket>:0)", "      Kill connections made to specified local address",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Kill connections by type.",
+        "    * USER <username>", "      Kill connections authenticated by <username>.",
+        "    * SKIPME (YES|NO)", "      Skip killing current connection (default: yes).",
+        "LIST [options ...]", "    Return information about client connections. Options:",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
+        "UNPAUSE", "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
+        "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
         "SETNAME <name>", "    Assign the name <name> to the current connection.",
         "SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library name or version.",
-        "LIST [TYPE <normal|master|replica|pubsub>] [ID <id> [<id> ...]]", "    Return information about client connections.",
-        "KILL <ip:port>", "    Kill connection made from <ip:port>.",
-        "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options: ID, ADDR, LADDR, TYPE, USER, SKIPME, MAXAGE.",
-        "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
-        "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
-        "UNPAUSE", "    Stop the current client pause, resuming traffic.");
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]", "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO", "    Report tracking status for the current connection.",
+        "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.");
 
     /// <summary>CLIENT PAUSE timeout [WRITE|ALL] (Redis 7.0's checks, in its order).</summary>
     public static void Pause(ClientSession c)
@@ -272,7 +286,8 @@ internal static class ClientCommands
     {
         var t = c.Tracking;
         var f = (c.IsBlocked ? "b" : "") + (c.SubscriptionCount > 0 ? "P" : "") + (c.InMulti ? "x" : "") +
-                ((t & TrackingMode.On) != 0 ? "t" : "") + ((t & TrackingMode.BrokenRedirect) != 0 ? "R" : "") + ((t & TrackingMode.Bcast) != 0 ? "B" : "");
+                ((t & TrackingMode.On) != 0 ? "t" : "") + ((t & TrackingMode.BrokenRedirect) != 0 ? "R" : "") + ((t & TrackingMode.Bcast) != 0 ? "B" : "") +
+                (c.NoEvict ? "e" : "");
         return f.Length == 0 ? "N" : f;
     }
 
@@ -435,13 +450,27 @@ internal static class ClientCommands
         foreach (var p in c.TrackingPrefixes) c.Reply.Bulk(p);
     }
 
+    /// <summary>CLIENT NO-EVICT ON|OFF: whether maxmemory-clients may evict this connection.</summary>
+    public static void NoEvict(ClientSession c)
+    {
+        if (c.ArgIs(2, "ON"u8)) c.NoEvict = true;
+        else if (c.ArgIs(2, "OFF"u8)) c.NoEvict = false;
+        else
+        {
+            c.Reply.Error(Errors.Syntax);
+            return;
+        }
+        c.Reply.Ok();
+    }
+
     /// <summary>One CLIENT LIST line: the fields this server really tracks, in Redis's order and names.</summary>
     private static string Describe(ClientSession c)
     {
         long now = RedisServer.NowMs();
         return $"id={c.Id} addr={Addr(c.RemoteEndPoint)} laddr={Addr(c.LocalEndPoint)} name={c.Name} " +
                $"age={(now - c.CreatedMs) / 1000} idle={(now - c.LastInteractionMs) / 1000} flags={Flags(c)} db={c.Db.Id} " +
-               $"sub={c.ChannelCount} psub={c.PatternCount} ssub={c.ShardChannelCount} multi={(c.InMulti ? c.QueuedCount : -1)} watch={c.WatchedCount} cmd={c.LastCommand} user=default redir=-1 resp={c.Reply.Protocol} " +
+               $"sub={c.ChannelCount} psub={c.PatternCount} ssub={c.ShardChannelCount} multi={(c.InMulti ? c.QueuedCount : -1)} watch={c.WatchedCount} " +
+               $"qbuf={c.InputBufferBytes} omem={c.OutputBufferBytes} tot-mem={c.MemoryUsage} cmd={c.LastCommand} user=default redir=-1 resp={c.Reply.Protocol} " +
                $"lib-name={c.LibName} lib-ver={c.LibVersion}";
     }
 }

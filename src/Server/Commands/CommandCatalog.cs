@@ -40,6 +40,7 @@ internal static class CommandCatalog
             C("unblock", -3, Admin | NoScript | Loading | Stale, 0, 0, 0, "connection", "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0", ClientCommands.Unblock),
             C("tracking", -3, Stale | Loading | NoScript, 0, 0, 0, "connection", "Controls server-assisted client-side caching for the connection.", "6.0.0", ClientCommands.Tracking),
             C("caching", 3, Stale | Loading | NoScript, 0, 0, 0, "connection", "Instructs the server whether to track the keys in the next request.", "6.0.0", ClientCommands.Caching),
+            C("no-evict", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "connection", "Set client eviction mode for the current connection", "7.0.0", ClientCommands.NoEvict),
             C("getredir", 2, Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns the client ID to which the connection's tracking notifications are redirected.", "6.0.0", ClientCommands.GetRedir),
             C("trackinginfo", 2, Stale | Loading | NoScript, 0, 0, 0, "connection", "Returns information about server-assisted client-side caching for the connection.", "6.2.0", ClientCommands.TrackingInfo),
             C("help", 2, Stale | Loading, 0, 0, 0, "connection", "Returns helpful text about the different subcommands.", "5.0.0", ClientCommands.Help)),

@@ -158,6 +158,7 @@ internal static class InfoCommand
                 sb.Field("rejected_connections", st.RejectedConnections);
                 sb.Field("expired_keys", server.Events.ExpiredKeys);
                 sb.Field("evicted_keys", st.EvictedKeys);
+                sb.Field("evicted_clients", st.EvictedClients);
                 sb.Field("keyspace_hits", st.KeyspaceHits);
                 sb.Field("keyspace_misses", st.KeyspaceMisses);
                 sb.Field("total_error_replies", st.ErrorReplies);

@@ -1,6 +1,6 @@
 namespace PasteRedis.Server.Configuration;
 
-internal enum ParamKind { String, Integer, Memory, YesNo, Enum, Special }
+internal enum ParamKind { String, Integer, Memory, MemoryOrPercent, YesNo, Enum, Special }
 
 /// <summary>
 /// One configuration parameter: its Redis name, default, kind and whether CONFIG SET may

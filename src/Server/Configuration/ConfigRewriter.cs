@@ -121,7 +121,7 @@ internal static class ConfigRewriter
     /// <summary>Memory values as Redis writes them: in gb, mb or kb when they divide evenly.</summary>
     private static string Format(ConfigParameter p, string value)
     {
-        if (p.Kind != ParamKind.Memory || !long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long bytes)) return value;
+        if (p.Kind is not (ParamKind.Memory or ParamKind.MemoryOrPercent) || !long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long bytes)) return value;
         return Memory(bytes);
     }
 

@@ -39,6 +39,7 @@ internal sealed partial class ServerConfig
         new("stream-node-max-bytes", "4096", ParamKind.Memory, Min: 0, Max: long.MaxValue),
         new("hll-sparse-max-bytes", "3000", ParamKind.Memory, Min: 0, Max: long.MaxValue),
         new("maxmemory", "0", ParamKind.Memory, Min: 0),
+        new("maxmemory-clients", "0", ParamKind.MemoryOrPercent),
         new("maxmemory-policy", "noeviction", ParamKind.Enum,
             Choices: ["noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"]),
         new("lfu-log-factor", "10", ParamKind.Integer, Min: 0, Max: int.MaxValue),

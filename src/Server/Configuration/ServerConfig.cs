@@ -40,6 +40,9 @@ internal sealed partial class ServerConfig
     public int StreamNodeMaxEntries { get; private set; }
     public long StreamNodeMaxBytes { get; private set; }
     public long MaxMemory { get; private set; }
+
+    /// <summary>maxmemory-clients in bytes (a percentage is of maxmemory; 0: clients are not evicted).</summary>
+    public long MaxMemoryClients { get; private set; }
     public string MaxMemoryPolicy { get; private set; } = "";
     public int TcpBacklog { get; private set; }
     public long PbufMemory { get; private set; }
@@ -102,6 +105,20 @@ internal sealed partial class ServerConfig
             case ParamKind.Memory:
                 if (MemoryUnits.TryParse(value, out var bytes)) return InRange(p, bytes, out error);
                 error = "argument must be a memory value";
+                return null;
+            case ParamKind.MemoryOrPercent:
+                // Bytes, or a percentage of maxmemory ("10%"), as Redis's maxmemory-clients.
+                if (value.EndsWith('%'))
+                {
+                    if (long.TryParse(value.AsSpan(0, value.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var percent))
+                    {
+                        if (percent <= 100) return percent.ToString(CultureInfo.InvariantCulture) + "%";
+                        error = "percentage argument must be less or equal to 100";
+                        return null;
+                    }
+                }
+                else if (MemoryUnits.TryParse(value, out var limit) && limit >= 0) return limit.ToString(CultureInfo.InvariantCulture);
+                error = "argument must be a memory or percent value";
                 return null;
             case ParamKind.YesNo:
                 var yn = value.ToLowerInvariant();
@@ -173,6 +190,8 @@ internal sealed partial class ServerConfig
         StreamNodeMaxEntries = (int)Math.Min(int.MaxValue, Long("stream-node-max-entries"));
         StreamNodeMaxBytes = Long("stream-node-max-bytes");
         MaxMemory = Long("maxmemory");
+        var clients = _values["maxmemory-clients"];
+        MaxMemoryClients = clients.EndsWith('%') ? MaxMemory * long.Parse(clients[..^1], CultureInfo.InvariantCulture) / 100 : long.Parse(clients, CultureInfo.InvariantCulture);
         MaxMemoryPolicy = _values["maxmemory-policy"];
         TcpBacklog = (int)Long("tcp-backlog");
         PbufMemory = Long("pbuf-memory");

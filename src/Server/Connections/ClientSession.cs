@@ -17,6 +17,9 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
     private readonly RedisServer _server;
     private readonly IDuplexPipe _pipe;
     private volatile bool _killed;
+
+    /// <summary>Closed by CLIENT KILL, an output limit or client eviction: its loop is leaving.</summary>
+    public bool Killed => _killed;
     private bool _closeAfterReply;
 
     public ClientSession(RedisServer server, IDuplexPipe pipe, EndPoint? remote, EndPoint? local)
@@ -112,6 +115,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
                 // A cancelled read is a wake-up: output from other connections, or a block's timeout.
                 if (!buffer.IsEmpty || result.IsCanceled) ProcessBatch(ref buffer, result.IsCompleted);
                 Traffic.InputBytes += before - buffer.Length;
+                Volatile.Write(ref _inputBuffered, buffer.Length);
                 if (_killed) break; // over client-output-buffer-limit
                 // Stopped for output with whole frames left: read them again at once, after the flush.
                 if (_outputPaused) _pipe.Input.AdvanceTo(buffer.Start);
@@ -272,6 +276,37 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
     /// <summary>Replies a batch may hold before it stops to flush them (the rest of its input waits).</summary>
     private const long BatchOutputCap = 4 * 1024 * 1024;
     private bool _outputPaused;
+
+    /// <summary>CLIENT NO-EVICT: maxmemory-clients never evicts this connection.</summary>
+    public bool NoEvict { get; set; }
+
+    // Bytes received and not yet parsed after the last batch (the query buffer).
+    private long _inputBuffered;
+
+    /// <summary>Input received and not yet run (CLIENT LIST qbuf).</summary>
+    public long InputBufferBytes => Volatile.Read(ref _inputBuffered);
+
+    /// <summary>
+    /// Output waiting for the client (CLIENT LIST omem): replies of the batch not yet flushed,
+    /// what other connections queued for it, and what was flushed but not yet sent.
+    /// </summary>
+    public long OutputBufferBytes
+    {
+        get
+        {
+            long sent = _pipe switch
+            {
+                Pipelines.Sockets.Unofficial.SocketConnection socket => socket.BytesSent,
+                ISendCounter counter => counter.BytesSent,
+                _ => Traffic.OutputBytes,
+            };
+            long unsent = Math.Max(0, Traffic.OutputBytes - sent);
+            return unsent + PendingOutputBytes;
+        }
+    }
+
+    /// <summary>What the connection holds in buffers: what maxmemory-clients counts (CLIENT LIST tot-mem).</summary>
+    public long MemoryUsage => InputBufferBytes + OutputBufferBytes;
 
     private long _softLimitSinceSec; // when the output was first seen over the soft limit (Unix seconds; 0: not over)
 

@@ -96,6 +96,9 @@ internal sealed class PubSubHub(RedisServer server)
             c.Kill();
             return;
         }
+        // A subscriber that alone holds maxmemory-clients: the eviction pass now, not at the next cron.
+        long clientsLimit = server.Config.MaxMemoryClients;
+        if (clientsLimit > 0 && c.PendingOutputBytes >= clientsLimit) server.EvictClientsIfNeeded();
         c.Wake();
     }
 

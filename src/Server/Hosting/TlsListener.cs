@@ -94,8 +94,12 @@ internal sealed class TlsListener(RedisServer server, TransportOptions transport
     /// receive pipe, one encrypts what the session flushes. Waking or killing a session
     /// cancels the pipes, never a TLS read or write half-way.
     /// </summary>
-    private sealed class TlsConnection : IDuplexPipe
+    private sealed class TlsConnection : IDuplexPipe, Connections.ISendCounter
     {
+        private long _bytesSent;
+
+        public long BytesSent => Volatile.Read(ref _bytesSent);
+
         private readonly SslStream _ssl;
         private readonly Pipe _receive, _send;
         private readonly Task _receiving, _sending;
@@ -142,6 +146,7 @@ internal sealed class TlsListener(RedisServer server, TransportOptions transport
                     var result = await reader.ReadAsync().ConfigureAwait(false);
                     var buffer = result.Buffer;
                     foreach (var segment in buffer) await _ssl.WriteAsync(segment).ConfigureAwait(false);
+                    Interlocked.Add(ref _bytesSent, buffer.Length);
                     reader.AdvanceTo(buffer.End);
                     if (result.IsCompleted || result.IsCanceled) break;
                 }

@@ -1,0 +1,11 @@
+namespace PasteRedis.Server.Connections;
+
+/// <summary>
+/// A transport of our own that counts the bytes it handed to the socket, so that what a
+/// connection flushed but has not yet sent can be told (Pipelines.Sockets.Unofficial's
+/// SocketConnection counts its own).
+/// </summary>
+internal interface ISendCounter
+{
+    long BytesSent { get; }
+}
