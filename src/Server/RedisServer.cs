@@ -423,6 +423,12 @@ internal sealed class RedisServer
     public void Unregister(ClientSession c) => _clients.TryRemove(c.Id, out _);
     public ClientSession? FindClient(long id) => _clients.GetValueOrDefault(id);
 
+    /// <summary>
+    /// Set while TLS listens: loads the tls-* settings again for new connections; returns
+    /// why they could not be loaded (the old ones stay), or null.
+    /// </summary>
+    public Func<string?>? ReloadTls { get; set; }
+
     /// <summary>Whether the cron expires keys nobody reads (DEBUG SET-ACTIVE-EXPIRE; on, as in Redis).</summary>
     public bool ActiveExpireEnabled { get; set; } = true;
 

@@ -69,6 +69,15 @@ internal static class ConfigCommands
             c.Reply.Error($"ERR CONFIG SET failed (possibly related to argument '{name}') - {error}");
             return;
         }
+        // TLS settings are applied together, once, as Redis's applyTlsCfg: a failure restores them all.
+        if (pending.FirstOrDefault(x => x.Name.StartsWith("tls-", StringComparison.Ordinal)).Name is { } tlsName
+            && c.Server.ReloadTls is { } reload && reload() != null)
+        {
+            c.Server.Logger.LogWarning("Failed applying new configuration. Possibly related to new {Name} setting. Restoring previous settings.", tlsName);
+            foreach (var (n, _, old) in pending) config.TrySet(n, old, atStartup: true);
+            c.Reply.Error($"ERR CONFIG SET failed (possibly related to argument '{tlsName}') - Unable to update TLS configuration. Check server logs.");
+            return;
+        }
         c.Server.OnConfigChanged();
         c.Reply.Ok();
     }

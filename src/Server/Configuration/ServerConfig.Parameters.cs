@@ -13,15 +13,16 @@ internal sealed partial class ServerConfig
     [
         new("port", "6379", ParamKind.Integer, Mutable: false, Min: 0, Max: 65535),
         new("bind", "127.0.0.1", ParamKind.String, Mutable: false),
-        // TLS on its own port, beside (or, with port 0, instead of) plain TCP. Read at start.
+        // TLS on its own port, beside (or, with port 0, instead of) plain TCP. The port is read at
+        // start; CONFIG SET of the others reloads TLS for new connections (RedisServer.ReloadTls).
         new("tls-port", "0", ParamKind.Integer, Mutable: false, Min: 0, Max: 65535),
-        new("tls-cert-file", "", ParamKind.String, Mutable: false),
-        new("tls-key-file", "", ParamKind.String, Mutable: false),
-        new("tls-key-file-pass", "", ParamKind.String, Mutable: false, Sensitive: true),
-        new("tls-ca-cert-file", "", ParamKind.String, Mutable: false),
-        new("tls-ca-cert-dir", "", ParamKind.String, Mutable: false),
-        new("tls-auth-clients", "yes", ParamKind.Enum, Mutable: false, Choices: ["no", "yes", "optional"]),
-        new("tls-protocols", "", ParamKind.String, Mutable: false),
+        new("tls-cert-file", "", ParamKind.String),
+        new("tls-key-file", "", ParamKind.String),
+        new("tls-key-file-pass", "", ParamKind.String, Sensitive: true),
+        new("tls-ca-cert-file", "", ParamKind.String),
+        new("tls-ca-cert-dir", "", ParamKind.String),
+        new("tls-auth-clients", "yes", ParamKind.Enum, Choices: ["no", "yes", "optional"]),
+        new("tls-protocols", "", ParamKind.String),
         new("tcp-backlog", "511", ParamKind.Integer, Mutable: false, Min: 1, Max: 65535),
         new("requirepass", "", ParamKind.String, Sensitive: true),
         new("databases", "16", ParamKind.Integer, Mutable: false, Min: 1, Max: 10000),

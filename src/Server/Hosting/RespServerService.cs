@@ -44,6 +44,16 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
                 listener.Start(config.TcpBacklog);
             }
         }
+        if (tls != null) server.ReloadTls = () =>
+        {
+            try
+            {
+                var reloaded = TlsSettings.Load(config, logger)!;
+                foreach (var l in _tlsListeners) l.Settings = reloaded;
+                return null;
+            }
+            catch (Configuration.ConfigException e) { return e.Message; } // the reason is logged by Load
+        };
         int period = Math.Max(1, 1000 / config.Hz);
         _cron = new Timer(_ => RunCron(), null, period, period);
         if (config.Port != 0) logger.LogInformation("Ready to accept connections tcp on {Bind} port {Port}", config.Bind, config.Port);

@@ -17,6 +17,15 @@ namespace PasteRedis.Server.Hosting;
 internal sealed class TlsListener(RedisServer server, TransportOptions transport, TlsSettings tls, IPEndPoint endPoint, ILogger logger)
     : IDisposable
 {
+    private volatile TlsSettings _settings = tls;
+
+    /// <summary>What new handshakes use: CONFIG SET of a tls-* parameter replaces it; open connections keep theirs.</summary>
+    public TlsSettings Settings
+    {
+        get => _settings;
+        set => _settings = value;
+    }
+
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
     private readonly Socket _listener = new(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
     private readonly CancellationTokenSource _stop = new();
@@ -53,7 +62,7 @@ internal sealed class TlsListener(RedisServer server, TransportOptions transport
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
             {
                 timeout.CancelAfter(HandshakeTimeout);
-                await ssl.AuthenticateAsServerAsync(tls.ServerOptions(), timeout.Token).ConfigureAwait(false);
+                await ssl.AuthenticateAsServerAsync(_settings.ServerOptions(), timeout.Token).ConfigureAwait(false);
             }
             var connection = new TlsConnection(ssl, transport);
             await RespSocketServer.ServeAsync(server, connection, remote, local).ConfigureAwait(false);

@@ -19,6 +19,8 @@ public sealed class TestCertificates : IDisposable
     public string ServerCert => Path.Combine(Dir, "server.crt");
     public string ServerKey => Path.Combine(Dir, "server.key");
     public string ServerKeyEncrypted => Path.Combine(Dir, "server-encrypted.key");
+    public string RenewedServerCert => Path.Combine(Dir, "server-renewed.crt");
+    public string RenewedServerKey => Path.Combine(Dir, "server-renewed.key");
     public string ClientCert => Path.Combine(Dir, "client.crt");
     public string ClientKey => Path.Combine(Dir, "client.key");
     public string StrangerCert => Path.Combine(Dir, "stranger.crt");
@@ -31,14 +33,8 @@ public sealed class TestCertificates : IDisposable
         using var otherCa = NewCa("CN=Some Other CA", out var otherKey);
         File.WriteAllText(certs.CaCert, ca.ExportCertificatePem());
 
-        using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var server = new CertificateRequest("CN=localhost", serverKey, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName("localhost");
-        san.AddIpAddress(System.Net.IPAddress.Loopback);
-        server.CertificateExtensions.Add(san.Build());
-        Issue(server, ca, caKey, "1.3.6.1.5.5.7.3.1", certs.ServerCert);
-        File.WriteAllText(certs.ServerKey, serverKey.ExportPkcs8PrivateKeyPem());
+        using var serverKey = IssueServer(ca, caKey, certs.ServerCert, certs.ServerKey);
+        using (IssueServer(ca, caKey, certs.RenewedServerCert, certs.RenewedServerKey)) { } // the same name, a new key
         File.WriteAllText(certs.ServerKeyEncrypted, serverKey.ExportEncryptedPkcs8PrivateKeyPem(KeyPassword,
             new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 10_000)));
 
@@ -52,6 +48,20 @@ public sealed class TestCertificates : IDisposable
         caKey.Dispose();
         otherKey.Dispose();
         return certs;
+    }
+
+    /// <summary>A server certificate for localhost and 127.0.0.1, and its key, in PEM files; returns the key.</summary>
+    private static ECDsa IssueServer(X509Certificate2 ca, ECDsa caKey, string certPath, string keyPath)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("localhost");
+        san.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        Issue(request, ca, caKey, "1.3.6.1.5.5.7.3.1", certPath);
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        return key;
     }
 
     private static X509Certificate2 NewCa(string subject, out ECDsa key)

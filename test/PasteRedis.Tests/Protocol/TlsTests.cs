@@ -192,6 +192,84 @@ public class TlsTests
         Assert.That((string?)await again.GetDatabase().StringGetAsync("missing"), Is.Null);
     }
 
+    /// <summary>A raw TLS connection trusting anything: which certificate the server presented, and the stream.</summary>
+    private System.Net.Security.SslStream Handshake(int port, bool clientCertificate, out string serverThumbprint)
+    {
+        var ssl = new System.Net.Security.SslStream(new TcpClient("127.0.0.1", port).GetStream());
+        ssl.AuthenticateAsClient(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            ClientCertificates = clientCertificate
+                ? [System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(_certs.ClientCert, _certs.ClientKey)]
+                : [],
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        serverThumbprint = ssl.RemoteCertificate!.GetCertHashString();
+        return ssl;
+    }
+
+    private static string Ping(System.Net.Security.SslStream ssl)
+    {
+        ssl.Write("*1\r\n$4\r\nPING\r\n"u8);
+        var buffer = new byte[16];
+        return System.Text.Encoding.ASCII.GetString(buffer, 0, ssl.Read(buffer)).TrimEnd();
+    }
+
+    [Test]
+    public async Task ConfigSetReloadsTlsForNewConnectionsAndKeepsTheOldOnFailure()
+    {
+        int tlsPort = ServerInstance.FreePort();
+        await using var server = await ServerInstance.StartAsync(_certs.ServerArgs(tlsPort));
+        using var admin = server.Raw();
+        string Thumbprint(string pem) => System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(pem)).GetCertHashString();
+
+        using var before = Handshake(tlsPort, clientCertificate: true, out var first);
+        Assert.That(first, Is.EqualTo(Thumbprint(_certs.ServerCert)));
+        // A renewed certificate, without a restart: new connections get it, open ones keep working.
+        Assert.That(admin.Call("CONFIG", "SET", "tls-cert-file", _certs.RenewedServerCert, "tls-key-file", _certs.RenewedServerKey), Is.EqualTo("+OK"));
+        using (var after = Handshake(tlsPort, clientCertificate: true, out var second))
+        {
+            Assert.That(second, Is.EqualTo(Thumbprint(_certs.RenewedServerCert)));
+            Assert.That(Ping(after), Is.EqualTo("+PONG"));
+        }
+        Assert.That(Ping(before), Is.EqualTo("+PONG"));
+
+        // A certificate that cannot be loaded: Redis's error, and everything stays as it was.
+        Assert.That(admin.Call("CONFIG", "SET", "tls-cert-file", "/nonexistent/server.crt"),
+            Is.EqualTo("-ERR CONFIG SET failed (possibly related to argument 'tls-cert-file') - Unable to update TLS configuration. Check server logs."));
+        Assert.That(admin.Call("CONFIG", "GET", "tls-cert-file"), Is.EqualTo($"*[$tls-cert-file,${_certs.RenewedServerCert}]"));
+        using (var still = Handshake(tlsPort, clientCertificate: true, out var third)) Assert.That(third, Is.EqualTo(Thumbprint(_certs.RenewedServerCert)));
+
+        // Client certificates stop being required once tls-auth-clients is no.
+        Assert.Catch(() => Ping(Handshake(tlsPort, clientCertificate: false, out _)), "required at first");
+        Assert.That(admin.Call("CONFIG", "SET", "tls-auth-clients", "no"), Is.EqualTo("+OK"));
+        using (var anonymous = Handshake(tlsPort, clientCertificate: false, out _)) Assert.That(Ping(anonymous), Is.EqualTo("+PONG"));
+    }
+
+    [Test]
+    public async Task AFailedTlsReloadIsRefusedAsByRedis()
+    {
+        Tools.Require("redis-server", "redis-server");
+        int redisTls = ServerInstance.FreePort(), ourTls = ServerInstance.FreePort();
+        string[] args = ["--tls-cert-file", _certs.ServerCert, "--tls-key-file", _certs.ServerKey, "--tls-ca-cert-file", _certs.CaCert];
+        using var redis = new Tools.ReferenceRedis("tls-reload", ["--tls-port", redisTls.ToString(), .. args]);
+        await using var ours = await ServerInstance.StartAsync(["--tls-port", ourTls.ToString(), .. args]);
+        string[][] commands =
+        [
+            ["CONFIG", "SET", "tls-cert-file", "/nonexistent"], ["CONFIG", "GET", "tls-cert-file"],
+            ["CONFIG", "SET", "tls-protocols", "TLSv1.9"], ["CONFIG", "GET", "tls-protocols"],
+            ["CONFIG", "SET", "tls-ca-cert-file", ""], ["CONFIG", "GET", "tls-ca-cert-file"],
+            ["CONFIG", "SET", "tls-auth-clients", "maybe"], ["CONFIG", "SET", "tls-auth-clients", "optional"], ["CONFIG", "GET", "tls-auth-clients"],
+            ["CONFIG", "SET", "tls-key-file", _certs.ServerKey, "tls-cert-file", _certs.ServerCert],
+        ];
+        var replies = new[] { redis.Port, ours.Port }.Select(port =>
+        {
+            using var raw = new RawClient(port);
+            return commands.Select(c => $"{string.Join(' ', c)}: {raw.Call(c)}").ToArray();
+        }).ToArray();
+        Assert.That(replies[1], Is.EqualTo(replies[0]));
+    }
+
     [Test]
     public async Task PortZeroListensOnTlsAlone()
     {
