@@ -157,6 +157,9 @@ internal static class InfoCommand
                 sb.Field("instantaneous_output_kbps", (server.OutputBytesPerSecond / 1024.0).ToString("F2", CultureInfo.InvariantCulture));
                 sb.Field("rejected_connections", st.RejectedConnections);
                 sb.Field("expired_keys", server.Events.ExpiredKeys);
+                sb.Field("expired_stale_perc", (server.ExpiredStaleFraction * 100).ToString("F2", CultureInfo.InvariantCulture));
+                sb.Field("expired_time_cap_reached_count", server.ExpireCycleTimeCapReached);
+                sb.Field("expire_cycle_cpu_milliseconds", server.ExpireCycleTicks * 1000 / System.Diagnostics.Stopwatch.Frequency);
                 sb.Field("evicted_keys", st.EvictedKeys);
                 sb.Field("evicted_clients", st.EvictedClients);
                 sb.Field("keyspace_hits", st.KeyspaceHits);

@@ -174,13 +174,17 @@ internal sealed class Database
     }
 
     /// <summary>
-    /// One pass of active expiry, like Redis's activeExpireCycle: sample keys with a TTL,
-    /// delete the expired ones, and go again while more than a quarter were expired.
+    /// One pass of active expiry, as Redis 7's activeExpireCycle for a database: sample 20
+    /// keys with a TTL, delete the expired ones, and go again while more than 10 % of a sample
+    /// had expired, until <paramref name="deadline"/> (a Stopwatch timestamp, looked at every
+    /// 16 samples). <paramref name="timedOut"/> says the deadline stopped it.
     /// </summary>
-    public int ActiveExpireCycle(long nowMs, Random random, int budgetSamples)
+    public int ActiveExpireCycle(long nowMs, Random random, long deadline, out int sampled, out bool timedOut)
     {
-        int expired = 0, sampled = 0;
-        while (_volatile.Count > 0 && sampled < budgetSamples)
+        int expired = 0, iterations = 0;
+        sampled = 0;
+        timedOut = false;
+        while (_volatile.Count > 0)
         {
             int roundExpired = 0, round = Math.Min(20, _volatile.Count);
             for (int i = 0; i < round; i++)
@@ -195,7 +199,12 @@ internal sealed class Database
             }
             sampled += round;
             expired += roundExpired;
-            if (roundExpired * 4 <= round) break;
+            if ((++iterations & 0xf) == 0 && System.Diagnostics.Stopwatch.GetTimestamp() > deadline)
+            {
+                timedOut = true;
+                break;
+            }
+            if (roundExpired * 10 <= round) break; // at most 10 % stale: good enough (Redis's acceptable stale)
         }
         return expired;
     }

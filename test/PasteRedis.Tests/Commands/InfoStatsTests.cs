@@ -68,6 +68,44 @@ public class InfoStatsTests : ServerFixture
         Assert.That(Kbps(quiet, "instantaneous_output_kbps"), Is.LessThan(50), "the INFO replies themselves");
     }
 
+    /// <summary>
+    /// Active expiry as Redis 7's: 20 000 keys expiring unread are deleted within seconds
+    /// (sampling goes on while more than 10 % of a sample had expired, within a time limit).
+    /// expired_stale_perc estimates, as a running average over the cycles, the share of keys
+    /// with a TTL found expired; it rises while they expire and falls back once they are gone,
+    /// on this server and on redis-server alike. expire_cycle_cpu_milliseconds only grows.
+    /// </summary>
+    [Test]
+    public void ExpiredStalePercRisesWhileKeysExpireUnreadAndFallsBack()
+    {
+        using var redis = new Tools.ReferenceRedis("stale-perc");
+        foreach (var port in new[] { redis.Port, Server.Port })
+        {
+            using var c = new RawClient(port);
+            double Stale() => double.Parse(Regex.Match(c.Call("INFO", "stats"), @"expired_stale_perc:(\d+\.\d\d)").Groups[1].Value,
+                System.Globalization.CultureInfo.InvariantCulture);
+            long CycleMs() => Field(c.Call("INFO", "stats"), "expire_cycle_cpu_milliseconds");
+            long cpuBefore = CycleMs();
+            var frame = new System.IO.MemoryStream();
+            for (int i = 0; i < 20_000; i++) frame.Write(RawClient.Command("SET", $"stale:{port}:{i}", "v", "PX", "200"));
+            c.Send(frame.ToArray());
+            for (int i = 0; i < 20_000; i++) c.ReadReply();
+            double peak = 0;
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (DateTime.UtcNow < deadline && c.Call("DBSIZE") != ":0")
+            {
+                peak = Math.Max(peak, Stale());
+                Thread.Sleep(20);
+            }
+            Assert.That(c.Call("DBSIZE"), Is.EqualTo(":0"), $"port {port}: 20 000 expired keys deleted in the background within seconds");
+            Assert.That(peak, Is.GreaterThan(5), $"port {port}: most sampled keys were expired");
+            Assert.That(Field(c.Call("INFO", "stats"), "expired_time_cap_reached_count"), Is.GreaterThanOrEqualTo(0), $"port {port}");
+            Thread.Sleep(2500);
+            Assert.That(Stale(), Is.LessThan(peak / 2), $"port {port}: the average decays once nothing is stale");
+            Assert.That(CycleMs(), Is.GreaterThanOrEqualTo(cpuBefore), $"port {port}");
+        }
+    }
+
     /// <summary>clients_in_timeout_table counts the blocked clients that have a timeout, as Redis's does.</summary>
     [Test]
     public void ClientsInTimeoutTableCountsBlockedClientsWithATimeout()
