@@ -456,7 +456,7 @@ internal sealed class RedisServer
             var db = Databases[_expireNextDb];
             _expireNextDb = (_expireNextDb + 1) % Databases.Length;
             if (db.VolatileCount == 0) continue;
-            expired += db.ActiveExpireCycle(now, Random, deadline, out int seen, out bool timedOut);
+            expired += db.ActiveExpireCycle(now, deadline, out int seen, out bool timedOut);
             sampled += seen;
             if (timedOut)
             {

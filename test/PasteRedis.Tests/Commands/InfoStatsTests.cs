@@ -79,12 +79,14 @@ public class InfoStatsTests : ServerFixture
     public void ExpiredStalePercRisesWhileKeysExpireUnreadAndFallsBack()
     {
         using var redis = new Tools.ReferenceRedis("stale-perc");
-        foreach (var port in new[] { redis.Port, Server.Port })
+        foreach (var (name, port) in new[] { ("redis-server", redis.Port), ("ours", Server.Port) })
         {
             using var c = new RawClient(port);
             double Stale() => double.Parse(Regex.Match(c.Call("INFO", "stats"), @"expired_stale_perc:(\d+\.\d\d)").Groups[1].Value,
                 System.Globalization.CultureInfo.InvariantCulture);
             long CycleMs() => Field(c.Call("INFO", "stats"), "expire_cycle_cpu_milliseconds");
+            c.Call("SELECT", "5"); // a database of its own: the fixture's other tests leave keys in 0
+            c.Call("FLUSHDB");
             long cpuBefore = CycleMs();
             var frame = new System.IO.MemoryStream();
             for (int i = 0; i < 30_000; i++) frame.Write(RawClient.Command("SET", $"stale:{port}:{i}", "v", "PX", "200"));
@@ -99,12 +101,12 @@ public class InfoStatsTests : ServerFixture
                 Thread.Sleep(20);
             }
             // At the 200 samples a cycle this server once took, 30 000 keys needed 15 s.
-            Assert.That(c.Call("DBSIZE"), Is.EqualTo(":0"), $"port {port}: 30 000 expired keys deleted in the background within seconds");
-            Assert.That(peak, Is.GreaterThan(5), $"port {port}: most sampled keys were expired");
-            Assert.That(Field(c.Call("INFO", "stats"), "expired_time_cap_reached_count"), Is.GreaterThanOrEqualTo(0), $"port {port}");
+            Assert.That(c.Call("DBSIZE"), Is.EqualTo(":0"), $"{name}: 30 000 expired keys deleted in the background within seconds");
+            Assert.That(peak, Is.GreaterThan(5), $"{name}: most sampled keys were expired");
+            Assert.That(Field(c.Call("INFO", "stats"), "expired_time_cap_reached_count"), Is.GreaterThanOrEqualTo(0), $"{name}");
             Thread.Sleep(2500);
-            Assert.That(Stale(), Is.LessThan(peak / 2), $"port {port}: the average decays once nothing is stale");
-            Assert.That(CycleMs(), Is.GreaterThanOrEqualTo(cpuBefore), $"port {port}");
+            Assert.That(Stale(), Is.LessThan(peak / 2), $"{name}: the average decays once nothing is stale");
+            Assert.That(CycleMs(), Is.GreaterThanOrEqualTo(cpuBefore), name);
         }
     }
 
