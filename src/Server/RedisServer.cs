@@ -464,7 +464,9 @@ internal sealed class RedisServer
                 break;
             }
         }
-        ExpireCycleTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
+        long elapsed = System.Diagnostics.Stopwatch.GetTimestamp() - start;
+        ExpireCycleTicks += elapsed;
+        Calls.Latency.AddIfNeeded("expire-cycle", elapsed * 1000 / System.Diagnostics.Stopwatch.Frequency, Config.LatencyMonitorThreshold);
         double current = sampled == 0 ? 0 : (double)expired / sampled;
         ExpiredStaleFraction = current * 0.05 + ExpiredStaleFraction * 0.95;
     }

@@ -6,7 +6,7 @@ namespace PasteRedis.Server.Diagnostics;
 
 /// <summary>
 /// LATENCY DOCTOR (Redis's createLatencyReport) over the events this server records
-/// ("command" and "fast-command"): per event its samples, average, mean absolute deviation,
+/// ("command", "fast-command", "expire-cycle"): per event its samples, average, mean absolute deviation,
 /// period and all-time worst, computed as Redis's analyzeLatencyForEvent does, then
 /// Redis's advice for those events in its words, and its one advice that needs no event:
 /// transparent huge pages in use by the process.
@@ -39,7 +39,7 @@ internal static class LatencyDoctor
 
         var sb = new StringBuilder();
         int eventNumber = 0, advices = 0;
-        bool slowlogEnable = false, slowlogTune = false, slowlogInspect = false, largeObjects = false, scheduler = false;
+        bool slowlogEnable = false, slowlogTune = false, slowlogInspect = false, largeObjects = false, scheduler = false, hz = false;
         foreach (var (name, series) in monitor.Events)
         {
             eventNumber++;
@@ -67,6 +67,12 @@ internal static class LatencyDoctor
                 scheduler = true;
                 advices++;
             }
+            if (name == "expire-cycle")
+            {
+                hz = true;
+                largeObjects = true;
+                advices += 2;
+            }
             sb.Append('\n');
         }
         bool hugePages = anonHugePages > 0;
@@ -92,6 +98,8 @@ internal static class LatencyDoctor
               .Append("  3) Check if you have a \"noisy neighbour\" problem.\n")
               .Append("  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n")
               .Append("  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n");
+        if (hz && config.Hz < 100)
+            sb.Append("- In order to make the Redis keys expiring process more incremental, try to set the 'hz' configuration parameter to 100 using 'CONFIG SET hz 100'.\n");
         if (largeObjects)
             sb.Append("- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n");
         if (hugePages)

@@ -348,4 +348,32 @@ public class DiagnosticsTests : ServerFixture
         Assert.That(c.Call("CONFIG", "RESETSTAT"), Is.EqualTo("+OK"));
         Assert.That(c.Call("LATENCY", "HISTOGRAM", "set"), Is.EqualTo("*[]"), "CONFIG RESETSTAT drops the histograms");
     }
+
+    /// <summary>
+    /// The expiry cycle is a latency event as in Redis: 200 000 keys expiring at once keep
+    /// the cron's cycles busy up to their time limit, and with latency-monitor-threshold 1 both
+    /// servers log "expire-cycle" and LATENCY DOCTOR gives Redis's advice about hz for it.
+    /// </summary>
+    [Test]
+    public async Task ExpireCycleIsALatencyEventWithRedisAdvice()
+    {
+        using var redis = new Tools.ReferenceRedis("expire-cycle");
+        await using var ours = await ServerInstance.StartAsync();
+        foreach (var (name, port) in new[] { ("redis-server", redis.Port), ("ours", ours.Port) })
+        {
+            using var c = new RawClient(port);
+            Assert.That(c.Call("CONFIG", "SET", "latency-monitor-threshold", "1"), Is.EqualTo("+OK"));
+            var frame = new MemoryStream();
+            for (int i = 0; i < 200_000; i++) frame.Write(RawClient.Command("SET", "cycle:" + i, "v", "PX", "300"));
+            var sender = Task.Run(() => c.Send(frame.ToArray()));
+            for (int i = 0; i < 200_000; i++) c.ReadReply();
+            await sender;
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (c.Call("DBSIZE") != ":0" && DateTime.UtcNow < deadline) Thread.Sleep(50);
+            Assert.That(c.Call("DBSIZE"), Is.EqualTo(":0"), name);
+            Assert.That(c.Call("LATENCY", "LATEST"), Does.Contain("$expire-cycle"), name);
+            Assert.That(c.Call("LATENCY", "DOCTOR"), Does.Contain("expire-cycle: ")
+                .And.Contain("- In order to make the Redis keys expiring process more incremental, try to set the 'hz' configuration parameter to 100 using 'CONFIG SET hz 100'."), name);
+        }
+    }
 }
