@@ -419,7 +419,23 @@ internal sealed class RedisServer
     public long NextClientId() => Interlocked.Increment(ref _nextClientId);
     public int ClientCount => _clients.Count;
     public ICollection<ClientSession> Clients => _clients.Values;
-    public bool TryRegister(ClientSession c) => _clients.TryAdd(c.Id, c);
+    private volatile bool _acceptingClients = true;
+
+    /// <summary>
+    /// A new connection joins the clients, unless shutdown has begun: then it is refused,
+    /// so that one accepted (or through its TLS handshake) just as the listeners closed cannot
+    /// slip past the shutdown's kill of every client and hold it up.
+    /// </summary>
+    public bool TryRegister(ClientSession c)
+    {
+        if (!_clients.TryAdd(c.Id, c)) return false;
+        if (_acceptingClients) return true; // added before the flag fell: the shutdown's kill sees it
+        _clients.TryRemove(c.Id, out _);
+        return false;
+    }
+
+    /// <summary>Shutdown: no connection registers from now on (<see cref="TryRegister"/>).</summary>
+    public void StopAcceptingClients() => _acceptingClients = false;
     public void Unregister(ClientSession c) => _clients.TryRemove(c.Id, out _);
     public ClientSession? FindClient(long id) => _clients.GetValueOrDefault(id);
 

@@ -102,7 +102,13 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
 
     public async Task RunAsync()
     {
-        if (!_server.TryRegister(this)) return;
+        if (!_server.TryRegister(this))
+        {
+            // Refused (the server is stopping): the connection closes without a word.
+            await _pipe.Input.CompleteAsync().ConfigureAwait(false);
+            await _pipe.Output.CompleteAsync().ConfigureAwait(false);
+            return;
+        }
         try
         {
             while (!_killed)

@@ -93,6 +93,7 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         _cron?.Dispose();
         foreach (var l in _listeners) l.Stop();
         foreach (var l in _tlsListeners) l.Stop();
+        server.StopAcceptingClients();
         foreach (var c in server.Clients) c.Kill();
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while (server.ClientCount > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
