@@ -59,21 +59,24 @@ internal sealed class TlsListener(RedisServer server, TransportOptions transport
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
         try
         {
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
+            try
             {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                 timeout.CancelAfter(HandshakeTimeout);
                 await ssl.AuthenticateAsServerAsync(_settings.ServerOptions(), timeout.Token).ConfigureAwait(false);
             }
+            catch (Exception e) when (e is AuthenticationException or IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // As Redis: a failed handshake is logged at verbose level and the connection reset
+                // (the client reads "Connection reset by peer", not a clean end of stream).
+                logger.LogDebug("Error accepting a client connection: {Reason} (addr={Remote})", e.Message, remote);
+                socket.Close(0);
+                return;
+            }
+            // The session handles its own peer's going away; it ends by completing the pipes.
             var connection = new TlsConnection(ssl, transport);
             await RespSocketServer.ServeAsync(server, connection, remote, local).ConfigureAwait(false);
             await connection.StopAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is AuthenticationException or IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // As Redis: a failed handshake is logged at verbose level and the connection reset
-            // (the client reads "Connection reset by peer", not a clean end of stream).
-            logger.LogDebug("Error accepting a client connection: {Reason} (addr={Remote})", e.Message, remote);
-            socket.Close(0);
         }
         catch (Exception e)
         {
