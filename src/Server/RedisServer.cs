@@ -196,6 +196,9 @@ internal sealed class RedisServer
     /// <summary>The append-only file, when appendonly is yes.</summary>
     public AofPersistence? Aof { get; private set; }
 
+    /// <summary>Plain TCP connections run on the server's own epoll loops (event-loop epoll), not the runtime's socket engine.</summary>
+    public bool OwnEventLoop { get; set; }
+
     // ---- Loading (Redis's server.loading): the log is replayed while the server already listens.
 
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -297,6 +300,22 @@ internal sealed class RedisServer
     /// Takes the execution lock for a connection (dispose to release). While loading, says so
     /// first, so that the loader lets the connection in between groups of records.
     /// </summary>
+    /// <summary>
+    /// An event loop's commit at the end of its iteration, before the replies it held
+    /// leave: one fence for every record appended so far (see <see cref="Persistence.LoopCommit"/>).
+    /// </summary>
+    public void CommitLoopBatches()
+    {
+        Persistence.CommitTicket ticket;
+        Persistence.AofPersistence? aof;
+        using (LockForClient())
+        {
+            aof = Aof;
+            ticket = aof?.BeginLoopCommit() ?? Persistence.CommitTicket.None;
+        }
+        aof?.CompleteCommit(ticket, ExecLock);
+    }
+
     public ExecLockScope LockForClient()
     {
         if (_loading)

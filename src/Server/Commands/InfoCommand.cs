@@ -57,9 +57,19 @@ internal static class InfoCommand
                 sb.Field("hz", server.Config.Hz);
                 sb.Field("configured_hz", server.Config.Hz);
                 sb.Field("process_supervised", "no");
-                // Where commands run: on the socket event threads (Program's default) or handed to the thread pool.
-                sb.Field("event_loop", Hosting.SocketEngine.Inline ? "inline" : "thread-pool");
-                sb.Field("io_threads", Hosting.SocketEngine.Threads);
+                sb.Field("multiplexing_api", OperatingSystem.IsLinux() ? "epoll" : OperatingSystem.IsWindows() ? "iocp" : "kqueue");
+                // Where commands run: on our own epoll loops (event-loop epoll, the default), or
+                // on the runtime's socket event threads (the server process's setting) or handed to its thread pool.
+                if (server.OwnEventLoop)
+                {
+                    sb.Field("event_loop", "epoll");
+                    sb.Field("io_threads", server.Config.Get("io-threads"));
+                }
+                else
+                {
+                    sb.Field("event_loop", Hosting.SocketEngine.Inline ? "inline" : "thread-pool");
+                    sb.Field("io_threads", Hosting.SocketEngine.Threads);
+                }
                 // What times each command for commandstats, the slow log and latency: the CPU's invariant TSC, or the OS's monotonic clock.
                 sb.Field("command_clock", Diagnostics.CycleClock.Source);
                 sb.Field("executable", Environment.ProcessPath ?? "");

@@ -34,6 +34,9 @@ internal sealed partial class ServerConfig
         new("maxclients", "10000", ParamKind.Integer, Min: 1, Max: 1_000_000),
         new("timeout", "0", ParamKind.Integer, Min: 0, Max: int.MaxValue),
         new("io-threads", "1", ParamKind.Integer, Mutable: false, Min: 1, Max: 128),
+        // PasteRedis: who runs the sockets. epoll: an event loop of our own (Linux; Hosting/Loop),
+        // one fence and one round of sends per iteration; runtime: .NET's socket engine.
+        new("event-loop", "epoll", ParamKind.Enum, Mutable: false, Choices: ["epoll", "runtime"]),
         new("tcp-keepalive", "300", ParamKind.Integer, Min: 0, Max: int.MaxValue),
         new("hz", "10", ParamKind.Integer, Min: 0, Max: int.MaxValue, Clamp: (1, 500)),
         new("stream-node-max-entries", "100", ParamKind.Integer, Min: 0, Max: long.MaxValue),

@@ -163,7 +163,8 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
             }
             Request.Release();
             await _pipe.Input.CompleteAsync().ConfigureAwait(false);
-            await _pipe.Output.CompleteAsync().ConfigureAwait(false);
+            // Killed: the transport drops what is unsent and closes at once (Redis's freeClient).
+            await _pipe.Output.CompleteAsync(_killed ? new IOException("client killed") : null).ConfigureAwait(false);
         }
     }
 
@@ -229,7 +230,12 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
             // another connection's write waits for that write too. While the client is still
             // sending (its replies held, above) nothing leaves, so the commit waits for the
             // receive that completes the batch: one fence per client batch, not per receive.
-            if (aof != null && !HoldsRepliesForMoreInput(buffer, inputCompleted)) ticket = aof.EndClientBatch(NowMs, epochAtStart);
+            if (aof != null && !HoldsRepliesForMoreInput(buffer, inputCompleted))
+            {
+                // On an event loop the commit (and the replies) wait for the end of its iteration.
+                if (Persistence.LoopCommit.Deferring) aof.EndLoopBatch(NowMs, epochAtStart);
+                else ticket = aof.EndClientBatch(NowMs, epochAtStart);
+            }
         }
         aof?.CompleteCommit(ticket, _server.ExecLock);
     }

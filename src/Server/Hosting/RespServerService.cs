@@ -14,6 +14,7 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
 {
     private readonly List<RespSocketServer> _listeners = [];
     private readonly List<TlsListener> _tlsListeners = [];
+    private Loop.EventLoop[] _loops = [];
     private readonly CancellationTokenSource _stopLoading = new();
     private Thread? _loader;
     private Timer? _cron;
@@ -26,10 +27,16 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         if (config.Port == 0 && tls == null) throw new Configuration.ConfigException("Configured to not listen anywhere, exiting.");
         server.RequestShutdown = lifetime.StopApplication;
         server.TcpPort = config.Port;
+        if (config.Port != 0 && config.Get("event-loop") == "epoll" && !Loop.Epoll.Supported)
+            logger.LogWarning("event-loop epoll needs Linux: using the runtime's socket engine");
+        server.OwnEventLoop = config.Port != 0 && config.Get("event-loop") == "epoll" && Loop.Epoll.Supported;
+        if (server.OwnEventLoop)
+            _loops = Loop.EventLoop.Start(server, transport, logger, int.Parse(config.Get("io-threads"), System.Globalization.CultureInfo.InvariantCulture));
         foreach (var address in config.Bind.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             var ip = address switch { "*" => IPAddress.Any, "::*" => IPAddress.IPv6Any, _ => IPAddress.Parse(address.TrimStart('-')) };
-            if (config.Port != 0)
+            if (config.Port != 0 && _loops.Length > 0) _loops[0].Listen(new IPEndPoint(ip, config.Port), config.TcpBacklog);
+            else if (config.Port != 0)
             {
                 var endPoint = new IPEndPoint(ip, config.Port);
                 var listener = new RespSocketServer(server, endPoint);
@@ -92,6 +99,7 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         if (_loader != null && _loader != Thread.CurrentThread) _loader.Join();
         _cron?.Dispose();
         foreach (var l in _listeners) l.Stop();
+        foreach (var l in _loops) l.StopListening();
         foreach (var l in _tlsListeners) l.Stop();
         server.StopAcceptingClients();
         foreach (var c in server.Clients) c.Kill();
@@ -99,6 +107,7 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         while (server.ClientCount > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
         foreach (var l in _listeners) l.Dispose();
+        foreach (var l in _loops) l.Dispose();
         foreach (var l in _tlsListeners) l.Dispose();
         if (server.Aof is { } aof)
         {

@@ -49,6 +49,21 @@ internal sealed partial class AofPersistence
         return BeginCommit();
     }
 
+    /// <summary>
+    /// A batch ends on an event loop that commits once per iteration: with appendfsync
+    /// always nothing is committed here (<see cref="LoopCommit"/>); other policies as
+    /// <see cref="EndClientBatch"/>.
+    /// </summary>
+    public void EndLoopBatch(long nowMs, long epochAtStart)
+    {
+        if (_appendedEpoch != epochAtStart) _writeBatches++;
+        if (Policy != FsyncPolicy.Always) EndBatch(nowMs);
+        else LoopCommit.Defer();
+    }
+
+    /// <summary>The event loop's commit (under the execution lock): everything appended so far.</summary>
+    public CommitTicket BeginLoopCommit() => Policy == FsyncPolicy.Always ? BeginCommit() : CommitTicket.None;
+
     private CommitTicket BeginCommit()
     {
         long target = _appendedEpoch;
@@ -117,5 +132,36 @@ internal sealed partial class AofPersistence
     private void CommittedAll()
     {
         lock (_commitGate) _durableEpoch = _appendedEpoch;
+    }
+}
+
+/// <summary>
+/// Commit once per event-loop iteration (appendfsync always): while an event loop runs
+/// the batches of one epoll wait, their records are appended and their replies held;
+/// the loop then makes everything appended durable with one fence and sends all the
+/// replies (Redis's beforeSleep: flushAppendOnlyFile, then handleClientsWithPendingWrites;
+/// the paper's one fence per batch of requests). A batch run anywhere else (a woken
+/// connection on the thread pool, TLS) commits itself as before.
+/// </summary>
+internal static class LoopCommit
+{
+    [ThreadStatic] private static bool t_deferring;
+    [ThreadStatic] private static bool t_pending;
+
+    /// <summary>This thread is an event loop dispatching: batches leave their commit to it.</summary>
+    public static bool Deferring => t_deferring;
+
+    /// <summary>The loop starts (true) or ends (false) running the events of one wait.</summary>
+    public static void Dispatch(bool on) => t_deferring = on;
+
+    /// <summary>A batch appended records and left their commit to the loop.</summary>
+    public static void Defer() => t_pending = true;
+
+    /// <summary>Whether any batch of this iteration deferred its commit (and clears it).</summary>
+    public static bool TakePending()
+    {
+        bool pending = t_pending;
+        t_pending = false;
+        return pending;
     }
 }

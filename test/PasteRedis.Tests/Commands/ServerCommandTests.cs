@@ -174,24 +174,33 @@ public class ShutdownTests
     }
 }
 
-/// <summary>The server process runs commands on its socket event threads, as many as io-threads.</summary>
+/// <summary>
+/// The server process runs commands on its event threads, as many as io-threads: its own
+/// epoll loops (the default), or the runtime's socket event threads (event-loop runtime).
+/// </summary>
 [TestFixture]
 public class EventLoopTests
 {
-    [TestCase(null, "1")]
-    [TestCase("2", "2")]
-    public void ServerProcessRunsCommandsOnItsEventThreads(string? ioThreads, string expected)
+    [TestCase(null, null, "epoll", "1")]
+    [TestCase("2", null, "epoll", "2")]
+    [TestCase(null, "runtime", "inline", "1")]
+    [TestCase("2", "runtime", "inline", "2")]
+    public void ServerProcessRunsCommandsOnItsEventThreads(string? ioThreads, string? loop, string expectedLoop, string expected)
     {
         var dir = Directory.CreateTempSubdirectory("pasteredis-loop").FullName;
         try
         {
-            string[] args = ioThreads == null ? ["--dir", dir] : ["--dir", dir, "--io-threads", ioThreads];
-            using var server = ServerProcess.Start(ServerInstance.FreePort(), args);
+            var args = new List<string> { "--dir", dir };
+            if (ioThreads != null) args.AddRange(["--io-threads", ioThreads]);
+            args.AddRange(["--event-loop", loop ?? "epoll"]);
+            using var server = ServerProcess.Start(ServerInstance.FreePort(), args.ToArray());
             using var raw = new RawClient(server.Port);
             var info = raw.Call("INFO", "server");
-            Assert.That(info, Does.Contain("event_loop:inline\r\n").And.Contain($"io_threads:{expected}\r\n"), info);
+            Assert.That(info, Does.Contain($"event_loop:{expectedLoop}\r\n").And.Contain($"io_threads:{expected}\r\n")
+                .And.Contain("multiplexing_api:epoll\r\n"), info);
             Assert.That(raw.Call("CONFIG", "GET", "io-threads"), Is.EqualTo($"*[$io-threads,${expected}]"));
             Assert.That(raw.Call("CONFIG", "SET", "io-threads", "3"), Does.StartWith("-ERR CONFIG SET failed (possibly related to argument 'io-threads')"));
+            Assert.That(raw.Call("CONFIG", "SET", "event-loop", "runtime"), Does.StartWith("-ERR CONFIG SET failed (possibly related to argument 'event-loop')"));
             // Commands that wait (a blocked pop served by another connection) work on the event thread.
             using var other = new RawClient(server.Port);
             raw.Send(RawClient.Command("BLPOP", "q", "5"));

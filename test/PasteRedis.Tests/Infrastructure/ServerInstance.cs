@@ -61,6 +61,7 @@ public sealed class ServerInstance : IAsyncDisposable
     {
         var port = FreePort();
         var args = new List<string> { "--port", port.ToString(), "--dir", dir, "--loglevel", "warning" };
+        args.AddRange(EventLoopArgs());
         args.AddRange(extraArgs);
         var host = PasteRedisHost.Build(args.ToArray());
         try { await StartAndLoadAsync(host); }
@@ -71,6 +72,14 @@ public sealed class ServerInstance : IAsyncDisposable
         }
         return new ServerInstance(host, port, dir, args.ToArray());
     }
+
+    /// <summary>
+    /// PASTEREDIS_TEST_EVENT_LOOP=runtime runs every server of the suite on the runtime's
+    /// socket engine instead of the default epoll loop (CI's second pass); a test's own
+    /// --event-loop, given later, wins.
+    /// </summary>
+    public static string[] EventLoopArgs() =>
+        Environment.GetEnvironmentVariable("PASTEREDIS_TEST_EVENT_LOOP") is { Length: > 0 } loop ? ["--event-loop", loop] : [];
 
     public int Port { get; }
     public string DataDir { get; }

@@ -52,6 +52,7 @@ public sealed class ServerProcess : IDisposable
         if (args.Length > 0 && !args[0].StartsWith("--")) psi.ArgumentList.Add(args[i++]); // config file first
         psi.ArgumentList.Add("--port");
         psi.ArgumentList.Add(port.ToString());
+        foreach (var a in ServerInstance.EventLoopArgs()) psi.ArgumentList.Add(a);
         for (; i < args.Length; i++) psi.ArgumentList.Add(args[i]);
         var p = Process.Start(psi)!;
         var sp = new ServerProcess(p, port);

@@ -1,0 +1,273 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
+using PasteRedis.Server.Connections;
+
+namespace PasteRedis.Server.Hosting.Loop;
+
+/// <summary>
+/// One connection on an <see cref="EventLoop"/>: the session's duplex pipe. The loop
+/// receives into the receive pipe (whose segments are packet buffers) and flushes it,
+/// which runs the session inline; the send pump takes what the session flushed and
+/// writes it to the socket, at the end of the loop's iteration when the flush came from
+/// the loop, at once when it came from another thread, and on EPOLLOUT when the socket
+/// was full. The socket closes when the session has completed its output and the pump
+/// has sent it (or at once when the session completed it with an error: a killed client).
+/// </summary>
+internal sealed class LoopConnection : IDuplexPipe, ISendCounter, IValueTaskSource
+{
+    private const int MaxReceivePerEvent = 256 * 1024;
+    private const int MaxIoVecs = 32;
+    private const int Deferred = 1, Writable = 2;
+
+    private readonly EventLoop _loop;
+    private readonly Socket _socket;
+    private readonly int _fd;
+    private readonly Pipe _receive;
+    private readonly Pipe _send;
+    private readonly MemoryHandle[] _pins = new MemoryHandle[MaxIoVecs];
+    private readonly object _interestLock = new();
+    private ManualResetValueTaskSourceCore<bool> _signal = new() { RunContinuationsAsynchronously = false };
+    private bool _reading = true;
+    private bool _inReceive;
+    private bool _registered;
+    private int _parked; // the pump waits: 0 not, Deferred, or Writable
+    private volatile bool _closed;
+    private long _bytesSent;
+
+    public LoopConnection(EventLoop loop, Socket socket, int fd, ulong token, TransportOptions transport)
+    {
+        _loop = loop;
+        _socket = socket;
+        _fd = fd;
+        Token = token;
+        _receive = new Pipe(transport.ReceiveOptions());
+        _send = new Pipe(transport.SendOptions());
+    }
+
+    public ulong Token { get; }
+    public PipeReader Input => _receive.Reader;
+    public PipeWriter Output => _send.Writer;
+    public long BytesSent => Volatile.Read(ref _bytesSent);
+
+    internal bool Register()
+    {
+        lock (_interestLock) return UpdateInterest();
+    }
+
+    internal void Start() => _ = PumpAsync();
+
+    /// <summary>The events epoll reported for this connection (loop thread).</summary>
+    internal void OnEvents(uint events)
+    {
+        if ((events & (Epoll.Out | Epoll.Err | Epoll.Hup)) != 0 && Interlocked.CompareExchange(ref _parked, 0, Writable) == Writable)
+        {
+            lock (_interestLock) UpdateInterest();
+            _signal.SetResult(true); // the pump goes on (and defers its send to the iteration's end)
+        }
+        if (_reading && !_closed && (events & (Epoll.In | Epoll.Err | Epoll.Hup | Epoll.RdHup)) != 0) Receive();
+    }
+
+    /// <summary>Reads what the socket has into the receive pipe and flushes it: the session runs its batch inline.</summary>
+    private unsafe void Receive()
+    {
+        var writer = _receive.Writer;
+        int total = 0;
+        bool ended = false;
+        Exception? error = null;
+        while (true)
+        {
+            var memory = writer.GetMemory(1);
+            nint n;
+            fixed (byte* p = memory.Span) n = Epoll.recv(_fd, p, (nuint)memory.Length, 0);
+            if (n > 0)
+            {
+                writer.Advance((int)n);
+                total += (int)n;
+                if (n < memory.Length || total >= MaxReceivePerEvent) break;
+                continue;
+            }
+            if (n == 0)
+            {
+                ended = true;
+                break;
+            }
+            int errno = Epoll.Errno;
+            if (errno == Epoll.EIntr) continue;
+            if (errno != Epoll.EAgain) error = new SocketException(errno);
+            break;
+        }
+        _inReceive = true;
+        try
+        {
+            if (total > 0)
+            {
+                var flush = writer.FlushAsync(); // completes at once (receive pipes never pause); runs the session
+                if (flush.IsCompleted && flush.Result.IsCompleted) ended = true; // the session is gone
+            }
+            if (ended || error != null || _closed)
+            {
+                _reading = false;
+                writer.Complete(error);
+                if (!_closed) lock (_interestLock) UpdateInterest();
+            }
+        }
+        finally { _inReceive = false; }
+    }
+
+    /// <summary>Epoll's interest for the socket as the state asks (under the lock): reading, waiting to write, or none.</summary>
+    private bool UpdateInterest()
+    {
+        if (_closed) return false;
+        uint events = (_reading ? Epoll.In | Epoll.RdHup : 0) | (Volatile.Read(ref _parked) == Writable ? Epoll.Out : 0);
+        if (events == 0)
+        {
+            // Nothing wanted: out of the set, or a hung-up socket would be reported forever.
+            if (_registered) Epoll.Control(_loop.EpollFd, Epoll.CtlDel, _fd, 0, 0);
+            _registered = false;
+            return true;
+        }
+        int rc = Epoll.Control(_loop.EpollFd, _registered ? Epoll.CtlMod : Epoll.CtlAdd, _fd, events, Token);
+        _registered = rc == 0;
+        return rc == 0;
+    }
+
+    /// <summary>Sends what the session flushes, until it completes its output or the peer goes.</summary>
+    private async Task PumpAsync()
+    {
+        var reader = _send.Reader;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (buffer.IsEmpty)
+                {
+                    reader.AdvanceTo(buffer.End);
+                    if (result.IsCompleted || result.IsCanceled) break;
+                    continue;
+                }
+                if (_loop.Dispatching && _loop.OnLoopThread)
+                {
+                    _signal.Reset();
+                    Volatile.Write(ref _parked, Deferred);
+                    _loop.Defer(this);
+                    await new ValueTask(this, _signal.Version).ConfigureAwait(false);
+                }
+                long sent = Send(buffer, out bool failed);
+                if (failed) break;
+                reader.AdvanceTo(buffer.GetPosition(sent));
+                if (sent < buffer.Length)
+                {
+                    _signal.Reset();
+                    Volatile.Write(ref _parked, Writable);
+                    lock (_interestLock) UpdateInterest();
+                    await new ValueTask(this, _signal.Version).ConfigureAwait(false);
+                    continue;
+                }
+                if (result.IsCompleted) break;
+            }
+        }
+        catch (Exception)
+        {
+            // The session completed its output with an error (it was killed): close without sending the rest.
+        }
+        finally
+        {
+            reader.Complete();
+            if (_loop.OnLoopThread) CloseNow();
+            else _loop.Post(CloseNow);
+        }
+    }
+
+    /// <summary>At the end of the loop's iteration: the deferred send goes on.</summary>
+    internal void Resume()
+    {
+        if (Interlocked.CompareExchange(ref _parked, 0, Deferred) == Deferred) _signal.SetResult(true);
+    }
+
+    /// <summary>Writes as much of <paramref name="buffer"/> as the socket takes now; <paramref name="failed"/> when the peer is gone.</summary>
+    private unsafe long Send(in ReadOnlySequence<byte> buffer, out bool failed)
+    {
+        failed = false;
+        long total = 0;
+        var rest = buffer;
+        while (!rest.IsEmpty)
+        {
+            if (_closed)
+            {
+                failed = true; // never write to a descriptor number that may belong to another connection by now
+                break;
+            }
+            nint n;
+            if (rest.IsSingleSegment)
+            {
+                fixed (byte* p = rest.FirstSpan) n = Epoll.send(_fd, p, (nuint)rest.FirstSpan.Length, Epoll.MsgNoSignal);
+            }
+            else n = WriteV(rest);
+            if (n > 0)
+            {
+                total += n;
+                Volatile.Write(ref _bytesSent, _bytesSent + n);
+                rest = rest.Slice(n);
+                continue;
+            }
+            int errno = Epoll.Errno;
+            if (n < 0 && errno == Epoll.EIntr) continue;
+            if (n < 0 && errno == Epoll.EAgain) break;
+            failed = true;
+            break;
+        }
+        return total;
+    }
+
+    private unsafe nint WriteV(in ReadOnlySequence<byte> rest)
+    {
+        Epoll.IoVec* iov = stackalloc Epoll.IoVec[MaxIoVecs];
+        int count = 0;
+        try
+        {
+            foreach (var segment in rest)
+            {
+                if (segment.IsEmpty) continue;
+                _pins[count] = segment.Pin();
+                iov[count].Base = _pins[count].Pointer;
+                iov[count].Length = (nuint)segment.Length;
+                if (++count == MaxIoVecs) break;
+            }
+            return Epoll.writev(_fd, iov, count);
+        }
+        finally
+        {
+            for (int i = 0; i < count; i++) _pins[i].Dispose();
+        }
+    }
+
+    /// <summary>Closes the socket (loop thread): out of epoll, its slot freed; a session still reading sees the end.</summary>
+    internal void CloseNow()
+    {
+        if (_closed) return;
+        lock (_interestLock)
+        {
+            _closed = true;
+            if (_registered) Epoll.Control(_loop.EpollFd, Epoll.CtlDel, _fd, 0, 0);
+            _registered = false;
+        }
+        _loop.Release(this);
+        _socket.Dispose();
+        if (!_inReceive && _reading)
+        {
+            _reading = false;
+            _receive.Writer.Complete();
+        }
+        // A pump waiting (to send, or for EPOLLOUT) goes on, finds the socket gone, and ends.
+        if (Interlocked.Exchange(ref _parked, 0) != 0) _signal.SetResult(true);
+    }
+
+    void IValueTaskSource.GetResult(short token) => _signal.GetResult(token);
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _signal.GetStatus(token);
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _signal.OnCompleted(continuation, state, token, flags);
+}
