@@ -165,6 +165,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
             await _pipe.Input.CompleteAsync().ConfigureAwait(false);
             // Killed: the transport drops what is unsent and closes at once (Redis's freeClient).
             await _pipe.Output.CompleteAsync(_killed ? new IOException("client killed") : null).ConfigureAwait(false);
+            if (_killed && _pipe is IAbortable transport) transport.Abort();
         }
     }
 

@@ -222,4 +222,42 @@ public class HostileClientTests : ServerFixture
         Assert.That(code, Is.EqualTo(0), output);
         Assert.That(output, Does.Contain("timer:(keepalive"), "the server's end of the connection has a keepalive timer");
     }
+
+    /// <summary>
+    /// A killed client that has stopped reading is closed at once, with what it was still
+    /// owed dropped (Redis's freeClient), on this server as on redis-server: its socket
+    /// leaves ESTABLISHED while the client still has not read a byte. (A server that kept
+    /// the connection until the rest was sent would hold it, and a descriptor, for as long
+    /// as the client does not read.)
+    /// </summary>
+    [Test]
+    public void AKilledClientThatDoesNotReadIsClosedAtOnceAsByRedis()
+    {
+        var ss = Tools.Require("ss", "iproute2");
+        using var redis = new Tools.ReferenceRedis("kill-nonreader");
+        foreach (var (name, port) in new[] { ("redis-server", redis.Port), ("ours", Server.Port) })
+        {
+            using var admin = new RawClient(port);
+            using var sub = new RawClient(port);
+            var id = sub.Call("CLIENT", "ID")[1..];
+            var addr = System.Text.RegularExpressions.Regex.Match(admin.Call("CLIENT", "LIST", "ID", id), @"addr=[\d.]+:(\d+)").Groups[1].Value;
+            var channel = "nonreader-" + name;
+            sub.Call("SUBSCRIBE", channel);
+            var payload = new string('n', 64 * 1024);
+            // 8 MB it never reads: more than both socket buffers hold, under the pubsub limits.
+            for (int i = 0; i < 128; i++) Assert.That(admin.Call("PUBLISH", channel, payload), Is.EqualTo(":1"), name);
+            string Established()
+            {
+                var (code, output) = Tools.Run(ss, "-tnH", "state", "established", $"( sport = :{port} and dport = :{addr} )");
+                Assert.That(code, Is.EqualTo(0), output);
+                return output.Trim();
+            }
+            Assert.That(Established(), Is.Not.Empty, $"{name}: the subscriber is connected");
+            Assert.That(admin.Call("CLIENT", "KILL", "ID", id), Is.EqualTo(":1"), name);
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (Established().Length > 0 && DateTime.UtcNow < deadline) Thread.Sleep(50);
+            Assert.That(Established(), Is.Empty, $"{name}: the killed client's connection is closed without waiting for it to read");
+            Assert.That(admin.Call("PUBLISH", channel, "x"), Is.EqualTo(":0"), name);
+        }
+    }
 }

@@ -41,6 +41,7 @@ internal sealed unsafe class EventLoop : IDisposable
     private volatile bool _stopping;
     private EventLoop[] _group = [];
     private int _nextInGroup;
+    private long _lastAcceptWarning = -1000;
 
     private EventLoop(RedisServer server, TransportOptions transport, ILogger logger, int index)
     {
@@ -224,7 +225,13 @@ internal sealed unsafe class EventLoop : IDisposable
             {
                 int errno = Epoll.Errno;
                 if (errno == Epoll.EIntr || errno == Epoll.EConnAborted) continue;
-                if (errno != Epoll.EAgain) _logger.LogWarning("Accepting client connection: errno {Errno}", errno);
+                if (errno != Epoll.EAgain && Environment.TickCount64 - _lastAcceptWarning > 1000)
+                {
+                    // Out of descriptors, say: the listener stays ready and is retried each
+                    // iteration, so the warning is given at most once a second.
+                    _lastAcceptWarning = Environment.TickCount64;
+                    _logger.LogWarning("Error accepting a client connection: {Error}", new SocketException(errno).Message);
+                }
                 return;
             }
             Interlocked.Increment(ref _server.Stats.ConnectionsReceived);

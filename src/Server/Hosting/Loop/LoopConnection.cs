@@ -15,7 +15,7 @@ namespace PasteRedis.Server.Hosting.Loop;
 /// was full. The socket closes when the session has completed its output and the pump
 /// has sent it (or at once when the session completed it with an error: a killed client).
 /// </summary>
-internal sealed class LoopConnection : IDuplexPipe, ISendCounter, IValueTaskSource
+internal sealed class LoopConnection : IDuplexPipe, ISendCounter, IAbortable, IValueTaskSource
 {
     private const int MaxReceivePerEvent = 256 * 1024;
     private const int MaxIoVecs = 32;
@@ -157,7 +157,7 @@ internal sealed class LoopConnection : IDuplexPipe, ISendCounter, IValueTaskSour
                     await new ValueTask(this, _signal.Version).ConfigureAwait(false);
                 }
                 long sent = Send(buffer, out bool failed);
-                if (failed) break;
+                if (failed || _closed) break; // the peer is gone, or the connection was dropped (Abort)
                 reader.AdvanceTo(buffer.GetPosition(sent));
                 if (sent < buffer.Length)
                 {
@@ -243,6 +243,13 @@ internal sealed class LoopConnection : IDuplexPipe, ISendCounter, IValueTaskSour
         {
             for (int i = 0; i < count; i++) _pins[i].Dispose();
         }
+    }
+
+    /// <summary>Drops the connection (a killed client): closed on the loop's thread, whatever is unsent.</summary>
+    public void Abort()
+    {
+        if (_loop.OnLoopThread) CloseNow();
+        else _loop.Post(CloseNow);
     }
 
     /// <summary>Closes the socket (loop thread): out of epoll, its slot freed; a session still reading sees the end.</summary>
