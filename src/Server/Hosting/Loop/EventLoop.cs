@@ -103,8 +103,12 @@ internal sealed unsafe class EventLoop : IDisposable
         });
     }
 
-    /// <summary>Closes the listeners: nothing new is accepted (connections stay).</summary>
-    public void StopListening() => RunOnLoop(() =>
+    /// <summary>
+    /// Closes the listeners at the loop's next wake-up: nothing new is accepted (connections
+    /// stay). Not waited for: the loop may be running a long command; a connection accepted
+    /// meanwhile is refused by the server, which stops registering clients first.
+    /// </summary>
+    public void StopListening() => Post(() =>
     {
         foreach (var l in _listeners)
         {
