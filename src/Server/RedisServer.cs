@@ -199,6 +199,9 @@ internal sealed class RedisServer
     /// <summary>Plain TCP connections run on the server's own epoll loops (event-loop epoll), not the runtime's socket engine.</summary>
     public bool OwnEventLoop { get; set; }
 
+    /// <summary>Managed bytes the event loops' threads have allocated (INFO event_loop_allocated_bytes; own loops only).</summary>
+    public Func<long>? EventLoopAllocatedBytes { get; set; }
+
     // ---- Loading (Redis's server.loading): the log is replayed while the server already listens.
 
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);

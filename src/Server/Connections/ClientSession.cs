@@ -93,12 +93,19 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
     /// <summary>Close after the replies already written are flushed (QUIT, protocol errors).</summary>
     public void CloseAfterReply() => _closeAfterReply = true;
 
-    /// <summary>Closes the connection from another thread (CLIENT KILL, timeout, shutdown, an output limit).</summary>
-    public void Kill()
+    /// <summary>
+    /// Closes the connection from another thread. CLIENT KILL, a timeout, an output limit or
+    /// eviction drop what it was still owed at once (Redis's freeClient); shutdown
+    /// (<paramref name="dropOutput"/> false) lets the replies already produced go out first.
+    /// </summary>
+    public void Kill(bool dropOutput = true)
     {
+        _dropOutput = dropOutput;
         _killed = true;
         Wake();
     }
+
+    private volatile bool _dropOutput;
 
     public async Task RunAsync()
     {
@@ -164,8 +171,9 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
             Request.Release();
             await _pipe.Input.CompleteAsync().ConfigureAwait(false);
             // Killed: the transport drops what is unsent and closes at once (Redis's freeClient).
-            await _pipe.Output.CompleteAsync(_killed ? new IOException("client killed") : null).ConfigureAwait(false);
-            if (_killed && _pipe is IAbortable transport) transport.Abort();
+            bool drop = _killed && _dropOutput;
+            await _pipe.Output.CompleteAsync(drop ? new IOException("client killed") : null).ConfigureAwait(false);
+            if (drop && _pipe is IAbortable transport) transport.Abort();
         }
     }
 

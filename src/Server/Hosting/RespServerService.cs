@@ -31,7 +31,10 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
             logger.LogWarning("event-loop epoll needs Linux: using the runtime's socket engine");
         server.OwnEventLoop = config.Port != 0 && config.Get("event-loop") == "epoll" && Loop.Epoll.Supported;
         if (server.OwnEventLoop)
-            _loops = Loop.EventLoop.Start(server, transport, logger, int.Parse(config.Get("io-threads"), System.Globalization.CultureInfo.InvariantCulture));
+        {
+            var loops = _loops = Loop.EventLoop.Start(server, transport, logger, int.Parse(config.Get("io-threads"), System.Globalization.CultureInfo.InvariantCulture));
+            server.EventLoopAllocatedBytes = () => loops.Sum(l => l.AllocatedBytes);
+        }
         foreach (var address in config.Bind.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             var ip = address switch { "*" => IPAddress.Any, "::*" => IPAddress.IPv6Any, _ => IPAddress.Parse(address.TrimStart('-')) };
@@ -102,7 +105,7 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         foreach (var l in _loops) l.StopListening();
         foreach (var l in _tlsListeners) l.Stop();
         server.StopAcceptingClients();
-        foreach (var c in server.Clients) c.Kill();
+        foreach (var c in server.Clients) c.Kill(dropOutput: false); // each finishes its batch and its replies go out
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while (server.ClientCount > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);

@@ -42,6 +42,13 @@ internal sealed unsafe class EventLoop : IDisposable
     private EventLoop[] _group = [];
     private int _nextInGroup;
     private long _lastAcceptWarning = -1000;
+    private long _allocatedBytes;
+
+    /// <summary>
+    /// Managed bytes this loop's thread has allocated, as of its last iteration's end (INFO
+    /// event_loop_allocated_bytes): the hot path runs on it, so a request that allocates shows here.
+    /// </summary>
+    public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
 
     private EventLoop(RedisServer server, TransportOptions transport, ILogger logger, int index)
     {
@@ -71,6 +78,7 @@ internal sealed unsafe class EventLoop : IDisposable
 
     internal RedisServer Server => _server;
     internal int EpollFd => _epfd;
+    internal int WakeFd => _wakeFd; // tests: nothing is written to its number once the loop has ended
     internal ILogger Logger => _logger;
 
     /// <summary>On this loop's thread, while it runs the events of one wait: sends wait for the iteration's end.</summary>
@@ -138,13 +146,26 @@ internal sealed unsafe class EventLoop : IDisposable
         if (failed != null) throw failed;
     }
 
-    /// <summary>Runs <paramref name="action"/> on the loop's thread at its next wake-up.</summary>
+    /// <summary>
+    /// Runs <paramref name="action"/> on the loop's thread at its next wake-up; once the
+    /// loop has ended, never (what it would have closed, the loop's end closed).
+    /// </summary>
     internal void Post(Action action)
     {
-        _posted.Enqueue(action);
-        ulong one = 1;
-        Epoll.write(_wakeFd, &one, sizeof(ulong));
+        lock (_descriptorsLock)
+        {
+            // After the loop's end its eventfd's number may belong to anything the process
+            // opened since (a client's socket: eight bytes written there would be another
+            // connection's garbage), so nothing is written to it then.
+            if (_descriptorsClosed) return;
+            _posted.Enqueue(action);
+            ulong one = 1;
+            Epoll.write(_wakeFd, &one, sizeof(ulong));
+        }
     }
+
+    private readonly object _descriptorsLock = new();
+    private bool _descriptorsClosed;
 
     /// <summary>A connection's replies, flushed during dispatch, go out when the iteration ends.</summary>
     internal void Defer(LoopConnection connection) => _deferred.Add(connection);
@@ -204,6 +225,7 @@ internal sealed unsafe class EventLoop : IDisposable
                     catch (Exception e) { _logger.LogError(e, "Event loop: unexpected error sending replies"); }
                 }
                 _deferred.Clear();
+                Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
             }
         }
         finally
@@ -248,16 +270,19 @@ internal sealed unsafe class EventLoop : IDisposable
     /// <summary>A new connection on this loop: configured, registered, and its session started.</summary>
     private void Adopt(int fd)
     {
-        Socket socket;
+        var handle = new SafeSocketHandle(fd, ownsHandle: true);
+        Socket? socket = null;
         try
         {
-            socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+            socket = new Socket(handle);
             RespSocketServer.ConfigureSocket(_server, socket);
         }
         catch (Exception e)
         {
+            // The peer may be gone already. The descriptor is closed exactly once, by what owns it.
             _logger.LogWarning(e, "Accepting client connection failed");
-            Epoll.close(fd);
+            if (socket != null) socket.Dispose();
+            else handle.Dispose();
             return;
         }
         int slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _usedSlots++;
@@ -314,8 +339,12 @@ internal sealed unsafe class EventLoop : IDisposable
     {
         foreach (var l in _listeners) l.Dispose();
         _listeners.Clear();
-        foreach (var c in _slots) c?.CloseNow();
-        Epoll.close(_wakeFd);
-        Epoll.close(_epfd);
+        foreach (var c in _slots) c?.CloseNow(); // each marks itself closed: its epoll calls stop before the epoll descriptor goes
+        lock (_descriptorsLock)
+        {
+            _descriptorsClosed = true;
+            Epoll.close(_wakeFd);
+            Epoll.close(_epfd);
+        }
     }
 }
