@@ -27,9 +27,12 @@ internal sealed class TransportOptions
         minimumSegmentSize: ReceiveSegmentSize,
         useSynchronizationContext: false);
 
-    /// <summary>Send pipes pause a writer whose client does not read; that client waits, nobody else.</summary>
+    /// <summary>
+    /// Send pipes pause a writer whose client does not read; that client waits, nobody
+    /// else. Their blocks come from <see cref="Loop.SendBufferPool"/>, reused without allocating.
+    /// </summary>
     public PipeOptions SendOptions() => new(
-        pool: MemoryPool<byte>.Shared,
+        pool: Loop.SendBufferPool.Shared,
         readerScheduler: PipeScheduler.Inline,
         writerScheduler: PipeScheduler.Inline,
         pauseWriterThreshold: 1024 * 1024,

@@ -17,9 +17,14 @@ internal enum StoreKind { Whole, Spanning, Copied }
 internal sealed class StringObject : RedisObject
 {
     private byte[]? _managed;
+    // One extent (_extent), two (_extent, _extent2: a value that crosses one buffer
+    // boundary, kept inline so that storing it allocates nothing), or more (_extents).
     private PbufExtent _extent;
+    private PbufExtent _extent2;
     private PbufExtent[]? _extents;
     private int _extentCount;
+
+    private PbufExtent At(int i) => _extents != null ? _extents[i] : i == 0 ? _extent : _extent2;
 
     public StringObject(byte[] key) : base(key) { }
 
@@ -67,20 +72,24 @@ internal sealed class StringObject : RedisObject
             count++;
         }
         // Take the new references before dropping the old ones: both may be in one buffer.
-        var oldExtent = _extent;
-        var oldExtents = _extents;
-        int oldCount = _extentCount;
+        var (oldExtent, oldExtent2, oldExtents, oldCount) = (_extent, _extent2, _extents, _extentCount);
         bool hadReference = _managed == null;
-        if (count == 1)
+        if (count <= 2)
         {
+            int i = 0;
             foreach (var segment in value)
-                if (segment.Length > 0) pool.TryGetExtent(segment, out _extent);
-            pool.AddValueRef(_extent);
+            {
+                if (segment.Length == 0) continue;
+                pool.TryGetExtent(segment, out var e);
+                pool.AddValueRef(e);
+                if (i++ == 0) _extent = e;
+                else _extent2 = e;
+            }
             _extents = null;
         }
         else
         {
-            _extents = new PbufExtent[count]; // rare: values spanning buffers
+            _extents = new PbufExtent[count]; // values longer than a packet buffer
             int i = 0;
             foreach (var segment in value)
             {
@@ -90,7 +99,7 @@ internal sealed class StringObject : RedisObject
                 i++;
             }
         }
-        if (hadReference) ReleaseExtents(pool, oldExtent, oldExtents, oldCount);
+        if (hadReference) ReleaseExtents(pool, oldExtent, oldExtent2, oldExtents, oldCount);
         _extentCount = count;
         _managed = null;
         Length = (int)value.Length;
@@ -118,18 +127,22 @@ internal sealed class StringObject : RedisObject
     public void ReleaseStorage(PacketBufferPool? pool)
     {
         if (_managed != null || Length == 0 || pool == null) return;
-        ReleaseExtents(pool, _extent, _extents, _extentCount);
+        ReleaseExtents(pool, _extent, _extent2, _extents, _extentCount);
         _extents = null;
         _extentCount = 0;
         Length = 0;
     }
 
-    private static void ReleaseExtents(PacketBufferPool? pool, PbufExtent single, PbufExtent[]? many, int count)
+    private static void ReleaseExtents(PacketBufferPool? pool, PbufExtent first, PbufExtent second, PbufExtent[]? many, int count)
     {
         if (pool == null || count == 0) return;
-        if (many == null) pool.ReleaseValueRef(single);
-        else
+        if (many != null)
             for (int i = 0; i < count; i++) pool.ReleaseValueRef(many[i]);
+        else
+        {
+            pool.ReleaseValueRef(first);
+            if (count == 2) pool.ReleaseValueRef(second);
+        }
     }
 
     /// <summary>
@@ -140,13 +153,14 @@ internal sealed class StringObject : RedisObject
     public ReadOnlySpan<byte> Value(PacketBufferPool? pool)
     {
         if (_managed != null || Length == 0) return _managed.AsSpan(0, Length);
-        if (_extents == null) return pool!.Read(_extent);
+        if (_extentCount == 1) return pool!.Read(_extent);
         var copy = new byte[Length];
         int at = 0;
         for (int i = 0; i < _extentCount; i++)
         {
-            pool!.Read(_extents[i]).CopyTo(copy.AsSpan(at));
-            at += _extents[i].Length;
+            var e = At(i);
+            pool!.Read(e).CopyTo(copy.AsSpan(at));
+            at += e.Length;
         }
         (bool raw, bool neverInt, bool duplicated) = (Raw, NeverInt, Duplicated);
         SetBytes(pool, copy);
@@ -158,11 +172,11 @@ internal sealed class StringObject : RedisObject
     public void WriteBulk(RespWriter reply, PacketBufferPool? pool)
     {
         if (_managed != null || Length == 0) reply.Bulk(_managed.AsSpan(0, Length));
-        else if (_extents == null) reply.Bulk(pool!.Read(_extent));
+        else if (_extentCount == 1) reply.Bulk(pool!.Read(_extent));
         else
         {
             reply.BulkHeader(Length);
-            for (int i = 0; i < _extentCount; i++) reply.Raw(pool!.Read(_extents[i]));
+            for (int i = 0; i < _extentCount; i++) reply.Raw(pool!.Read(At(i)));
             reply.Raw("\r\n"u8);
         }
     }
@@ -173,18 +187,17 @@ internal sealed class StringObject : RedisObject
     /// </summary>
     public void Relocate(PacketBufferPool pool, List<PbufExtent> extents)
     {
-        var oldExtent = _extent;
-        var oldExtents = _extents;
-        int oldCount = _extentCount;
+        var (oldExtent, oldExtent2, oldExtents, oldCount) = (_extent, _extent2, _extents, _extentCount);
         foreach (var e in extents) pool.AddValueRef(e);
-        if (extents.Count == 1)
+        if (extents.Count <= 2)
         {
             _extent = extents[0];
+            if (extents.Count == 2) _extent2 = extents[1];
             _extents = null;
         }
         else _extents = extents.ToArray();
         _extentCount = extents.Count;
-        ReleaseExtents(pool, oldExtent, oldExtents, oldCount);
+        ReleaseExtents(pool, oldExtent, oldExtent2, oldExtents, oldCount);
     }
 
     /// <summary>
@@ -199,6 +212,7 @@ internal sealed class StringObject : RedisObject
         {
             foreach (var e in Extents()) pool!.AddValueRef(e);
             copy._extent = _extent;
+            copy._extent2 = _extent2;
             copy._extents = _extents == null ? null : _extents[.._extentCount];
             copy._extentCount = _extentCount;
             copy.Length = Length;
@@ -221,9 +235,7 @@ internal sealed class StringObject : RedisObject
     public IEnumerable<PbufExtent> Extents()
     {
         if (_managed != null || Length == 0) yield break;
-        if (_extents == null) yield return _extent;
-        else
-            for (int i = 0; i < _extentCount; i++) yield return _extents[i];
+        for (int i = 0; i < _extentCount; i++) yield return At(i);
     }
 
     /// <summary>Makes room for <paramref name="newLength"/> bytes in managed memory, zero-filling the growth (SETRANGE/APPEND).</summary>
