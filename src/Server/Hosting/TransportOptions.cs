@@ -32,7 +32,7 @@ internal sealed class TransportOptions
     /// else. Their blocks come from <see cref="Loop.SendBufferPool"/>, reused without allocating.
     /// </summary>
     public PipeOptions SendOptions() => new(
-        pool: Loop.SendBufferPool.Shared,
+        pool: Loop.SendBufferPool.Instance,
         readerScheduler: PipeScheduler.Inline,
         writerScheduler: PipeScheduler.Inline,
         pauseWriterThreshold: 1024 * 1024,

@@ -18,7 +18,7 @@ internal sealed unsafe class SendBufferPool : MemoryPool<byte>
     public const int BlockSize = 4096;
     public const int MaxRetained = 16 * 1024; // 64 MB
 
-    public static readonly SendBufferPool Shared = new();
+    public static readonly SendBufferPool Instance = new();
 
     private readonly Block[] _free = new Block[MaxRetained];
     private int _count;
