@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
+using Microsoft.Extensions.Logging;
 using PasteRedis.Server.Connections;
 
 namespace PasteRedis.Server.Hosting.Loop;
@@ -170,9 +171,14 @@ internal sealed class LoopConnection : IDuplexPipe, ISendCounter, IAbortable, IV
                 if (result.IsCompleted) break;
             }
         }
-        catch (Exception)
+        catch (IOException)
         {
             // The session completed its output with an error (it was killed): close without sending the rest.
+        }
+        catch (Exception e)
+        {
+            // Anything else is a bug: said loudly, and only this connection closes.
+            _loop.Logger.LogError(e, "Event loop: unexpected error sending to a client");
         }
         finally
         {
