@@ -196,11 +196,14 @@ internal sealed class RedisServer
     /// <summary>The append-only file, when appendonly is yes.</summary>
     public AofPersistence? Aof { get; private set; }
 
-    /// <summary>Plain TCP connections run on the server's own epoll loops (event-loop epoll), not the runtime's socket engine.</summary>
-    public bool OwnEventLoop { get; set; }
-
-    /// <summary>Managed bytes the event loops' threads have allocated (INFO event_loop_allocated_bytes; own loops only).</summary>
+    /// <summary>
+    /// Managed bytes the event loops' threads have allocated (INFO event_loop_allocated_bytes);
+    /// set when plain TCP runs on the server's own epoll loops (event-loop epoll).
+    /// </summary>
     public Func<long>? EventLoopAllocatedBytes { get; set; }
+
+    /// <summary>Plain TCP connections run on the server's own epoll loops, not the runtime's socket engine.</summary>
+    public bool OwnEventLoop => EventLoopAllocatedBytes != null;
 
     // ---- Loading (Redis's server.loading): the log is replayed while the server already listens.
 
@@ -300,10 +303,6 @@ internal sealed class RedisServer
     }
 
     /// <summary>
-    /// Takes the execution lock for a connection (dispose to release). While loading, says so
-    /// first, so that the loader lets the connection in between groups of records.
-    /// </summary>
-    /// <summary>
     /// An event loop's commit at the end of its iteration, before the replies it held
     /// leave: one fence for every record appended so far (see <see cref="Persistence.LoopCommit"/>).
     /// </summary>
@@ -319,6 +318,10 @@ internal sealed class RedisServer
         aof?.CompleteCommit(ticket, ExecLock);
     }
 
+    /// <summary>
+    /// Takes the execution lock for a connection (dispose to release). While loading, says so
+    /// first, so that the loader lets the connection in between groups of records.
+    /// </summary>
     public ExecLockScope LockForClient()
     {
         if (_loading)

@@ -239,12 +239,8 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
             // another connection's write waits for that write too. While the client is still
             // sending (its replies held, above) nothing leaves, so the commit waits for the
             // receive that completes the batch: one fence per client batch, not per receive.
-            if (aof != null && !HoldsRepliesForMoreInput(buffer, inputCompleted))
-            {
-                // On an event loop the commit (and the replies) wait for the end of its iteration.
-                if (Persistence.LoopCommit.Deferring) aof.EndLoopBatch(NowMs, epochAtStart);
-                else ticket = aof.EndClientBatch(NowMs, epochAtStart);
-            }
+            // On an event loop the commit (and the replies) wait for the end of its iteration.
+            if (aof != null && !HoldsRepliesForMoreInput(buffer, inputCompleted)) ticket = aof.EndClientBatch(NowMs, epochAtStart);
         }
         aof?.CompleteCommit(ticket, _server.ExecLock);
     }

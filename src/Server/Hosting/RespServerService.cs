@@ -29,8 +29,7 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         server.TcpPort = config.Port;
         if (config.Port != 0 && config.Get("event-loop") == "epoll" && !Loop.Epoll.Supported)
             logger.LogWarning("event-loop epoll needs Linux: using the runtime's socket engine");
-        server.OwnEventLoop = config.Port != 0 && config.Get("event-loop") == "epoll" && Loop.Epoll.Supported;
-        if (server.OwnEventLoop)
+        if (config.Port != 0 && config.Get("event-loop") == "epoll" && Loop.Epoll.Supported)
         {
             var loops = _loops = Loop.EventLoop.Start(server, transport, logger, int.Parse(config.Get("io-threads"), System.Globalization.CultureInfo.InvariantCulture));
             server.EventLoopAllocatedBytes = () => loops.Sum(l => l.AllocatedBytes);

@@ -36,7 +36,8 @@ internal sealed partial class AofPersistence
     /// <summary>
     /// At the end of a client's batch, under the execution lock. With appendfsync always,
     /// returns the ticket the caller completes with <see cref="CompleteCommit"/> after
-    /// releasing the lock; other policies commit here as before.
+    /// releasing the lock, or none when the batch ran on an event loop, which commits once
+    /// at the end of its iteration (<see cref="LoopCommit"/>); other policies commit here as before.
     /// </summary>
     public CommitTicket EndClientBatch(long nowMs, long epochAtStart)
     {
@@ -46,19 +47,12 @@ internal sealed partial class AofPersistence
             EndBatch(nowMs);
             return CommitTicket.None;
         }
+        if (LoopCommit.Deferring)
+        {
+            LoopCommit.Defer();
+            return CommitTicket.None;
+        }
         return BeginCommit();
-    }
-
-    /// <summary>
-    /// A batch ends on an event loop that commits once per iteration: with appendfsync
-    /// always nothing is committed here (<see cref="LoopCommit"/>); other policies as
-    /// <see cref="EndClientBatch"/>.
-    /// </summary>
-    public void EndLoopBatch(long nowMs, long epochAtStart)
-    {
-        if (_appendedEpoch != epochAtStart) _writeBatches++;
-        if (Policy != FsyncPolicy.Always) EndBatch(nowMs);
-        else LoopCommit.Defer();
     }
 
     /// <summary>The event loop's commit (under the execution lock): everything appended so far.</summary>

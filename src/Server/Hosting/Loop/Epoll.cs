@@ -11,7 +11,7 @@ internal static unsafe partial class Epoll
     public const uint In = 0x001, Out = 0x004, Err = 0x008, Hup = 0x010, RdHup = 0x2000;
     public const int CtlAdd = 1, CtlDel = 2, CtlMod = 3;
     public const int Cloexec = 0x80000, NonBlock = 0x800;
-    public const int EAgain = 11, EIntr = 4, EConnAborted = 103, EMFile = 24, ENFile = 23, ENoBufs = 105, ENoMem = 12;
+    public const int EAgain = 11, EIntr = 4, EConnAborted = 103;
     public const int MsgNoSignal = 0x4000;
 
     /// <summary>

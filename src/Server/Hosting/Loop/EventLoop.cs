@@ -76,7 +76,6 @@ internal sealed unsafe class EventLoop : IDisposable
         return loops;
     }
 
-    internal RedisServer Server => _server;
     internal int EpollFd => _epfd;
     internal int WakeFd => _wakeFd; // tests: nothing is written to its number once the loop has ended
     internal ILogger Logger => _logger;
