@@ -396,8 +396,12 @@ internal sealed class RedisServer
     {
         long limit = Config.MaxMemoryClients;
         if (limit <= 0) return;
+        // Clients already killed are on their way out (Redis frees them at once): neither
+        // counted nor chosen. Counting them evicted bystanders while a killed subscriber's
+        // loop had not yet run.
         long total = 0;
-        foreach (var c in Clients) total += c.MemoryUsage;
+        foreach (var c in Clients)
+            if (!c.Killed) total += c.MemoryUsage;
         while (total >= limit)
         {
             Connections.ClientSession? biggest = null;

@@ -68,6 +68,9 @@ internal sealed class PubSubHub(RedisServer server)
     /// <summary>One message (["message" or "smessage", channel, text] or ["pmessage", pattern, channel, text]) to one subscriber.</summary>
     private int Deliver(ClientSession? publisher, ClientSession c, byte[]? pattern, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message, bool shard = false)
     {
+        // Killed but not yet gone (its loop has not run): still counted, as Redis counts a
+        // CLIENT_CLOSE_ASAP subscriber, but given nothing more to hold.
+        if (c.Killed && c != publisher) return 1;
         var w = WriterFor(publisher, c);
         w.PushHeader(pattern == null ? 3 : 4);
         w.Bulk(pattern != null ? "pmessage"u8 : shard ? "smessage"u8 : "message"u8);
