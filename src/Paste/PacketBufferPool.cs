@@ -57,10 +57,38 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
     /// <summary>A free packet buffer with one reference (the renter's); ordinary memory when none is free.</summary>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
+        if (t_nextRentPool == this && minBufferSize <= BufferSize)
+        {
+            t_nextRentPool = null;
+            return _buffers[t_nextRentIndex]!;
+        }
         if (minBufferSize <= BufferSize && TryTake(out int index))
             return _buffers[index] ??= new PacketBuffer(this, index);
         Interlocked.Increment(ref _fallbackRents);
         return MemoryPool<byte>.Shared.Rent(Math.Max(minBufferSize, BufferSize));
+    }
+
+    [ThreadStatic] private static PacketBufferPool? t_nextRentPool;
+    [ThreadStatic] private static int t_nextRentIndex;
+
+    /// <summary>
+    /// The next <see cref="Rent"/> on this thread returns buffer <paramref name="index"/>,
+    /// which the caller took with <see cref="TryAllocate"/> and whose reference passes to the
+    /// renter: a receive that scattered one read over buffers taken ahead hands the filled
+    /// ones to its pipe this way, in order, without copying a byte.
+    /// </summary>
+    public void RentNext(int index)
+    {
+        t_nextRentIndex = index;
+        t_nextRentPool = this;
+    }
+
+    /// <summary>Withdraws a <see cref="RentNext"/> no rent took; true when there was one (the caller still owns the buffer).</summary>
+    public bool CancelRentNext()
+    {
+        if (t_nextRentPool != this) return false;
+        t_nextRentPool = null;
+        return true;
     }
 
     /// <summary>Takes a free buffer for fresh writes (log records, relocated values); the caller owns one reference.</summary>

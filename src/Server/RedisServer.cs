@@ -202,6 +202,9 @@ internal sealed class RedisServer
     /// </summary>
     public Func<long>? EventLoopAllocatedBytes { get; set; }
 
+    /// <summary>Socket reads the event loops made (INFO event_loop_reads); set with <see cref="EventLoopAllocatedBytes"/>.</summary>
+    public Func<long>? EventLoopReads { get; set; }
+
     /// <summary>Plain TCP connections run on the server's own epoll loops, not the runtime's socket engine.</summary>
     public bool OwnEventLoop => EventLoopAllocatedBytes != null;
 

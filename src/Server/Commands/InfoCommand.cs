@@ -66,6 +66,8 @@ internal static class InfoCommand
                     sb.Field("io_threads", server.Config.Get("io-threads"));
                     // The hot path runs on the loops' threads: what they allocate (nothing per request).
                     sb.Field("event_loop_allocated_bytes", server.EventLoopAllocatedBytes!());
+                    // recv/readv calls: a pipeline of large writes is read 16 KB or more at a time.
+                    sb.Field("event_loop_reads", server.EventLoopReads?.Invoke() ?? 0);
                 }
                 else
                 {

@@ -33,6 +33,7 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         {
             var loops = _loops = Loop.EventLoop.Start(server, transport, logger, int.Parse(config.Get("io-threads"), System.Globalization.CultureInfo.InvariantCulture));
             server.EventLoopAllocatedBytes = () => loops.Sum(l => l.AllocatedBytes);
+            server.EventLoopReads = () => loops.Sum(l => l.Reads);
         }
         foreach (var address in config.Bind.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {

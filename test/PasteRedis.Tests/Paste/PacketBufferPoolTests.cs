@@ -34,4 +34,43 @@ public class PacketBufferPoolTests
         }
         finally { File.Delete(path); }
     }
+
+    /// <summary>
+    /// A buffer taken ahead and filled by a scattered read goes to the pipe's next rent, with
+    /// its reference; only on this thread, only once, and withdrawn when no rent took it.
+    /// </summary>
+    [Test]
+    public void RentNextHandsATakenBufferToTheNextRentOnThisThread()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "pasteredis-pool-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var region = NvmmRegion.Open(path, 64 * 1024, GranularityRequest.Auto, false, out _);
+            var pool = new PacketBufferPool(region, 4096);
+            Assert.That(pool.TryAllocate(out int first), Is.True);
+            Assert.That(pool.TryAllocate(out int taken), Is.True);
+            pool.Write(taken, 0, 3).Fill((byte)'x');
+            pool.RentNext(taken);
+            IMemoryOwner<byte>? other = null;
+            var thread = new Thread(() => other = pool.Rent());
+            thread.Start();
+            thread.Join();
+            Assert.That(pool.TryGetExtent(other!.Memory, out var e) && e.Index != taken, Is.True, "another thread's rent takes a free buffer");
+            var owner = pool.Rent();
+            Assert.That(pool.TryGetExtent(owner.Memory, out e) && e.Index == taken, Is.True, "this thread's next rent is the handed-over buffer");
+            Assert.That(owner.Memory.Span[..3].ToArray(), Is.EqualTo("xxx"u8.ToArray()), "with what was read into it");
+            Assert.That(pool.RefCount(taken), Is.EqualTo(1), "the taker's reference passed to the renter, none added");
+            Assert.That(pool.CancelRentNext(), Is.False, "taken: nothing to withdraw");
+            var next = pool.Rent();
+            Assert.That(pool.TryGetExtent(next.Memory, out e) && e.Index != taken, Is.True, "once only");
+            pool.RentNext(first);
+            Assert.That(pool.CancelRentNext(), Is.True, "not taken: withdrawn");
+            var after = pool.Rent();
+            Assert.That(pool.TryGetExtent(after.Memory, out e) && e.Index != first, Is.True, "a withdrawn hand-over is not taken later");
+            foreach (var o in new[] { other!, owner, next, after }) o.Dispose();
+            pool.Release(first);
+            Assert.That(pool.FreeCount, Is.EqualTo(16));
+        }
+        finally { File.Delete(path); }
+    }
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace PasteRedis.Server.Hosting.Loop;
 
 /// <summary>
-/// The Linux calls the event loop makes: epoll, accept4, recv, writev, eventfd. Nothing
+/// The Linux calls the event loop makes: epoll, accept4, recv, readv, writev, eventfd. Nothing
 /// is marshalled; buffers are passed as pointers the callers pin for the call.
 /// </summary>
 internal static unsafe partial class Epoll
@@ -50,6 +50,9 @@ internal static unsafe partial class Epoll
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint recv(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint readv(int fd, IoVec* iov, int count);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint send(int fd, byte* buffer, nuint length, int flags);

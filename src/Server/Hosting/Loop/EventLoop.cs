@@ -50,6 +50,13 @@ internal sealed unsafe class EventLoop : IDisposable
     /// </summary>
     public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
 
+    /// <summary>Socket reads (recv and readv calls) this loop made (INFO event_loop_reads).</summary>
+    public long Reads => Volatile.Read(ref _reads);
+    private long _reads;
+
+    /// <summary>One more socket read (loop thread).</summary>
+    internal void CountRead() => Volatile.Write(ref _reads, _reads + 1);
+
     private EventLoop(RedisServer server, TransportOptions transport, ILogger logger, int index)
     {
         _server = server;

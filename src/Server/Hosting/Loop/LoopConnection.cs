@@ -20,12 +20,15 @@ internal sealed class LoopConnection : IDuplexPipe, ISendCounter, IAbortable, IV
 {
     private const int MaxReceivePerEvent = 256 * 1024;
     private const int MaxIoVecs = 32;
+    private const int MaxSpares = 4;
     private const int Deferred = 1, Writable = 2;
 
     private readonly EventLoop _loop;
     private readonly Socket _socket;
     private readonly int _fd;
     private readonly Pipe _receive;
+    private readonly Paste.PacketBufferPool? _pbufs; // the receive pipe's pool, when it is packet buffers
+    private bool _scatter; // the last read filled what it was given: read the next over spare buffers too
     private readonly Pipe _send;
     private readonly MemoryHandle[] _pins = new MemoryHandle[MaxIoVecs];
     private readonly object _interestLock = new();
@@ -44,6 +47,7 @@ internal sealed class LoopConnection : IDuplexPipe, ISendCounter, IAbortable, IV
         _fd = fd;
         Token = token;
         _receive = new Pipe(transport.ReceiveOptions());
+        _pbufs = transport.ReceivePool as Paste.PacketBufferPool;
         _send = new Pipe(transport.SendOptions());
     }
 
@@ -70,23 +74,58 @@ internal sealed class LoopConnection : IDuplexPipe, ISendCounter, IAbortable, IV
         if (_reading && !_closed && (events & (Epoll.In | Epoll.Err | Epoll.Hup | Epoll.RdHup)) != 0) Receive();
     }
 
-    /// <summary>Reads what the socket has into the receive pipe and flushes it: the session runs its batch inline.</summary>
+    /// <summary>
+    /// Reads what the socket has into the receive pipe and flushes it: the session runs its
+    /// batch inline. A connection whose last read filled the pipe's buffer reads the next
+    /// time with one readv over that buffer and up to <see cref="MaxSpares"/> packet buffers
+    /// taken ahead, which the pipe then takes as its next segments (a 16 KB pipeline of 1 KB
+    /// SETs in one call instead of five; Redis reads 16 KB at a time).
+    /// </summary>
     private unsafe void Receive()
     {
         var writer = _receive.Writer;
         int total = 0;
         bool ended = false;
         Exception? error = null;
+        var spares = stackalloc int[MaxSpares];
+        var iov = stackalloc Epoll.IoVec[1 + MaxSpares];
         while (true)
         {
             var memory = writer.GetMemory(1);
+            int taken = 0;
+            if (_scatter && _pbufs != null)
+                while (taken < MaxSpares && _pbufs.TryAllocate(out spares[taken])) taken++;
             nint n;
-            fixed (byte* p = memory.Span) n = Epoll.recv(_fd, p, (nuint)memory.Length, 0);
+            long capacity = memory.Length;
+            fixed (byte* p = memory.Span)
+            {
+                if (taken == 0) n = Epoll.recv(_fd, p, (nuint)memory.Length, 0);
+                else
+                {
+                    iov[0] = new Epoll.IoVec { Base = p, Length = (nuint)memory.Length };
+                    for (int i = 0; i < taken; i++)
+                    {
+                        fixed (byte* q = _pbufs!.Write(spares[i], 0, _pbufs.BufferSize))
+                            iov[1 + i] = new Epoll.IoVec { Base = q, Length = (nuint)_pbufs.BufferSize };
+                        capacity += _pbufs.BufferSize;
+                    }
+                    n = Epoll.readv(_fd, iov, 1 + taken);
+                }
+            }
+            _loop.CountRead();
+            int used = 0;
             if (n > 0)
             {
-                writer.Advance((int)n);
+                writer.Advance((int)Math.Min(n, memory.Length));
+                for (long rest = n - memory.Length; rest > 0; rest -= _pbufs!.BufferSize)
+                    HandOver(writer, spares[used++], (int)Math.Min(rest, _pbufs!.BufferSize));
+            }
+            for (int i = used; i < taken; i++) _pbufs!.Release(spares[i]);
+            if (n > 0)
+            {
                 total += (int)n;
-                if (n < memory.Length || total >= MaxReceivePerEvent) break;
+                _scatter = n > memory.Length || (n == capacity && _pbufs != null);
+                if (n < capacity || total >= MaxReceivePerEvent) break;
                 continue;
             }
             if (n == 0)
@@ -115,6 +154,24 @@ internal sealed class LoopConnection : IDuplexPipe, ISendCounter, IAbortable, IV
             }
         }
         finally { _inReceive = false; }
+    }
+
+    /// <summary>
+    /// A spare buffer that the read filled (<paramref name="length"/> bytes from its start)
+    /// becomes the pipe's next segment: the pipe rents it when asked for memory after the
+    /// previous segment is full. Should the pipe not rent, the bytes are copied instead.
+    /// </summary>
+    private void HandOver(PipeWriter writer, int index, int length)
+    {
+        _pbufs!.RentNext(index);
+        writer.GetMemory(1);
+        if (!_pbufs.CancelRentNext())
+        {
+            writer.Advance(length);
+            return;
+        }
+        writer.Write(_pbufs.Read(new Paste.PbufExtent(index, 0, length)));
+        _pbufs.Release(index);
     }
 
     /// <summary>Epoll's interest for the socket as the state asks (under the lock): reading, waiting to write, or none.</summary>
