@@ -64,27 +64,31 @@ internal sealed class StringObject : RedisObject
 
     private bool TryReference(PacketBufferPool pool, in ReadOnlySequence<byte> value)
     {
+        // Most values lie in one buffer or across two: their extents are found in one pass.
+        PbufExtent first = default, second = default;
         int count = 0;
-        foreach (var segment in value)
+        if (value.IsSingleSegment)
         {
-            if (segment.Length == 0) continue;
-            if (!pool.TryGetExtent(segment, out _)) return false;
-            count++;
+            if (!pool.TryGetExtent(value.First, out first)) return false;
+            count = 1;
         }
+        else
+            foreach (var segment in value)
+            {
+                if (segment.Length == 0) continue;
+                if (!pool.TryGetExtent(segment, out var e)) return false;
+                if (count == 0) first = e;
+                else if (count == 1) second = e;
+                count++;
+            }
         // Take the new references before dropping the old ones: both may be in one buffer.
         var (oldExtent, oldExtent2, oldExtents, oldCount) = (_extent, _extent2, _extents, _extentCount);
         bool hadReference = _managed == null;
         if (count <= 2)
         {
-            int i = 0;
-            foreach (var segment in value)
-            {
-                if (segment.Length == 0) continue;
-                pool.TryGetExtent(segment, out var e);
-                pool.AddValueRef(e);
-                if (i++ == 0) _extent = e;
-                else _extent2 = e;
-            }
+            pool.AddValueRef(first);
+            if (count == 2) pool.AddValueRef(second);
+            (_extent, _extent2) = (first, second);
             _extents = null;
         }
         else
