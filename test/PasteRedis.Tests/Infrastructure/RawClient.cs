@@ -34,6 +34,17 @@ public sealed class RawClient : IDisposable
     public void Send(string text) => Send(Encoding.UTF8.GetBytes(text));
     public void Send(byte[] bytes) => _stream.Write(bytes);
 
+    /// <summary>Reads exactly <paramref name="buffer"/>'s length from a plain socket (pipelined replies of known size).</summary>
+    public static void ReceiveExactly(System.Net.Sockets.Socket socket, byte[] buffer)
+    {
+        for (int got = 0; got < buffer.Length;)
+        {
+            int n = socket.Receive(buffer, got, buffer.Length - got, System.Net.Sockets.SocketFlags.None);
+            if (n == 0) throw new EndOfStreamException("the server closed the connection");
+            got += n;
+        }
+    }
+
     public static byte[] Command(params string[] args)
     {
         var sb = new StringBuilder();

@@ -5,14 +5,23 @@ namespace PasteRedis.Tests.Paste;
 
 public class PacketBufferPoolTests
 {
-    [Test]
-    public void RentTakesAReferenceAndDisposeReturnsIt()
+    /// <summary>A pool of 16 buffers of 4 KB over a fresh region file, removed after.</summary>
+    private static void WithPool(Action<PacketBufferPool> test)
     {
         var path = Path.Combine(Path.GetTempPath(), "pasteredis-pool-" + Guid.NewGuid().ToString("N"));
         try
         {
             using var region = NvmmRegion.Open(path, 64 * 1024, GranularityRequest.Auto, false, out _);
-            var pool = new PacketBufferPool(region, 4096);
+            test(new PacketBufferPool(region, 4096));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Test]
+    public void RentTakesAReferenceAndDisposeReturnsIt()
+    {
+        WithPool(pool =>
+        {
             Assert.That(pool.Count, Is.EqualTo(16));
             var owner = pool.Rent(100);
             Assert.That(pool.FreeCount, Is.EqualTo(15));
@@ -31,8 +40,7 @@ public class PacketBufferPoolTests
             Assert.That(pool.FallbackRents, Is.EqualTo(1));
             foreach (var o in owners) o.Dispose();
             Assert.That(pool.FreeCount, Is.EqualTo(16));
-        }
-        finally { File.Delete(path); }
+        });
     }
 
     /// <summary>
@@ -42,11 +50,8 @@ public class PacketBufferPoolTests
     [Test]
     public void RentNextHandsATakenBufferToTheNextRentOnThisThread()
     {
-        var path = Path.Combine(Path.GetTempPath(), "pasteredis-pool-" + Guid.NewGuid().ToString("N"));
-        try
+        WithPool(pool =>
         {
-            using var region = NvmmRegion.Open(path, 64 * 1024, GranularityRequest.Auto, false, out _);
-            var pool = new PacketBufferPool(region, 4096);
             Assert.That(pool.TryAllocate(out int first), Is.True);
             Assert.That(pool.TryAllocate(out int taken), Is.True);
             pool.Write(taken, 0, 3).Fill((byte)'x');
@@ -70,7 +75,6 @@ public class PacketBufferPoolTests
             foreach (var o in new[] { other!, owner, next, after }) o.Dispose();
             pool.Release(first);
             Assert.That(pool.FreeCount, Is.EqualTo(16));
-        }
-        finally { File.Delete(path); }
+        });
     }
 }
