@@ -67,7 +67,7 @@ internal static class InfoCommand
                     // The hot path runs on the loops' threads: what they allocate (nothing per request).
                     sb.Field("event_loop_allocated_bytes", server.EventLoopAllocatedBytes!());
                     // recv/readv calls: a pipeline of large writes is read 16 KB or more at a time.
-                    sb.Field("event_loop_reads", server.EventLoopReads?.Invoke() ?? 0);
+                    sb.Field("event_loop_reads", server.EventLoopReads!());
                 }
                 else
                 {
