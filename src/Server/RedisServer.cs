@@ -545,6 +545,7 @@ internal sealed class RedisServer
                 _lastOpsSampleMs = now;
                 _lastOpsSampleCount = commands;
             }
+            CloseSubscribersOverOutputLimit();
             EvictClientsIfNeeded();
             if (ActiveExpireEnabled && !Events.ExpiryPaused(now)) // CLIENT PAUSE holds active expiry too
                 ActiveExpireCycle(now);
@@ -561,6 +562,22 @@ internal sealed class RedisServer
             // Blocked and subscribed connections wait by design (Redis exempts them too).
             foreach (var c in _clients.Values)
                 if (now - c.LastInteractionMs > timeout * 1000 && !c.IsBlocked && c.SubscriptionCount == 0) c.Kill();
+        }
+    }
+
+    /// <summary>
+    /// Redis's clientsCron checks each client's output against its limits as well as each
+    /// addition does: a subscriber over the soft limit for longer than its seconds is closed
+    /// even when no further message comes (and one that went over starts its clock here).
+    /// </summary>
+    private void CloseSubscribersOverOutputLimit()
+    {
+        foreach (var c in _clients.Values)
+        {
+            if (c.SubscriptionCount == 0 || c.Killed) continue;
+            if (!c.OverOutputLimit(c.PendingOutputBytes, Config.PubSubOutputLimit)) continue;
+            Stats.OutputLimitDisconnections++;
+            c.Kill();
         }
     }
 

@@ -197,13 +197,15 @@ public class PubSubTests(RedisProtocol protocol) : ServerFixture
     }
 
     /// <summary>
-    /// The soft limit, on this server and on redis-server alike: a subscriber that stops
-    /// reading goes over it while messages pile up; with 60 seconds allowed it is still
-    /// served two seconds later, and once only one second is allowed the next message over
-    /// the limit disconnects it (the clock started when it first went over).
+    /// The soft limit, on this server and on redis-server alike: subscribers that stop
+    /// reading go over it while messages pile up; with 60 seconds allowed they are still
+    /// served two seconds later. Once only one second is allowed (the clock started when each
+    /// first went over), the next message closes one of them, and the cron closes the other,
+    /// which gets no more messages. The limit changes in the same transaction as that
+    /// message, so the cron cannot close the first one in between.
     /// </summary>
     [Test]
-    public void ASubscriberOverTheSoftLimitLongerThanItsSecondsIsDisconnectedAsByRedis()
+    public void SubscribersOverTheSoftLimitLongerThanItsSecondsAreDisconnectedAsByRedis()
     {
         using var redis = new Tools.ReferenceRedis("soft-limit");
         var outcomes = new[] { redis.Port, Server.Port }.Select(port =>
@@ -213,24 +215,32 @@ public class PubSubTests(RedisProtocol protocol) : ServerFixture
             Assert.That(admin.Call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 0 256kb 60"), Is.EqualTo("+OK"));
             try
             {
-                var channel = Channel();
-                using var sub = new RawClient(port);
-                sub.Call("SUBSCRIBE", channel);
+                string published = Channel(), quiet = Channel();
+                using var sub1 = new RawClient(port);
+                using var sub2 = new RawClient(port);
+                sub1.Call("SUBSCRIBE", published);
+                sub2.Call("SUBSCRIBE", quiet);
                 var payload = new string('s', 64 * 1024);
-                // 19 MB the subscriber never reads: more than its socket buffers hold, so the server keeps the rest.
-                var flood = Enumerable.Range(0, 300).Select(_ => admin.Call("PUBLISH", channel, payload)).Distinct().ToArray();
+                // 19 MB each that the subscribers never read: more than their socket buffers hold, so the server keeps the rest.
+                var flood = Enumerable.Range(0, 300).SelectMany(_ => new[] { admin.Call("PUBLISH", published, payload), admin.Call("PUBLISH", quiet, payload) })
+                    .Distinct().ToArray();
                 Thread.Sleep(2200);
-                var within = admin.Call("PUBLISH", channel, payload);
+                var within = $"{admin.Call("PUBLISH", published, payload)},{admin.Call("PUBLISH", quiet, payload)}";
+                admin.Call("MULTI");
                 admin.Call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 0 256kb 1");
-                var over = admin.Call("PUBLISH", channel, payload); // counted, then the subscriber is closed
+                admin.Call("PUBLISH", published, payload); // counted, then the subscriber is closed
+                var over = admin.Call("EXEC");
                 var deadline = DateTime.UtcNow.AddSeconds(5);
-                string after;
-                while ((after = admin.Call("PUBLISH", channel, "x")) != ":0" && DateTime.UtcNow < deadline) Thread.Sleep(20);
-                return $"flood {string.Join(',', flood)}; 2 s later with 60 allowed {within}; with 1 allowed {over}, then {after}; clients left {Clients()}";
+                string after, quietAfter;
+                while ((after = admin.Call("PUBLISH", published, "x")) != ":0" && DateTime.UtcNow < deadline) Thread.Sleep(20);
+                while ((quietAfter = admin.Call("PUBSUB", "NUMSUB", quiet)) != $"*[${quiet},:0]" && DateTime.UtcNow < deadline) Thread.Sleep(20);
+                return $"flood {string.Join(',', flood)}; 2 s later with 60 allowed {within}; with 1 allowed {over}, then {after}; "
+                    + $"the quiet one's subscribers {quietAfter.Replace(quiet, "quiet")}; clients left {Clients()}";
             }
             finally { admin.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"); }
         }).ToArray();
-        Assert.That(outcomes[0], Is.EqualTo("flood :1; 2 s later with 60 allowed :1; with 1 allowed :1, then :0; clients left 1"), "redis-server");
+        Assert.That(outcomes[0], Is.EqualTo("flood :1; 2 s later with 60 allowed :1,:1; with 1 allowed *[+OK,:1], then :0; "
+            + "the quiet one's subscribers *[$quiet,:0]; clients left 1"), "redis-server");
         Assert.That(outcomes[1], Is.EqualTo(outcomes[0]), "ours");
     }
 
