@@ -35,11 +35,33 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
         _free = new int[Count];
         // Lowest indices first: touched memory grows only as far as the load needs.
         for (int i = 0; i < Count; i++) _free[i] = Count - 1 - i;
-        // Every buffer's memory manager now (about 32 bytes each, 8 MB for 1 GB of buffers),
-        // not at its first rent: receiving then allocates nothing, even while the log, which
-        // keeps what it references, walks through buffers never used before.
-        for (int i = 0; i < Count; i++) _buffers[i] = new PacketBuffer(this, i);
+        // Every buffer's memory manager ahead of its first rent (about 32 bytes each, 8 MB for
+        // 1 GB of buffers): receiving then allocates nothing, even while the log, which keeps
+        // what it references, walks through buffers never used before. The first ones now
+        // (rents take the lowest free indices first), the rest on a background thread, so a
+        // large region does not hold up the start (1 M objects at 4 GB took ~60 ms before the
+        // first reply). Whoever needs one first creates it; see Buffer.
+        int eager = Math.Min(Count, EagerBuffers);
+        for (int i = 0; i < eager; i++) _buffers[i] = new PacketBuffer(this, i);
         _freeCount = Count;
+        if (eager < Count)
+            new Thread(() => { for (int i = eager; i < Count; i++) Buffer(i); }) { Name = "pbuf-managers", IsBackground = true, Priority = ThreadPriority.BelowNormal }.Start();
+    }
+
+    /// <summary>How many buffers get their memory manager in the constructor (64 MB of 4 KB buffers).</summary>
+    private const int EagerBuffers = 16384;
+
+    /// <summary>
+    /// Buffer <paramref name="index"/>'s memory manager, created by the first to need it
+    /// (the background filler, a rent, recovery): one object per buffer, ever, because
+    /// <see cref="TryGetExtent"/> recognises a buffer by its identity.
+    /// </summary>
+    private PacketBuffer Buffer(int index)
+    {
+        var buffer = Volatile.Read(ref _buffers[index]);
+        if (buffer != null) return buffer;
+        var created = new PacketBuffer(this, index);
+        return Interlocked.CompareExchange(ref _buffers[index], created, null) ?? created;
     }
 
     public NvmmRegion Region => _region;
@@ -60,10 +82,10 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
         if (t_nextRentPool == this && minBufferSize <= BufferSize)
         {
             t_nextRentPool = null;
-            return _buffers[t_nextRentIndex]!;
+            return Buffer(t_nextRentIndex);
         }
         if (minBufferSize <= BufferSize && TryTake(out int index))
-            return _buffers[index] ??= new PacketBuffer(this, index);
+            return Buffer(index);
         Interlocked.Increment(ref _fallbackRents);
         return MemoryPool<byte>.Shared.Rent(Math.Max(minBufferSize, BufferSize));
     }
@@ -149,7 +171,7 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
     public bool TryGetExtent(ReadOnlyMemory<byte> memory, out PbufExtent extent)
     {
         if (MemoryMarshal.TryGetMemoryManager<byte, PacketBuffer>(memory, out var buffer, out int start, out int length)
-            && ReferenceEquals(_buffers[buffer.Index], buffer))
+            && ReferenceEquals(Volatile.Read(ref _buffers[buffer.Index]), buffer))
         {
             extent = new PbufExtent(buffer.Index, start, length);
             return true;
@@ -160,7 +182,7 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
 
     /// <summary>The extent as memory of its packet buffer, so that it can be referenced again (recovery).</summary>
     public ReadOnlyMemory<byte> Memory(in PbufExtent e) =>
-        (_buffers[e.Index] ??= new PacketBuffer(this, e.Index)).Memory.Slice(e.Offset, e.Length);
+        Buffer(e.Index).Memory.Slice(e.Offset, e.Length);
 
     /// <summary>
     /// Recovery rebuilds every reference from the log: start with none and nothing free

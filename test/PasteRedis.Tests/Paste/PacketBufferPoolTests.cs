@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using PasteRedis.Paste;
 
 namespace PasteRedis.Tests.Paste;
@@ -6,13 +7,13 @@ namespace PasteRedis.Tests.Paste;
 public class PacketBufferPoolTests
 {
     /// <summary>A pool of 16 buffers of 4 KB over a fresh region file, removed after.</summary>
-    private static void WithPool(Action<PacketBufferPool> test)
+    private static void WithPool(Action<PacketBufferPool> test, long regionBytes = 64 * 1024, int bufferSize = 4096)
     {
         var path = Path.Combine(Path.GetTempPath(), "pasteredis-pool-" + Guid.NewGuid().ToString("N"));
         try
         {
-            using var region = NvmmRegion.Open(path, 64 * 1024, GranularityRequest.Auto, false, out _);
-            test(new PacketBufferPool(region, 4096));
+            using var region = NvmmRegion.Open(path, regionBytes, GranularityRequest.Auto, false, out _);
+            test(new PacketBufferPool(region, bufferSize));
         }
         finally { File.Delete(path); }
     }
@@ -76,5 +77,40 @@ public class PacketBufferPoolTests
             pool.Release(first);
             Assert.That(pool.FreeCount, Is.EqualTo(16));
         });
+    }
+
+    /// <summary>
+    /// A large pool creates most buffers' memory managers after its constructor (a background
+    /// thread, or whoever needs one first). Two threads asking for every buffer while the
+    /// filler runs get, for each, the same manager, and the pool recognises its memory as that
+    /// buffer's (a manager created but not kept, or replaced later, fails this; creation is a
+    /// compare-exchange, so even a race between creators keeps one).
+    /// </summary>
+    [Test]
+    public void EveryBufferHasOneMemoryManagerWhoeverCreatesIt()
+    {
+        WithPool(pool =>
+        {
+            Assert.That(pool.Count, Is.EqualTo(65536));
+            var seen = new ReadOnlyMemory<byte>[2][];
+            using var start = new Barrier(2);
+            var threads = Enumerable.Range(0, 2).Select(t => new Thread(() =>
+            {
+                var mine = seen[t] = new ReadOnlyMemory<byte>[pool.Count];
+                start.SignalAndWait();
+                for (int i = pool.Count - 1; i >= 0; i--) mine[i] = pool.Memory(new PbufExtent(i, 0, 8));
+            })).ToArray();
+            foreach (var t in threads) t.Start();
+            foreach (var t in threads) t.Join();
+            int mismatched = 0, unrecognised = 0;
+            for (int i = 0; i < pool.Count; i++)
+            {
+                MemoryMarshal.TryGetMemoryManager<byte, PacketBuffer>(seen[0][i], out var a);
+                MemoryMarshal.TryGetMemoryManager<byte, PacketBuffer>(seen[1][i], out var b);
+                if (!ReferenceEquals(a, b)) mismatched++;
+                if (!pool.TryGetExtent(seen[0][i], out var e) || e.Index != i || !pool.TryGetExtent(seen[1][i], out e) || e.Index != i) unrecognised++;
+            }
+            Assert.That((mismatched, unrecognised), Is.EqualTo((0, 0)), "buffers with two managers; memory the pool did not recognise");
+        }, regionBytes: 65536L * 512, bufferSize: 512);
     }
 }
