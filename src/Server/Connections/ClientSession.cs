@@ -376,11 +376,7 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
     public ReadOnlySequence<byte> Frame => _frame.Slice(_frame.Start, _frameEnd);
 
     /// <summary>A session that replays log records: no socket, replies discarded, nothing logged.</summary>
-    public static ClientSession ForReplay(RedisServer server)
-    {
-        var sink = new ArrayBufferWriter<byte>(1024);
-        return Internal(server, replaying: true);
-    }
+    public static ClientSession ForReplay(RedisServer server) => Internal(server, replaying: true);
 
     private ArrayBufferWriter<byte>? _replySink;
     public bool IsReplaying { get; private init; }
