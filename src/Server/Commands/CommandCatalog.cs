@@ -206,6 +206,7 @@ internal static class CommandCatalog
         C("sort_ro", -2, ReadOnly | MovableKeys, 1, 1, 1, "generic", "Returns the sorted elements of a list, a set, or a sorted set.", "7.0.0", SortCommand.SortRo)
             .WithAclInsteadOfGroup("@set", "@sortedset", "@list", "@dangerous"),
         C("dump", 2, ReadOnly, 1, 1, 1, "generic", "Returns a serialized representation of the value stored at a key.", "2.6.0", KeyCommands.Dump),
+        C("migrate", -6, Write | MovableKeys, 3, 3, 1, "generic", "Atomically transfer a key from a Redis instance to another one.", "2.6.0", MigrateCommand.Migrate).WithAcl("@dangerous"),
         C("restore", -4, Write | DenyOom, 1, 1, 1, "generic", "Creates a key from the serialized representation of a value.", "2.6.0", KeyCommands.Restore).WithAcl("@dangerous"),
         C("keys", 2, ReadOnly, 0, 0, 0, "generic", "Returns all key names that match a pattern.", "1.0.0", KeyCommands.Keys).WithAcl("@dangerous"),
         C("scan", -2, ReadOnly, 0, 0, 0, "generic", "Iterates over the key names in the database.", "2.8.0", KeyCommands.Scan),

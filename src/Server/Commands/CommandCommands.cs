@@ -250,6 +250,26 @@ internal static class CommandCommands
             case "sort_ro":
                 keys.Add(1);
                 break;
+            case "migrate":
+            {
+                // The key argument, or (when it is empty) every argument after KEYS, past the
+                // options before it (AUTH takes one argument, AUTH2 two).
+                int first = 3, count = 1;
+                for (int i = 6; i < argc; i++)
+                {
+                    if (Is(i, "KEYS"))
+                    {
+                        if (arg(3).Length > 0) return keys;
+                        first = i + 1;
+                        count = argc - first;
+                        break;
+                    }
+                    if (Is(i, "AUTH")) i += 1;
+                    else if (Is(i, "AUTH2")) i += 2;
+                }
+                for (int i = first; i < first + count; i++) keys.Add(i);
+                break;
+            }
             case "georadius" or "georadiusbymember":
             {
                 keys.Add(1);
