@@ -162,16 +162,26 @@ internal static class MigrateCommand
         }
     }
 
+    /// <summary>
+    /// Connects within the timeout on this thread alone: a blocking socket whose send timeout
+    /// (SO_SNDTIMEO, which Linux applies to connect too) bounds the connect, and then its
+    /// writes; the receive timeout bounds its reads. Nothing here may wait on the runtime's
+    /// socket engine (an awaited connect, or a socket ever made non-blocking, whose
+    /// synchronous calls .NET then completes through that engine): with the engine's
+    /// inline completions this very thread may be the one that would complete them.
+    /// </summary>
     private static Socket Connect(string host, string port, int timeoutMs)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendTimeout = timeoutMs, ReceiveTimeout = timeoutMs };
+        int portNumber = int.Parse(port, System.Globalization.CultureInfo.InvariantCulture);
+        var address = System.Net.IPAddress.TryParse(host, out var literal) ? literal : System.Net.Dns.GetHostAddresses(host)[0];
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendTimeout = timeoutMs, ReceiveTimeout = timeoutMs };
         try
         {
-            using var cts = new CancellationTokenSource(timeoutMs);
-            var connect = socket.ConnectAsync(host, int.Parse(port, System.Globalization.CultureInfo.InvariantCulture), cts.Token).AsTask();
-            try { connect.Wait(); }
-            catch (AggregateException e) when (e.InnerException is OperationCanceledException) { throw new TimeoutException(); }
-            catch (AggregateException e) when (e.InnerException != null) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException); }
+            try { socket.Connect(new System.Net.IPEndPoint(address, portNumber)); }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.InProgress or SocketError.WouldBlock or SocketError.TimedOut)
+            {
+                throw new TimeoutException();
+            }
             return socket;
         }
         catch
