@@ -61,6 +61,8 @@ internal static class CommandCatalog
             C("object", 3, Admin | NoScript | Loading | Stale, 2, 2, 1, "server", "Returns low-level information about a key, including where its value lies.", "1.0.0", KeyCommands.DebugObject),
             C("sleep", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Stops the server for the given seconds.", "1.0.0", DebugCommands.Sleep),
             C("set-active-expire", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Turns the expiry of keys nobody reads off (0) or on (1).", "1.0.0", DebugCommands.SetActiveExpire),
+            C("digest", 2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns a digest of the whole dataset (equal to redis-server's for equal data).", "1.0.0", DebugCommands.Digest),
+            C("digest-value", -2, Admin | NoScript | Loading | Stale, 2, -1, 1, "server", "Returns a digest of each key's value.", "1.0.0", DebugCommands.DigestValue),
             C("log", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Writes a message to the server log.", "1.0.0", DebugCommands.Log),
             C("protocol", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Replies with a test value of the given RESP type.", "1.0.0", DebugCommands.Protocol),
             C("help", 2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns helpful text about the different subcommands.", "1.0.0", DebugCommands.Help)),

@@ -50,6 +50,23 @@ internal static class DebugCommands
         c.Reply.Ok();
     }
 
+    /// <summary>DEBUG DIGEST: Redis's digest of the whole dataset, 40 hex digits (all zeros when it is empty).</summary>
+    public static void Digest(ClientSession c) =>
+        c.Reply.SimpleString(Convert.ToHexStringLower(Keyspace.DatasetDigest.Dataset(c.Server.Databases, c.Server.Pool)));
+
+    /// <summary>DEBUG DIGEST-VALUE [key ...]: each key's value digest (zeros for a missing key), the key's name left out.</summary>
+    public static void DigestValue(ClientSession c)
+    {
+        c.Reply.ArrayHeader(c.Request.Count - 2);
+        Span<byte> digest = stackalloc byte[Keyspace.DatasetDigest.Size];
+        for (int i = 2; i < c.Request.Count; i++)
+        {
+            digest.Clear();
+            if (c.Db.Lookup(c.Request.Arg(i), c.NowMs, touch: false) is { } obj) Keyspace.DatasetDigest.AddValue(digest, obj, c.Server.Pool);
+            c.Reply.SimpleString(Convert.ToHexStringLower(digest));
+        }
+    }
+
     /// <summary>DEBUG LOG message: written to the server log at warning level, as Redis does.</summary>
     public static void Log(ClientSession c)
     {
@@ -117,6 +134,10 @@ internal static class DebugCommands
     }
 
     public static void Help(ClientSession c) => CommandHelp.Reply(c, "DEBUG",
+        "DIGEST",
+        "    Output a hex signature representing the current DB content.",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of the values of all the specified keys.",
         "LOG <message>",
         "    Write <message> to the server log.",
         "OBJECT <key>",

@@ -143,4 +143,64 @@ public class DebugCommandTests
         while (!server.Output.Contains("DEBUG LOG: a marker 7f3a") && DateTime.UtcNow < deadline) Thread.Sleep(20);
         Assert.That(server.Output, Does.Contain("DEBUG LOG: a marker 7f3a"));
     }
+
+    /// <summary>
+    /// DEBUG DIGEST and DIGEST-VALUE give redis-server's digests for the same data: every
+    /// type, small and large (Redis's compact and full encodings), integers, scores, TTLs,
+    /// two databases. A changed element changes them on both; this server's digest is the
+    /// same after a restart from its log.
+    /// </summary>
+    [Test]
+    public async Task DigestsAreRedisForEqualDataAndSurviveARestart()
+    {
+        var (redis, ours) = await BothAllowingDebug("debug-digest");
+        using (redis)
+        await using (ours)
+        {
+            var random = new Random(2024);
+            var commands = new List<string[]>();
+            foreach (int size in new[] { 3, 300 })
+            {
+                string Member(int i) => i % 3 == 0 ? (i * 7919).ToString() : $"m{i}:{random.Next(1000)}";
+                commands.Add(["SET", $"s{size}", new string('v', size)]);
+                commands.Add(["SET", $"n{size}", (size * 1234567).ToString()]);
+                commands.Add(["RPUSH", $"l{size}", .. Enumerable.Range(0, size).Select(Member)]);
+                commands.Add(["SADD", $"set{size}", .. Enumerable.Range(0, size).Select(Member)]);
+                commands.Add(["SADD", $"ints{size}", .. Enumerable.Range(0, size).Select(i => (i * 31 - 50).ToString())]);
+                commands.Add(["ZADD", $"z{size}", .. Enumerable.Range(0, size).SelectMany(i => new[] { (random.NextDouble() * 1000 - 500).ToString("R"), Member(i) })]);
+                commands.Add(["HSET", $"h{size}", .. Enumerable.Range(0, size).SelectMany(i => new[] { Member(i), Member(i + 1) })]);
+                for (int i = 0; i < size; i++) commands.Add(["XADD", $"x{size}", $"{i + 1}-{i % 4}", "f", Member(i), "g", "1"]);
+            }
+            commands.Add(["ZADD", "zinf", "inf", "top", "-inf", "bottom", "0.1", "tenth"]);
+            commands.Add(["SET", "ttl", "v", "EX", "1000"]);
+            commands.Add(["SELECT", "5"]);
+            commands.Add(["SET", "s3", "another database"]);
+            commands.Add(["SELECT", "0"]);
+            string[] keys = ["s3", "n3", "l3", "set3", "ints3", "z3", "h3", "x3", "s300", "n300", "l300", "set300", "ints300", "z300", "h300", "x300", "zinf", "ttl", "missing"];
+
+            string Digests(RawClient raw) => $"{raw.Call("DEBUG", "DIGEST")} {raw.Call(["DEBUG", "DIGEST-VALUE", .. keys])} {raw.Call("DEBUG", "DIGEST-VALUE")}";
+            var before = new[] { redis.Port, ours.Port }.Select(port =>
+            {
+                using var raw = new RawClient(port);
+                foreach (var command in commands) Assert.That(raw.Call(command), Does.Not.StartWith("-"), string.Join(' ', command));
+                return Digests(raw);
+            }).ToArray();
+            TestContext.Out.WriteLine(before[0]);
+            Assert.That(before[0], Does.Not.StartWith("+0000000000000000000000000000000000000000"), "redis-server digests a dataset");
+            Assert.That(before[1], Is.EqualTo(before[0]));
+
+            var changed = new[] { redis.Port, ours.Port }.Select(port =>
+            {
+                using var raw = new RawClient(port);
+                raw.Call("LSET", "l300", "150", "changed");
+                return Digests(raw);
+            }).ToArray();
+            Assert.That(changed[1], Is.EqualTo(changed[0]));
+            Assert.That(changed[0].Split(' ')[0], Is.Not.EqualTo(before[0].Split(' ')[0]), "one element changed the dataset's digest");
+
+            await ours.RestartAsync();
+            using var after = ours.Raw();
+            Assert.That(Digests(after), Is.EqualTo(changed[1]), "the same digests after a restart from the log");
+        }
+    }
 }
