@@ -88,7 +88,7 @@ internal static class GeoCommands
                 c.Reply.Integer(0);
                 return;
             }
-            zset = new ZSetObject(req.Arg(1).ToArray(), c.Server.Random);
+            zset = new ZSetObject(req.Arg(1).ToArray(), c.Server.Random, c.Server.Config.Encoding);
             c.Db.Add(zset, c.NowMs);
         }
         long added = 0, changed = 0;
@@ -377,7 +377,7 @@ internal static class GeoCommands
         var existing = c.Db.Lookup(storeKey, c.NowMs, touch: false);
         if (returned > 0)
         {
-            var stored = new ZSetObject(storeKey.ToArray(), c.Server.Random);
+            var stored = new ZSetObject(storeKey.ToArray(), c.Server.Random, c.Server.Config.Encoding);
             for (int i = 0; i < returned; i++)
                 stored.Set(points[i].Member, storeDist ? points[i].Distance / shape.Conversion : points[i].Score);
             if (existing != null) c.Db.Overwrite(existing, stored, c.NowMs);

@@ -261,7 +261,7 @@ internal static class KeyCommands
             return;
         }
         RedisObject obj;
-        try { obj = Persistence.RdbValue.Load(payload, key.ToArray(), c.Server.Random, c.Server.Pool); }
+        try { obj = Persistence.RdbValue.Load(payload, key.ToArray(), c.Server.Random, c.Server.Config.Encoding, c.Server.Pool); }
         catch (Persistence.RdbValue.FormatException)
         {
             c.Reply.Error("ERR Bad data format");

@@ -144,7 +144,7 @@ internal static class SetCommands
         c.Changed(src, src.Count, NotifyClass.Set, "srem");
         if (dst == null)
         {
-            dst = new SetObject(req.Arg(2).ToArray());
+            dst = new SetObject(req.Arg(2).ToArray(), c.Server.Config.Encoding);
             c.Db.Add(dst, c.NowMs);
         }
         if (dst.Add(member)) c.Changed(dst, dst.Count, NotifyClass.Set, "sadd");
@@ -220,7 +220,7 @@ internal static class SetCommands
         SetObject? dst = null;
         if (result.Count > 0)
         {
-            dst = new SetObject(dstKey.ToArray());
+            dst = new SetObject(dstKey.ToArray(), c.Server.Config.Encoding);
             foreach (var m in result) dst.Add(m);
         }
         c.StoreResult(dstKey, dst, NotifyClass.Set, op switch { Op.Inter => "sinterstore", Op.Union => "sunionstore", _ => "sdiffstore" });

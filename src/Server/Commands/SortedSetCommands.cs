@@ -7,7 +7,7 @@ namespace PasteRedis.Server.Commands;
 /// <summary>Sorted set commands (Redis's t_zset.c). Pops and ranks are deterministic, so frames replay exactly.</summary>
 internal static class SortedSetCommands
 {
-    private static ZSetObject NewZSet(ClientSession c, ReadOnlySpan<byte> key) => new(key.ToArray(), c.Server.Random);
+    private static ZSetObject NewZSet(ClientSession c, ReadOnlySpan<byte> key) => new(key.ToArray(), c.Server.Random, c.Server.Config.Encoding);
 
     [Flags]
     private enum AddFlags { None = 0, Nx = 1, Xx = 2, Gt = 4, Lt = 8, Ch = 16, Incr = 32 }

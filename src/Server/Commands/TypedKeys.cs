@@ -40,7 +40,7 @@ internal static class TypedKeys
     }
 
     /// <summary>The <typeparamref name="T"/> under <paramref name="key"/>, created (empty) when missing; WRONGTYPE as <see cref="TryGet{T}"/>.</summary>
-    public static bool TryGetOrCreate<T>(this ClientSession c, ReadOnlySpan<byte> key, Func<byte[], T> create, out T value) where T : RedisObject
+    public static bool TryGetOrCreate<T>(this ClientSession c, ReadOnlySpan<byte> key, Func<ClientSession, byte[], T> create, out T value) where T : RedisObject
     {
         if (!c.TryGet(key, out T? existing))
         {
@@ -52,7 +52,7 @@ internal static class TypedKeys
             value = existing;
             return true;
         }
-        value = create(key.ToArray());
+        value = create(c, key.ToArray());
         c.Db.Add(value, c.NowMs);
         return true;
     }
@@ -94,9 +94,9 @@ internal static class TypedKeys
         }
     }
 
-    public static readonly Func<byte[], ListObject> NewList = k => new ListObject(k);
-    public static readonly Func<byte[], HashObject> NewHash = k => new HashObject(k);
-    public static readonly Func<byte[], SetObject> NewSet = k => new SetObject(k);
+    public static readonly Func<ClientSession, byte[], ListObject> NewList = (_, k) => new ListObject(k);
+    public static readonly Func<ClientSession, byte[], HashObject> NewHash = (c, k) => new HashObject(k, c.Server.Config.Encoding);
+    public static readonly Func<ClientSession, byte[], SetObject> NewSet = (c, k) => new SetObject(k, c.Server.Config.Encoding);
 
     /// <summary>
     /// Parses argument <paramref name="i"/> as a count that must not be negative, as Redis's

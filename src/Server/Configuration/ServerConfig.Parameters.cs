@@ -42,6 +42,12 @@ internal sealed partial class ServerConfig
         new("stream-node-max-entries", "100", ParamKind.Integer, Min: 0, Max: long.MaxValue),
         new("stream-node-max-bytes", "4096", ParamKind.Memory, Min: 0, Max: long.MaxValue),
         new("hll-sparse-max-bytes", "3000", ParamKind.Memory, Min: 0, Max: long.MaxValue),
+        // Where values leave their compact encodings (Keyspace/EncodingLimits; OBJECT ENCODING).
+        new("hash-max-listpack-entries", "512", ParamKind.Integer, Min: 0, Max: long.MaxValue, Aliases: ["hash-max-ziplist-entries"]),
+        new("hash-max-listpack-value", "64", ParamKind.Memory, Min: 0, Max: long.MaxValue, Aliases: ["hash-max-ziplist-value"]),
+        new("zset-max-listpack-entries", "128", ParamKind.Integer, Min: 0, Max: long.MaxValue, Aliases: ["zset-max-ziplist-entries"]),
+        new("zset-max-listpack-value", "64", ParamKind.Memory, Min: 0, Max: long.MaxValue, Aliases: ["zset-max-ziplist-value"]),
+        new("set-max-intset-entries", "512", ParamKind.Integer, Min: 0, Max: long.MaxValue),
         new("maxmemory", "0", ParamKind.Memory, Min: 0),
         new("maxmemory-clients", "0", ParamKind.MemoryOrPercent),
         new("maxmemory-policy", "noeviction", ParamKind.Enum,

@@ -37,6 +37,8 @@ internal sealed partial class ServerConfig
     public long ClientQueryBufferLimit { get; private set; }
     public int Hz { get; private set; }
     public long HllSparseMaxBytes { get; private set; }
+    /// <summary>The encoding thresholds (hash-, zset-max-listpack-*, set-max-intset-entries), shared with every value that follows them.</summary>
+    public Keyspace.EncodingLimits Encoding { get; } = new();
     public int StreamNodeMaxEntries { get; private set; }
     public long StreamNodeMaxBytes { get; private set; }
     public long MaxMemory { get; private set; }
@@ -187,6 +189,11 @@ internal sealed partial class ServerConfig
         ClientQueryBufferLimit = Long("client-query-buffer-limit");
         Hz = (int)Long("hz");
         HllSparseMaxBytes = Long("hll-sparse-max-bytes");
+        Encoding.HashListpackEntries = Keyspace.EncodingLimits.Clamp(Long("hash-max-listpack-entries"));
+        Encoding.HashListpackValue = Keyspace.EncodingLimits.Clamp(Long("hash-max-listpack-value"));
+        Encoding.ZSetListpackEntries = Keyspace.EncodingLimits.Clamp(Long("zset-max-listpack-entries"));
+        Encoding.ZSetListpackValue = Keyspace.EncodingLimits.Clamp(Long("zset-max-listpack-value"));
+        Encoding.SetIntsetEntries = Keyspace.EncodingLimits.Clamp(Long("set-max-intset-entries"));
         StreamNodeMaxEntries = (int)Math.Min(int.MaxValue, Long("stream-node-max-entries"));
         StreamNodeMaxBytes = Long("stream-node-max-bytes");
         MaxMemory = Long("maxmemory");

@@ -1,13 +1,15 @@
 namespace PasteRedis.Server.Keyspace;
 
 /// <summary>A hash: fields and values in a <see cref="DenseTable{TValue}"/> (managed memory).</summary>
-internal sealed class HashObject(byte[] key) : RedisObject(key)
+internal sealed class HashObject(byte[] key, EncodingLimits limits) : RedisObject(key)
 {
     public readonly DenseTable<byte[]> Fields = new();
     private bool _hashtable;
 
-    // Redis 7.0's hash-max-listpack-entries as compiled in (redis.conf's sample sets 128) and hash-max-listpack-value.
-    private const int ListpackMaxEntries = 512, ListpackMaxValue = 64;
+    // hash-max-listpack-entries (Redis 7.0 compiles in 512; redis.conf's sample sets 128) and hash-max-listpack-value.
+    private readonly EncodingLimits _limits = limits;
+    private int ListpackMaxEntries => _limits.HashListpackEntries;
+    private int ListpackMaxValue => _limits.HashListpackValue;
 
     public override RedisType Type => RedisType.Hash;
     public int Count => Fields.Count;
@@ -15,8 +17,8 @@ internal sealed class HashObject(byte[] key) : RedisObject(key)
     /// <summary>Sets a field; true when it is new.</summary>
     public bool Set(ReadOnlySpan<byte> field, byte[] value)
     {
-        // Redis 7.0 converts a listpack to a hashtable for a field or value over 64 bytes, or past 512
-        // entries (hash-max-listpack-entries as compiled in; redis.conf's sample sets 128), and never back.
+        // Redis 7.0 converts a listpack to a hashtable for a field or value over hash-max-listpack-value
+        // bytes, or past hash-max-listpack-entries entries, and never back.
         if (!_hashtable && (field.Length > ListpackMaxValue || value.Length > ListpackMaxValue)) _hashtable = true;
         bool added = Fields.Set(field, value);
         if (!_hashtable && Fields.Count > ListpackMaxEntries) _hashtable = true;
@@ -43,7 +45,7 @@ internal sealed class HashObject(byte[] key) : RedisObject(key)
     /// <summary>COPY: the same fields and values (fresh arrays) and encoding under another key.</summary>
     public override RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool)
     {
-        var copy = new HashObject(key) { _hashtable = _hashtable };
+        var copy = new HashObject(key, _limits) { _hashtable = _hashtable };
         for (int i = 0; i < Fields.Count; i++) copy.Fields.Set(Fields.KeyAt(i), [.. Fields.ValueAt(i)]);
         return copy;
     }

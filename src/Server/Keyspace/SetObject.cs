@@ -3,11 +3,12 @@ using PasteRedis.Resp;
 namespace PasteRedis.Server.Keyspace;
 
 /// <summary>A set: members in a <see cref="DenseTable{TValue}"/> (managed memory).</summary>
-internal sealed class SetObject(byte[] key) : RedisObject(key)
+internal sealed class SetObject(byte[] key, EncodingLimits limits) : RedisObject(key)
 {
     public readonly DenseTable<bool> Members = new();
     private bool _hashtable; // Redis 7.0: an intset until a member is not an integer or there are more than 512, then a hashtable for good
-    private const int IntsetMaxEntries = 512; // set-max-intset-entries
+    private readonly EncodingLimits _limits = limits;
+    private int IntsetMaxEntries => _limits.SetIntsetEntries; // set-max-intset-entries
 
     public override RedisType Type => RedisType.Set;
     public int Count => Members.Count;
@@ -39,7 +40,7 @@ internal sealed class SetObject(byte[] key) : RedisObject(key)
     /// <summary>COPY: the same members and encoding under another key.</summary>
     public override RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool)
     {
-        var copy = new SetObject(key) { _hashtable = _hashtable };
+        var copy = new SetObject(key, _limits) { _hashtable = _hashtable };
         for (int i = 0; i < Members.Count; i++) copy.Members.Set(Members.KeyAt(i), true);
         return copy;
     }

@@ -4,13 +4,15 @@ namespace PasteRedis.Server.Keyspace;
 /// A sorted set as Redis keeps a large one: a table member → score (O(1) ZSCORE, and the
 /// order ZSCAN walks) and a skip list ordered by (score, member) for ranks and ranges.
 /// </summary>
-internal sealed class ZSetObject(byte[] key, Random random) : RedisObject(key)
+internal sealed class ZSetObject(byte[] key, Random random, EncodingLimits limits) : RedisObject(key)
 {
     private readonly Random _random = random;
     public readonly DenseTable<double> Scores = new();
     public readonly SkipList List = new(random);
     private bool _skiplist;
-    private const int ListpackMaxEntries = 128, ListpackMaxValue = 64; // zset-max-listpack-entries, -value
+    private readonly EncodingLimits _limits = limits;
+    private int ListpackMaxEntries => _limits.ZSetListpackEntries; // zset-max-listpack-entries
+    private int ListpackMaxValue => _limits.ZSetListpackValue; // zset-max-listpack-value
 
     public override RedisType Type => RedisType.ZSet;
     public int Count => Scores.Count;
@@ -100,7 +102,7 @@ internal sealed class ZSetObject(byte[] key, Random random) : RedisObject(key)
     /// <summary>COPY: the same members, scores and encoding under another key.</summary>
     public override RedisObject CloneAs(byte[] key, PasteRedis.Paste.PacketBufferPool? pool)
     {
-        var copy = new ZSetObject(key, _random) { _skiplist = _skiplist };
+        var copy = new ZSetObject(key, _random, _limits) { _skiplist = _skiplist };
         for (var node = List.First; node != null; node = node.Next) copy.Set(node.Member, node.Score);
         return copy;
     }

@@ -85,7 +85,7 @@ internal static partial class RdbValue
                     throw new FormatException("module data (modules are not supported)");
             }
             var key = r.String();
-            var obj = ReadValue(r, op, key, random, pool: null);
+            var obj = ReadValue(r, op, key, random, EncodingLimits.Defaults, pool: null);
             obj.ExpireAt = expireAt;
             bool expired = expireAt != RedisObject.NoExpiry && expireAt <= nowMs;
             expireAt = RedisObject.NoExpiry;

@@ -145,16 +145,16 @@ internal static partial class RdbValue
     }
 
     /// <summary>The value in a verified payload, under <paramref name="key"/>. Throws <see cref="FormatException"/> on bad data.</summary>
-    public static RedisObject Load(ReadOnlySpan<byte> payload, byte[] key, Random random, PacketBufferPool? pool)
+    public static RedisObject Load(ReadOnlySpan<byte> payload, byte[] key, Random random, EncodingLimits limits, PacketBufferPool? pool)
     {
         var r = new Reader(payload[..^10].ToArray());
-        var result = ReadValue(r, r.Byte(), key, random, pool);
+        var result = ReadValue(r, r.Byte(), key, random, limits, pool);
         if (!r.AtEnd) throw new FormatException("trailing bytes");
         return result;
     }
 
     /// <summary>One value of RDB type <paramref name="type"/> (a DUMP payload's, or an RDB file's after its key).</summary>
-    private static RedisObject ReadValue(Reader r, byte type, byte[] key, Random random, PacketBufferPool? pool)
+    private static RedisObject ReadValue(Reader r, byte type, byte[] key, Random random, EncodingLimits limits, PacketBufferPool? pool)
     {
         RedisObject result;
         switch (type)
@@ -198,21 +198,21 @@ internal static partial class RdbValue
             }
             case TypeSet:
             {
-                var set = new SetObject(key);
+                var set = new SetObject(key, limits);
                 for (long n = r.Length(); n > 0; n--) set.Add(r.String());
                 result = set;
                 break;
             }
             case TypeSetIntset:
             {
-                var set = new SetObject(key);
+                var set = new SetObject(key, limits);
                 foreach (var e in Intset(r.String())) set.Add(e);
                 result = set;
                 break;
             }
             case TypeSetListpack:
             {
-                var set = new SetObject(key);
+                var set = new SetObject(key, limits);
                 foreach (var e in Listpack(r.String())) set.Add(e);
                 result = set;
                 break;
@@ -220,7 +220,7 @@ internal static partial class RdbValue
             case TypeZSet:
             case TypeZSet2:
             {
-                var z = new ZSetObject(key, random);
+                var z = new ZSetObject(key, random, limits);
                 for (long n = r.Length(); n > 0; n--)
                 {
                     var member = r.String();
@@ -234,7 +234,7 @@ internal static partial class RdbValue
             case TypeZSetZiplist:
             case TypeZSetListpack:
             {
-                var z = new ZSetObject(key, random);
+                var z = new ZSetObject(key, random, limits);
                 var items = type == TypeZSetZiplist ? Ziplist(r.String()) : Listpack(r.String());
                 if (items.Count % 2 != 0) throw new FormatException("sorted set pairs");
                 for (int i = 0; i < items.Count; i += 2)
@@ -248,7 +248,7 @@ internal static partial class RdbValue
             }
             case TypeHash:
             {
-                var h = new HashObject(key);
+                var h = new HashObject(key, limits);
                 for (long n = r.Length(); n > 0; n--)
                 {
                     var field = r.String();
@@ -260,7 +260,7 @@ internal static partial class RdbValue
             case TypeHashZiplist:
             case TypeHashListpack:
             {
-                var h = new HashObject(key);
+                var h = new HashObject(key, limits);
                 var items = type == TypeHashZiplist ? Ziplist(r.String()) : Listpack(r.String());
                 if (items.Count % 2 != 0) throw new FormatException("hash pairs");
                 for (int i = 0; i < items.Count; i += 2) h.Set(items[i], items[i + 1]);

@@ -132,4 +132,57 @@ public class ConfigurationTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    /// <summary>
+    /// The encoding thresholds (hash-, zset-max-listpack-*, their ziplist aliases,
+    /// set-max-intset-entries) as redis-server takes them: CONFIG GET and SET with Redis's
+    /// validation, values that convert when they grow past them (and stay converted when
+    /// they shrink or the limit is raised), and what a restart from the log rebuilds.
+    /// </summary>
+    [Test]
+    public async Task EncodingThresholdsAreRedisOnes()
+    {
+        await using var server = await ServerInstance.StartAsync();
+        string[][] commands =
+        [
+            ["CONFIG", "GET", "hash-max-listpack-entries"], ["CONFIG", "GET", "hash-max-listpack-value"], ["CONFIG", "GET", "zset-max-ziplist-entries"],
+            ["CONFIG", "GET", "zset-max-listpack-value"], ["CONFIG", "GET", "set-max-intset-entries"],
+            ["CONFIG", "SET", "hash-max-listpack-entries", "3"], ["CONFIG", "GET", "hash-max-ziplist-entries"],
+            ["HSET", "h", "a", "1", "b", "2", "c", "3"], ["OBJECT", "ENCODING", "h"],
+            ["HSET", "h", "d", "4"], ["OBJECT", "ENCODING", "h"], ["HDEL", "h", "d", "c"], ["OBJECT", "ENCODING", "h"],
+            ["CONFIG", "SET", "hash-max-ziplist-value", "4"], ["CONFIG", "GET", "hash-max-listpack-value"],
+            ["HSET", "h2", "f", "1234"], ["OBJECT", "ENCODING", "h2"], ["HSET", "h2", "g", "12345"], ["OBJECT", "ENCODING", "h2"],
+            ["CONFIG", "SET", "zset-max-listpack-entries", "2"], ["ZADD", "z", "1", "a", "2", "b"], ["OBJECT", "ENCODING", "z"],
+            ["ZADD", "z", "3", "c"], ["OBJECT", "ENCODING", "z"],
+            ["CONFIG", "SET", "zset-max-ziplist-value", "2"], ["ZADD", "z2", "1", "ab"], ["OBJECT", "ENCODING", "z2"],
+            ["ZADD", "z2", "1", "abc"], ["OBJECT", "ENCODING", "z2"],
+            ["CONFIG", "SET", "set-max-intset-entries", "2"], ["SADD", "s", "1", "2"], ["OBJECT", "ENCODING", "s"],
+            ["SADD", "s", "3"], ["OBJECT", "ENCODING", "s"],
+            ["CONFIG", "SET", "hash-max-listpack-value", "1kb"], ["CONFIG", "GET", "hash-max-listpack-value"],
+            ["CONFIG", "SET", "hash-max-listpack-entries", "1kb"], ["CONFIG", "SET", "set-max-intset-entries", "-1"],
+            ["CONFIG", "SET", "zset-max-listpack-entries", "x"], ["CONFIG", "GET", "zset-max-listpack-entries"],
+            ["CONFIG", "SET", "hash-max-listpack-entries", "512", "hash-max-listpack-value", "64", "zset-max-listpack-entries", "128",
+                "zset-max-listpack-value", "64", "set-max-intset-entries", "512"],
+            ["HSET", "h3", "a", "1"], ["OBJECT", "ENCODING", "h3"], ["OBJECT", "ENCODING", "h"],
+        ];
+        Assert.That(Tools.DifferencesFromRedis(server.Port, commands), Is.Empty);
+
+        // Each server has its own limits, even two in one process (as this suite runs them).
+        await using (var other = await ServerInstance.StartAsync())
+        using (var a = server.Raw())
+        using (var b = other.Raw())
+        {
+            Assert.That(a.Call("CONFIG", "SET", "hash-max-listpack-entries", "1"), Is.EqualTo("+OK"));
+            b.Call("HSET", "hb", "x", "1", "y", "2");
+            a.Call("HSET", "ha", "x", "1", "y", "2");
+            Assert.That($"{a.Call("OBJECT", "ENCODING", "ha")} {b.Call("OBJECT", "ENCODING", "hb")}", Is.EqualTo("$hashtable $listpack"));
+        }
+
+        // A restart replays the writes under the limits the server starts with (the defaults):
+        // small values come back compact, as Redis rebuilds them when it loads its AOF.
+        await server.RestartAsync();
+        using var raw = server.Raw();
+        Assert.That(new[] { "h", "h2", "z", "s" }.Select(k => raw.Call("OBJECT", "ENCODING", k)),
+            Is.EqualTo(new[] { "$listpack", "$listpack", "$listpack", "$intset" }));
+    }
 }
