@@ -72,6 +72,7 @@ internal sealed partial class ServerConfig
             : "PasteRedis persists through its AOF only; RDB snapshots are not supported"),
         new("loglevel", "notice", ParamKind.Enum, Choices: ["debug", "verbose", "notice", "warning", "nothing"]),
         new("logfile", "", ParamKind.String, Mutable: false),
+        new("pidfile", "", ParamKind.String, Mutable: false),
         new("daemonize", "no", ParamKind.YesNo, Mutable: false,
             Validate: v => v == "no" ? null : "PasteRedis does not daemonize; use your service manager"),
         new("protected-mode", "no", ParamKind.YesNo, Mutable: false,

@@ -26,6 +26,7 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         var tls = TlsSettings.Load(config, logger);
         if (config.Port == 0 && tls == null) throw new Configuration.ConfigException("Configured to not listen anywhere, exiting.");
         server.RequestShutdown = lifetime.StopApplication;
+        WritePidFile(config.Get("pidfile"));
         server.TcpPort = config.Port;
         if (config.Port != 0 && config.Get("event-loop") == "epoll" && !Loop.Epoll.Supported)
             logger.LogWarning("event-loop epoll needs Linux: using the runtime's socket engine");
@@ -77,6 +78,14 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         return Task.CompletedTask;
     }
 
+    /// <summary>Redis's createPidFile: the process ID and a newline; a failure is logged, not fatal.</summary>
+    private void WritePidFile(string path)
+    {
+        if (path.Length == 0) return;
+        try { File.WriteAllText(path, $"{Environment.ProcessId}\n"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { logger.LogWarning("Failed to write PID file: {Reason}", e.Message); }
+    }
+
     private void Load()
     {
         server.Load(logger, _stopLoading.Token);
@@ -124,6 +133,11 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
             aof.Dispose();
         }
         else server.LoadingAof?.Dispose(); // stopped while loading: nothing was appended
+        if (server.Config.Get("pidfile") is { Length: > 0 } pidFile)
+        {
+            logger.LogInformation("Removing the pid file.");
+            File.Delete(pidFile);
+        }
         logger.LogInformation("PasteRedis is now ready to exit, bye bye...");
     }
 }

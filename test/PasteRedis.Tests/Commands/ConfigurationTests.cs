@@ -185,4 +185,26 @@ public class ConfigurationTests
         Assert.That(new[] { "h", "h2", "z", "s" }.Select(k => raw.Call("OBJECT", "ENCODING", k)),
             Is.EqualTo(new[] { "$listpack", "$listpack", "$listpack", "$intset" }));
     }
+
+    /// <summary>pidfile, as Redis: the process ID and a newline from the start, removed at a clean shutdown.</summary>
+    [Test]
+    public void ThePidFileHoldsTheProcessIdWhileTheServerRuns()
+    {
+        int port = ServerInstance.FreePort();
+        var dir = ServerInstance.NewDataDir();
+        var pidFile = Path.Combine(dir, "pasteredis.pid");
+        try
+        {
+            Directory.CreateDirectory(dir);
+            using var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "8mb", "--pidfile", pidFile);
+            Assert.That(server.HasExited, Is.False, server.Output);
+            Assert.That(File.ReadAllText(pidFile), Is.EqualTo($"{server.Pid}\n"));
+            using (var raw = new RawClient(port))
+                Assert.That(raw.Call("CONFIG", "GET", "pidfile"), Is.EqualTo($"*[$pidfile,${pidFile}]"));
+            server.Signal("TERM");
+            Assert.That(server.WaitForExit(10_000), Is.True, server.Output);
+            Assert.That(File.Exists(pidFile), Is.False, "removed at shutdown");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }
