@@ -73,6 +73,8 @@ internal sealed partial class ServerConfig
         new("loglevel", "notice", ParamKind.Enum, Choices: ["debug", "verbose", "notice", "warning", "nothing"]),
         new("logfile", "", ParamKind.String, Mutable: false),
         new("pidfile", "", ParamKind.String, Mutable: false),
+        // RDB files (SAVE, BGSAVE; --aof-import reads them): their CRC-64, or 0 and no check.
+        new("rdbchecksum", "yes", ParamKind.YesNo, Mutable: false),
         new("daemonize", "no", ParamKind.YesNo, Mutable: false,
             Validate: v => v == "no" ? null : "PasteRedis does not daemonize; use your service manager"),
         new("protected-mode", "no", ParamKind.YesNo, Mutable: false,

@@ -22,7 +22,7 @@ internal static partial class RdbValue
     /// many bytes the RDB took (an AOF's commands may follow its preamble). Throws
     /// <see cref="FormatException"/> with the reason when the file cannot be read.
     /// </summary>
-    public static byte[] RdbToCommands(byte[] file, long nowMs, out int length, out long keys)
+    public static byte[] RdbToCommands(byte[] file, long nowMs, bool verifyChecksum, out int length, out long keys)
     {
         if (!IsRdb(file) || !int.TryParse(Encoding.ASCII.GetString(file, 5, 4), out int version))
             throw new FormatException("not an RDB file (no REDIS magic and version)");
@@ -44,7 +44,8 @@ internal static partial class RdbValue
                     if (version >= 5)
                     {
                         ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(r.Raw(8));
-                        if (stored != 0 && stored != Crc64(file.AsSpan(0, r.Position - 8)))
+                        // As Redis: a stored 0 means the writer had rdbchecksum no; with rdbchecksum no here, none is checked.
+                        if (verifyChecksum && stored != 0 && stored != Crc64(file.AsSpan(0, r.Position - 8)))
                             throw new FormatException("wrong RDB checksum");
                     }
                     length = r.Position;
@@ -152,7 +153,9 @@ internal static partial class RdbValue
             }
         }
         w.WriteByte(OpcodeEof);
-        BinaryPrimitives.WriteUInt64LittleEndian(ms, Crc64(w.GetBuffer().AsSpan(0, (int)w.Length)));
+        // rdbchecksum no writes 0 there, as Redis does (its loaders then check nothing).
+        ulong checksum = server.Config.Get("rdbchecksum") == "yes" ? Crc64(w.GetBuffer().AsSpan(0, (int)w.Length)) : 0;
+        BinaryPrimitives.WriteUInt64LittleEndian(ms, checksum);
         w.Write(ms);
         return w.ToArray();
     }

@@ -58,13 +58,13 @@ internal static class RedisAofInterop
     /// aof-use-rdb-preamble yes, or an AOF that starts with an RDB preamble) read as the
     /// commands that rebuild its data, followed by whatever AOF commands come after it.
     /// </summary>
-    private static byte[] Commands(string file, byte[] bytes, ILogger logger)
+    private static byte[] Commands(string file, byte[] bytes, bool verifyChecksum, ILogger logger)
     {
         if (!RdbValue.IsRdb(bytes)) return bytes;
         byte[] commands;
         int length;
         long keys;
-        try { commands = RdbValue.RdbToCommands(bytes, RedisServer.NowMs(), out length, out keys); }
+        try { commands = RdbValue.RdbToCommands(bytes, RedisServer.NowMs(), verifyChecksum, out length, out keys); }
         catch (RdbValue.FormatException e) { throw new ConfigException($"--aof-import {file}: cannot read its RDB data: {e.Message}"); }
         logger.LogInformation("AOF import: {File} holds RDB data ({Keys} keys, {Bytes} bytes) and {Rest} bytes of commands after it", file, keys, length, bytes.Length - length);
         return [.. commands, .. bytes.AsSpan(length)];
@@ -98,7 +98,8 @@ internal static class RedisAofInterop
     public static long Import(RedisServer server, string path, ILogger logger)
     {
         var files = FilesToImport(path);
-        var all = files.Select(f => Commands(f, File.ReadAllBytes(f), logger)).ToList();
+        bool verify = server.Config.Get("rdbchecksum") == "yes";
+        var all = files.Select(f => Commands(f, File.ReadAllBytes(f), verify, logger)).ToList();
         var request = new RespRequest();
         long commands = 0;
         for (int f = 0; f < all.Count; f++)

@@ -269,4 +269,54 @@ public class InteropTests
         Assert.That(e!.Message, Does.Contain("RDB version 12"));
         Directory.Delete(dir, true);
     }
+
+    /// <summary>
+    /// rdbchecksum as Redis: with no, SAVE writes 0 where the CRC-64 goes (as redis-server
+    /// does) and an import checks nothing, so an RDB whose checksum is wrong loads; with yes
+    /// (the default) that file is refused and a saved file carries its CRC-64.
+    /// </summary>
+    [Test]
+    public async Task RdbChecksumNoWritesNoneAndChecksNone()
+    {
+        string Tail(string file) => Convert.ToHexString(File.ReadAllBytes(file)[^8..]);
+        using var redis = new Tools.ReferenceRedis("rdbchecksum", "--rdbchecksum", "no");
+        var server = await ServerInstance.StartAsync("--pbuf-memory", "16mb", "--rdbchecksum", "no");
+        string redisDir;
+        using (var real = redis.Raw())
+        using (var raw = server.Raw())
+        {
+            foreach (var c in new[] { real, raw })
+            {
+                c.Call("SET", "k", "v");
+                Assert.That(c.Call("SAVE"), Is.EqualTo("+OK"));
+                Assert.That(c.Call("CONFIG", "SET", "rdbchecksum", "yes"), Does.StartWith("-ERR CONFIG SET failed (possibly related to argument 'rdbchecksum') - can't set immutable config"));
+            }
+            redisDir = System.Text.RegularExpressions.Regex.Match(real.Call("CONFIG", "GET", "dir"), @"\$([^,\]]+)\]$").Groups[1].Value;
+        }
+        await server.StopKeepingDataAsync();
+        var rdb = Path.Combine(server.DataDir, "dump.rdb");
+        Assert.That((Tail(Path.Combine(redisDir, "dump.rdb")), Tail(rdb)), Is.EqualTo(("0000000000000000", "0000000000000000")), "redis-server and this server: no checksum");
+
+        // A file with a wrong checksum: refused where checksums are checked, loaded where not.
+        var bytes = File.ReadAllBytes(rdb);
+        bytes[^1] = 0x5A;
+        var bad = Path.Combine(server.DataDir, "bad.rdb");
+        File.WriteAllBytes(bad, bytes);
+        var e = Assert.ThrowsAsync(Is.AssignableTo<Exception>(), () => ServerInstance.StartAsync("--pbuf-memory", "16mb", "--aof-import", bad));
+        Assert.That(e!.Message, Does.Contain("wrong RDB checksum"));
+        await using (var lax = await ServerInstance.StartAsync("--pbuf-memory", "16mb", "--aof-import", bad, "--rdbchecksum", "no"))
+        using (var check = lax.Raw())
+            Assert.That(check.Call("GET", "k"), Is.EqualTo("$v"));
+
+        await using (var checksummed = await ServerInstance.StartAsync("--pbuf-memory", "16mb"))
+        {
+            using (var c = checksummed.Raw())
+            {
+                c.Call("SET", "k", "v");
+                Assert.That(c.Call("SAVE"), Is.EqualTo("+OK"));
+            }
+            Assert.That(Tail(Path.Combine(checksummed.DataDir, "dump.rdb")), Is.Not.EqualTo("0000000000000000"), "rdbchecksum yes: a CRC-64");
+        }
+        Directory.Delete(server.DataDir, true);
+    }
 }
