@@ -200,7 +200,7 @@ internal static class KeyCommands
             c.Reply.Null();
             return;
         }
-        c.Reply.Bulk(Persistence.RdbValue.Dump(obj, c.Server.Pool));
+        c.Reply.Bulk(Persistence.RdbValue.Dump(obj, c.Server.Pool, c.Server.Config.Get("rdbcompression") == "yes"));
     }
 
     /// <summary>

@@ -90,7 +90,7 @@ internal static class MigrateCommand
                 if (ttl < 0) continue; // expired since it was looked up
                 if (ttl < 1) ttl = 1;
             }
-            var payload = Persistence.RdbValue.Dump(value, c.Server.Pool);
+            var payload = Persistence.RdbValue.Dump(value, c.Server.Pool, c.Server.Config.Get("rdbcompression") == "yes");
             if (replace) Command(request, "RESTORE"u8, key, Format(ttl, number), payload, "REPLACE"u8);
             else Command(request, "RESTORE"u8, key, Format(ttl, number), payload);
             sent.Add(key);

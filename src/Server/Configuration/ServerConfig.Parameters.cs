@@ -75,6 +75,8 @@ internal sealed partial class ServerConfig
         new("pidfile", "", ParamKind.String, Mutable: false),
         // RDB files (SAVE, BGSAVE; --aof-import reads them): their CRC-64, or 0 and no check.
         new("rdbchecksum", "yes", ParamKind.YesNo, Mutable: false),
+        // Strings over 20 bytes LZF-compressed in RDB files and DUMP payloads (RdbValue.Lzf).
+        new("rdbcompression", "yes", ParamKind.YesNo),
         new("daemonize", "no", ParamKind.YesNo, Mutable: false,
             Validate: v => v == "no" ? null : "PasteRedis does not daemonize; use your service manager"),
         new("protected-mode", "no", ParamKind.YesNo, Mutable: false,

@@ -113,7 +113,7 @@ internal static partial class RdbValue
     /// </summary>
     public static byte[] Snapshot(RedisServer server, long nowMs)
     {
-        var w = new MemoryStream();
+        var w = new RdbOutput(server.Config.Get("rdbcompression") == "yes");
         w.Write("REDIS0010"u8);
         void Aux(string name, string value)
         {

@@ -5,9 +5,9 @@ internal static partial class RdbValue
 {
     private const byte OpcodeFunction2 = 245;
 
-    public static byte[] DumpFunctions(IEnumerable<byte[]> libraryCodes)
+    public static byte[] DumpFunctions(IEnumerable<byte[]> libraryCodes, bool compress)
     {
-        var w = new MemoryStream();
+        var w = new RdbOutput(compress);
         foreach (var code in libraryCodes)
         {
             w.WriteByte(OpcodeFunction2);

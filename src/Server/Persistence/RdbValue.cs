@@ -29,9 +29,9 @@ internal static partial class RdbValue
     // ---- DUMP ----
 
     /// <summary>The DUMP payload of <paramref name="obj"/>.</summary>
-    public static byte[] Dump(RedisObject obj, PacketBufferPool? pool)
+    public static byte[] Dump(RedisObject obj, PacketBufferPool? pool, bool compress)
     {
-        var w = new MemoryStream();
+        var w = new RdbOutput(compress);
         WriteObject(w, obj, pool, key: null);
         return WithFooter(w);
     }
@@ -129,6 +129,7 @@ internal static partial class RdbValue
 
     private static void WriteString(Stream w, ReadOnlySpan<byte> s)
     {
+        if (TryWriteCompressed(w, s)) return;
         WriteLength(w, s.Length);
         w.Write(s);
     }
