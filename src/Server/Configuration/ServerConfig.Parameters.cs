@@ -79,8 +79,8 @@ internal sealed partial class ServerConfig
         new("rdbcompression", "yes", ParamKind.YesNo),
         new("daemonize", "no", ParamKind.YesNo, Mutable: false,
             Validate: v => v == "no" ? null : "PasteRedis does not daemonize; use your service manager"),
-        new("protected-mode", "no", ParamKind.YesNo, Mutable: false,
-            Validate: v => v == "no" ? null : "protected mode is not implemented; bind to loopback instead"),
+        // As Redis 7: with no password for the default user, only loopback clients are served (RespSocketServer).
+        new("protected-mode", "yes", ParamKind.YesNo),
         new("cluster-enabled", "no", ParamKind.YesNo, Mutable: false,
             Validate: v => v == "no" ? null : "cluster mode is not supported"),
         new("pbuf-memory", (1024 * Mb).ToString(), ParamKind.Memory, Mutable: false, Min: 1024 * 1024),

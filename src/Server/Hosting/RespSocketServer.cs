@@ -22,7 +22,12 @@ internal sealed class RespSocketServer(RedisServer server, EndPoint listenEndPoi
         if (server.ClientCount >= server.Config.MaxClients)
         {
             Interlocked.Increment(ref server.Stats.RejectedConnections);
-            return RejectAsync(transport);
+            return RejectAsync(transport, "-ERR max number of clients reached\r\n"u8.ToArray());
+        }
+        if (server.Config.RequirePass.Length == 0 && !IsLocal(remote) && server.Config.Get("protected-mode") == "yes")
+        {
+            Interlocked.Increment(ref server.Stats.RejectedConnections);
+            return RejectAsync(transport, ProtectedModeDenied);
         }
         return new ClientSession(server, transport, remote, local).RunAsync();
     }
@@ -39,10 +44,30 @@ internal sealed class RespSocketServer(RedisServer server, EndPoint listenEndPoi
         }
     }
 
-    /// <summary>Over maxclients: Redis's error, then close.</summary>
-    private static async Task RejectAsync(System.IO.Pipelines.IDuplexPipe transport)
+    /// <summary>Redis 7.0's reply to a client protected mode refuses, before it closes the connection (its wording, "Setup a an" included).</summary>
+    private static readonly byte[] ProtectedModeDenied = System.Text.Encoding.ASCII.GetBytes(
+        "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. "
+        + "In this mode connections are only accepted from the loopback interface. If you want to connect from external computers "
+        + "to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command "
+        + "'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, "
+        + "however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. "
+        + "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected "
+        + "mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it "
+        + "with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need "
+        + "to do one of the above things in order for the server to start accepting connections from the outside.\r\n");
+
+    /// <summary>Redis's connIsLocal: a Unix socket, or an address in 127.0.0.0/8 or ::1 (IPv4-mapped ones included).</summary>
+    internal static bool IsLocal(EndPoint? remote)
     {
-        await transport.Output.WriteAsync("-ERR max number of clients reached\r\n"u8.ToArray()).ConfigureAwait(false);
+        if (remote is not IPEndPoint { Address: var address }) return true;
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        return address.AddressFamily == AddressFamily.InterNetwork ? address.GetAddressBytes()[0] == 127 : address.Equals(IPAddress.IPv6Loopback);
+    }
+
+    /// <summary>A connection refused at once (maxclients, protected mode): Redis's error, then close.</summary>
+    private static async Task RejectAsync(System.IO.Pipelines.IDuplexPipe transport, byte[] reply)
+    {
+        await transport.Output.WriteAsync(reply).ConfigureAwait(false);
         await transport.Output.CompleteAsync().ConfigureAwait(false);
         await transport.Input.CompleteAsync().ConfigureAwait(false);
     }

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace PasteRedis.Tests.Commands;
 
 /// <summary>Where configuration comes from, and limits it sets, on real server processes.</summary>
@@ -206,5 +208,61 @@ public class ConfigurationTests
             Assert.That(File.Exists(pidFile), Is.False, "removed at shutdown");
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>
+    /// Protected mode, on this server and redis-server alike (both bound to 127.0.0.1): a
+    /// client whose address is not a loopback one (this machine's own non-loopback address,
+    /// as the source of a connection to 127.0.0.1) gets the DENIED error and is closed while
+    /// the default user has no password; a password, or protected-mode no, lets it in.
+    /// </summary>
+    [Test]
+    public async Task ProtectedModeRefusesOtherAddressesAsRedisDoes()
+    {
+        var outside = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !System.Net.IPAddress.IsLoopback(a));
+        if (outside == null) Assert.Ignore("this machine has no non-loopback IPv4 address to connect from");
+        using var redis = new Tools.ReferenceRedis("protected-mode");
+        await using var server = await ServerInstance.StartAsync();
+
+        string FromOutside(int port)
+        {
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            socket.Bind(new System.Net.IPEndPoint(outside, 0));
+            socket.Connect(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+            socket.ReceiveTimeout = 5000;
+            // A refused client is told at once and closed (nothing sent, so the close is clean);
+            // an accepted one hears nothing until it asks.
+            var reply = new MemoryStream();
+            var buffer = new byte[4096];
+            int n = -1;
+            if (!socket.Poll(500_000, System.Net.Sockets.SelectMode.SelectRead)) socket.Send("PING\r\n"u8);
+            while ((n = socket.Receive(buffer)) > 0)
+            {
+                reply.Write(buffer, 0, n);
+                if (!reply.GetBuffer().AsSpan(0, (int)reply.Length).StartsWith("-DENIED"u8) && buffer[n - 1] == (byte)'\n') break; // an answer: the connection stays open
+            }
+            return System.Text.Encoding.ASCII.GetString(reply.ToArray()) + (n == 0 ? "(closed)" : "");
+        }
+
+        var outcomes = new[] { redis.Port, server.Port }.Select(port =>
+        {
+            using var admin = new RawClient(port);
+            var steps = new List<string> { admin.Call("CONFIG", "GET", "protected-mode"), FromOutside(port), admin.Call("PING") };
+            admin.Call("CONFIG", "SET", "requirepass", "secret");
+            steps.Add(FromOutside(port));
+            admin.Call("AUTH", "secret");
+            admin.Call("CONFIG", "SET", "requirepass", "");
+            admin.Call("CONFIG", "SET", "protected-mode", "no");
+            steps.Add(FromOutside(port));
+            admin.Call("CONFIG", "SET", "protected-mode", "yes");
+            steps.Add(Regex.Match(admin.Call("INFO", "stats"), @"rejected_connections:\d+").Value);
+            return string.Join("\n", steps);
+        }).ToArray();
+        TestContext.Out.WriteLine(outcomes[0]);
+        Assert.That(outcomes[0], Does.Contain("-DENIED Redis is running in protected mode").And.Contain("(closed)"), "redis-server refuses");
+        Assert.That(outcomes[1], Is.EqualTo(outcomes[0]));
     }
 }
