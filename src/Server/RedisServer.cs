@@ -124,6 +124,7 @@ internal sealed class RedisServer
         LastSaveUnix = StartTimeMs / 1000;
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         OnConfigChanged();
+        Hosting.OomScore.Apply(Config, Logger);
         StartupMemory = GC.GetTotalMemory(false);
     }
 

@@ -78,6 +78,16 @@ internal static class ConfigCommands
             c.Reply.Error($"ERR CONFIG SET failed (possibly related to argument '{tlsName}') - Unable to update TLS configuration. Check server logs.");
             return;
         }
+        // The OOM score is written at once, as Redis's updateOOMScoreAdj: a refused write (lowering it
+        // needs CAP_SYS_RESOURCE) restores the previous settings and the score they give.
+        if (pending.FirstOrDefault(x => x.Name.StartsWith("oom-score-adj", StringComparison.Ordinal)).Name is { } oomName
+            && !Hosting.OomScore.Apply(config, c.Server.Logger))
+        {
+            foreach (var (n, _, old) in pending) config.TrySet(n, old, atStartup: true);
+            Hosting.OomScore.Apply(config, c.Server.Logger);
+            c.Reply.Error($"ERR CONFIG SET failed (possibly related to argument '{oomName}') - Failed to set current oom_score_adj. Check server logs.");
+            return;
+        }
         c.Server.OnConfigChanged();
         c.Reply.Ok();
     }

@@ -73,6 +73,9 @@ internal sealed partial class ServerConfig
         new("loglevel", "notice", ParamKind.Enum, Choices: ["debug", "verbose", "notice", "warning", "nothing"]),
         new("logfile", "", ParamKind.String, Mutable: false),
         new("pidfile", "", ParamKind.String, Mutable: false),
+        // The process's OOM-killer score (Hosting/OomScore): the first value is a master's.
+        new("oom-score-adj", "no", ParamKind.Enum, Choices: ["no", "yes", "relative", "absolute"]),
+        new("oom-score-adj-values", "0 200 800", ParamKind.String, Validate: Hosting.OomScore.Validate),
         // RDB files (SAVE, BGSAVE; --aof-import reads them): their CRC-64, or 0 and no check.
         new("rdbchecksum", "yes", ParamKind.YesNo, Mutable: false),
         // Strings over 20 bytes LZF-compressed in RDB files and DUMP payloads (RdbValue.Lzf).

@@ -265,4 +265,45 @@ public class ConfigurationTests
         Assert.That(outcomes[0], Does.Contain("-DENIED Redis is running in protected mode").And.Contain("(closed)"), "redis-server refuses");
         Assert.That(outcomes[1], Is.EqualTo(outcomes[0]));
     }
+
+    /// <summary>
+    /// oom-score-adj, on a server process and on redis-server alike: each step's CONFIG reply
+    /// and then the process's /proc/PID/oom_score_adj (relative to the score it started with,
+    /// absolute, clamped, restored when turned off, and Redis's validation of the values).
+    /// </summary>
+    [Test]
+    public void OomScoreAdjSetsTheProcessScoreAsRedisDoes()
+    {
+        if (!File.Exists("/proc/self/oom_score_adj")) Assert.Ignore("no /proc/PID/oom_score_adj on this system");
+        using var redis = new Tools.ReferenceRedis("oom-score");
+        int port = ServerInstance.FreePort();
+        var dir = ServerInstance.NewDataDir();
+        Directory.CreateDirectory(dir);
+        try
+        {
+            using var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "8mb");
+            string[][] steps =
+            [
+                ["CONFIG", "GET", "oom-score-adj"], ["CONFIG", "GET", "oom-score-adj-values"],
+                ["CONFIG", "SET", "oom-score-adj-values", "10 20 30"], ["CONFIG", "SET", "oom-score-adj", "yes"], ["CONFIG", "GET", "oom-score-adj"],
+                ["CONFIG", "SET", "oom-score-adj", "absolute"], ["CONFIG", "SET", "oom-score-adj-values", "1500 1600 1700"],
+                ["CONFIG", "SET", "oom-score-adj-values", "-300 0 0"], ["CONFIG", "SET", "oom-score-adj", "relative"],
+                ["CONFIG", "SET", "oom-score-adj-values", "1 2"], ["CONFIG", "SET", "oom-score-adj-values", "1 2 3000"],
+                ["CONFIG", "SET", "oom-score-adj-values", "1 2 x"], ["CONFIG", "GET", "oom-score-adj-values"],
+                ["CONFIG", "SET", "oom-score-adj", "no"], ["CONFIG", "SET", "oom-score-adj", "maybe"],
+            ];
+            var outcomes = new[] { redis.Port, port }.Select(p =>
+            {
+                using var raw = new RawClient(p);
+                int pid = int.Parse(Regex.Match(raw.Call("INFO", "server"), @"process_id:(\d+)").Groups[1].Value);
+                string Score() => File.ReadAllText($"/proc/{pid}/oom_score_adj").Trim();
+                string start = Score();
+                return string.Join("\n", steps.Select(step => $"{string.Join(' ', step)}: {raw.Call(step)} -> {(Score() == start ? "start" : Score())}"));
+            }).ToArray();
+            TestContext.Out.WriteLine(outcomes[0]);
+            Assert.That(outcomes[0], Does.Contain("-> 1000"), "redis-server clamps an absolute 1500");
+            Assert.That(outcomes[1], Is.EqualTo(outcomes[0]));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }
