@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.Net.Sockets;
 using PasteRedis.Server.Connections;
 using PasteRedis.Server.Keyspace;
@@ -72,14 +71,16 @@ internal static class MigrateCommand
         }
 
         // What the target gets, in one write: [AUTH] SELECT, then a RESTORE per key still alive.
-        var request = new ArrayBufferWriter<byte>(1024);
+        var request = new Persistence.ComposedCommand();
         if (password != null)
         {
-            if (username != null) Command(request, "AUTH"u8, username, password);
-            else Command(request, "AUTH"u8, password);
+            if (username != null) request.Add("AUTH"u8, username, password);
+            else request.Add("AUTH"u8, password);
         }
-        Span<byte> number = stackalloc byte[24];
-        Command(request, "SELECT"u8, Format(dbid, number));
+        request.Begin(2);
+        request.Append("SELECT"u8);
+        request.Append(dbid);
+        request.End();
         var sent = new List<byte[]>(keys.Count);
         foreach (var (key, value) in keys)
         {
@@ -91,8 +92,13 @@ internal static class MigrateCommand
                 if (ttl < 1) ttl = 1;
             }
             var payload = Persistence.RdbValue.Dump(value, c.Server.Pool, c.Server.Config.Get("rdbcompression") == "yes");
-            if (replace) Command(request, "RESTORE"u8, key, Format(ttl, number), payload, "REPLACE"u8);
-            else Command(request, "RESTORE"u8, key, Format(ttl, number), payload);
+            request.Begin(replace ? 5 : 4);
+            request.Append("RESTORE"u8);
+            request.Append(key);
+            request.Append(ttl);
+            request.Append(payload);
+            if (replace) request.Append("REPLACE"u8);
+            request.End();
             sent.Add(key);
         }
 
@@ -113,7 +119,7 @@ internal static class MigrateCommand
         using (socket)
         {
             var reader = new LineReader(socket);
-            try { socket.Send(request.WrittenSpan); }
+            try { socket.Send(request.All); }
             catch (SocketException)
             {
                 c.Reply.Error("IOERR error or timeout writing to target instance");
@@ -189,50 +195,6 @@ internal static class MigrateCommand
             socket.Dispose();
             throw;
         }
-    }
-
-    private static ReadOnlySpan<byte> Format(long value, Span<byte> into)
-    {
-        Utf8Formatter.TryFormat(value, into, out int length);
-        return into[..length];
-    }
-
-    private static void Command(IBufferWriter<byte> output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> a1)
-    {
-        Header(output, 2); Bulk(output, name); Bulk(output, a1);
-    }
-
-    private static void Command(IBufferWriter<byte> output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> a1, ReadOnlySpan<byte> a2)
-    {
-        Header(output, 3); Bulk(output, name); Bulk(output, a1); Bulk(output, a2);
-    }
-
-    private static void Command(IBufferWriter<byte> output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> a1, ReadOnlySpan<byte> a2, ReadOnlySpan<byte> a3)
-    {
-        Header(output, 4); Bulk(output, name); Bulk(output, a1); Bulk(output, a2); Bulk(output, a3);
-    }
-
-    private static void Command(IBufferWriter<byte> output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> a1, ReadOnlySpan<byte> a2, ReadOnlySpan<byte> a3, ReadOnlySpan<byte> a4)
-    {
-        Header(output, 5); Bulk(output, name); Bulk(output, a1); Bulk(output, a2); Bulk(output, a3); Bulk(output, a4);
-    }
-
-    private static void Header(IBufferWriter<byte> output, int count) => Line(output, (byte)'*', count);
-
-    private static void Bulk(IBufferWriter<byte> output, ReadOnlySpan<byte> value)
-    {
-        Line(output, (byte)'$', value.Length);
-        output.Write(value);
-        output.Write("\r\n"u8);
-    }
-
-    private static void Line(IBufferWriter<byte> output, byte prefix, long n)
-    {
-        Span<byte> line = stackalloc byte[24];
-        line[0] = prefix;
-        Utf8Formatter.TryFormat(n, line[1..], out int length);
-        "\r\n"u8.CopyTo(line[(1 + length)..]);
-        output.Write(line[..(length + 3)]);
     }
 
     /// <summary>

@@ -45,7 +45,7 @@ internal static class DatasetDigest
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
-    /// <summary>A value's digest, xored into <paramref name="digest"/> (DIGEST-VALUE starts from zeros).</summary>
+    /// <summary>A value's digest mixed into <paramref name="digest"/> (DIGEST-VALUE starts from zeros; DIGEST from the key).</summary>
     public static void AddValue(Span<byte> digest, RedisObject obj, PacketBufferPool? pool)
     {
         Span<byte> number = stackalloc byte[4];

@@ -17,6 +17,9 @@ internal sealed class ComposedCommand
 
     public ReadOnlySpan<byte> this[int i] => _buffer.WrittenSpan[(i == 0 ? 0 : _ends[i - 1]).._ends[i]];
 
+    /// <summary>Every command so far, back to back (a pipeline to send).</summary>
+    public ReadOnlySpan<byte> All => _buffer.WrittenSpan;
+
     public void Clear()
     {
         _buffer.ResetWrittenCount();
