@@ -200,7 +200,7 @@ internal static class KeyCommands
             c.Reply.Null();
             return;
         }
-        c.Reply.Bulk(Persistence.RdbValue.Dump(obj, c.Server.Pool, c.Server.Config.Get("rdbcompression") == "yes"));
+        c.Reply.Bulk(Persistence.RdbValue.Dump(obj, c.Server.Pool, c.Server.Config.RdbCompression));
     }
 
     /// <summary>
@@ -285,18 +285,7 @@ internal static class KeyCommands
         if (idle >= 0) obj.LastAccess = c.NowMs - idle * 1000;
         if (freq >= 0) obj.LfuData = (obj.LfuData & ~255) | (int)freq;
         c.Notify(NotifyClass.Generic, "restore", key);
-        if (ttl > 0 && !absTtl)
-        {
-            var log = c.LogAbsolute(replace: true);
-            log.Begin(replace ? 6 : 5);
-            log.Append("RESTORE"u8);
-            log.Append(key);
-            log.Append(ttl);
-            log.Append(payload);
-            if (replace) log.Append("REPLACE"u8);
-            log.Append("ABSTTL"u8);
-            log.End();
-        }
+        if (ttl > 0 && !absTtl) c.LogAbsolute(replace: true).AddRestore(key, ttl, payload, replace, absTtl: true);
         c.Reply.Ok();
     }
 

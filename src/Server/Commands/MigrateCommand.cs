@@ -91,14 +91,8 @@ internal static class MigrateCommand
                 if (ttl < 0) continue; // expired since it was looked up
                 if (ttl < 1) ttl = 1;
             }
-            var payload = Persistence.RdbValue.Dump(value, c.Server.Pool, c.Server.Config.Get("rdbcompression") == "yes");
-            request.Begin(replace ? 5 : 4);
-            request.Append("RESTORE"u8);
-            request.Append(key);
-            request.Append(ttl);
-            request.Append(payload);
-            if (replace) request.Append("REPLACE"u8);
-            request.End();
+            var payload = Persistence.RdbValue.Dump(value, c.Server.Pool, c.Server.Config.RdbCompression);
+            request.AddRestore(key, ttl, payload, replace, absTtl: false);
             sent.Add(key);
         }
 

@@ -193,7 +193,7 @@ internal static class ScriptingCommands
     }
 
     public static void FunctionDump(ClientSession c) =>
-        c.Reply.Bulk(Persistence.RdbValue.DumpFunctions((c.Server.ScriptsIfStarted?.Libraries ?? []).Select(l => l.Code), c.Server.Config.Get("rdbcompression") == "yes"));
+        c.Reply.Bulk(Persistence.RdbValue.DumpFunctions((c.Server.ScriptsIfStarted?.Libraries ?? []).Select(l => l.Code), c.Server.Config.RdbCompression));
 
     /// <summary>FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]: all the payload's libraries or none.</summary>
     public static void FunctionRestore(ClientSession c)

@@ -39,6 +39,10 @@ internal sealed partial class ServerConfig
     public long HllSparseMaxBytes { get; private set; }
     /// <summary>The encoding thresholds (hash-, zset-max-listpack-*, set-max-intset-entries), shared with every value that follows them.</summary>
     public Keyspace.EncodingLimits Encoding { get; } = new();
+    /// <summary>rdbcompression: strings over 20 bytes LZF-compressed in RDB files and DUMP payloads.</summary>
+    public bool RdbCompression { get; private set; }
+    /// <summary>rdbchecksum: RDB files carry (and imports check) a CRC-64.</summary>
+    public bool RdbChecksum { get; private set; }
     public int StreamNodeMaxEntries { get; private set; }
     public long StreamNodeMaxBytes { get; private set; }
     public long MaxMemory { get; private set; }
@@ -194,6 +198,8 @@ internal sealed partial class ServerConfig
         Encoding.ZSetListpackEntries = Keyspace.EncodingLimits.Clamp(Long("zset-max-listpack-entries"));
         Encoding.ZSetListpackValue = Keyspace.EncodingLimits.Clamp(Long("zset-max-listpack-value"));
         Encoding.SetIntsetEntries = Keyspace.EncodingLimits.Clamp(Long("set-max-intset-entries"));
+        RdbCompression = _values["rdbcompression"] == "yes";
+        RdbChecksum = _values["rdbchecksum"] == "yes";
         StreamNodeMaxEntries = (int)Math.Min(int.MaxValue, Long("stream-node-max-entries"));
         StreamNodeMaxBytes = Long("stream-node-max-bytes");
         MaxMemory = Long("maxmemory");

@@ -60,6 +60,19 @@ internal sealed class ComposedCommand
         Header(5); Arg(a0); Arg(a1); Arg(a2); Arg(a3); Arg(a4); End();
     }
 
+    /// <summary>RESTORE key ttl payload [REPLACE] [ABSTTL]: how RESTORE is logged, and what MIGRATE sends.</summary>
+    public void AddRestore(ReadOnlySpan<byte> key, long ttl, ReadOnlySpan<byte> payload, bool replace, bool absTtl)
+    {
+        Begin(4 + (replace ? 1 : 0) + (absTtl ? 1 : 0));
+        Append("RESTORE"u8);
+        Append(key);
+        Append(ttl);
+        Append(payload);
+        if (replace) Append("REPLACE"u8);
+        if (absTtl) Append("ABSTTL"u8);
+        End();
+    }
+
     /// <summary>A command already in RESP (composed elsewhere).</summary>
     public void AddFrame(ReadOnlySpan<byte> frame)
     {

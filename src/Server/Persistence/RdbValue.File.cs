@@ -113,7 +113,7 @@ internal static partial class RdbValue
     /// </summary>
     public static byte[] Snapshot(RedisServer server, long nowMs)
     {
-        var w = new RdbOutput(server.Config.Get("rdbcompression") == "yes");
+        var w = new RdbOutput(server.Config.RdbCompression);
         w.Write("REDIS0010"u8);
         void Aux(string name, string value)
         {
@@ -154,7 +154,7 @@ internal static partial class RdbValue
         }
         w.WriteByte(OpcodeEof);
         // rdbchecksum no writes 0 there, as Redis does (its loaders then check nothing).
-        ulong checksum = server.Config.Get("rdbchecksum") == "yes" ? Crc64(w.GetBuffer().AsSpan(0, (int)w.Length)) : 0;
+        ulong checksum = server.Config.RdbChecksum ? Crc64(w.GetBuffer().AsSpan(0, (int)w.Length)) : 0;
         BinaryPrimitives.WriteUInt64LittleEndian(ms, checksum);
         w.Write(ms);
         return w.ToArray();

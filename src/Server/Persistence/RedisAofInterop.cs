@@ -98,7 +98,7 @@ internal static class RedisAofInterop
     public static long Import(RedisServer server, string path, ILogger logger)
     {
         var files = FilesToImport(path);
-        bool verify = server.Config.Get("rdbchecksum") == "yes";
+        bool verify = server.Config.RdbChecksum;
         var all = files.Select(f => Commands(f, File.ReadAllBytes(f), verify, logger)).ToList();
         var request = new RespRequest();
         long commands = 0;
