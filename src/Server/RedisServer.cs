@@ -109,6 +109,7 @@ internal sealed class RedisServer
         Databases = new Database[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, Events);
         Commands = new CommandTable(CommandCatalog.Build());
+        Acl = new Acl.AccessControl(this);
         Calls = new Diagnostics.CommandCalls(this);
         Pause = new Connections.ClientPause(this);
         _ = Diagnostics.CycleClock.Frequency; // calibrated now (20 ms), not on the first command
@@ -124,6 +125,9 @@ internal sealed class RedisServer
         LastSaveUnix = StartTimeMs / 1000;
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         OnConfigChanged();
+        foreach (var user in config.UserDirectives)
+            if (Acl.SetUser(user[0], user.Skip(1).ToList()) is { } error) throw new ConfigException(error); // checked when the file was read
+        config.DescribeUsers = () => Acl.Users.Select(u => u.Describe()).ToList();
         Hosting.OomScore.Apply(Config, Logger);
         StartupMemory = GC.GetTotalMemory(false);
     }
@@ -368,6 +372,9 @@ internal sealed class RedisServer
     public Scripting.ScriptEngine? ScriptsIfStarted => _scripts;
     public CommandTable Commands { get; }
 
+    /// <summary>ACL users and the security log.</summary>
+    public Acl.AccessControl Acl { get; }
+
     /// <summary>Per-command statistics, the slow log and the latency monitor.</summary>
     public Diagnostics.CommandCalls Calls { get; }
     public ServerStats Stats { get; } = new();
@@ -380,7 +387,6 @@ internal sealed class RedisServer
     private Persistence.RdbSnapshots? _snapshots;
     public string RunId { get; }
     public int TcpPort { get; set; }
-    public byte[] RequirePassBytes { get; private set; } = [];
 
     /// <summary>Commands per second over the last cron intervals (instantaneous_ops_per_sec).</summary>
     public long OpsPerSecond { get; private set; }
@@ -443,7 +449,7 @@ internal sealed class RedisServer
     /// <summary>After CONFIG SET: what is kept in fast fields rather than read from the configuration.</summary>
     public void OnConfigChanged()
     {
-        RequirePassBytes = Encoding.UTF8.GetBytes(Config.RequirePass);
+        Acl.ApplyRequirePass(Config.RequirePass);
         _events.LfuEnabled = Config.MaxMemoryPolicy.EndsWith("-lfu", StringComparison.Ordinal);
         _events.LfuLogFactor = int.Parse(Config.Get("lfu-log-factor"), System.Globalization.CultureInfo.InvariantCulture);
         _events.LfuDecayMinutes = int.Parse(Config.Get("lfu-decay-time"), System.Globalization.CultureInfo.InvariantCulture);
@@ -580,16 +586,5 @@ internal sealed class RedisServer
             Stats.OutputLimitDisconnections++;
             c.Kill();
         }
-    }
-
-    /// <summary>Constant-time password check against requirepass.</summary>
-    public bool CheckPassword(ReadOnlySpan<byte> password)
-    {
-        var expected = RequirePassBytes;
-        // FixedTimeEquals is constant-time only for equal lengths; hash both so length leaks nothing.
-        Span<byte> a = stackalloc byte[32], b = stackalloc byte[32];
-        SHA256.HashData(password, a);
-        SHA256.HashData(expected, b);
-        return CryptographicOperations.FixedTimeEquals(a, b) && expected.Length > 0;
     }
 }

@@ -172,6 +172,11 @@ internal static class ClientCommands
                 return;
             }
         }
+        if (user != null && c.Server.Acl.Find(user) == null)
+        {
+            c.Reply.Error($"ERR No such user '{user}'");
+            return;
+        }
         long killed = 0;
         if (normalOnly)
         {
@@ -181,7 +186,7 @@ internal static class ClientCommands
                 if (id != null && victim.Id != id) continue;
                 if (address != null && Addr(victim.RemoteEndPoint) != address) continue;
                 if (laddr != null && Addr(victim.LocalEndPoint) != laddr) continue;
-                if (user != null && user != "default") continue;
+                if (user != null && victim.User.Name != user) continue;
                 if (maxAge > 0 && (now - victim.CreatedMs) / 1000 < maxAge) continue;
                 if (skipMe && victim == c) continue;
                 KillOne(c, victim);
@@ -464,13 +469,13 @@ internal static class ClientCommands
     }
 
     /// <summary>One CLIENT LIST line: the fields this server really tracks, in Redis's order and names.</summary>
-    private static string Describe(ClientSession c)
+    public static string Describe(ClientSession c, string? command = null)
     {
         long now = RedisServer.NowMs();
         return $"id={c.Id} addr={Addr(c.RemoteEndPoint)} laddr={Addr(c.LocalEndPoint)} name={c.Name} " +
                $"age={(now - c.CreatedMs) / 1000} idle={(now - c.LastInteractionMs) / 1000} flags={Flags(c)} db={c.Db.Id} " +
                $"sub={c.ChannelCount} psub={c.PatternCount} ssub={c.ShardChannelCount} multi={(c.InMulti ? c.QueuedCount : -1)} watch={c.WatchedCount} " +
-               $"qbuf={c.InputBufferBytes} omem={c.OutputBufferBytes} tot-mem={c.MemoryUsage} cmd={c.LastCommand} user=default redir=-1 resp={c.Reply.Protocol} " +
+               $"qbuf={c.InputBufferBytes} omem={c.OutputBufferBytes} tot-mem={c.MemoryUsage} cmd={command ?? c.LastCommand} user={c.User.Name} redir=-1 resp={c.Reply.Protocol} " +
                $"lib-name={c.LibName} lib-ver={c.LibVersion}";
     }
 }

@@ -94,6 +94,18 @@ internal static class CommandCatalog
         C("monitor", 1, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Listens for all requests received by the server in real-time.", "1.0.0", ServerCommands.Monitor),
         C("role", 1, NoScript | Loading | Stale | Fast, 0, 0, 0, "server", "Returns the replication role.", "2.8.12", ServerCommands.Role).WithAcl("@admin", "@dangerous"),
         C("shutdown", -1, Admin | NoScript | Loading | Stale | AllowBusy | NoMulti, 0, 0, 0, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", ServerCommands.Shutdown),
+        C("acl", -2, None, 0, 0, 0, "server", "A container for Access List Control commands.", "6.0.0", null).WithSubcommands(
+            C("cat", -2, NoScript | Loading | Stale, 0, 0, 0, "server", "Lists the ACL categories, or the commands inside a category.", "6.0.0", AclCommands.Cat),
+            C("deluser", -3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Deletes ACL users, and terminates their connections.", "6.0.0", AclCommands.DelUser),
+            C("dryrun", -4, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Simulates the execution of a command by a user, without executing the command.", "7.0.0", AclCommands.DryRun),
+            C("genpass", -2, NoScript | Loading | Stale, 0, 0, 0, "server", "Generates a pseudorandom, secure password that can be used to identify ACL users.", "6.0.0", AclCommands.GenPass),
+            C("getuser", 3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Lists the ACL rules of a user.", "6.0.0", AclCommands.GetUser),
+            C("help", 2, Loading | Stale, 0, 0, 0, "server", "Returns helpful text about the different subcommands.", "6.0.0", AclCommands.Help),
+            C("list", 2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Dumps the effective rules in ACL file format.", "6.0.0", AclCommands.List),
+            C("log", -2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Lists recent security events generated due to ACL rules.", "6.0.0", AclCommands.Log),
+            C("setuser", -3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Creates and modifies an ACL user and its rules.", "6.0.0", AclCommands.SetUser),
+            C("users", 2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Lists all ACL users.", "6.0.0", AclCommands.Users),
+            C("whoami", 2, NoScript | Loading | Stale, 0, 0, 0, "server", "Returns the authenticated username of the current connection.", "6.0.0", AclCommands.WhoAmI)),
         C("config", -2, None, 0, 0, 0, "server", "A container for server configuration commands.", "2.0.0", null).WithSubcommands(
             C("get", -3, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns the effective values of configuration parameters.", "2.0.0", ConfigCommands.Get),
             C("set", -4, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Sets configuration parameters in-flight.", "2.0.0", ConfigCommands.Set),

@@ -187,6 +187,9 @@ internal static class CommandCommands
     /// and of GEORADIUS (the first STORE and the first STOREDIST). Nothing when the numbers
     /// do not add up.
     /// </summary>
+    /// <summary>The key positions of a request (argument 0 is the command's name): for ACL's key check.</summary>
+    public static List<int> KeyPositions(RedisCommand cmd, Resp.RespRequest request) => KeyPositions(cmd, request.Arg, request.Count);
+
     private static List<int> KeyPositions(RedisCommand cmd, ArgAt arg, int argc)
     {
         var keys = new List<int>();

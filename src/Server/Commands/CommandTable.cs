@@ -12,8 +12,26 @@ internal sealed class CommandTable
     public CommandTable(IEnumerable<RedisCommand> commands)
     {
         foreach (var c in commands) _commands.Add(c.Name, c);
+        // ACL ids, containers before their subcommands.
+        foreach (var c in _commands.Values)
+        {
+            Number(c);
+            foreach (var sub in c.Subcommands?.Values ?? Enumerable.Empty<RedisCommand>()) Number(sub);
+        }
         _lookup = new CommandLookup(_commands.Select(kv => (kv.Key, kv.Value)));
     }
+
+    private readonly List<RedisCommand> _everyCommand = [];
+
+    private void Number(RedisCommand c)
+    {
+        c.AclId = _everyCommand.Count;
+        c.AclCategoryBits = Acl.AclCategories.BitsOf(c.AclCategories());
+        _everyCommand.Add(c);
+    }
+
+    /// <summary>Every command and subcommand, by <see cref="RedisCommand.AclId"/>.</summary>
+    public IReadOnlyList<RedisCommand> ByAclId => _everyCommand;
 
     public int Count => _commands.Count;
     public IEnumerable<RedisCommand> All => _commands.Values;

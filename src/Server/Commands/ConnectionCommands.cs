@@ -32,7 +32,7 @@ internal static class ConnectionCommands
         c.CloseAfterReply();
     }
 
-    /// <summary>AUTH [username] password; only the "default" user exists (requirepass).</summary>
+    /// <summary>AUTH [username] password: the default user when no name is given (requirepass).</summary>
     public static void Auth(ClientSession c)
     {
         if (c.Request.Count > 3)
@@ -40,7 +40,7 @@ internal static class ConnectionCommands
             c.Reply.Error(Errors.Syntax);
             return;
         }
-        if (c.Request.Count == 2 && c.Server.Config.RequirePass.Length == 0)
+        if (c.Request.Count == 2 && c.Server.Acl.Default.NoPass)
         {
             c.Reply.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
             return;
@@ -49,14 +49,18 @@ internal static class ConnectionCommands
         else c.Reply.Error(Errors.WrongPass);
     }
 
-    /// <summary>Checks credentials and marks the client authenticated; counts failures for INFO.</summary>
+    /// <summary>Checks credentials and makes the client that user, authenticated; counts and logs failures.</summary>
     private static bool TryAuthenticate(ClientSession c, int userIndex, int passIndex)
     {
-        bool userOk = userIndex < 0 || c.ArgIs(userIndex, "default"u8);
-        bool ok = userOk && (c.Server.Config.RequirePass.Length == 0 || c.Server.CheckPassword(c.Request.Arg(passIndex)));
-        if (ok) c.Authenticated = true;
-        else c.Server.Stats.AuthFailures++;
-        return ok;
+        string name = userIndex < 0 ? "default" : Acl.AccessControl.Latin1(c.Request.Arg(userIndex));
+        if (c.Server.Acl.Authenticate(c, name, c.Request.Arg(passIndex)) is not { } user)
+        {
+            c.Server.Stats.AuthFailures++;
+            return false;
+        }
+        c.User = user;
+        c.Authenticated = true;
+        return true;
     }
 
     /// <summary>HELLO [protover [AUTH username password] [SETNAME clientname]]</summary>
@@ -133,7 +137,7 @@ internal static class ConnectionCommands
         c.Reply.Protocol = 2;
         c.Select(0);
         c.Name = null;
-        c.Authenticated = c.Server.Config.RequirePass.Length == 0;
+        c.LogOut();
         c.Reply.SimpleString("RESET"u8);
     }
 }

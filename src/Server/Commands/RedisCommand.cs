@@ -171,6 +171,12 @@ internal sealed class RedisCommand
         return this;
     }
 
+    /// <summary>The command's bit in ACL users' command sets (numbered by <see cref="CommandTable"/>).</summary>
+    public int AclId { get; set; }
+
+    /// <summary>Its ACL categories as bits of <see cref="Acl.AclCategories"/> (set with <see cref="AclId"/>).</summary>
+    public ulong AclCategoryBits { get; set; }
+
     public bool ArityOk(int argc) => Arity >= 0 ? argc == Arity : argc >= -Arity;
 
     /// <summary>Flag names as COMMAND INFO lists them.</summary>

@@ -72,11 +72,28 @@ internal static class ConfigLoader
             if (words == null)
                 throw new ConfigException(FatalError(source, n + 1, lines[n], "Unbalanced quotes in configuration line"));
             var name = words[0];
+            if (name.Equals("user", StringComparison.OrdinalIgnoreCase) && words.Count >= 2)
+            {
+                // Redis's "user <name> <rule> ...": checked against the command table now, applied when the server starts.
+                if (ValidateUser(words) is { } why) throw new ConfigException(FatalError(source, n + 1, lines[n], $"Error in user declaration '{words[1]}': {why}"));
+                config.UserDirectives.Add(words.Skip(1).ToList());
+                continue;
+            }
             if (!config.TryGetParameter(name, out _))
                 throw new ConfigException(FatalError(source, n + 1, lines[n], "Bad directive or wrong number of arguments"));
             try { Apply(config, name, words.Skip(1).ToArray(), source); }
             catch (ConfigException e) { throw new ConfigException(FatalError(source, n + 1, lines[n], e.Message)); }
         }
+    }
+
+    private static Commands.CommandTable? _table;
+
+    private static string? ValidateUser(List<string> words)
+    {
+        var user = new Acl.AclUser(words[1], _table ??= new Commands.CommandTable(Commands.CommandCatalog.Build()), false);
+        foreach (var rule in words.Skip(2))
+            if (user.Apply(rule, false) is { } why) return $"Error in applying operation '{rule}': {why}";
+        return null;
     }
 
     private static void Apply(ServerConfig config, string name, string[] values, string source)

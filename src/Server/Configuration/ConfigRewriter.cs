@@ -60,6 +60,13 @@ internal static class ConfigRewriter
                 continue;
             }
             var words = ConfigLoader.SplitArgs(line);
+            if (words is { Count: > 0 } && words[0].Equals("user", StringComparison.OrdinalIgnoreCase) && config.DescribeUsers != null)
+            {
+                if (!linesOf.TryGetValue("user", out var users)) linesOf["user"] = users = [];
+                users.Add(lines.Count);
+                lines.Add(line);
+                continue;
+            }
             if (words is not { Count: > 0 } || !config.TryGetParameter(words[0], out var p))
             {
                 lines.Add(line); // not ours (it would not have started): kept as it is
@@ -111,6 +118,12 @@ internal static class ConfigRewriter
                 foreach (var i in left) lines[i] = null;
                 left.Clear();
             }
+        }
+        // The ACL users, each as a "user" line (the default user too), as Redis rewrites them.
+        if (config.DescribeUsers != null)
+        {
+            foreach (var user in config.DescribeUsers()) Put("user", "user " + user, force: true);
+            if (linesOf.TryGetValue("user", out var stale)) foreach (var i in stale) lines[i] = null;
         }
         var sb = new StringBuilder();
         foreach (var line in lines)

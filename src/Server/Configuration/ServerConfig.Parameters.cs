@@ -25,6 +25,8 @@ internal sealed partial class ServerConfig
         new("tls-protocols", "", ParamKind.String),
         new("tcp-backlog", "511", ParamKind.Integer, Mutable: false, Min: 1, Max: 65535),
         new("requirepass", "", ParamKind.String, Sensitive: true),
+        new("acllog-max-len", "128", ParamKind.Integer, Min: 0, Max: long.MaxValue),
+        new("acl-pubsub-default", "resetchannels", ParamKind.Enum, Choices: ["allchannels", "resetchannels"]),
         new("databases", "16", ParamKind.Integer, Mutable: false, Min: 1, Max: 10000),
         new("dir", "./data", ParamKind.String, Mutable: false),
         new("proto-max-bulk-len", (512 * Mb).ToString(), ParamKind.Memory, Min: 1024 * 1024, Max: long.MaxValue),

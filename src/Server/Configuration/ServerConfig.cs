@@ -29,6 +29,12 @@ internal sealed partial class ServerConfig
     public int Port { get; private set; }
     public string Bind { get; private set; } = "";
     public string RequirePass { get; private set; } = "";
+
+    /// <summary>The config file's "user" lines (name, then rules), applied to the ACL users as the server starts.</summary>
+    public List<List<string>> UserDirectives { get; } = [];
+
+    /// <summary>Set by the server: its ACL users as "user" lines describe them (CONFIG REWRITE writes them).</summary>
+    public Func<IEnumerable<string>>? DescribeUsers { get; set; }
     public int Databases { get; private set; }
     public string Dir { get; private set; } = "";
     public long ProtoMaxBulkLen { get; private set; }

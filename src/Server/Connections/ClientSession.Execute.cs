@@ -52,7 +52,30 @@ internal sealed partial class ClientSession
             Reject("NOAUTH Authentication required.", cmd);
             return null;
         }
+        if (!User.Unrestricted && !IsInternal && !Permitted(cmd)) return null;
         return cmd;
+    }
+
+    /// <summary>
+    /// The ACL check (Redis's ACLCheckAllPerm in processCommand, and again in EXEC for each
+    /// queued command, whose user's rules may have changed since): refused commands are
+    /// logged and answered NOPERM.
+    /// </summary>
+    private bool Permitted(RedisCommand cmd)
+    {
+        var denial = _server.Acl.Check(User, cmd, Request, out int denied);
+        if (denial == Acl.AclDenial.None) return true;
+        _server.Acl.LogDenial(this, denial, cmd, Request, denied, InExec || InMulti ? "multi" : "toplevel", clientRunsIt: !InExec);
+        if (InExec)
+            Reject("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. " +
+                   "This command is no longer allowed for the following reason: " + denial switch
+                   {
+                       Acl.AclDenial.Command => "no permission to execute the command or subcommand",
+                       Acl.AclDenial.Key => "no permission to touch the specified keys",
+                       _ => "no permission to access one of the channels used as arguments",
+                   }, cmd);
+        else Reject(Acl.AccessControl.Error(denial, cmd), cmd);
+        return false;
     }
 
     /// <summary>

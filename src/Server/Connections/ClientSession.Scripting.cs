@@ -27,11 +27,19 @@ internal sealed partial class ClientSession
     {
         Select(caller.Db.Id);
         NowMs = caller.NowMs;
+        _scriptCaller = caller;
         Reply.Protocol = 2;
         InExec = true; // nothing blocks, and a full log is not compacted in the middle of the script's group
     }
 
-    public void LeaveScript() => InExec = false;
+    public void LeaveScript()
+    {
+        InExec = false;
+        _scriptCaller = null;
+    }
+
+    // The client whose script runs (its ACL user's permissions apply to the script's commands).
+    private ClientSession? _scriptCaller;
 
     /// <summary>
     /// Runs one command a script called, given as a RESP frame; the error texts are Redis's
@@ -58,6 +66,17 @@ internal sealed partial class ClientSession
             else if (!cmd.ArityOk(Request.Count)) Reject("ERR Wrong number of args calling Redis command from script", cmd);
             else if ((cmd.Flags & CommandFlags.NoScript) != 0) Reject("ERR This Redis command is not allowed from script", cmd);
             else if (readOnlyScript && (cmd.Flags & CommandFlags.Write) != 0) Reject("ERR Write commands are not allowed from read-only scripts.", cmd);
+            else if (_scriptCaller is { User.Unrestricted: false } caller && _server.Acl.Check(caller.User, cmd, Request, out int denied) is var denial and not Acl.AclDenial.None)
+            {
+                // Redis's scriptCall: logged with the caller's client, answered with the script's own text.
+                _server.Acl.LogDenial(caller, denial, cmd, Request, denied, "lua", clientRunsIt: false);
+                Reject(denial switch
+                {
+                    Acl.AclDenial.Command => "ERR The user executing the script can't run this command or subcommand",
+                    Acl.AclDenial.Key => "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments",
+                    _ => "ERR The user executing the script can't publish to the channel mentioned in the command",
+                }, cmd);
+            }
             // Inside the script InExec is set (no compaction mid-group), which skips Execute's memory check: made here, per command, as Redis's scriptCall does.
             else if ((cmd.Flags & CommandFlags.DenyOom) != 0 && _server.Memory is { } memory
                      && memory.UnderPressure(_server.Config.MaxMemory) && !memory.TryRelievePressure(_server, NowMs))

@@ -34,7 +34,8 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
         LocalEndPoint = local;
         Reply = new RespWriter(output) { ErrorWritten = server.Stats.CountError };
         Db = server.Databases[0];
-        Authenticated = server.Config.RequirePass.Length == 0;
+        User = server.Acl.Default;
+        _authenticated = !server.Acl.DefaultNeedsAuth; // Redis: authenticated when the default user needs no password
         CreatedMs = LastInteractionMs = RedisServer.NowMs();
     }
 
@@ -51,7 +52,24 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
     /// </summary>
     public TrafficCounters Traffic;
     public Database Db { get; private set; }
-    public bool Authenticated { get; set; }
+    private bool _authenticated;
+
+    /// <summary>May run commands: authenticated, or the default user needs no password now (Redis's authRequired).</summary>
+    public bool Authenticated
+    {
+        get => _authenticated || !_server.Acl.DefaultNeedsAuth;
+        set => _authenticated = value;
+    }
+
+    /// <summary>The ACL user the connection runs as (the default user until AUTH or HELLO names another).</summary>
+    public Acl.AclUser User { get; set; }
+
+    /// <summary>Back to the default user, not authenticated (RESET, or its user was deleted).</summary>
+    public void LogOut()
+    {
+        User = _server.Acl.Default;
+        _authenticated = !_server.Acl.DefaultNeedsAuth;
+    }
     public string? Name { get; set; }
     public string? LibName { get; set; }
     public string? LibVersion { get; set; }

@@ -24,7 +24,7 @@ internal sealed class RespSocketServer(RedisServer server, EndPoint listenEndPoi
             Interlocked.Increment(ref server.Stats.RejectedConnections);
             return RejectAsync(transport, "-ERR max number of clients reached\r\n"u8.ToArray());
         }
-        if (server.Config.RequirePass.Length == 0 && !IsLocal(remote) && server.Config.Get("protected-mode") == "yes")
+        if (server.Acl.Default.NoPass && !IsLocal(remote) && server.Config.Get("protected-mode") == "yes")
         {
             Interlocked.Increment(ref server.Stats.RejectedConnections);
             return RejectAsync(transport, ProtectedModeDenied);

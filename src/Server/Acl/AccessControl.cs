@@ -1,0 +1,215 @@
+using System.Text;
+using PasteRedis.Resp;
+using PasteRedis.Server.Commands;
+using PasteRedis.Server.Connections;
+using PasteRedis.Server.Keyspace;
+
+namespace PasteRedis.Server.Acl;
+
+internal enum AclDenial { None, Command, Key, Channel }
+
+/// <summary>
+/// The server's ACL users and security log (Redis's acl.c): the "default" user every
+/// connection starts as (requirepass is its password), AUTH's check, and the check every
+/// command passes before it runs: the command (or its first argument), its keys against the
+/// user's key patterns, its channels against the channel patterns. A user allowed
+/// everything (the default user as it starts) skips the checks, so they cost nothing then.
+/// </summary>
+internal sealed class AccessControl
+{
+    private readonly RedisServer _server;
+    private readonly SortedDictionary<string, AclUser> _users = new(StringComparer.Ordinal);
+    private readonly LinkedList<AclLogEntry> _log = new();
+    private string? _appliedRequirePass;
+
+    public AccessControl(RedisServer server)
+    {
+        _server = server;
+        Default = new AclUser("default", server.Commands, AllChannelsByDefault);
+        foreach (var rule in (ReadOnlySpan<string>)["+@all", "~*", "&*", "on", "nopass"]) Default.Apply(rule, true);
+        _users.Add(Default.Name, Default);
+    }
+
+    public AclUser Default { get; }
+    public IEnumerable<AclUser> Users => _users.Values;
+
+    private bool AllChannelsByDefault => _server.Config.Get("acl-pubsub-default") == "allchannels";
+
+    /// <summary>Connections must authenticate: the default user has a password, or is off (Redis's authRequired).</summary>
+    public bool DefaultNeedsAuth => !Default.NoPass || !Default.Enabled;
+
+    public AclUser? Find(string name) => _users.GetValueOrDefault(name);
+
+    /// <summary>requirepass is the default user's password: a changed value replaces its passwords (or makes it nopass).</summary>
+    public void ApplyRequirePass(string requirePass)
+    {
+        if (requirePass == _appliedRequirePass) return;
+        _appliedRequirePass = requirePass;
+        Default.Apply("resetpass", true);
+        Default.Apply(requirePass.Length == 0 ? "nopass" : ">" + Latin1(Encoding.UTF8.GetBytes(requirePass)), true);
+    }
+
+    /// <summary>
+    /// ACL SETUSER: the rules applied in order to a copy (a new user starts off, with no
+    /// permissions), which replaces the user only when every rule was valid. Returns null or Redis's error.
+    /// </summary>
+    public string? SetUser(string name, IReadOnlyList<string> rules)
+    {
+        if (name.Any(ch => char.IsWhiteSpace(ch) || ch == '\0')) return "ERR Usernames can't contain spaces or null characters";
+        var existing = Find(name);
+        var draft = existing?.Clone() ?? new AclUser(name, _server.Commands, AllChannelsByDefault);
+        foreach (var rule in rules)
+            if (draft.Apply(rule, AllChannelsByDefault) is { } why)
+                return $"ERR Error in ACL SETUSER modifier '{rule}': {why}";
+        if (existing != null) existing.CopyFrom(draft);
+        else _users.Add(name, draft);
+        return null;
+    }
+
+    /// <summary>ACL DELUSER: removes the users and closes their connections; the count removed.</summary>
+    public int DeleteUsers(ClientSession caller, IEnumerable<string> names)
+    {
+        int deleted = 0;
+        foreach (var name in names)
+        {
+            if (!_users.Remove(name, out var user)) continue;
+            deleted++;
+            foreach (var client in _server.Clients.ToList())
+                if (client.User == user)
+                {
+                    client.LogOut();
+                    if (client == caller) client.CloseAfterReply();
+                    else client.Kill();
+                }
+        }
+        return deleted;
+    }
+
+    /// <summary>AUTH and HELLO AUTH: the user when it exists, is on and takes the password; a failure is logged.</summary>
+    public AclUser? Authenticate(ClientSession c, string userName, ReadOnlySpan<byte> password)
+    {
+        if (Find(userName) is { } user && user.Accepts(password)) return user;
+        Log(c, "auth", "toplevel", Latin1(c.Request.Arg(0)), userName, Latin1(c.Request.Arg(0)).ToLowerInvariant()); // the object: AUTH or HELLO as typed
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="user"/> may run <paramref name="cmd"/> with these arguments (argument 0 is the name); <paramref name="denied"/> is the argument refused.</summary>
+    public AclDenial Check(AclUser user, RedisCommand cmd, RespRequest request, out int denied)
+    {
+        denied = 0;
+        if (user.Unrestricted) return AclDenial.None;
+        if (!user.AllCommands && (cmd.Flags & CommandFlags.NoAuth) == 0 && !user.Allowed[cmd.AclId])
+        {
+            bool firstArgOk = request.Count > 1 && user.FirstArgs != null && user.FirstArgs.TryGetValue(cmd.AclId, out var args)
+                && args.Any(a => Ascii.EqualsIgnoreCase(request.Arg(1), Encoding.Latin1.GetBytes(a)));
+            if (!firstArgOk) return AclDenial.Command;
+        }
+        if (!user.AllKeys && (cmd.FirstKey > 0 || (cmd.Flags & CommandFlags.MovableKeys) != 0))
+        {
+            foreach (int i in CommandCommands.KeyPositions(cmd, request))
+            {
+                var key = request.Arg(i);
+                bool ok = false;
+                foreach (var pattern in user.KeyPatterns)
+                    if (GlobMatcher.IsMatch(Encoding.Latin1.GetBytes(pattern), key)) { ok = true; break; }
+                if (!ok)
+                {
+                    denied = i;
+                    return AclDenial.Key;
+                }
+            }
+        }
+        if (!user.AllChannels && ChannelArguments(cmd) is var (first, literal) && first > 0)
+        {
+            for (int i = first; i < request.Count; i++)
+            {
+                var channel = request.Arg(i);
+                bool ok = false;
+                foreach (var pattern in user.ChannelPatterns)
+                {
+                    var p = Encoding.Latin1.GetBytes(pattern);
+                    if (literal ? channel.SequenceEqual(p) : GlobMatcher.IsMatch(p, channel)) { ok = true; break; }
+                }
+                if (!ok)
+                {
+                    denied = i;
+                    return AclDenial.Channel;
+                }
+                if (cmd.FullName is "publish" or "spublish") break; // the channel only, not the message
+            }
+        }
+        return AclDenial.None;
+    }
+
+    /// <summary>Where a command's channels begin (0: none), and whether they are patterns matched literally (PSUBSCRIBE).</summary>
+    private static (int First, bool Literal) ChannelArguments(RedisCommand cmd) => cmd.FullName switch
+    {
+        "publish" or "spublish" or "subscribe" or "ssubscribe" => (1, false),
+        "psubscribe" => (1, true),
+        _ => (0, false),
+    };
+
+    /// <summary>NOPERM for a client's command (Redis's getAclErrorMessage).</summary>
+    public static string Error(AclDenial denial, RedisCommand cmd) => denial switch
+    {
+        AclDenial.Command => $"NOPERM this user has no permissions to run the '{cmd.FullName}' command",
+        AclDenial.Key => "NOPERM this user has no permissions to access one of the keys used as arguments",
+        _ => "NOPERM this user has no permissions to access one of the channels used as arguments",
+    };
+
+    /// <summary>Logs a refused command; the object is the command, the key or the channel.</summary>
+    public void LogDenial(ClientSession c, AclDenial denial, RedisCommand cmd, RespRequest request, int denied, string context, bool clientRunsIt)
+    {
+        var (reason, obj) = denial switch
+        {
+            AclDenial.Command => ("command", cmd.FullName),
+            AclDenial.Key => ("key", Latin1(request.Arg(denied))),
+            _ => ("channel", Latin1(request.Arg(denied))),
+        };
+        Log(c, reason, context, obj, c.User.Name, clientRunsIt ? cmd.FullName : null); // in EXEC or a script: the client's own command
+    }
+
+    public IReadOnlyCollection<AclLogEntry> LogEntries => _log;
+
+    public void ResetLog() => _log.Clear();
+
+    /// <summary>
+    /// A log entry, or one more count of the same (reason, context, object, user) within a
+    /// minute among the ten newest, moved to the front (Redis's addACLLogEntry); at most acllog-max-len kept.
+    /// </summary>
+    private void Log(ClientSession c, string reason, string context, string obj, string userName, string? command)
+    {
+        long now = RedisServer.NowMs();
+        string clientInfo = ClientCommands.Describe(c, command);
+        int scan = 10; // as Redis: only the ten newest entries are looked at for a match
+        for (var node = _log.First; node != null && scan-- > 0; node = node.Next)
+        {
+            var e = node.Value;
+            if (e.Reason == reason && e.Context == context && e.Object == obj && e.UserName == userName && now - e.CreatedMs < 60_000)
+            {
+                e.Count++;
+                e.CreatedMs = now;
+                e.ClientInfo = clientInfo;
+                _log.Remove(node);
+                _log.AddFirst(node);
+                return;
+            }
+        }
+        _log.AddFirst(new AclLogEntry(reason, context, obj, userName) { Count = 1, CreatedMs = now, ClientInfo = clientInfo });
+        long max = long.Parse(_server.Config.Get("acllog-max-len"), System.Globalization.CultureInfo.InvariantCulture);
+        while (_log.Count > max) _log.RemoveLast();
+    }
+
+    public static string Latin1(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes);
+}
+
+internal sealed class AclLogEntry(string reason, string context, string obj, string userName)
+{
+    public string Reason { get; } = reason;
+    public string Context { get; } = context;
+    public string Object { get; } = obj;
+    public string UserName { get; } = userName;
+    public long Count { get; set; }
+    public long CreatedMs { get; set; }
+    public string ClientInfo { get; set; } = "";
+}
