@@ -77,13 +77,16 @@ internal sealed class CommandCalls(RedisServer server)
     /// <summary>The slow log's client: its address, or Redis's "?:0" for one with none (a script's commands).</summary>
     private static string Peer(ClientSession c) => ClientCommands.Addr(c.RemoteEndPoint) is { Length: > 0 } addr ? addr : "?:0";
 
-    /// <summary>Arguments Redis redacts from the slow log: passwords (AUTH, HELLO … AUTH, CONFIG SET of a password).</summary>
+    /// <summary>Arguments Redis redacts from the slow log: passwords (AUTH, HELLO … AUTH, CONFIG SET of a password, ACL SETUSER's user and rules).</summary>
     private static bool IsRedacted(RedisCommand cmd, RespRequest args, int i)
     {
         switch (cmd.FullName)
         {
             case "auth":
                 return i >= 1;
+            case "acl|setuser":
+                return i >= 2; // the user and every rule, as Redis redacts them
+
             case "hello":
                 for (int j = 2; j < args.Count; j++)
                 {

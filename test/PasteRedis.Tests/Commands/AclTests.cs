@@ -332,5 +332,24 @@ public class AclTests
         Assert.That(raw.Call("ACL", "LIST"), Does.Contain("$user v off &* -@all"));
     }
 
+    [Test]
+    public async Task SetuserIsRedactedInTheSlowLogAsByRedis()
+    {
+        using var redis = new Tools.ReferenceRedis("acl-slowlog");
+        await using var server = await ServerInstance.StartAsync();
+        var logs = new[] { redis.Port, server.Port }.Select(port =>
+        {
+            using var raw = new RawClient(port);
+            raw.Call("CONFIG", "SET", "slowlog-log-slower-than", "0");
+            raw.Call("SLOWLOG", "RESET");
+            raw.Call("ACL", "SETUSER", "zed", "on", ">secret");
+            raw.Call("ACL", "DRYRUN", "zed", "get", "k");
+            var log = raw.Call("SLOWLOG", "GET", "3");
+            return System.Text.RegularExpressions.Regex.Matches(log, @"\*\[\$ACL,[^\]]*\]").Select(m => m.Value).ToList();
+        }).ToArray();
+        Assert.That(logs[1], Is.EqualTo(logs[0]));
+        Assert.That(logs[0], Is.EqualTo(new[] { "*[$ACL,$DRYRUN,$zed,$get,$k]", "*[$ACL,$SETUSER,$(redacted),$(redacted),$(redacted)]" }));
+    }
+
     private static string Sha256(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)));
 }

@@ -95,6 +95,8 @@ public class ConfigurationTests
                 "maxclients 500",
                 .. ServerInstance.EventLoopArgs() is [_, var loop] ? [$"event-loop {loop}"] : Array.Empty<string>(), // CI's second pass sets it
                 "pbuf-memory 8mb",
+                // The ACL users, as Redis writes them (requirepass is the default user's password).
+                $"user default on #{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("a b\"c"u8))} ~* &* +@all",
                 "",
             ])));
 
