@@ -53,7 +53,7 @@ internal sealed class AccessControl
     /// ACL SETUSER: the rules applied in order to a copy (a new user starts off, with no
     /// permissions), which replaces the user only when every rule was valid. Returns null or Redis's error.
     /// </summary>
-    public string? SetUser(string name, IReadOnlyList<string> rules)
+    public string? SetUser(string name, IReadOnlyList<string> rules, ClientSession? caller = null)
     {
         if (name.Any(ch => char.IsWhiteSpace(ch) || ch == '\0')) return "ERR Usernames can't contain spaces or null characters";
         var existing = Find(name);
@@ -61,9 +61,31 @@ internal sealed class AccessControl
         foreach (var rule in rules)
             if (draft.Apply(rule, AllChannelsByDefault) is { } why)
                 return $"ERR Error in ACL SETUSER modifier '{rule}': {why}";
-        if (existing != null) existing.CopyFrom(draft);
+        if (existing != null)
+        {
+            existing.CopyFrom(draft);
+            CloseSubscribersNoLongerAllowed(existing, caller);
+        }
         else _users.Add(name, draft);
         return null;
+    }
+
+    /// <summary>
+    /// After a user's rules changed: its connections subscribed to a channel (or pattern)
+    /// the rules no longer allow are closed, as Redis 7 closes them (ACLKillPubsubClientsIfNeeded).
+    /// </summary>
+    private void CloseSubscribersNoLongerAllowed(AclUser user, ClientSession? caller)
+    {
+        if (user.AllChannels) return;
+        foreach (var client in _server.Clients.ToList())
+        {
+            if (client.User != user || client.SubscriptionCount == 0) continue;
+            bool allowed = client.SubscribedChannels.All(ch => user.ChannelPatterns.Any(p => GlobMatcher.IsMatch(Encoding.Latin1.GetBytes(p), ch)))
+                && client.SubscribedPatterns.All(pat => user.ChannelPatterns.Any(p => Encoding.Latin1.GetBytes(p).AsSpan().SequenceEqual(pat)));
+            if (allowed) continue;
+            if (client == caller) client.CloseAfterReply();
+            else client.Kill();
+        }
     }
 
     /// <summary>ACL DELUSER: removes the users and closes their connections; the count removed.</summary>

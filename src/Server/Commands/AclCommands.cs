@@ -14,7 +14,7 @@ internal static class AclCommands
     {
         var rules = new List<string>();
         for (int i = 3; i < c.Request.Count; i++) rules.Add(Arg(c, i));
-        if (c.Server.Acl.SetUser(Arg(c, 2), rules) is { } error) c.Reply.Error(error);
+        if (c.Server.Acl.SetUser(Arg(c, 2), rules, c) is { } error) c.Reply.Error(error);
         else c.Reply.Ok();
     }
 

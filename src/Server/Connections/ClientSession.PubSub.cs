@@ -13,6 +13,10 @@ internal sealed partial class ClientSession
 {
     private HashSet<byte[]>? _channels, _patterns, _shardChannels;
 
+    /// <summary>Channels and shard channels subscribed to (matched against ACL channel patterns), and patterns (matched literally).</summary>
+    public IEnumerable<byte[]> SubscribedChannels => (_channels ?? []).Concat(_shardChannels ?? []);
+    public IEnumerable<byte[]> SubscribedPatterns => _patterns ?? [];
+
     public int ChannelCount => _channels?.Count ?? 0;
     public int PatternCount => _patterns?.Count ?? 0;
     public int ShardChannelCount => _shardChannels?.Count ?? 0;

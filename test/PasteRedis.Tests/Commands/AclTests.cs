@@ -181,6 +181,32 @@ public class AclTests
         static string ReadId(RawClient c) => c.Call("CLIENT", "ID").TrimStart(':');
     }
 
+    /// <summary>A rule change that takes a subscriber's channel away closes its connection; patterns count literally; others stay (as redis-server does).</summary>
+    [Test]
+    public async Task SubscribersLosingTheirChannelsAreDisconnectedAsByRedis()
+    {
+        using var redis = new Tools.ReferenceRedis("acl-subscribers");
+        await using var server = await ServerInstance.StartAsync();
+        var outcomes = new[] { redis.Port, server.Port }.Select(port =>
+        {
+            using var admin = new RawClient(port);
+            Assert.That(admin.Call("ACL", "SETUSER", "sub", "on", ">pw", "~*", "&ch*", "&x", "+@all"), Is.EqualTo("+OK"));
+            using var channel = new RawClient(port);
+            using var pattern = new RawClient(port);
+            using var plain = new RawClient(port);
+            foreach (var c in new[] { channel, pattern, plain }) Assert.That(c.Call("AUTH", "sub", "pw"), Is.EqualTo("+OK"));
+            channel.Call("SUBSCRIBE", "ch1");
+            pattern.Call("PSUBSCRIBE", "x");
+            Assert.That(admin.Call("ACL", "SETUSER", "sub", "resetchannels", "&x"), Is.EqualTo("+OK"));
+            var got = new List<string> { $"channel closed: {channel.IsClosedByServer()}", $"pattern: {pattern.Call("PING")}", $"plain: {plain.Call("PING")}" };
+            Assert.That(admin.Call("ACL", "SETUSER", "sub", "off"), Is.EqualTo("+OK"));
+            got.Add($"after off: {plain.Call("PING")}");
+            return got;
+        }).ToArray();
+        Assert.That(outcomes[1], Is.EqualTo(outcomes[0]));
+        Assert.That(outcomes[0][0], Is.EqualTo("channel closed: True"));
+    }
+
     [Test]
     public async Task RequirepassIsTheDefaultUsersPasswordAndUsersAuthenticate()
     {
