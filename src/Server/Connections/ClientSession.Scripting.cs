@@ -46,6 +46,19 @@ internal sealed partial class ClientSession
     /// for a command a script may not call. Returns the reply (RESP2, or RESP3 after
     /// redis.setresp(3)); valid until the next call.
     /// </summary>
+    /// <summary>redis.acl_check_cmd: whether the script's caller may run the command (no arity check, as Redis); null for an unknown command.</summary>
+    public bool? AclCheckForScript(ReadOnlyMemory<byte> frame)
+    {
+        var commands = new ReadOnlySequence<byte>(frame);
+        if (RespReader.TryParse(ref commands, Request, RespLimits.Default, true, out _) != RespParseStatus.Complete) return null;
+        try
+        {
+            if (LookUp(out _) is not { } cmd) return null;
+            return _server.Acl.Check(_scriptCaller?.User ?? _server.Acl.Default, cmd, Request, out _) == Acl.AclDenial.None;
+        }
+        finally { Request.Release(); }
+    }
+
     public ReadOnlySpan<byte> RunForScript(ReadOnlyMemory<byte> frame, bool readOnlyScript, int protocol)
     {
         var sink = _replySink!;

@@ -62,6 +62,7 @@ internal static class LuaPrelude
         redis = {
           call = function(...) return raise_if(call(true, ...)) end,
           pcall = function(...) return (call(false, ...)) end,
+          acl_check_cmd = function(...) return raise_if(call('acl', ...)) end,
           error_reply = function(e)
             if type(e) ~= 'string' then error('wrong number or type of arguments', 2) end
             if e:sub(1, 1) ~= '-' then e = '-' .. e end

@@ -282,6 +282,7 @@ internal sealed partial class ScriptEngine : IDisposable
     private int Call(IntPtr state)
     {
         var lua = Lua.FromIntPtr(state);
+        bool aclCheck = lua.Type(1) == LuaType.String; // redis.acl_check_cmd: may the caller run it?
         bool raise = lua.ToBoolean(1);
         int argc = lua.GetTop() - 1;
         try
@@ -309,6 +310,13 @@ internal sealed partial class ScriptEngine : IDisposable
             var writer = _frameWriter;
             writer.ArrayHeader(_args.Count);
             foreach (var a in _args) writer.Bulk(a);
+            if (aclCheck)
+            {
+                if (_session!.AclCheckForScript(_frame.WrittenMemory) is not { } allowed)
+                    return PushError(lua, "ERR Invalid command passed to redis.acl_check_cmd()", raise: true);
+                lua.PushBoolean(allowed);
+                return 1;
+            }
             long before = _server.Events.Dirty;
             var reply = _session!.RunForScript(_frame.WrittenMemory, _readOnly, _protocol);
             if (_server.Events.Dirty != before) _wrote = true;

@@ -112,6 +112,8 @@ public class AclTests
                 ["EVAL", "return redis.call('get','k1')", "0"], ["EVAL", "return redis.call('incr','k1')", "0"],
                 ["EVAL", "return redis.call('get','x')", "0"], ["EVAL", "return redis.pcall('get','x')", "0"],
                 ["EVAL", "return redis.call('publish','zz','m')", "0"],
+                ["EVAL", "return {redis.acl_check_cmd('get','k1'), redis.acl_check_cmd('get','x'), redis.acl_check_cmd('incr','k1'), redis.acl_check_cmd('get')}", "0"],
+                ["EVAL", "return redis.acl_check_cmd('nosuch','x')", "0"], ["EVAL", "return redis.acl_check_cmd()", "0"],
                 ["AUTH", "alice", "bad"], ["AUTH", "nobody", "pw"], ["ACL", "WHOAMI"], ["HELLO", "2", "AUTH", "alice", "bad"],
                 ["PSUBSCRIBE", "ch*"], ["PSUBSCRIBE", "c*"], ["SUBSCRIBE", "ch1", "zz"],
             })
@@ -127,6 +129,7 @@ public class AclTests
         }).ToArray();
         Assert.That(replies[1], Is.EqualTo(replies[0]));
         Assert.That(replies[0], Has.Some.Contains("NOPERM this user has no permissions to run the 'incr' command"));
+        Assert.That(replies[0], Has.Some.EndsWith("-> *[:1,$nil,$nil,:1]"), "redis.acl_check_cmd: get k1 yes, get x no, incr no, get (no key) yes");
         Assert.That(logs[1], Is.EqualTo(logs[0]));
         Assert.That(logs[0], Has.Some.EqualTo("count=2 reason=key context=lua object=x username=alice"));
 
