@@ -128,12 +128,16 @@ internal sealed class AccessControl
         }
         if (!user.AllKeys && (cmd.FirstKey > 0 || (cmd.Flags & CommandFlags.MovableKeys) != 0))
         {
-            foreach (int i in CommandCommands.KeyPositions(cmd, request))
+            // Each key against the patterns that grant what it needs (Redis's ACLSelectorCheckKey):
+            // read for a key the command accesses, write for one it inserts, deletes or updates.
+            foreach (var (i, flags) in CommandCommands.KeysAndFlags(cmd, request))
             {
+                int needed = ((flags & KeyFlags.Access) != 0 ? AclUser.ReadPermission : 0)
+                    | ((flags & (KeyFlags.Insert | KeyFlags.Delete | KeyFlags.Update)) != 0 ? AclUser.WritePermission : 0);
                 var key = request.Arg(i);
                 bool ok = false;
-                foreach (var pattern in user.KeyPatterns)
-                    if (GlobMatcher.IsMatch(Encoding.Latin1.GetBytes(pattern), key)) { ok = true; break; }
+                foreach (var (pattern, permission) in user.KeyPatterns)
+                    if ((permission & needed) == needed && GlobMatcher.IsMatch(Encoding.Latin1.GetBytes(pattern), key)) { ok = true; break; }
                 if (!ok)
                 {
                     denied = i;

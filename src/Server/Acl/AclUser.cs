@@ -42,7 +42,10 @@ internal sealed class AclUser
     public string CommandRules { get; private set; } = "";
 
     public bool AllKeys { get; private set; }
-    public List<string> KeyPatterns { get; private set; } = [];
+    /// <summary>Key patterns with what they allow: 1 read, 2 write, 3 both ("~p"; "%R~p", "%W~p").</summary>
+    public List<(string Pattern, int Permission)> KeyPatterns { get; private set; } = [];
+
+    public const int ReadPermission = 1, WritePermission = 2, AllPermissions = 3;
     public bool AllChannels { get; private set; }
     public List<string> ChannelPatterns { get; private set; } = [];
 
@@ -152,11 +155,7 @@ internal sealed class AclUser
             case '!':
                 if (!IsHash(op[1..])) return "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters";
                 return RemovePassword(op[1..]);
-            case '~':
-                if (AllKeys) return "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. Try 'resetkeys' to start with an empty list of patterns";
-                if (!KeyPatterns.Contains(op[1..])) KeyPatterns.Add(op[1..]);
-                return null;
-            case '%': return "key permissions by access (%R~, %W~, %RW~) are not supported by this server; use ~pattern";
+            case '~' or '%': return AddKeyPattern(op);
             case '(': return "selectors are not supported by this server";
             case '&':
                 if (AllChannels) return "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels";
@@ -166,6 +165,49 @@ internal sealed class AclUser
         }
         return SyntaxError;
     }
+
+    /// <summary>"~pattern" (read and write), or "%R~", "%W~", "%RW~" (either or both): a pattern already there gains the permission.</summary>
+    private string? AddKeyPattern(string op)
+    {
+        if (AllKeys) return "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. Try 'resetkeys' to start with an empty list of patterns";
+        int permission = AllPermissions, offset = 1;
+        if (op[0] == '%')
+        {
+            // As Redis 7.0 parses it: "%R" with no "~" is the empty pattern.
+            permission = 0;
+            for (; offset < op.Length; offset++)
+            {
+                char ch = char.ToUpperInvariant(op[offset]);
+                if (ch == 'R' && (permission & ReadPermission) == 0) permission |= ReadPermission;
+                else if (ch == 'W' && (permission & WritePermission) == 0) permission |= WritePermission;
+                else if (ch == '~')
+                {
+                    offset++;
+                    break;
+                }
+                else return SyntaxError;
+            }
+            if (permission == 0) return SyntaxError;
+        }
+        var pattern = op[offset..];
+        if (pattern == "*" && permission == AllPermissions)
+        {
+            AllKeys = true;
+            KeyPatterns.Clear();
+            return null;
+        }
+        int at = KeyPatterns.FindIndex(p => p.Pattern == pattern);
+        if (at >= 0) KeyPatterns[at] = (pattern, KeyPatterns[at].Permission | permission);
+        else KeyPatterns.Add((pattern, permission));
+        return null;
+    }
+
+    private static string Describe((string Pattern, int Permission) p) => p.Permission switch
+    {
+        AllPermissions => "~" + p.Pattern,
+        ReadPermission => "%R~" + p.Pattern,
+        _ => "%W~" + p.Pattern,
+    };
 
     private string? AddPassword(string hash)
     {
@@ -276,7 +318,7 @@ internal sealed class AclUser
     /// <summary>The command rules as ACL LIST shows them: the base, then the rules in the order given.</summary>
     public string DescribeCommands() => (FutureCommands ? "+@all" : "-@all") + (CommandRules.Length > 0 ? " " + CommandRules : "");
 
-    public string DescribeKeys() => AllKeys ? "~*" : string.Join(' ', KeyPatterns.Select(p => "~" + p));
+    public string DescribeKeys() => AllKeys ? "~*" : string.Join(' ', KeyPatterns.Select(Describe));
 
     public string DescribeChannels() => AllChannels ? "&*" : string.Join(' ', ChannelPatterns.Select(p => "&" + p));
 
@@ -287,7 +329,7 @@ internal sealed class AclUser
         foreach (var f in FlagNames()) sb.Append(' ').Append(f);
         foreach (var p in Passwords) sb.Append(" #").Append(p);
         if (AllKeys) sb.Append(" ~*");
-        else foreach (var p in KeyPatterns) sb.Append(" ~").Append(p);
+        else foreach (var p in KeyPatterns) sb.Append(' ').Append(Describe(p));
         if (AllChannels) sb.Append(" &*");
         else
         {

@@ -118,6 +118,7 @@ internal static class CommandCatalog
             C("info", -2, Loading | Stale, 0, 0, 0, "server", "Returns information about one, multiple or all commands.", "2.8.13", CommandCommands.Info).WithAcl("@connection"),
             C("docs", -2, Loading | Stale, 0, 0, 0, "server", "Returns documentary information about one, multiple or all commands.", "7.0.0", CommandCommands.Docs).WithAcl("@connection"),
             C("getkeys", -4, Loading | Stale, 0, 0, 0, "server", "Extracts the key names from an arbitrary command.", "2.8.13", CommandCommands.GetKeys).WithAcl("@connection"),
+            C("getkeysandflags", -4, Loading | Stale, 0, 0, 0, "server", "Extracts the key names and access flags for an arbitrary command.", "7.0.0", CommandCommands.GetKeysAndFlags).WithAcl("@connection"),
             C("help", 2, Loading | Stale, 0, 0, 0, "server", "Returns helpful text about the different subcommands.", "5.0.0", CommandCommands.Help).WithAcl("@connection")),
     ];
 

@@ -117,6 +117,68 @@ internal static class CommandCommands
         }
     }
 
+    private static void WriteKeySpecs(ClientSession c, KeySpec[] specs)
+    {
+        c.Reply.SetHeader(specs.Length);
+        foreach (var spec in specs)
+        {
+            c.Reply.MapHeader(spec.Notes != null ? 4 : 3);
+            if (spec.Notes != null)
+            {
+                c.Reply.Bulk("notes");
+                c.Reply.Bulk(spec.Notes);
+            }
+            c.Reply.Bulk("flags");
+            WriteKeyFlags(c, spec.Flags);
+            c.Reply.Bulk("begin_search");
+            c.Reply.MapHeader(2);
+            c.Reply.Bulk("type");
+            c.Reply.Bulk(spec.BeginType);
+            c.Reply.Bulk("spec");
+            switch (spec.BeginType)
+            {
+                case "index":
+                    c.Reply.MapHeader(1);
+                    c.Reply.Bulk("index"); c.Reply.Integer(spec.Index);
+                    break;
+                case "keyword":
+                    c.Reply.MapHeader(2);
+                    c.Reply.Bulk("keyword"); c.Reply.Bulk(spec.Keyword!);
+                    c.Reply.Bulk("startfrom"); c.Reply.Integer(spec.StartFrom);
+                    break;
+                default: c.Reply.MapHeader(0); break;
+            }
+            c.Reply.Bulk("find_keys");
+            c.Reply.MapHeader(2);
+            c.Reply.Bulk("type");
+            c.Reply.Bulk(spec.FindType);
+            c.Reply.Bulk("spec");
+            switch (spec.FindType)
+            {
+                case "range":
+                    c.Reply.MapHeader(3);
+                    c.Reply.Bulk("lastkey"); c.Reply.Integer(spec.A);
+                    c.Reply.Bulk("keystep"); c.Reply.Integer(spec.B);
+                    c.Reply.Bulk("limit"); c.Reply.Integer(spec.C);
+                    break;
+                case "keynum":
+                    c.Reply.MapHeader(3);
+                    c.Reply.Bulk("keynumidx"); c.Reply.Integer(spec.A);
+                    c.Reply.Bulk("firstkey"); c.Reply.Integer(spec.B);
+                    c.Reply.Bulk("keystep"); c.Reply.Integer(spec.C);
+                    break;
+                default: c.Reply.MapHeader(0); break;
+            }
+        }
+    }
+
+    private static void WriteKeyFlags(ClientSession c, KeyFlags flags)
+    {
+        var names = KeySpec.Names(flags).ToList();
+        c.Reply.SetHeader(names.Count);
+        foreach (var n in names) c.Reply.SimpleString(n);
+    }
+
     /// <summary>Redis 7's ten-field command info: name, arity, flags, keys, ACL categories, tips, key specs, subcommands.</summary>
     private static void WriteInfo(ClientSession c, RedisCommand cmd)
     {
@@ -129,14 +191,21 @@ internal static class CommandCommands
         c.Reply.Integer(cmd.FirstKey);
         c.Reply.Integer(cmd.LastKey);
         c.Reply.Integer(cmd.Step);
-        var acl = cmd.AclCategories().ToList();
+        // In Redis's category order (its addReplyCommandCategories walks its table).
+        var acl = Acl.AclCategories.Names.Where((_, i) => (cmd.AclCategoryBits & (1UL << i)) != 0).ToList();
         c.Reply.SetHeader(acl.Count);
-        foreach (var a in acl) c.Reply.SimpleString(a);
-        c.Reply.SetHeader(0);  // tips
-        c.Reply.ArrayHeader(0); // key specifications: first/last/step above describe the keys
-        var subs = cmd.Subcommands?.Values.ToList() ?? [];
-        c.Reply.ArrayHeader(subs.Count);
-        foreach (var s in subs) WriteInfo(c, s);
+        foreach (var a in acl) c.Reply.SimpleString("@" + a);
+        var tips = KeySpecTable.Tips.GetValueOrDefault(cmd.FullName) ?? [];
+        c.Reply.SetHeader(tips.Length);
+        foreach (var tip in tips) c.Reply.Bulk(tip);
+        WriteKeySpecs(c, KeySpecTable.ByName.GetValueOrDefault(cmd.FullName) ?? []);
+        // As Redis: an array of subcommands, or an empty set when there are none.
+        if (cmd.Subcommands is not { } subs) c.Reply.SetHeader(0);
+        else
+        {
+            c.Reply.ArrayHeader(subs.Count);
+            foreach (var s in subs.Values) WriteInfo(c, s);
+        }
     }
 
     /// <summary>
@@ -145,7 +214,12 @@ internal static class CommandCommands
     /// wrong argument count, and arguments whose keys cannot be found (an EVAL or FCALL with
     /// none answers an empty array, as it needs none).
     /// </summary>
-    public static void GetKeys(ClientSession c)
+    public static void GetKeys(ClientSession c) => GetKeys(c, withFlags: false);
+
+    /// <summary>COMMAND GETKEYSANDFLAGS: each key with its flags (Redis 7's key-spec flags; SET, BITFIELD, SORT and MIGRATE decide theirs from the arguments, as Redis's getkeys procedures do).</summary>
+    public static void GetKeysAndFlags(ClientSession c) => GetKeys(c, withFlags: true);
+
+    private static void GetKeys(ClientSession c, bool withFlags)
     {
         var req = c.Request;
         int argc = req.Count - 2;
@@ -174,7 +248,67 @@ internal static class CommandCommands
             return;
         }
         c.Reply.ArrayHeader(positions.Count);
-        foreach (int i in positions) c.Reply.Bulk(req.Arg(i + 2));
+        if (!withFlags)
+        {
+            foreach (int i in positions) c.Reply.Bulk(req.Arg(i + 2));
+            return;
+        }
+        var args = Enumerable.Range(0, argc).Select(i => (ReadOnlyMemory<byte>)req.Arg(i + 2).ToArray()).ToArray();
+        foreach (var (pos, flags) in WithFlags(cmd, positions, i => args[i], argc))
+        {
+            c.Reply.ArrayHeader(2);
+            c.Reply.Bulk(args[pos].Span);
+            WriteKeyFlags(c, flags);
+        }
+    }
+
+    /// <summary>The keys of a request with their flags (ACL's %R~ and %W~ patterns check them).</summary>
+    public static List<(int Pos, KeyFlags Flags)> KeysAndFlags(RedisCommand cmd, Resp.RespRequest request)
+    {
+        var args = Enumerable.Range(0, request.Count).Select(i => (ReadOnlyMemory<byte>)request.Arg(i).ToArray()).ToArray();
+        return WithFlags(cmd, KeyPositions(cmd, request), i => args[i], args.Length);
+    }
+
+    /// <summary>
+    /// Flags for key positions: those of the key spec that finds the position, except where
+    /// Redis's getkeys procedure decides them from the arguments (SET with or without GET,
+    /// BITFIELD with writes or only GETs, SORT's STORE, MIGRATE).
+    /// </summary>
+    private static List<(int Pos, KeyFlags Flags)> WithFlags(RedisCommand cmd, List<int> positions, Func<int, ReadOnlyMemory<byte>> arg, int argc)
+    {
+        var specs = KeySpecTable.ByName.GetValueOrDefault(cmd.FullName) ?? [];
+        var found = new List<(int Pos, KeyFlags Flags)>();
+        foreach (var spec in specs)
+            if ((spec.Flags & KeyFlags.NotKey) == 0) spec.TryFind(arg, argc, cmd.Arity, found);
+        KeyFlags fallback = specs.FirstOrDefault(s => (s.Flags & KeyFlags.NotKey) == 0)?.Flags ?? KeyFlags.None;
+        bool Is(int i, string word) => System.Text.Ascii.EqualsIgnoreCase(arg(i).Span, word);
+        KeyFlags FlagsAt(int pos)
+        {
+            switch (cmd.FullName)
+            {
+                case "set":
+                    for (int i = 3; i < argc; i++)
+                        if (Is(i, "GET")) return KeyFlags.RW | KeyFlags.Access | KeyFlags.Update;
+                    return KeyFlags.OW | KeyFlags.Update;
+                case "bitfield":
+                    for (int i = 2; i < argc; i++)
+                    {
+                        int rest = argc - i - 1;
+                        if (Is(i, "GET") && rest >= 2) i += 2;
+                        else if (Is(i, "OVERFLOW") && rest >= 1) i += 1;
+                        else return KeyFlags.RW | KeyFlags.Access | KeyFlags.Update; // a write, or a syntax error: not read-only
+                    }
+                    return KeyFlags.RO | KeyFlags.Access;
+                case "sort" or "sort_ro":
+                    return pos == 1 ? KeyFlags.RO | KeyFlags.Access : KeyFlags.OW | KeyFlags.Update;
+                case "migrate":
+                    return KeyFlags.RW | KeyFlags.Access | KeyFlags.Delete;
+            }
+            foreach (var (p, f) in found)
+                if (p == pos) return f;
+            return fallback;
+        }
+        return positions.Select(p => (p, FlagsAt(p))).ToList();
     }
 
     private delegate ReadOnlySpan<byte> ArgAt(int i);
@@ -300,5 +434,6 @@ internal static class CommandCommands
         "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
         "    If no command names are given, documentation details for all",
         "    commands are returned.",
-        "GETKEYS <full-command>", "    Return the keys from a full Redis command.");
+        "GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+        "GETKEYSANDFLAGS <full-command>", "    Return the keys and the access flags from a full Redis command.");
 }

@@ -36,6 +36,17 @@ public class AclTests
             ["ACL", "SETUSER", "x", "&*", "&a"], ["ACL", "SETUSER", "x", "<nope"], ["ACL", "SETUSER", "x", "!" + new string('0', 64)],
             ["ACL", "SETUSER", "x", "+config|get|x"], ["ACL", "SETUSER", "x", "+config|nosub"], ["ACL", "SETUSER", "x", "-select|0"],
             ["ACL", "SETUSER", "carl", "resetkeys", "nonsense"], ["ACL", "GETUSER", "carl"], // a refused rule changes nothing
+            // Read and write key patterns (Redis 7's %R~ and %W~): a pattern given twice gains both.
+            ["ACL", "SETUSER", "pat", "%R~a", "%W~a", "%R~b", "%RW~c", "%W~*"], ["ACL", "GETUSER", "pat"],
+            ["ACL", "SETUSER", "pat2", "%R~*", "~a", "%wr~z"], ["ACL", "GETUSER", "pat2"],
+            ["ACL", "SETUSER", "x", "%~a"], ["ACL", "SETUSER", "x", "%X~a"], ["ACL", "SETUSER", "x", "%RR~a"], ["ACL", "SETUSER", "x", "%R"],
+            ["ACL", "SETUSER", "rw", "on", "nopass", "%R~r*", "%W~w*", "~both*", "+@all"],
+            ["ACL", "DRYRUN", "rw", "get", "r1"], ["ACL", "DRYRUN", "rw", "get", "w1"], ["ACL", "DRYRUN", "rw", "set", "w1", "v"],
+            ["ACL", "DRYRUN", "rw", "set", "r1", "v"], ["ACL", "DRYRUN", "rw", "set", "w1", "v", "GET"], ["ACL", "DRYRUN", "rw", "set", "both1", "v", "GET"],
+            ["ACL", "DRYRUN", "rw", "copy", "r1", "w1"], ["ACL", "DRYRUN", "rw", "copy", "w1", "r1"], ["ACL", "DRYRUN", "rw", "lmove", "r1", "w1", "LEFT", "LEFT"],
+            ["ACL", "DRYRUN", "rw", "object", "encoding", "w1"], ["ACL", "DRYRUN", "rw", "sort", "r1", "STORE", "w1"], ["ACL", "DRYRUN", "rw", "sort", "w1"],
+            ["ACL", "DRYRUN", "rw", "bitfield", "w1", "GET", "u8", "0"], ["ACL", "DRYRUN", "rw", "bitfield", "w1", "SET", "u8", "0", "1"],
+            ["ACL", "DRYRUN", "rw", "del", "w1"], ["ACL", "DRYRUN", "rw", "exists", "w1"], ["ACL", "DRYRUN", "rw", "eval", "return 1", "2", "r1", "w1"],
             ["ACL", "USERS"], ["ACL", "GETUSER", "x"],
             ["ACL", "DELUSER", "default"], ["ACL", "DELUSER", "nope"], ["ACL", "DELUSER", "nope", "bob"],
             ["ACL", "CAT"], ["ACL", "CAT", "nope"], ["ACL", "GENPASS", "0"], ["ACL", "GENPASS", "4097"], ["ACL", "GENPASS", "x"],

@@ -2,8 +2,8 @@ namespace PasteRedis.Tests.Commands;
 
 /// <summary>
 /// COMMAND INFO of every implemented command (and subcommand) against the real
-/// redis-server: arity, flags, key positions and ACL categories must be Redis's. Tips and
-/// key specifications are not compared (this server lists none; README says so).
+/// redis-server: arity, flags, key positions, ACL categories and key specifications must be
+/// Redis's. Tips are not compared (this server lists none; README says so).
 /// </summary>
 [TestFixture]
 public class CommandInfoTests : ServerFixture
@@ -80,9 +80,29 @@ public class CommandInfoTests : ServerFixture
 
     private static RedisResult[]? Entry(RedisResult reply) => ((RedisResult[])reply!)[0] is { IsNull: false } e ? (RedisResult[])e! : null;
 
-    /// <summary>Name, arity, flags (sorted), first/last/step, ACL categories (sorted).</summary>
+    /// <summary>Name, arity, flags (sorted), first/last/step, ACL categories (sorted), key specifications.</summary>
     private static string Describe(RedisResult[] info) =>
-        $"{(string)info[0]!} arity {(long)info[1]} flags [{Sorted(info[2])}] keys {(long)info[3]},{(long)info[4]},{(long)info[5]} acl [{Sorted(info[6])}]";
+        $"{(string)info[0]!} arity {(long)info[1]} flags [{Sorted(info[2])}] keys {(long)info[3]},{(long)info[4]},{(long)info[5]} acl [{Sorted(info[6])}] specs {Flat(info[8])}";
+
+    private static string Flat(RedisResult r) => r.Resp3Type switch
+    {
+        ResultType.Array or ResultType.Set or ResultType.Map => "[" + string.Join(",", ((RedisResult[])r!).Select(Flat)) + "]", // the protocol's types: KeySpecificationsAreRedisOnesInBothProtocols
+        _ => r.IsNull ? "nil" : (string)r!,
+    };
+
+    /// <summary>Key specifications as both protocols write them, byte for byte, for commands of every kind of spec.</summary>
+    [Test]
+    public async Task KeySpecificationsAreRedisOnesInBothProtocols()
+    {
+        await using var server = await ServerInstance.StartAsync();
+        string[][] commands =
+        [
+            ["COMMAND", "INFO", "set", "get", "xread", "zunionstore", "sort", "migrate", "eval", "blpop", "georadius", "lmpop", "object|encoding", "bitop"],
+            ["COMMAND", "GETKEYSANDFLAGS", "set", "k", "v", "GET"], ["COMMAND", "GETKEYSANDFLAGS", "bitfield", "k", "GET", "u8", "0"],
+            ["COMMAND", "GETKEYSANDFLAGS", "sort", "k", "STORE", "d"], ["COMMAND", "GETKEYSANDFLAGS", "get"], ["COMMAND", "GETKEYSANDFLAGS", "ping"],
+        ];
+        Assert.That(Tools.DifferencesFromRedis(server.Port, commands), Is.Empty);
+    }
 
     private static string Sorted(RedisResult list) =>
         string.Join(" ", ((RedisResult[])list!).Select(r => (string)r!).OrderBy(s => s, StringComparer.Ordinal));
@@ -109,9 +129,12 @@ public class CommandInfoTests : ServerFixture
             foreach (var args in new[] { new string[0], ["k1"], ["k1", "k2"], ["2", "k1", "k2"], ["k1", "2", "k2", "k3"], ["k1", "k2", "k3", "k4"],
                 ["k1", "1", "2", "3", "km", "STORE", "d"], ["k1", "k2", "k3", "STREAMS", "s1", "0", "x"] })
             {
-                string[] command = ["COMMAND", "GETKEYS", .. name.Split('|'), .. args];
-                string a = real.Call(command), b = ours.Call(command);
-                if (a != b) differences.Add($"{string.Join(' ', command)}\n    redis: {a}\n    ours:  {b}");
+                foreach (var sub in new[] { "GETKEYS", "GETKEYSANDFLAGS" })
+                {
+                    string[] command = ["COMMAND", sub, .. name.Split('|'), .. args];
+                    string a = real.Call(command), b = ours.Call(command);
+                    if (a != b) differences.Add($"{string.Join(' ', command)}\n    redis: {a}\n    ours:  {b}");
+                }
             }
         Assert.That(differences, Is.Empty, $"{differences.Count} differ:\n" + string.Join("\n", differences.Take(40)));
     }
