@@ -56,6 +56,8 @@ internal sealed class AccessControl
     public string? SetUser(string name, IReadOnlyList<string> rules, ClientSession? caller = null)
     {
         if (name.Any(ch => char.IsWhiteSpace(ch) || ch == '\0')) return "ERR Usernames can't contain spaces or null characters";
+        if (AclUser.MergeSelectors(rules, out var unclosed) is not { } merged) return $"ERR Unmatched parenthesis in acl selector starting at '{unclosed}'.";
+        rules = merged;
         var existing = Find(name);
         var draft = existing?.Clone() ?? new AclUser(name, _server.Commands, AllChannelsByDefault);
         foreach (var rule in rules)
@@ -76,12 +78,12 @@ internal sealed class AccessControl
     /// </summary>
     private void CloseSubscribersNoLongerAllowed(AclUser user, ClientSession? caller)
     {
-        if (user.AllChannels) return;
+        if (user.Root.AllChannels) return;
         foreach (var client in _server.Clients.ToList())
         {
             if (client.User != user || client.SubscriptionCount == 0) continue;
-            bool allowed = client.SubscribedChannels.All(ch => user.ChannelPatterns.Any(p => GlobMatcher.IsMatch(Encoding.Latin1.GetBytes(p), ch)))
-                && client.SubscribedPatterns.All(pat => user.ChannelPatterns.Any(p => Encoding.Latin1.GetBytes(p).AsSpan().SequenceEqual(pat)));
+            bool allowed = client.SubscribedChannels.All(ch => user.MayUse(ch, literal: false))
+                && client.SubscribedPatterns.All(pattern => user.MayUse(pattern, literal: true));
             if (allowed) continue;
             if (client == caller) client.CloseAfterReply();
             else client.Kill();
@@ -119,61 +121,8 @@ internal sealed class AccessControl
     public AclDenial Check(AclUser user, RedisCommand cmd, RespRequest request, out int denied)
     {
         denied = 0;
-        if (user.Unrestricted) return AclDenial.None;
-        if (!user.AllCommands && (cmd.Flags & CommandFlags.NoAuth) == 0 && !user.Allowed[cmd.AclId])
-        {
-            bool firstArgOk = request.Count > 1 && user.FirstArgs != null && user.FirstArgs.TryGetValue(cmd.AclId, out var args)
-                && args.Any(a => Ascii.EqualsIgnoreCase(request.Arg(1), Encoding.Latin1.GetBytes(a)));
-            if (!firstArgOk) return AclDenial.Command;
-        }
-        if (!user.AllKeys && (cmd.FirstKey > 0 || (cmd.Flags & CommandFlags.MovableKeys) != 0))
-        {
-            // Each key against the patterns that grant what it needs (Redis's ACLSelectorCheckKey):
-            // read for a key the command accesses, write for one it inserts, deletes or updates.
-            foreach (var (i, flags) in CommandCommands.KeysAndFlags(cmd, request))
-            {
-                int needed = ((flags & KeyFlags.Access) != 0 ? AclUser.ReadPermission : 0)
-                    | ((flags & (KeyFlags.Insert | KeyFlags.Delete | KeyFlags.Update)) != 0 ? AclUser.WritePermission : 0);
-                var key = request.Arg(i);
-                bool ok = false;
-                foreach (var (pattern, permission) in user.KeyPatterns)
-                    if ((permission & needed) == needed && GlobMatcher.IsMatch(Encoding.Latin1.GetBytes(pattern), key)) { ok = true; break; }
-                if (!ok)
-                {
-                    denied = i;
-                    return AclDenial.Key;
-                }
-            }
-        }
-        if (!user.AllChannels && ChannelArguments(cmd) is var (first, literal) && first > 0)
-        {
-            for (int i = first; i < request.Count; i++)
-            {
-                var channel = request.Arg(i);
-                bool ok = false;
-                foreach (var pattern in user.ChannelPatterns)
-                {
-                    var p = Encoding.Latin1.GetBytes(pattern);
-                    if (literal ? channel.SequenceEqual(p) : GlobMatcher.IsMatch(p, channel)) { ok = true; break; }
-                }
-                if (!ok)
-                {
-                    denied = i;
-                    return AclDenial.Channel;
-                }
-                if (cmd.FullName is "publish" or "spublish") break; // the channel only, not the message
-            }
-        }
-        return AclDenial.None;
+        return user.Unrestricted ? AclDenial.None : user.Check(cmd, request, out denied);
     }
-
-    /// <summary>Where a command's channels begin (0: none), and whether they are patterns matched literally (PSUBSCRIBE).</summary>
-    private static (int First, bool Literal) ChannelArguments(RedisCommand cmd) => cmd.FullName switch
-    {
-        "publish" or "spublish" or "subscribe" or "ssubscribe" => (1, false),
-        "psubscribe" => (1, true),
-        _ => (0, false),
-    };
 
     /// <summary>NOPERM for a client's command (Redis's getAclErrorMessage).</summary>
     public static string Error(AclDenial denial, RedisCommand cmd) => denial switch

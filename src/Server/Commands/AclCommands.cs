@@ -5,7 +5,7 @@ using PasteRedis.Server.Connections;
 
 namespace PasteRedis.Server.Commands;
 
-/// <summary>ACL: users, their rules, the security log (Redis 7's aclCommand, without selectors or an ACL file: no LOAD or SAVE).</summary>
+/// <summary>ACL: users, their rules, the security log (Redis 7's aclCommand, without an ACL file: no LOAD or SAVE).</summary>
 internal static class AclCommands
 {
     private static string Arg(ClientSession c, int i) => AccessControl.Latin1(c.Request.Arg(i));
@@ -33,14 +33,24 @@ internal static class AclCommands
         c.Reply.Bulk("passwords");
         c.Reply.ArrayHeader(user.Passwords.Count);
         foreach (var p in user.Passwords) c.Reply.Bulk(p);
-        c.Reply.Bulk("commands");
-        c.Reply.Bulk(user.DescribeCommands());
-        c.Reply.Bulk("keys");
-        c.Reply.Bulk(user.DescribeKeys());
-        c.Reply.Bulk("channels");
-        c.Reply.Bulk(user.DescribeChannels());
+        WriteSelector(c, user.Root);
         c.Reply.Bulk("selectors");
-        c.Reply.ArrayHeader(0);
+        c.Reply.ArrayHeader(user.Selectors.Count);
+        foreach (var selector in user.Selectors)
+        {
+            c.Reply.MapHeader(3);
+            WriteSelector(c, selector);
+        }
+    }
+
+    private static void WriteSelector(ClientSession c, AclSelector selector)
+    {
+        c.Reply.Bulk("commands");
+        c.Reply.Bulk(selector.DescribeCommands());
+        c.Reply.Bulk("keys");
+        c.Reply.Bulk(selector.DescribeKeys());
+        c.Reply.Bulk("channels");
+        c.Reply.Bulk(selector.DescribeChannels());
     }
 
     public static void DelUser(ClientSession c)
