@@ -127,7 +127,9 @@ internal sealed class RedisServer
         OnConfigChanged();
         foreach (var user in config.UserDirectives)
             if (Acl.SetUser(user[0], user.Skip(1).ToList()) is { } error) throw new ConfigException(error); // checked when the file was read
-        config.DescribeUsers = () => Acl.Users.Select(u => u.Describe()).ToList();
+        if (Acl.AclFile != null && Acl.LoadFile(null) is { } aclError) throw new ConfigException("Aborting Redis startup because of ACL errors: " + aclError);
+        // CONFIG REWRITE writes the users, unless they live in an aclfile (ACL SAVE writes that).
+        config.DescribeUsers = () => Acl.AclFile != null ? [] : Acl.Users.Select(u => u.Describe()).ToList();
         Hosting.OomScore.Apply(Config, Logger);
         StartupMemory = GC.GetTotalMemory(false);
     }

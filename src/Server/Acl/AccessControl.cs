@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text;
 using PasteRedis.Resp;
 using PasteRedis.Server.Commands;
@@ -25,8 +26,7 @@ internal sealed class AccessControl
     public AccessControl(RedisServer server)
     {
         _server = server;
-        Default = new AclUser("default", server.Commands, AllChannelsByDefault);
-        foreach (var rule in (ReadOnlySpan<string>)["+@all", "~*", "&*", "on", "nopass"]) Default.Apply(rule, true);
+        Default = NewDefaultUser(server.Commands);
         _users.Add(Default.Name, Default);
     }
 
@@ -39,6 +39,133 @@ internal sealed class AccessControl
     public bool DefaultNeedsAuth => !Default.NoPass || !Default.Enabled;
 
     public AclUser? Find(string name) => _users.GetValueOrDefault(name);
+
+    /// <summary>The aclfile, when one is configured (ACL LOAD and SAVE use it; CONFIG REWRITE then writes no users).</summary>
+    public string? AclFile => _server.Config.Get("aclfile") is { Length: > 0 } path ? path : null;
+
+    /// <summary>
+    /// ACL LOAD (and the start with an aclfile): every line of the file is read before any
+    /// takes effect; with an error nothing changes and the error names each bad line, as
+    /// Redis's does. Then the file's users replace all others (the default user is the
+    /// file's, or a fresh one), and the connections of the replaced users are closed, as
+    /// Redis closes them. Returns null, or the error without "ERR ".
+    /// </summary>
+    public string? LoadFile(ClientSession? caller)
+    {
+        var path = AclFile!;
+        if (ReadUsersFile(path, _server.Commands, AllChannelsByDefault, out var users) is { } error) return error;
+        var fresh = users.GetValueOrDefault("default") ?? NewDefaultUser(_server.Commands);
+        Default.CopyFrom(fresh);
+        _users.Clear();
+        _users.Add(Default.Name, Default);
+        foreach (var (name, user) in users)
+            if (name != Default.Name) _users.Add(name, user);
+        foreach (var client in _server.Clients.ToList())
+            if (client.User != Default && !client.IsInternal)
+            {
+                client.LogOut();
+                if (client == caller) client.CloseAfterReply();
+                else client.Kill();
+            }
+        return null;
+    }
+
+    /// <summary>ACL SAVE: every user as a "user" line, written to a new file that replaces the aclfile. Null, or Redis's error.</summary>
+    public string? SaveFile()
+    {
+        var path = AclFile!;
+        var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", $"temp-{Environment.ProcessId}.acl");
+        try
+        {
+            using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                f.Write(Encoding.Latin1.GetBytes(string.Concat(Users.Select(u => "user " + u.Describe() + "\n"))));
+                f.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _server.Logger.LogWarning("Saving the ACLs to {Path} failed: {Error}", path, e.Message);
+            try { File.Delete(temp); } catch (IOException) { }
+            return "There was an error trying to save the ACLs. Please check the server logs for more information";
+        }
+    }
+
+    /// <summary>
+    /// Reads an ACL file (Redis's ACLLoadFromFile): "user name rule …" lines, blank lines
+    /// skipped; every error is collected (Redis's texts, naming the file and line) and then
+    /// returned with Redis's closing warning. Null when every line was good.
+    /// </summary>
+    public static string? ReadUsersFile(string path, CommandTable table, bool allChannelsByDefault, out Dictionary<string, AclUser> users)
+    {
+        users = new Dictionary<string, AclUser>(StringComparer.Ordinal);
+        string text;
+        try { text = Encoding.Latin1.GetString(File.ReadAllBytes(path)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string why = e switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "No such file or directory",
+                UnauthorizedAccessException => "Permission denied",
+                _ => e.Message,
+            };
+            return $"Error loading ACLs, opening file '{path}': {why}";
+        }
+        var errors = new StringBuilder();
+        var lines = text.Split('\n');
+        for (int n = 0; n < lines.Length; n++)
+        {
+            var line = lines[n].Trim(' ', '\t', '\r', '\n');
+            if (line.Length == 0) continue;
+            var words = Configuration.ConfigLoader.SplitArgs(line);
+            if (words == null)
+            {
+                errors.Append($"{path}:{n + 1}: unbalanced quotes in acl line. ");
+                continue;
+            }
+            if (words.Count == 0) continue;
+            if (words[0] != "user" || words.Count < 2)
+            {
+                errors.Append($"{path}:{n + 1} should start with user keyword followed by the username. ");
+                continue;
+            }
+            if (users.ContainsKey(words[1]))
+            {
+                errors.Append($"WARNING: Duplicate user '{words[1]}' found on line {n + 1}. ");
+                continue;
+            }
+            if (ParseUser(words[1], words.Skip(2).ToList(), table, allChannelsByDefault, out var user) is { } why)
+            {
+                errors.Append($"{path}:{n + 1}: {why}. ");
+                continue;
+            }
+            users.Add(words[1], user!);
+        }
+        if (errors.Length == 0) return null;
+        users.Clear();
+        return errors.Append("WARNING: ACL errors detected, no change to the previously active ACL rules was performed").ToString();
+    }
+
+    /// <summary>A new user from its rules (an ACL file's or the config file's "user" line); null, or what was wrong.</summary>
+    public static string? ParseUser(string name, List<string> rules, CommandTable table, bool allChannelsByDefault, out AclUser? user)
+    {
+        user = null;
+        if (AclUser.MergeSelectors(rules, out var unclosed) is not { } merged) return $"Unmatched parenthesis in acl selector starting at '{unclosed}'";
+        var parsed = new AclUser(name, table, allChannelsByDefault);
+        foreach (var rule in merged)
+            if (parsed.Apply(rule, allChannelsByDefault) is { } why) return $"Error in applying operation '{rule}': {why}";
+        user = parsed;
+        return null;
+    }
+
+    private static AclUser NewDefaultUser(CommandTable table)
+    {
+        var user = new AclUser("default", table, true);
+        foreach (var rule in (ReadOnlySpan<string>)["+@all", "~*", "&*", "on", "nopass"]) user.Apply(rule, true);
+        return user;
+    }
 
     /// <summary>requirepass is the default user's password: a changed value replaces its passwords (or makes it nopass).</summary>
     public void ApplyRequirePass(string requirePass)

@@ -5,7 +5,7 @@ using PasteRedis.Server.Connections;
 
 namespace PasteRedis.Server.Commands;
 
-/// <summary>ACL: users, their rules, the security log (Redis 7's aclCommand, without an ACL file: no LOAD or SAVE).</summary>
+/// <summary>ACL: users, their rules, the security log (Redis 7's aclCommand).</summary>
 internal static class AclCommands
 {
     private static string Arg(ClientSession c, int i) => AccessControl.Latin1(c.Request.Arg(i));
@@ -202,6 +202,24 @@ internal static class AclCommands
         }
     }
 
+    private const string NoAclFile = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.";
+
+    /// <summary>ACL LOAD: the aclfile's users replace all (nothing changes when a line is bad).</summary>
+    public static void Load(ClientSession c)
+    {
+        if (c.Server.Acl.AclFile == null) c.Reply.Error(NoAclFile);
+        else if (c.Server.Acl.LoadFile(c) is { } error) c.Reply.Error("ERR " + error);
+        else c.Reply.Ok();
+    }
+
+    /// <summary>ACL SAVE: every user written to the aclfile.</summary>
+    public static void Save(ClientSession c)
+    {
+        if (c.Server.Acl.AclFile == null) c.Reply.Error(NoAclFile);
+        else if (c.Server.Acl.SaveFile() is { } error) c.Reply.Error("ERR " + error);
+        else c.Reply.Ok();
+    }
+
     public static void Help(ClientSession c) => CommandHelp.Reply(c, "ACL",
         "CAT [<category>]",
         "    List all commands that belong to <category>, or all command categories",
@@ -217,8 +235,12 @@ internal static class AclCommands
         "    be used to specify a different size.",
         "LIST",
         "    Show users details in config file format.",
+        "LOAD",
+        "    Reload users from the ACL file.",
         "LOG [<count> | RESET]",
         "    Show the ACL log entries.",
+        "SAVE",
+        "    Save the current config to the ACL file.",
         "SETUSER <username> <attribute> [<attribute> ...]",
         "    Create or modify a user with the specified attributes.",
         "USERS",

@@ -53,6 +53,7 @@ internal static class ConfigLoader
         }
         if (current != null) lines.Add(current.ToString());
         ApplyFile(config, lines, "the command line");
+        CheckAclFile(config);
         return config;
     }
 
@@ -88,12 +89,20 @@ internal static class ConfigLoader
 
     private static Commands.CommandTable? _table;
 
-    private static string? ValidateUser(List<string> words)
+    private static Commands.CommandTable Table => _table ??= new Commands.CommandTable(Commands.CommandCatalog.Build());
+
+    private static string? ValidateUser(List<string> words) =>
+        Acl.AccessControl.ParseUser(words[1], words.Skip(2).ToList(), Table, false, out _);
+
+    /// <summary>As Redis at start: users in the config file and an aclfile exclude each other; the aclfile must load.</summary>
+    private static void CheckAclFile(ServerConfig config)
     {
-        var user = new Acl.AclUser(words[1], _table ??= new Commands.CommandTable(Commands.CommandCatalog.Build()), false);
-        foreach (var rule in words.Skip(2))
-            if (user.Apply(rule, false) is { } why) return $"Error in applying operation '{rule}': {why}";
-        return null;
+        var path = config.Get("aclfile");
+        if (path.Length == 0) return;
+        if (config.UserDirectives.Count > 0)
+            throw new ConfigException("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.");
+        if (Acl.AccessControl.ReadUsersFile(path, Table, false, out _) is { } error)
+            throw new ConfigException("Aborting Redis startup because of ACL errors: " + error);
     }
 
     private static void Apply(ServerConfig config, string name, string[] values, string source)

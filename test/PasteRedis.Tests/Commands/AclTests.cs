@@ -399,5 +399,102 @@ public class AclTests
         Assert.That(logs[0], Is.EqualTo(new[] { "*[$ACL,$DRYRUN,$zed,$get,$k]", "*[$ACL,$SETUSER,$(redacted),$(redacted),$(redacted)]" }));
     }
 
+    /// <summary>
+    /// aclfile: users loaded at start, ACL SAVE writes them, ACL LOAD replaces them (or, with
+    /// a bad line, changes nothing and says why): the same steps on redis-server and here,
+    /// each with its own copy of the file (paths in the errors are set aside).
+    /// </summary>
+    [Test]
+    public async Task AclFileLoadsAndSavesAsRedis()
+    {
+        const string initial = "user default on nopass ~* &* +@all\nuser bob on >pw ~b* +get\n";
+        string redisFile = Path.Combine(Directory.CreateTempSubdirectory("aclfile-redis").FullName, "users.acl");
+        string ourFile = Path.Combine(Directory.CreateTempSubdirectory("aclfile-ours").FullName, "users.acl");
+        File.WriteAllText(redisFile, initial);
+        File.WriteAllText(ourFile, initial);
+        try
+        {
+            using var redis = new Tools.ReferenceRedis("aclfile", "--aclfile", redisFile);
+            await using var server = await ServerInstance.StartAsync("--aclfile", ourFile);
+            var runs = new[] { (redis.Port, redisFile), (server.Port, ourFile) }.Select(run =>
+            {
+                var (port, file) = run;
+                using var raw = new RawClient(port);
+                var got = new List<string>();
+                void Call(params string[] command) => got.Add(raw.Call(command).Replace(file, "<file>"));
+                Call("ACL", "LIST");
+                Call("ACL", "SETUSER", "carl", "on", "%R~c*", "+get", "(~d* +set)");
+                Call("ACL", "SAVE");
+                got.Add(File.ReadAllText(file));
+                Call("CONFIG", "SET", "aclfile", "/tmp/other.acl");
+                foreach (var bad in new[]
+                {
+                    "user default on nopass ~* &* +@all\nuser dan on +bogus\n",
+                    "user default on nopass ~* &* +@all\nbogus line\n",
+                    "# a comment\nuser eve on\n",
+                    "user eve on\nuser eve off\n",
+                    // Not here: an unclosed selector (redis-server 7.0.15 answers OK) and unbalanced quotes (it crashes).
+                })
+                {
+                    File.WriteAllText(file, bad);
+                    Call("ACL", "LOAD");
+                }
+                Call("ACL", "LIST");
+                File.WriteAllText(file, "\nuser eve on >x ~* +@all\n\n");
+                Call("ACL", "LOAD");
+                Call("ACL", "LIST"); // no default user in the file: a fresh one
+                File.Delete(file);
+                Call("ACL", "LOAD");
+                Call("ACL", "SAVE");
+                got.Add(File.ReadAllText(file));
+                return got;
+            }).ToArray();
+            Assert.That(runs[1], Is.EqualTo(runs[0]));
+            Assert.That(runs[0], Has.Some.Contains("Duplicate user 'eve' found on line 2"));
+            // Where redis-server 7.0.15 fails (above), this server names each bad line and changes nothing.
+            using var ours = new RawClient(server.Port);
+            File.WriteAllText(ourFile, "user eve on (~a\nuser \"unbalanced\nuser fay on\n");
+            Assert.That(ours.Call("ACL", "LOAD"), Is.EqualTo($"-ERR {ourFile}:1: Unmatched parenthesis in acl selector starting at '(~a'. {ourFile}:2: unbalanced quotes in acl line. " +
+                "WARNING: ACL errors detected, no change to the previously active ACL rules was performed"));
+            Assert.That(ours.Call("ACL", "USERS"), Is.EqualTo("*[$default,$eve]"));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(redisFile)!, true);
+            Directory.Delete(Path.GetDirectoryName(ourFile)!, true);
+        }
+    }
+
+    [Test]
+    public async Task AclLoadClosesTheConnectionsOfReplacedUsersAndStartsRefuseBadFiles()
+    {
+        var dir = Directory.CreateTempSubdirectory("aclfile-clients").FullName;
+        var file = Path.Combine(dir, "users.acl");
+        try
+        {
+            File.WriteAllText(file, "user bob on >pw ~* +@all\n");
+            await using (var server = await ServerInstance.StartAsync("--aclfile", file))
+            {
+                using var admin = new RawClient(server.Port);
+                using var bob = new RawClient(server.Port);
+                Assert.That(bob.Call("AUTH", "bob", "pw"), Is.EqualTo("+OK"));
+                Assert.That(admin.Call("ACL", "LOAD"), Is.EqualTo("+OK"));
+                Assert.That(bob.IsClosedByServer(), Is.True, "bob's user was replaced (as Redis does, even by an equal one)");
+                Assert.That(admin.Call("PING"), Is.EqualTo("+PONG"), "the default user's connections stay");
+                Assert.That(admin.Call("CONFIG", "GET", "aclfile"), Is.EqualTo($"*[$aclfile,${file}]"));
+            }
+            var missing = Path.Combine(dir, "missing.acl");
+            var e = Assert.CatchAsync(() => ServerInstance.StartAsync("--aclfile", missing));
+            Assert.That(e!.Message, Is.EqualTo($"Aborting Redis startup because of ACL errors: Error loading ACLs, opening file '{missing}': No such file or directory"));
+            var conf = Path.Combine(dir, "redis.conf");
+            File.WriteAllLines(conf, ["user alice on", $"aclfile {file}"]);
+            int port = ServerInstance.FreePort();
+            using var both = ServerProcess.Start(port, conf, "--dir", dir);
+            Assert.That(both.WaitForExit(10_000), Is.True);
+            Assert.That(both.Output, Does.Contain("users defined in redis.conf and at the same setting an ACL file path is invalid"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     private static string Sha256(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)));
 }
