@@ -110,6 +110,7 @@ internal sealed class RedisServer
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, Events);
         Commands = new CommandTable(CommandCatalog.Build());
         Acl = new Acl.AccessControl(this);
+        Replication = new Replication.ReplicationSource(this);
         Calls = new Diagnostics.CommandCalls(this);
         Pause = new Connections.ClientPause(this);
         _ = Diagnostics.CycleClock.Frequency; // calibrated now (20 ms), not on the first command
@@ -272,6 +273,7 @@ internal sealed class RedisServer
                     aof.Recover(this, stop);
                     Aof = aof;
                     _events.Aof = aof;
+                    aof.Replicas = Replication;
                 }
             }
             if (_pendingImport != null) RedisAofInterop.Import(this, _pendingImport, logger);
@@ -373,6 +375,9 @@ internal sealed class RedisServer
     /// <summary>Whether any script was loaded (SCRIPT FLUSH and INFO need not make a Lua state).</summary>
     public Scripting.ScriptEngine? ScriptsIfStarted => _scripts;
     public CommandTable Commands { get; }
+
+    /// <summary>Replicas of this server (the master side of Redis replication).</summary>
+    public Replication.ReplicationSource Replication { get; }
 
     /// <summary>ACL users and the security log.</summary>
     public Acl.AccessControl Acl { get; }
@@ -559,6 +564,7 @@ internal sealed class RedisServer
             if (ActiveExpireEnabled && !Events.ExpiryPaused(now)) // CLIENT PAUSE holds active expiry too
                 ActiveExpireCycle(now);
             // Expirations were logged as DEL: commit them like any batch; everysec drains here.
+            Replication.Cron(now);
             if (Aof != null)
             {
                 Aof.Tick(this);
@@ -570,7 +576,7 @@ internal sealed class RedisServer
         {
             // Blocked and subscribed connections wait by design (Redis exempts them too).
             foreach (var c in _clients.Values)
-                if (now - c.LastInteractionMs > timeout * 1000 && !c.IsBlocked && c.SubscriptionCount == 0) c.Kill();
+                if (now - c.LastInteractionMs > timeout * 1000 && !c.IsBlocked && c.SubscriptionCount == 0 && !c.IsReplica) c.Kill();
         }
     }
 

@@ -92,6 +92,9 @@ internal static class CommandCatalog
             C("histogram", -2, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Returns the cumulative distribution of latencies of a subset or all commands.", "7.0.0", DiagnosticsCommands.LatencyHistogram),
             C("help", 2, Loading | Stale, 0, 0, 0, "server", "Returns helpful text about the different subcommands.", "2.8.13", DiagnosticsCommands.LatencyHelp)),
         C("monitor", 1, Admin | NoScript | Loading | Stale, 0, 0, 0, "server", "Listens for all requests received by the server in real-time.", "1.0.0", ServerCommands.Monitor),
+        C("replconf", -1, Admin | NoScript | Loading | Stale | AllowBusy, 0, 0, 0, "server", "An internal command for configuring the replication stream.", "3.0.0", ServerCommands.ReplConf),
+        C("psync", -3, Admin | NoScript | NoAsyncLoading | NoMulti, 0, 0, 0, "server", "An internal command used in replication.", "2.8.0", ServerCommands.Sync),
+        C("sync", 1, Admin | NoScript | NoAsyncLoading | NoMulti, 0, 0, 0, "server", "An internal command used in replication.", "1.0.0", ServerCommands.Sync),
         C("role", 1, NoScript | Loading | Stale | Fast, 0, 0, 0, "server", "Returns the replication role.", "2.8.12", ServerCommands.Role).WithAcl("@admin", "@dangerous"),
         C("shutdown", -1, Admin | NoScript | Loading | Stale | AllowBusy | NoMulti, 0, 0, 0, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", ServerCommands.Shutdown),
         C("acl", -2, None, 0, 0, 0, "server", "A container for Access List Control commands.", "6.0.0", null).WithSubcommands(

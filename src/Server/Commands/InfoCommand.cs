@@ -194,9 +194,16 @@ internal static class InfoCommand
             case "replication":
                 sb.Append("# Replication\r\n");
                 sb.Field("role", "master");
-                sb.Field("connected_slaves", 0);
-                sb.Field("master_replid", server.RunId);
-                sb.Field("master_repl_offset", 0);
+                var source = server.Replication;
+                sb.Field("connected_slaves", source.Replicas.Count);
+                for (int i = 0; i < source.Replicas.Count; i++)
+                {
+                    var r = source.Replicas[i];
+                    sb.Field($"slave{i}", $"ip={ServerCommands.ReplicaAddress(r.Session)},port={r.ListeningPort},state=online," +
+                        $"offset={Math.Max(0, r.AckOffset)},lag={(RedisServer.NowMs() - r.LastAckMs) / 1000}");
+                }
+                sb.Field("master_replid", source.ReplId);
+                sb.Field("master_repl_offset", source.Offset);
                 break;
             case "cpu":
                 sb.Append("# CPU\r\n");

@@ -51,28 +51,89 @@ internal static class ServerCommands
         else c.Reply.SimpleString(reply[1..]);
     }
 
-    /// <summary>ROLE: this server is always a master without replicas.</summary>
+    /// <summary>ROLE: a master, its replication offset, and its replicas (address, listening port, acknowledged offset).</summary>
     public static void Role(ClientSession c)
     {
+        var source = c.Server.Replication;
         c.Reply.ArrayHeader(3);
         c.Reply.Bulk("master");
-        c.Reply.Integer(0);
-        c.Reply.ArrayHeader(0);
+        c.Reply.Integer(source.Offset);
+        c.Reply.ArrayHeader(source.Replicas.Count);
+        foreach (var r in source.Replicas)
+        {
+            c.Reply.ArrayHeader(3);
+            c.Reply.Bulk(ReplicaAddress(r.Session));
+            c.Reply.Bulk(r.ListeningPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            c.Reply.Bulk(Math.Max(0, r.AckOffset).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
+    public static string ReplicaAddress(ClientSession c) => (c.RemoteEndPoint as System.Net.IPEndPoint)?.Address.ToString() ?? "?";
+
     /// <summary>
-    /// WAIT numreplicas timeout: there are no replicas, so none acknowledges; asked for none
-    /// it answers 0 at once, asked for some it waits the timeout (0: forever) as Redis would.
+    /// WAIT numreplicas timeout: how many replicas have acknowledged this connection's last
+    /// write; when fewer than asked, the replicas are asked for their offsets and the
+    /// connection waits until enough answer or the timeout (0: forever) passes, answering
+    /// the count it has then, as Redis does.
     /// </summary>
     public static void Wait(ClientSession c)
     {
         if (!c.TryLong(1, out long replicas) || !TryMilliseconds(c, 2, out long timeoutMs)) return;
-        if (replicas <= 0 || !c.CanBlock)
+        var source = c.Server.Replication;
+        int acked = source.Acknowledged(c.ReplicationOffset);
+        if (acked >= replicas || !c.CanBlock)
         {
-            c.Reply.Integer(0);
+            c.Reply.Integer(acked);
             return;
         }
-        c.Block(1, 0, default, timeoutMs, nullIsArray: false, timeoutReply: ":0\r\n"u8.ToArray());
+        bool again = c.IsBlocked; // a replica's acknowledgement made it look again
+        c.Block(1, 0, default, timeoutMs, nullIsArray: false, timeoutReply: System.Text.Encoding.ASCII.GetBytes($":{acked}\r\n"));
+        if (!again) source.Waiting(c);
+    }
+
+    /// <summary>REPLCONF option value …: what a replica tells its master (listening-port, capa, ip-address), and ACK offset (no reply).</summary>
+    public static void ReplConf(ClientSession c)
+    {
+        var req = c.Request;
+        if (req.Count % 2 == 0)
+        {
+            c.Reply.Error(Errors.Syntax);
+            return;
+        }
+        for (int j = 1; j < req.Count; j += 2)
+        {
+            if (c.ArgIs(j, "listening-port"u8))
+            {
+                if (!c.TryLong(j + 1, out long port)) return;
+                c.Server.Replication.SetListeningPort(c, (int)port);
+            }
+            else if (c.ArgIs(j, "ack"u8))
+            {
+                // Sent by a replica about the stream: never answered.
+                if (c.IsReplica && Resp.RespNumber.TryParseInt64(req.Arg(j + 1), out long offset)) c.Server.Replication.Ack(c, offset);
+                return;
+            }
+            else if (c.ArgIs(j, "getack"u8)) return; // asked of replicas, not of a master
+            else if (c.ArgIs(j, "ip-address"u8) || c.ArgIs(j, "capa"u8) || c.ArgIs(j, "rdb-only"u8)) { }
+            else
+            {
+                c.Reply.Error($"ERR Unrecognized REPLCONF option: {c.ArgString(j)}");
+                return;
+            }
+        }
+        c.Reply.Ok();
+    }
+
+    /// <summary>PSYNC replid offset, SYNC: a full resynchronization (the snapshot, then the stream).</summary>
+    public static void Sync(ClientSession c)
+    {
+        if (c.IsReplica) return; // already one: ignored, as Redis ignores it
+        if (c.Server.Aof == null)
+        {
+            c.Reply.Error("ERR this server feeds replicas the records of its log: replication needs appendonly yes");
+            return;
+        }
+        c.Server.Replication.Attach(c, psync: c.ArgIs(0, "PSYNC"u8));
     }
 
     /// <summary>

@@ -27,6 +27,7 @@ internal sealed partial class ServerConfig
         new("requirepass", "", ParamKind.String, Sensitive: true),
         new("acllog-max-len", "128", ParamKind.Integer, Min: 0, Max: long.MaxValue),
         new("aclfile", "", ParamKind.String, Mutable: false),
+        new("repl-ping-replica-period", "10", ParamKind.Integer, Min: 1, Max: int.MaxValue, Aliases: ["repl-ping-slave-period"]),
         new("acl-pubsub-default", "resetchannels", ParamKind.Enum, Choices: ["allchannels", "resetchannels"]),
         new("databases", "16", ParamKind.Integer, Mutable: false, Min: 1, Max: 10000),
         new("dir", "./data", ParamKind.String, Mutable: false),

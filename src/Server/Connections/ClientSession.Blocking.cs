@@ -43,12 +43,12 @@ internal sealed partial class ClientSession
     public void Block(int firstKey, int lastKey, RedisType type, long timeoutMs, bool nullIsArray, byte[]? frame = null, byte[]? timeoutReply = null)
     {
         _blockedNow = true;
+        _blockTimeoutReply = timeoutReply; // a WAIT looking again: its timeout answers the count it saw last
         if (IsBlocked)
         {
             _reblocked = true;
             return;
         }
-        _blockTimeoutReply = timeoutReply;
         _blockedFrame = frame ?? Frame.ToArray(); // XREAD "$": the IDs it meant when it blocked
         _blockedType = type;
         _blockedDb = Db;
@@ -222,6 +222,7 @@ internal sealed partial class ClientSession
     {
         _server.Tracking.Disable(this);
         _server.Monitors.Remove(this);
+        _server.Replication.Detach(this);
         _server.Pause.Forget(this);
         Unblock();
         UnwatchAll();

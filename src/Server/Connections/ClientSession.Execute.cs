@@ -175,6 +175,7 @@ internal sealed partial class ClientSession
         {
             if (!KeysTouchedByHandler) _server.Watches.TouchWritten(this, cmd);
             if (aof != null) Persist(aof);
+            ReplicationOffset = _server.Replication.Offset;
         }
         if (Tracking != TrackingMode.None) AfterTrackedCommand(cmd);
         if (untimed)

@@ -61,6 +61,12 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
         set => _authenticated = value;
     }
 
+    /// <summary>The replication offset after this connection's last write (what its WAIT waits for).</summary>
+    public long ReplicationOffset { get; set; }
+
+    /// <summary>A replica (after PSYNC or SYNC): it gets the replication stream, and no replies.</summary>
+    public bool IsReplica { get; set; }
+
     /// <summary>The ACL user the connection runs as (the default user until AUTH or HELLO names another).</summary>
     public Acl.AclUser User { get; set; }
 

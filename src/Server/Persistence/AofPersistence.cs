@@ -162,6 +162,7 @@ internal sealed partial class AofPersistence : IDisposable
         if (!Log.TryAppend(db, command, flags)) return Failed();
         // During a rewrite the new log gets every record too, in the same order.
         if (_next != null && !_next.TryAppend(db, command, flags)) AbandonRewrite();
+        Replicas?.Feed(db, command);
         _records++;
         _appendedEpoch++;
         return true;
@@ -173,10 +174,14 @@ internal sealed partial class AofPersistence : IDisposable
         var flags = GroupFlags(db, groupContinues);
         if (!Log.TryAppendComposed(db, command, flags)) return Failed();
         if (_next != null && !_next.TryAppendComposed(db, command, flags)) AbandonRewrite();
+        Replicas?.Feed(db, command);
         _records++;
         _appendedEpoch++;
         return true;
     }
+
+    /// <summary>Replicas get every record appended, as appended (set when the log is loaded and goes live).</summary>
+    public Replication.ReplicationSource? Replicas { get; set; }
 
     // A transaction being executed: every record until EXEC continues one group.
     private bool _inTransaction, _transactionLogged;

@@ -1,0 +1,157 @@
+using System.Buffers;
+using System.Text;
+using PasteRedis.Resp;
+using PasteRedis.Server.Connections;
+
+namespace PasteRedis.Server.Replication;
+
+/// <summary>
+/// The master side of Redis replication: replicas (a redis-server with replicaof, or any
+/// client speaking PSYNC) get a full copy as an RDB file, then every write as the log has
+/// it (the records the AOF appends: commands as received or in their absolute form, MULTI …
+/// EXEC around a transaction's or a script's writes, DEL for expired and evicted keys),
+/// with SELECT where the database changes, and a PING every repl-ping-replica-period. They
+/// acknowledge offsets (REPLCONF ACK), which WAIT counts. The stream goes to each replica's
+/// pending output, so it leaves with the durability of any other reply (after the writes
+/// are durable here). No backlog: every PSYNC is answered with a full resynchronization.
+/// </summary>
+internal sealed class ReplicationSource(RedisServer server)
+{
+    private readonly List<Replica> _replicas = [];
+    private readonly HashSet<ClientSession> _waiters = [];
+    private int _selectedDb = -1;
+    private long _lastPingMs;
+    private readonly RespRequest _inline = new();
+    private readonly ArrayBufferWriter<byte> _frame = new();
+
+    /// <summary>The replication ID (master_replid) and the bytes streamed so far (master_repl_offset).</summary>
+    public string ReplId { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
+    public long Offset { get; private set; }
+    public IReadOnlyList<Replica> Replicas => _replicas;
+
+    internal sealed class Replica(ClientSession session)
+    {
+        public ClientSession Session { get; } = session;
+        public int ListeningPort { get; set; }
+        public long AckOffset { get; set; }
+        public long LastAckMs { get; set; } = RedisServer.NowMs();
+    }
+
+    /// <summary>REPLCONF before PSYNC: what the replica says of itself (kept until it attaches).</summary>
+    public int PendingListeningPort(ClientSession c) => _ports.GetValueOrDefault(c);
+    private readonly Dictionary<ClientSession, int> _ports = [];
+    public void SetListeningPort(ClientSession c, int port) => _ports[c] = port;
+
+    /// <summary>
+    /// PSYNC or SYNC (under the execution lock): the snapshot as an RDB payload after
+    /// <paramref name="preamble"/> ("+FULLRESYNC id offset" for PSYNC), then the connection
+    /// receives the stream from exactly this point.
+    /// </summary>
+    public void Attach(ClientSession c, bool psync)
+    {
+        var rdb = Persistence.RdbValue.Snapshot(server, RedisServer.NowMs());
+        if (psync) c.Reply.Raw(Encoding.ASCII.GetBytes($"+FULLRESYNC {ReplId} {Offset}\r\n"));
+        c.Reply.Raw(Encoding.ASCII.GetBytes($"${rdb.Length}\r\n"));
+        c.Reply.Raw(rdb);
+        _replicas.Add(new Replica(c) { ListeningPort = _ports.GetValueOrDefault(c), AckOffset = psync ? 0 : -1 });
+        _ports.Remove(c);
+        c.IsReplica = true;
+        _selectedDb = -1; // the next command is preceded by SELECT, as Redis does after a resync
+    }
+
+    /// <summary>A replica's connection closed.</summary>
+    public void Detach(ClientSession c)
+    {
+        _replicas.RemoveAll(r => r.Session == c);
+        _ports.Remove(c);
+        _waiters.Remove(c);
+    }
+
+    /// <summary>One record as the log got it: to every replica, after SELECT when its database is not the stream's.</summary>
+    public void Feed(int db, in ReadOnlySequence<byte> command)
+    {
+        if (_replicas.Count == 0) return;
+        if (!command.IsEmpty && command.FirstSpan[0] != (byte)'*')
+        {
+            // An inline command (telnet style): replicas get it as RESP.
+            var copy = command;
+            if (RespReader.TryParse(ref copy, _inline, RespLimits.Default, true, out _) != RespParseStatus.Complete) return;
+            _frame.ResetWrittenCount();
+            var w = new RespWriter(_frame);
+            w.ArrayHeader(_inline.Count);
+            for (int i = 0; i < _inline.Count; i++) w.Bulk(_inline.Arg(i));
+            _inline.Release();
+            Feed(db, _frame.WrittenSpan);
+            return;
+        }
+        SelectFor(db);
+        foreach (var segment in command) Write(segment.Span);
+        Flush();
+    }
+
+    public void Feed(int db, ReadOnlySpan<byte> command)
+    {
+        if (_replicas.Count == 0) return;
+        SelectFor(db);
+        Write(command);
+        Flush();
+    }
+
+    private void SelectFor(int db)
+    {
+        if (db == _selectedDb) return;
+        _selectedDb = db;
+        var id = db.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Write(Encoding.ASCII.GetBytes($"*2\r\n$6\r\nSELECT\r\n${id.Length}\r\n{id}\r\n"));
+    }
+
+    private void Write(ReadOnlySpan<byte> bytes)
+    {
+        foreach (var r in _replicas) r.Session.PendingOutput.Write(bytes);
+        Offset += bytes.Length;
+    }
+
+    private void Flush()
+    {
+        foreach (var r in _replicas) r.Session.Wake();
+    }
+
+    /// <summary>The cron: a PING into the stream every repl-ping-replica-period seconds, as Redis keeps replicas' links alive.</summary>
+    public void Cron(long nowMs)
+    {
+        if (_replicas.Count == 0) return;
+        long period = long.Parse(server.Config.Get("repl-ping-replica-period"), System.Globalization.CultureInfo.InvariantCulture) * 1000;
+        if (nowMs - _lastPingMs < period) return;
+        _lastPingMs = nowMs;
+        Write("*1\r\n$4\r\nPING\r\n"u8);
+        Flush();
+    }
+
+    /// <summary>REPLCONF ACK offset: how far the replica has applied the stream; waiting WAITs look again.</summary>
+    public void Ack(ClientSession c, long offset)
+    {
+        var r = _replicas.Find(x => x.Session == c);
+        if (r == null) return;
+        r.AckOffset = Math.Max(r.AckOffset, offset);
+        r.LastAckMs = RedisServer.NowMs();
+        if (_waiters.Count == 0) return;
+        long now = RedisServer.NowMs();
+        foreach (var waiter in _waiters.ToList())
+        {
+            if (!waiter.IsBlocked) _waiters.Remove(waiter);
+            else waiter.ServeBlocked(now);
+        }
+    }
+
+    /// <summary>Replicas that have acknowledged <paramref name="offset"/>.</summary>
+    public int Acknowledged(long offset) => _replicas.Count(r => r.AckOffset >= offset);
+
+    /// <summary>WAIT blocks: the replicas are asked for their offsets now (REPLCONF GETACK), and the WAIT looks again at each answer.</summary>
+    public void Waiting(ClientSession c)
+    {
+        _waiters.Add(c);
+        if (_replicas.Count == 0) return;
+        Write("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"u8);
+        Flush();
+    }
+}

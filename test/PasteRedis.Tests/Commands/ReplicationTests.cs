@@ -1,0 +1,100 @@
+namespace PasteRedis.Tests.Commands;
+
+/// <summary>
+/// The master side of replication, tested with the real thing: a redis-server started with
+/// replicaof this server gets the data by a full resynchronization, then every write as it
+/// happens (transactions, scripts, absolute forms, expirations, several databases), and
+/// ends with the same data (DEBUG DIGEST, which both compute alike). WAIT counts its
+/// acknowledgements; INFO and ROLE list it.
+/// </summary>
+[TestFixture]
+public class ReplicationTests
+{
+    [Test]
+    public async Task RedisServerReplicatesThisServer()
+    {
+        await using var server = await ServerInstance.StartAsync("--enable-debug-command", "local");
+        using var writer = new RawClient(server.Port);
+        // Before the replica: what the snapshot carries.
+        foreach (var command in new string[][]
+        {
+            ["SET", "s", "v"], ["HSET", "h", "f1", "a", "f2", "b"], ["RPUSH", "l", "1", "2", "3"], ["SADD", "set", "x", "y"],
+            ["ZADD", "z", "1", "m1", "2.5", "m2"], ["XADD", "st", "1-1", "f", "v"], ["SET", "ttl", "v", "EX", "1000"],
+            ["SELECT", "3"], ["SET", "in3", "three"], ["SELECT", "0"],
+        })
+            Assert.That(writer.Call(command), Does.Not.StartWith("-"), string.Join(' ', command));
+
+        using var replica = new Tools.ReferenceRedis("replica", "--replicaof", "127.0.0.1", server.Port.ToString(), "--enable-debug-command", "local");
+        using var theirs = new RawClient(replica.Port);
+        WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+        Assert.That(theirs.Call("GET", "s"), Is.EqualTo("$v"));
+
+        // After: the stream, including what must go in absolute form and what only the server does.
+        foreach (var command in new string[][]
+        {
+            ["INCRBYFLOAT", "f", "1.5"], ["EXPIRE", "s", "500"], ["SPOP", "set"], ["LPOP", "l"],
+            ["MULTI"], ["INCR", "counter"], ["HDEL", "h", "f1"], ["EXEC"],
+            ["EVAL", "redis.call('set', KEYS[1], ARGV[1]); return redis.call('incr', 'counter')", "1", "fromscript", "x"],
+            ["SELECT", "5"], ["RPUSH", "in5", "a"], ["SELECT", "0"], ["SET", "gone", "v", "PX", "50"],
+            ["XADD", "st", "*", "f", "w"], ["ZINCRBY", "z", "2", "m1"], ["GETDEL", "ttl"], ["SETRANGE", "s", "3", "xyz"],
+        })
+            Assert.That(writer.Call(command), Does.Not.StartWith("-"), string.Join(' ', command));
+        writer.Send("SET inline value\r\n"); // an inline command: replicas get RESP
+        Assert.That(writer.ReadReply(), Is.EqualTo("+OK"));
+        Thread.Sleep(300); // "gone" expires here and its DEL follows
+        Assert.That(writer.Call("GET", "gone"), Is.EqualTo("$nil"));
+        Assert.That(writer.Call("WAIT", "1", "5000"), Is.EqualTo(":1"), "the replica acknowledged this connection's writes");
+
+        Assert.That(theirs.Call("DEBUG", "DIGEST"), Is.EqualTo(writer.Call("DEBUG", "DIGEST")), "the replica has exactly this server's data");
+        Assert.That(theirs.Call("GET", "inline"), Is.EqualTo("$value"));
+        Assert.That(theirs.Call("DBSIZE"), Is.EqualTo(writer.Call("DBSIZE")));
+        Assert.That(theirs.Call("EXISTS", "gone"), Is.EqualTo(":0"));
+        Assert.That(writer.Call("INFO", "replication"), Does.Match($"connected_slaves:1\r\nslave0:ip=127.0.0.1,port={replica.Port},state=online,offset=\\d+,lag=\\d+"));
+        Assert.That(writer.Call("ROLE"), Does.Match($"^\\*\\[\\$master,:\\d+,\\*\\[\\*\\[\\$127.0.0.1,\\${replica.Port},\\$\\d+\\]\\]\\]$"));
+        Assert.That(writer.Call("WAIT", "2", "200"), Is.EqualTo(":1"), "asked for two, one answers: the count at the timeout");
+    }
+
+    [Test]
+    public async Task ReplicaLinksEndWithTheReplicaAndNeedTheLog()
+    {
+        await using var server = await ServerInstance.StartAsync();
+        using var raw = new RawClient(server.Port);
+        using (var replica = new Tools.ReferenceRedis("replica-gone", "--replicaof", "127.0.0.1", server.Port.ToString()))
+        {
+            using var theirs = new RawClient(replica.Port);
+            WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+            Assert.That(raw.Call("INFO", "replication"), Does.Contain("connected_slaves:1"));
+        }
+        WaitFor(() => raw.Call("INFO", "replication").Contains("connected_slaves:0"), "a replica that went away is no longer listed");
+        Assert.That(raw.Call("WAIT", "0", "0"), Is.EqualTo(":0"));
+
+        await using var noLog = await ServerInstance.StartAsync("--appendonly", "no");
+        using var client = new RawClient(noLog.Port);
+        Assert.That(client.Call("PSYNC", "?", "-1"), Is.EqualTo("-ERR this server feeds replicas the records of its log: replication needs appendonly yes"));
+    }
+
+    [Test]
+    public async Task ReplconfAnswersAsRedis()
+    {
+        await using var server = await ServerInstance.StartAsync();
+        string[][] commands =
+        [
+            ["REPLCONF", "listening-port", "6390"], ["REPLCONF", "capa", "eof", "capa", "psync2"], ["REPLCONF", "nope", "x"],
+            ["REPLCONF", "listening-port"], ["REPLCONF", "listening-port", "x"], ["REPLCONF"], ["ROLE"],
+            ["MULTI"], ["PSYNC", "?", "-1"], ["DISCARD"], ["WAIT", "0", "0"],
+        ];
+        var differences = Tools.DifferencesFromRedis(server.Port, commands);
+        // master_replid differs by nature; ROLE's offset is 0 on both (nothing written).
+        Assert.That(differences, Is.Empty);
+    }
+
+    private static void WaitFor(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail("timed out waiting until " + what);
+            Thread.Sleep(50);
+        }
+    }
+}
