@@ -72,6 +72,7 @@ internal sealed partial class ServerConfig
     /// <summary>client-output-buffer-limit for normal and pub/sub clients.</summary>
     public OutputLimit NormalOutputLimit { get; private set; }
     public OutputLimit PubSubOutputLimit { get; private set; }
+    public OutputLimit ReplicaOutputLimit { get; private set; }
 
     public IEnumerable<ConfigParameter> All => Parameters;
 
@@ -227,6 +228,7 @@ internal sealed partial class ServerConfig
         OutputLimits.TryParse(_values["client-output-buffer-limit"], out var limits);
         NormalOutputLimit = limits.GetValueOrDefault("normal");
         PubSubOutputLimit = limits.GetValueOrDefault("pubsub", new OutputLimit(32 * 1024 * 1024, 8 * 1024 * 1024, 60));
+        ReplicaOutputLimit = limits.GetValueOrDefault("slave", new OutputLimit(256 * 1024 * 1024, 64 * 1024 * 1024, 60));
     }
 }
 

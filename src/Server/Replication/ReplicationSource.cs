@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using PasteRedis.Resp;
 using PasteRedis.Server.Connections;
 
@@ -111,9 +112,27 @@ internal sealed class ReplicationSource(RedisServer server)
         Offset += bytes.Length;
     }
 
+    /// <summary>
+    /// The stream's new bytes leave; a replica that lets its stream pile up past the replica
+    /// class of client-output-buffer-limit is disconnected (it resynchronizes when it comes
+    /// back), as Redis disconnects it, instead of holding memory without bound.
+    /// </summary>
     private void Flush()
     {
-        foreach (var r in _replicas) r.Session.Wake();
+        for (int i = _replicas.Count - 1; i >= 0; i--)
+        {
+            var c = _replicas[i].Session;
+            if (c.OverOutputLimit(c.PendingOutputBytes, server.Config.ReplicaOutputLimit))
+            {
+                server.Logger.LogWarning("Replica {Id} closed: its replication stream passed client-output-buffer-limit replica ({Bytes} bytes waiting)",
+                    c.Id, c.PendingOutputBytes);
+                server.Stats.OutputLimitDisconnections++;
+                _replicas.RemoveAt(i);
+                c.Kill();
+                continue;
+            }
+            c.Wake();
+        }
     }
 
     /// <summary>The cron: a PING into the stream every repl-ping-replica-period seconds, as Redis keeps replicas' links alive.</summary>

@@ -73,6 +73,32 @@ public class ReplicationTests
         Assert.That(client.Call("PSYNC", "?", "-1"), Is.EqualTo("-ERR this server feeds replicas the records of its log: replication needs appendonly yes"));
     }
 
+    /// <summary>A stalled replica (SIGSTOP) whose stream passes the replica output limit is closed; resumed, it resynchronizes.</summary>
+    [Test]
+    public async Task AStalledReplicaIsClosedAtItsOutputLimitAndResynchronizes()
+    {
+        await using var server = await ServerInstance.StartAsync("--enable-debug-command", "local", "--client-output-buffer-limit", "replica 1mb 0 0");
+        using var raw = new RawClient(server.Port);
+        using var replica = new Tools.ReferenceRedis("replica-stalled", "--replicaof", "127.0.0.1", server.Port.ToString(), "--enable-debug-command", "local");
+        using (var theirs = new RawClient(replica.Port))
+            WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+        int replicaPid = replica.Pid;
+        Tools.Run("kill", "-STOP", replicaPid.ToString());
+        try
+        {
+            var value = new string('x', 64 * 1024);
+            for (int i = 0; i < 200 && raw.Call("INFO", "replication").Contains("connected_slaves:1"); i++)
+                Assert.That(raw.Call("SET", $"k{i}", value), Is.EqualTo("+OK"));
+            Assert.That(raw.Call("INFO", "replication"), Does.Contain("connected_slaves:0"), "closed at its output limit");
+            Assert.That(raw.Call("INFO", "stats"), Does.Contain("client_output_buffer_limit_disconnections:1"));
+        }
+        finally { Tools.Run("kill", "-CONT", replicaPid.ToString()); }
+        using var again = new RawClient(replica.Port);
+        WaitFor(() => raw.Call("INFO", "replication").Contains("connected_slaves:1") && again.Call("INFO", "replication").Contains("master_link_status:up"), "the replica came back");
+        Assert.That(raw.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
+        Assert.That(again.Call("DEBUG", "DIGEST"), Is.EqualTo(raw.Call("DEBUG", "DIGEST")));
+    }
+
     [Test]
     public async Task ReplconfAnswersAsRedis()
     {

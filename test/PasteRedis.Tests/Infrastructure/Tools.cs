@@ -49,6 +49,7 @@ public static class Tools
         }
 
         public int Port { get; }
+        public int Pid => _process.Id;
 
         public RawClient Raw() => new(Port);
 
