@@ -130,45 +130,25 @@ internal static class CommandCommands
             }
             c.Reply.Bulk("flags");
             WriteKeyFlags(c, spec.Flags);
-            c.Reply.Bulk("begin_search");
-            c.Reply.MapHeader(2);
-            c.Reply.Bulk("type");
-            c.Reply.Bulk(spec.BeginType);
-            c.Reply.Bulk("spec");
-            switch (spec.BeginType)
-            {
-                case "index":
-                    c.Reply.MapHeader(1);
-                    c.Reply.Bulk("index"); c.Reply.Integer(spec.Index);
-                    break;
-                case "keyword":
-                    c.Reply.MapHeader(2);
-                    c.Reply.Bulk("keyword"); c.Reply.Bulk(spec.Keyword!);
-                    c.Reply.Bulk("startfrom"); c.Reply.Integer(spec.StartFrom);
-                    break;
-                default: c.Reply.MapHeader(0); break;
-            }
-            c.Reply.Bulk("find_keys");
-            c.Reply.MapHeader(2);
-            c.Reply.Bulk("type");
-            c.Reply.Bulk(spec.FindType);
-            c.Reply.Bulk("spec");
-            switch (spec.FindType)
-            {
-                case "range":
-                    c.Reply.MapHeader(3);
-                    c.Reply.Bulk("lastkey"); c.Reply.Integer(spec.A);
-                    c.Reply.Bulk("keystep"); c.Reply.Integer(spec.B);
-                    c.Reply.Bulk("limit"); c.Reply.Integer(spec.C);
-                    break;
-                case "keynum":
-                    c.Reply.MapHeader(3);
-                    c.Reply.Bulk("keynumidx"); c.Reply.Integer(spec.A);
-                    c.Reply.Bulk("firstkey"); c.Reply.Integer(spec.B);
-                    c.Reply.Bulk("keystep"); c.Reply.Integer(spec.C);
-                    break;
-                default: c.Reply.MapHeader(0); break;
-            }
+            WriteSearch(c, "begin_search", spec.BeginType, spec.BeginSpec);
+            WriteSearch(c, "find_keys", spec.FindType, spec.FindSpec);
+        }
+    }
+
+    /// <summary>A key spec's begin_search or find_keys: its type, and its spec's named values.</summary>
+    private static void WriteSearch(ClientSession c, string name, string type, (string Name, object Value)[] fields)
+    {
+        c.Reply.Bulk(name);
+        c.Reply.MapHeader(2);
+        c.Reply.Bulk("type");
+        c.Reply.Bulk(type);
+        c.Reply.Bulk("spec");
+        c.Reply.MapHeader(fields.Length);
+        foreach (var (field, value) in fields)
+        {
+            c.Reply.Bulk(field);
+            if (value is int n) c.Reply.Integer(n);
+            else c.Reply.Bulk((string)value);
         }
     }
 
@@ -253,35 +233,31 @@ internal static class CommandCommands
             foreach (int i in positions) c.Reply.Bulk(req.Arg(i + 2));
             return;
         }
-        var args = Enumerable.Range(0, argc).Select(i => (ReadOnlyMemory<byte>)req.Arg(i + 2).ToArray()).ToArray();
-        foreach (var (pos, flags) in WithFlags(cmd, positions, i => args[i], argc))
+        foreach (var (pos, flags) in WithFlags(cmd, positions, i => req.Arg(i + 2), argc))
         {
             c.Reply.ArrayHeader(2);
-            c.Reply.Bulk(args[pos].Span);
+            c.Reply.Bulk(req.Arg(pos + 2));
             WriteKeyFlags(c, flags);
         }
     }
 
     /// <summary>The keys of a request with their flags (ACL's %R~ and %W~ patterns check them).</summary>
-    public static List<(int Pos, KeyFlags Flags)> KeysAndFlags(RedisCommand cmd, Resp.RespRequest request)
-    {
-        var args = Enumerable.Range(0, request.Count).Select(i => (ReadOnlyMemory<byte>)request.Arg(i).ToArray()).ToArray();
-        return WithFlags(cmd, KeyPositions(cmd, request), i => args[i], args.Length);
-    }
+    public static List<(int Pos, KeyFlags Flags)> KeysAndFlags(RedisCommand cmd, Resp.RespRequest request) =>
+        WithFlags(cmd, KeyPositions(cmd, request), request.Arg, request.Count);
 
     /// <summary>
     /// Flags for key positions: those of the key spec that finds the position, except where
     /// Redis's getkeys procedure decides them from the arguments (SET with or without GET,
     /// BITFIELD with writes or only GETs, SORT's STORE, MIGRATE).
     /// </summary>
-    private static List<(int Pos, KeyFlags Flags)> WithFlags(RedisCommand cmd, List<int> positions, Func<int, ReadOnlyMemory<byte>> arg, int argc)
+    private static List<(int Pos, KeyFlags Flags)> WithFlags(RedisCommand cmd, List<int> positions, ArgAt arg, int argc)
     {
         var specs = KeySpecTable.ByName.GetValueOrDefault(cmd.FullName) ?? [];
         var found = new List<(int Pos, KeyFlags Flags)>();
         foreach (var spec in specs)
             if ((spec.Flags & KeyFlags.NotKey) == 0) spec.TryFind(arg, argc, cmd.Arity, found);
         KeyFlags fallback = specs.FirstOrDefault(s => (s.Flags & KeyFlags.NotKey) == 0)?.Flags ?? KeyFlags.None;
-        bool Is(int i, string word) => System.Text.Ascii.EqualsIgnoreCase(arg(i).Span, word);
+        bool Is(int i, string word) => System.Text.Ascii.EqualsIgnoreCase(arg(i), word);
         KeyFlags FlagsAt(int pos)
         {
             switch (cmd.FullName)
@@ -311,7 +287,8 @@ internal static class CommandCommands
         return positions.Select(p => (p, FlagsAt(p))).ToList();
     }
 
-    private delegate ReadOnlySpan<byte> ArgAt(int i);
+    /// <summary>Argument <paramref name="i"/> of a command (0: its name), wherever it lies.</summary>
+    internal delegate ReadOnlySpan<byte> ArgAt(int i);
 
     /// <summary>
     /// Where a command's keys are among its <paramref name="argc"/> arguments (0 is the name):

@@ -49,6 +49,22 @@ internal sealed class KeySpec
     public int C { get; }
     public string? Notes { get; }
 
+    /// <summary>begin_search's spec as COMMAND INFO lists it.</summary>
+    public (string Name, object Value)[] BeginSpec => BeginType switch
+    {
+        "index" => [("index", Index)],
+        "keyword" => [("keyword", Keyword!), ("startfrom", StartFrom)],
+        _ => [],
+    };
+
+    /// <summary>find_keys's spec as COMMAND INFO lists it.</summary>
+    public (string Name, object Value)[] FindSpec => FindType switch
+    {
+        "range" => [("lastkey", A), ("keystep", B), ("limit", C)],
+        "keynum" => [("keynumidx", A), ("firstkey", B), ("keystep", C)],
+        _ => [],
+    };
+
     public static IEnumerable<string> Names(KeyFlags flags)
     {
         for (int i = 0; i < FlagNames.Length; i++)
@@ -61,7 +77,7 @@ internal sealed class KeySpec
     /// spec cannot say (unknown, incomplete, or arguments that do not add up). A keyword
     /// that is not there finds nothing, and is no failure.
     /// </summary>
-    public bool TryFind(Func<int, ReadOnlyMemory<byte>> arg, int argc, int arity, List<(int Pos, KeyFlags Flags)> keys)
+    public bool TryFind(CommandCommands.ArgAt arg, int argc, int arity, List<(int Pos, KeyFlags Flags)> keys)
     {
         int first = 0;
         if (BeginType == "index") first = Index;
@@ -71,7 +87,7 @@ internal sealed class KeySpec
             for (int i = start; i != end; i = start <= end ? i + 1 : i - 1)
             {
                 if (i >= argc || i < 1) break;
-                if (System.Text.Ascii.EqualsIgnoreCase(arg(i).Span, Keyword!))
+                if (System.Text.Ascii.EqualsIgnoreCase(arg(i), Keyword!))
                 {
                     first = i + 1;
                     break;
@@ -90,7 +106,7 @@ internal sealed class KeySpec
         else if (FindType == "keynum")
         {
             step = C;
-            if (A >= argc || first + A >= argc || !Resp.RespNumber.TryParseInt64(arg(first + A).Span, out long count) || count < 0) return false;
+            if (A >= argc || first + A >= argc || !Resp.RespNumber.TryParseInt64(arg(first + A), out long count) || count < 0) return false;
             first += B;
             last = first + (int)count - 1;
         }
