@@ -376,6 +376,24 @@ internal sealed class RedisServer
     public Scripting.ScriptEngine? ScriptsIfStarted => _scripts;
     public CommandTable Commands { get; }
 
+    /// <summary>The link to this server's master when it is a replica (REPLICAOF), else null.</summary>
+    public Replication.ReplicaLink? Master { get; private set; }
+
+    /// <summary>REPLICAOF host port: replicate that master from now on (a link to another one ends first).</summary>
+    public void ReplicateFrom(string host, int port)
+    {
+        StopReplicating();
+        Master = new Replication.ReplicaLink(this, host, port, Logger);
+    }
+
+    /// <summary>REPLICAOF NO ONE, and shutdown: the link ends; the data stays.</summary>
+    public void StopReplicating()
+    {
+        var link = Master;
+        Master = null;
+        link?.Dispose();
+    }
+
     /// <summary>Replicas of this server (the master side of Redis replication).</summary>
     public Replication.ReplicationSource Replication { get; }
 

@@ -95,6 +95,8 @@ internal static class CommandCatalog
         C("replconf", -1, Admin | NoScript | Loading | Stale | AllowBusy, 0, 0, 0, "server", "An internal command for configuring the replication stream.", "3.0.0", ServerCommands.ReplConf),
         C("psync", -3, Admin | NoScript | NoAsyncLoading | NoMulti, 0, 0, 0, "server", "An internal command used in replication.", "2.8.0", ServerCommands.Sync),
         C("sync", 1, Admin | NoScript | NoAsyncLoading | NoMulti, 0, 0, 0, "server", "An internal command used in replication.", "1.0.0", ServerCommands.Sync),
+        C("replicaof", 3, Admin | NoScript | Stale | NoAsyncLoading, 0, 0, 0, "server", "Configures a server as replica of another, or promotes it to a master.", "5.0.0", ServerCommands.ReplicaOf),
+        C("slaveof", 3, Admin | NoScript | Stale | NoAsyncLoading, 0, 0, 0, "server", "Sets a Redis server as a replica of another, or promotes it to being a master.", "1.0.0", ServerCommands.ReplicaOf),
         C("role", 1, NoScript | Loading | Stale | Fast, 0, 0, 0, "server", "Returns the replication role.", "2.8.12", ServerCommands.Role).WithAcl("@admin", "@dangerous"),
         C("shutdown", -1, Admin | NoScript | Loading | Stale | AllowBusy | NoMulti, 0, 0, 0, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", ServerCommands.Shutdown),
         C("acl", -2, None, 0, 0, 0, "server", "A container for Access List Control commands.", "6.0.0", null).WithSubcommands(

@@ -193,8 +193,20 @@ internal static class InfoCommand
                 break;
             case "replication":
                 sb.Append("# Replication\r\n");
-                sb.Field("role", "master");
                 var source = server.Replication;
+                if (server.Master is { } master)
+                {
+                    sb.Field("role", "slave");
+                    sb.Field("master_host", master.Host);
+                    sb.Field("master_port", master.Port);
+                    sb.Field("master_link_status", master.Up ? "up" : "down");
+                    sb.Field("master_last_io_seconds_ago", master.Up ? (RedisServer.NowMs() - master.LastIoMs) / 1000 : -1);
+                    sb.Field("master_sync_in_progress", master.State == "sync" ? 1 : 0);
+                    sb.Field("slave_read_repl_offset", master.Offset);
+                    sb.Field("slave_repl_offset", master.Offset);
+                    sb.Field("slave_read_only", server.Config.Get("replica-read-only") == "yes" ? 1 : 0);
+                }
+                else sb.Field("role", "master");
                 sb.Field("connected_slaves", source.Replicas.Count);
                 for (int i = 0; i < source.Replicas.Count; i++)
                 {
@@ -202,8 +214,8 @@ internal static class InfoCommand
                     sb.Field($"slave{i}", $"ip={ServerCommands.ReplicaAddress(r.Session)},port={r.ListeningPort},state=online," +
                         $"offset={Math.Max(0, r.AckOffset)},lag={(RedisServer.NowMs() - r.LastAckMs) / 1000}");
                 }
-                sb.Field("master_replid", source.ReplId);
-                sb.Field("master_repl_offset", source.Offset);
+                sb.Field("master_replid", server.Master?.MasterReplId ?? source.ReplId);
+                sb.Field("master_repl_offset", server.Master?.Offset ?? source.Offset);
                 break;
             case "cpu":
                 sb.Append("# CPU\r\n");

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using PasteRedis.Server.Connections;
 
 namespace PasteRedis.Server.Commands;
@@ -51,9 +52,49 @@ internal static class ServerCommands
         else c.Reply.SimpleString(reply[1..]);
     }
 
-    /// <summary>ROLE: a master, its replication offset, and its replicas (address, listening port, acknowledged offset).</summary>
+    /// <summary>REPLICAOF host port | NO ONE (and SLAVEOF): follow a master, or stop following one.</summary>
+    public static void ReplicaOf(ClientSession c)
+    {
+        var server = c.Server;
+        if (c.ArgIs(1, "NO"u8) && c.ArgIs(2, "ONE"u8))
+        {
+            if (server.Master != null)
+            {
+                server.Logger.LogInformation("MASTER MODE enabled (user request from 'id={Id}')", c.Id);
+                server.StopReplicating();
+            }
+            c.Reply.Ok();
+            return;
+        }
+        if (!Resp.RespNumber.TryParseInt64(c.Request.Arg(2), out long port) || port is < 0 or > 65535)
+        {
+            c.Reply.Error("ERR Invalid master port");
+            return;
+        }
+        var host = c.ArgString(1);
+        if (server.Master is { } link && link.Host.Equals(host, StringComparison.OrdinalIgnoreCase) && link.Port == port)
+        {
+            c.Reply.SimpleString("OK Already connected to specified master");
+            return;
+        }
+        server.Logger.LogInformation("REPLICAOF {Host}:{Port} enabled (user request from 'id={Id}')", host, port, c.Id);
+        server.ReplicateFrom(host, (int)port);
+        c.Reply.Ok();
+    }
+
+    /// <summary>ROLE: a replica's master and link state and offset; a master's offset and its replicas (address, listening port, acknowledged offset).</summary>
     public static void Role(ClientSession c)
     {
+        if (c.Server.Master is { } master)
+        {
+            c.Reply.ArrayHeader(5);
+            c.Reply.Bulk("slave");
+            c.Reply.Bulk(master.Host);
+            c.Reply.Integer(master.Port);
+            c.Reply.Bulk(master.State);
+            c.Reply.Integer(master.Offset);
+            return;
+        }
         var source = c.Server.Replication;
         c.Reply.ArrayHeader(3);
         c.Reply.Bulk("master");

@@ -108,6 +108,8 @@ internal sealed partial class ServerConfig
         new("latency-tracking-info-percentiles", "50 99 99.9", ParamKind.String, Validate: v => ParsePercentiles(v, out _)),
         // Redis 7's protected config: DEBUG only when "yes", or "local" from a loopback client.
         new("enable-debug-command", "no", ParamKind.Enum, Mutable: false, Choices: ["no", "yes", "local"]),
-        new("replica-read-only", "yes", ParamKind.YesNo, Mutable: false, Aliases: ["slave-read-only"]),
+        new("replica-read-only", "yes", ParamKind.YesNo, Aliases: ["slave-read-only"]),
+        new("masterauth", "", ParamKind.String, Sensitive: true),
+        new("masteruser", "", ParamKind.String),
     ];
 }

@@ -138,6 +138,12 @@ internal sealed partial class ClientSession
             RejectOrAbortExec(cmd, isExec, AofPersistence.MisconfError);
             return;
         }
+        // A read-only replica takes writes from its master only (its link's session is internal).
+        if (_server.Master != null && !IsInternal && (flags & CommandFlags.Write) != 0 && _server.Config.Get("replica-read-only") == "yes")
+        {
+            RejectOrAbortExec(cmd, isExec, "READONLY You can't write against a read only replica.");
+            return;
+        }
         if (InMulti && (cmd.Flags & CommandFlags.TransactionControl) == 0)
         {
             Queue(cmd);

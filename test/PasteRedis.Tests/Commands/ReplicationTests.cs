@@ -99,6 +99,55 @@ public class ReplicationTests
         Assert.That(again.Call("DEBUG", "DIGEST"), Is.EqualTo(raw.Call("DEBUG", "DIGEST")));
     }
 
+    /// <summary>
+    /// The replica side: this server with REPLICAOF a real redis-server gets its data by a full
+    /// resynchronization and then its stream, refuses writes of its own clients (READONLY),
+    /// acknowledges (the master's WAIT counts it), keeps what it applied across a restart (it
+    /// is logged like any write), and after REPLICAOF NO ONE takes writes again.
+    /// </summary>
+    [Test]
+    public async Task ThisServerReplicatesRedisServer()
+    {
+        using var master = new Tools.ReferenceRedis("master", "--enable-debug-command", "local");
+        using var theirs = new RawClient(master.Port);
+        foreach (var command in new string[][]
+        {
+            ["SET", "s", "v"], ["HSET", "h", "f", "v"], ["RPUSH", "l", "1", "2"], ["ZADD", "z", "1", "m"], ["SET", "ttl", "v", "EX", "1000"],
+            ["SELECT", "2"], ["SADD", "in2", "a", "b"], ["SELECT", "0"], ["XADD", "st", "1-1", "f", "v"],
+        })
+            Assert.That(theirs.Call(command), Does.Not.StartWith("-"), string.Join(' ', command));
+        await using var server = await ServerInstance.StartAsync("--enable-debug-command", "local");
+        using var ours = new RawClient(server.Port);
+        Assert.That(ours.Call("REPLICAOF", "127.0.0.1", master.Port.ToString()), Is.EqualTo("+OK"));
+        WaitFor(() => ours.Call("INFO", "replication").Contains("master_link_status:up"), "the link to the master is up");
+        Assert.That(ours.Call("REPLICAOF", "127.0.0.1", master.Port.ToString()), Is.EqualTo("+OK Already connected to specified master"));
+        foreach (var command in new string[][]
+        {
+            ["INCRBYFLOAT", "f", "2.5"], ["MULTI"], ["INCR", "n"], ["LPUSH", "l", "0"], ["EXEC"], ["EXPIRE", "s", "300"],
+            ["EVAL", "return redis.call('set', KEYS[1], 'fromscript')", "1", "k"], ["SELECT", "4"], ["SET", "in4", "x"], ["SELECT", "0"],
+            ["SPOP", "nothing"], ["DEL", "ttl"],
+        })
+            Assert.That(theirs.Call(command), Does.Not.StartWith("-"), string.Join(' ', command));
+        Assert.That(theirs.Call("WAIT", "1", "5000"), Is.EqualTo(":1"), "this server acknowledged the master's stream");
+        Assert.That(ours.Call("DEBUG", "DIGEST"), Is.EqualTo(theirs.Call("DEBUG", "DIGEST")), "the same data as the master");
+        Assert.That(ours.Call("SET", "mine", "v"), Is.EqualTo("-READONLY You can't write against a read only replica."));
+        Assert.That(ours.Call("EVAL", "return redis.call('set', 'mine', 'v')", "0"), Does.StartWith("-READONLY You can't write against a read only replica."));
+        Assert.That(ours.Call("ROLE"), Does.Match($"^\\*\\[\\$slave,\\$127.0.0.1,:{master.Port},\\$connected,:\\d+\\]$"));
+        Assert.That(ours.Call("INFO", "replication"), Does.Contain("role:slave").And.Contain($"master_port:{master.Port}"));
+        var digest = theirs.Call("DEBUG", "DIGEST");
+
+        await server.RestartAsync(); // no replicaof in its configuration: a master again, with what it had applied
+        using var after = new RawClient(server.Port);
+        Assert.That(after.Call("DEBUG", "DIGEST"), Is.EqualTo(digest), "what the replica applied was logged");
+        Assert.That(after.Call("SET", "mine", "v"), Is.EqualTo("+OK"));
+        Assert.That(after.Call("REPLICAOF", "127.0.0.1", master.Port.ToString()), Is.EqualTo("+OK"));
+        WaitFor(() => after.Call("INFO", "replication").Contains("master_link_status:up"), "the link is up again");
+        WaitFor(() => after.Call("DEBUG", "DIGEST") == theirs.Call("DEBUG", "DIGEST"), "a full resynchronization replaced its own write");
+        Assert.That(after.Call("REPLICAOF", "NO", "ONE"), Is.EqualTo("+OK"));
+        Assert.That(after.Call("SET", "mine", "v"), Is.EqualTo("+OK"));
+        Assert.That(after.Call("ROLE"), Does.StartWith("*[$master,"));
+    }
+
     [Test]
     public async Task ReplconfAnswersAsRedis()
     {
@@ -108,6 +157,8 @@ public class ReplicationTests
             ["REPLCONF", "listening-port", "6390"], ["REPLCONF", "capa", "eof", "capa", "psync2"], ["REPLCONF", "nope", "x"],
             ["REPLCONF", "listening-port"], ["REPLCONF", "listening-port", "x"], ["REPLCONF"], ["ROLE"],
             ["MULTI"], ["PSYNC", "?", "-1"], ["DISCARD"], ["WAIT", "0", "0"],
+            ["REPLICAOF", "127.0.0.1", "x"], ["REPLICAOF", "127.0.0.1", "99999"], ["REPLICAOF", "127.0.0.1", "-1"], ["REPLICAOF", "NO", "ONE"],
+            ["REPLICAOF", "a"], ["SLAVEOF", "no", "one"],
         ];
         var differences = Tools.DifferencesFromRedis(server.Port, commands);
         // master_replid differs by nature; ROLE's offset is 0 on both (nothing written).
