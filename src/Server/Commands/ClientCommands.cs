@@ -290,7 +290,7 @@ internal static class ClientCommands
     private static string Flags(ClientSession c)
     {
         var t = c.Tracking;
-        var f = (c.IsBlocked ? "b" : "") + (c.SubscriptionCount > 0 ? "P" : "") + (c.InMulti ? "x" : "") +
+        var f = (c.IsReplica ? "S" : "") + (c.IsBlocked ? "b" : "") + (c.SubscriptionCount > 0 ? "P" : "") + (c.InMulti ? "x" : "") +
                 ((t & TrackingMode.On) != 0 ? "t" : "") + ((t & TrackingMode.BrokenRedirect) != 0 ? "R" : "") + ((t & TrackingMode.Bcast) != 0 ? "B" : "") +
                 (c.NoEvict ? "e" : "");
         return f.Length == 0 ? "N" : f;

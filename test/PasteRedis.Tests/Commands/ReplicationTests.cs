@@ -52,6 +52,7 @@ public class ReplicationTests
         Assert.That(writer.Call("INFO", "replication"), Does.Match($"connected_slaves:1\r\nslave0:ip=127.0.0.1,port={replica.Port},state=online,offset=\\d+,lag=\\d+"));
         Assert.That(writer.Call("ROLE"), Does.Match($"^\\*\\[\\$master,:\\d+,\\*\\[\\*\\[\\$127.0.0.1,\\${replica.Port},\\$\\d+\\]\\]\\]$"));
         Assert.That(writer.Call("WAIT", "2", "200"), Is.EqualTo(":1"), "asked for two, one answers: the count at the timeout");
+        Assert.That(writer.Call("CLIENT", "LIST"), Does.Contain(" flags=S "), "the replica's connection, flagged as Redis flags it");
     }
 
     [Test]
