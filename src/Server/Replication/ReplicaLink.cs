@@ -160,13 +160,16 @@ internal sealed class ReplicaLink : IDisposable
         socket.Send(Encoding.UTF8.GetBytes(sb.ToString()));
     }
 
-    /// <summary>REPLICAOF NO ONE (or another master): the link's thread ends; applied data stays.</summary>
+    /// <summary>
+    /// REPLICAOF NO ONE (or another master), shutdown: the link's thread ends; applied data
+    /// stays. Not waited for (the caller may hold the execution lock the thread needs): the
+    /// thread applies nothing more once stopped, as it checks under that lock.
+    /// </summary>
     public void Dispose()
     {
         _stopped = true;
         try { _socket?.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
         _socket?.Dispose();
-        if (Thread.CurrentThread != _thread) _thread.Join(TimeSpan.FromSeconds(5));
     }
 
     /// <summary>Lines and counted bytes from the master's socket, over one buffer.</summary>
