@@ -278,6 +278,7 @@ internal sealed class RedisServer
             }
             if (_pendingImport != null) RedisAofInterop.Import(this, _pendingImport, logger);
             _loading = _events.Loading = false;
+            if (!stop.IsCancellationRequested) StartConfiguredReplication();
             _loaded.TrySetResult();
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -384,10 +385,27 @@ internal sealed class RedisServer
     {
         StopReplicating();
         Master = new Replication.ReplicaLink(this, host, port, Logger);
+        Config.TrySet("replicaof", $"{host} {port}", atStartup: true);
     }
 
-    /// <summary>REPLICAOF NO ONE, and shutdown: the link ends; the data stays.</summary>
+    /// <summary>REPLICAOF NO ONE: the link ends; the data stays.</summary>
     public void StopReplicating()
+    {
+        var link = Master;
+        Master = null;
+        link?.Dispose();
+        Config.TrySet("replicaof", "", atStartup: true);
+    }
+
+    /// <summary>replicaof in the configuration: once its own data is loaded, the server follows that master.</summary>
+    public void StartConfiguredReplication()
+    {
+        if (Config.Get("replicaof").Split(' ', StringSplitOptions.RemoveEmptyEntries) is [var host, var port])
+            lock (ExecLock) ReplicateFrom(host, int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Shutdown: the link ends, and replicaof keeps its value (CONFIG REWRITE at SHUTDOWN would write it).</summary>
+    public void StopReplicationLink()
     {
         var link = Master;
         Master = null;

@@ -109,6 +109,11 @@ internal sealed partial class ServerConfig
         // Redis 7's protected config: DEBUG only when "yes", or "local" from a loopback client.
         new("enable-debug-command", "no", ParamKind.Enum, Mutable: false, Choices: ["no", "yes", "local"]),
         new("replica-read-only", "yes", ParamKind.YesNo, Aliases: ["slave-read-only"]),
+        // "host port" of the master this server replicates (CONFIG GET shows the current one; REPLICAOF changes it).
+        new("replicaof", "", ParamKind.String, Mutable: false, Aliases: ["slaveof"],
+            Validate: v => v.Length == 0 || (v.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var port] && int.TryParse(port, out int n) && n is >= 0 and <= 65535)
+                ? null : "Invalid master port"),
+        new("repl-timeout", "60", ParamKind.Integer, Min: 1, Max: int.MaxValue),
         new("masterauth", "", ParamKind.String, Sensitive: true),
         new("masteruser", "", ParamKind.String),
     ];

@@ -75,6 +75,7 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
             _loader = new Thread(Load) { Name = "aof-loader", IsBackground = true };
             _loader.Start();
         }
+        else server.StartConfiguredReplication(); // nothing to load: follow the master now
         return Task.CompletedTask;
     }
 
@@ -110,7 +111,7 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         _stopLoading.Cancel();
         if (_loader != null && _loader != Thread.CurrentThread) _loader.Join();
         _cron?.Dispose();
-        server.StopReplicating(); // a replica's link applies nothing more
+        server.StopReplicationLink(); // a replica's link applies nothing more
         foreach (var l in _listeners) l.Stop();
         foreach (var l in _loops) l.StopListening();
         foreach (var l in _tlsListeners) l.Stop();

@@ -134,7 +134,8 @@ internal sealed class ReplicaLink : IDisposable
             try { n = socket.Receive(buffer); }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
             {
-                if (RedisServer.NowMs() - LastIoMs > 60_000) throw new IOException("no data from the master for 60 seconds (repl-timeout)");
+                long timeout = long.Parse(_server.Config.Get("repl-timeout"), CultureInfo.InvariantCulture);
+                if (RedisServer.NowMs() - LastIoMs > timeout * 1000) throw new IOException($"no data from the master for {timeout} seconds (repl-timeout)");
                 Send(socket, ["REPLCONF", "ACK", Offset.ToString(CultureInfo.InvariantCulture)]);
                 lastAckMs = RedisServer.NowMs();
                 continue;

@@ -149,6 +149,26 @@ public class ReplicationTests
         Assert.That(after.Call("ROLE"), Does.StartWith("*[$master,"));
     }
 
+    /// <summary>replicaof in the configuration (here on the command line): the server follows that master once started; CONFIG GET shows the current master.</summary>
+    [Test]
+    public async Task ReplicaofInTheConfigurationFollowsTheMasterAtStart()
+    {
+        using var master = new Tools.ReferenceRedis("master-config", "--enable-debug-command", "local");
+        using var theirs = new RawClient(master.Port);
+        Assert.That(theirs.Call("SET", "k", "v"), Is.EqualTo("+OK"));
+        foreach (var log in new[] { "yes", "no" })
+        {
+            await using var server = await ServerInstance.StartAsync("--appendonly", log, "--replicaof", "127.0.0.1", master.Port.ToString(), "--repl-timeout", "30");
+            using var ours = new RawClient(server.Port);
+            WaitFor(() => ours.Call("INFO", "replication").Contains("master_link_status:up"), $"the link is up (appendonly {log})");
+            Assert.That(ours.Call("GET", "k"), Is.EqualTo("$v"));
+            Assert.That(ours.Call("CONFIG", "GET", "replicaof"), Is.EqualTo($"*[$replicaof,$127.0.0.1 {master.Port}]"));
+            Assert.That(ours.Call("CONFIG", "SET", "replicaof", "127.0.0.1 1"), Is.EqualTo("-ERR CONFIG SET failed (possibly related to argument 'replicaof') - can't set immutable config"));
+            Assert.That(ours.Call("REPLICAOF", "NO", "ONE"), Is.EqualTo("+OK"));
+            Assert.That(ours.Call("CONFIG", "GET", "replicaof"), Is.EqualTo("*[$replicaof,$]"));
+        }
+    }
+
     [Test]
     public async Task ReplconfAnswersAsRedis()
     {
@@ -159,7 +179,8 @@ public class ReplicationTests
             ["REPLCONF", "listening-port"], ["REPLCONF", "listening-port", "x"], ["REPLCONF"], ["ROLE"],
             ["MULTI"], ["PSYNC", "?", "-1"], ["DISCARD"], ["WAIT", "0", "0"],
             ["REPLICAOF", "127.0.0.1", "x"], ["REPLICAOF", "127.0.0.1", "99999"], ["REPLICAOF", "127.0.0.1", "-1"], ["REPLICAOF", "NO", "ONE"],
-            ["REPLICAOF", "a"], ["SLAVEOF", "no", "one"],
+            ["REPLICAOF", "a"], ["SLAVEOF", "no", "one"], ["CONFIG", "GET", "replicaof"], ["CONFIG", "SET", "replicaof", "127.0.0.1 1"],
+            ["CONFIG", "GET", "repl-timeout"], ["CONFIG", "GET", "repl-ping-replica-period"],
         ];
         var differences = Tools.DifferencesFromRedis(server.Port, commands);
         // master_replid differs by nature; ROLE's offset is 0 on both (nothing written).
