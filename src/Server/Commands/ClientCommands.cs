@@ -62,7 +62,7 @@ internal static class ClientCommands
     {
         var req = c.Request;
         HashSet<long>? ids = null;
-        bool onlyOtherTypes = false;
+        string? onlyType = null;
         for (int i = 2; i < req.Count; i++)
         {
             if (c.ArgIs(i, "TYPE"u8) && i + 1 < req.Count)
@@ -73,7 +73,7 @@ internal static class ClientCommands
                     c.Reply.Error($"ERR Unknown client type '{type}'");
                     return;
                 }
-                onlyOtherTypes = type != "normal";
+                onlyType = type == "replica" ? "slave" : type;
             }
             else if (c.ArgIs(i, "ID"u8) && i + 1 < req.Count)
             {
@@ -95,9 +95,8 @@ internal static class ClientCommands
             }
         }
         var sb = new StringBuilder();
-        if (!onlyOtherTypes)
-            foreach (var client in c.Server.Clients.OrderBy(x => x.Id))
-                if (ids == null || ids.Contains(client.Id)) sb.Append(Describe(client)).Append('\n');
+        foreach (var client in c.Server.Clients.OrderBy(x => x.Id))
+            if ((ids == null || ids.Contains(client.Id)) && (onlyType == null || TypeOf(client) == onlyType)) sb.Append(Describe(client)).Append('\n');
         c.Reply.Verbatim(sb.ToString());
     }
 
@@ -124,7 +123,8 @@ internal static class ClientCommands
         long? id = null;
         string? address = null, laddr = null, user = null;
         long maxAge = 0;
-        bool skipMe = true, normalOnly = true;
+        bool skipMe = true;
+        string? type = null;
         if (req.Count % 2 != 0)
         {
             c.Reply.Error(Errors.Syntax);
@@ -154,7 +154,7 @@ internal static class ClientCommands
                     c.Reply.Error($"ERR Unknown client type '{value}'");
                     return;
                 }
-                normalOnly = t == "normal";
+                type = t == "replica" ? "slave" : t;
             }
             else if (c.ArgIs(i, "SKIPME"u8))
             {
@@ -177,24 +177,24 @@ internal static class ClientCommands
             c.Reply.Error($"ERR No such user '{user}'");
             return;
         }
-        long killed = 0;
-        if (normalOnly)
+        long killed = 0, now = RedisServer.NowMs();
+        foreach (var victim in c.Server.Clients.ToList())
         {
-            long now = RedisServer.NowMs();
-            foreach (var victim in c.Server.Clients.ToList())
-            {
-                if (id != null && victim.Id != id) continue;
-                if (address != null && Addr(victim.RemoteEndPoint) != address) continue;
-                if (laddr != null && Addr(victim.LocalEndPoint) != laddr) continue;
-                if (user != null && victim.User.Name != user) continue;
-                if (maxAge > 0 && (now - victim.CreatedMs) / 1000 < maxAge) continue;
-                if (skipMe && victim == c) continue;
-                KillOne(c, victim);
-                killed++;
-            }
+            if (type != null && TypeOf(victim) != type) continue;
+            if (id != null && victim.Id != id) continue;
+            if (address != null && Addr(victim.RemoteEndPoint) != address) continue;
+            if (laddr != null && Addr(victim.LocalEndPoint) != laddr) continue;
+            if (user != null && victim.User.Name != user) continue;
+            if (maxAge > 0 && (now - victim.CreatedMs) / 1000 < maxAge) continue;
+            if (skipMe && victim == c) continue;
+            KillOne(c, victim);
+            killed++;
         }
         c.Reply.Integer(killed);
     }
+
+    /// <summary>Redis's client types: a replica ("slave"), a subscriber ("pubsub"), or "normal" (a master link is no client here).</summary>
+    private static string TypeOf(ClientSession c) => c.IsReplica ? "slave" : c.SubscriptionCount > 0 ? "pubsub" : "normal";
 
     private static void KillOne(ClientSession self, ClientSession victim)
     {

@@ -53,6 +53,8 @@ public class ReplicationTests
         Assert.That(writer.Call("ROLE"), Does.Match($"^\\*\\[\\$master,:\\d+,\\*\\[\\*\\[\\$127.0.0.1,\\${replica.Port},\\$\\d+\\]\\]\\]$"));
         Assert.That(writer.Call("WAIT", "2", "200"), Is.EqualTo(":1"), "asked for two, one answers: the count at the timeout");
         Assert.That(writer.Call("CLIENT", "LIST"), Does.Contain(" flags=S "), "the replica's connection, flagged as Redis flags it");
+        Assert.That(writer.Call("CLIENT", "LIST", "TYPE", "replica"), Does.Contain(" flags=S ").And.Not.Contain("flags=N"));
+        Assert.That(writer.Call("CLIENT", "LIST", "TYPE", "normal"), Does.Not.Contain(" flags=S "));
     }
 
     [Test]
@@ -67,6 +69,18 @@ public class ReplicationTests
             Assert.That(raw.Call("INFO", "replication"), Does.Contain("connected_slaves:1"));
         }
         WaitFor(() => raw.Call("INFO", "replication").Contains("connected_slaves:0"), "a replica that went away is no longer listed");
+        using (var replica = new Tools.ReferenceRedis("replica-killed", "--replicaof", "127.0.0.1", server.Port.ToString()))
+        {
+            using var theirs = new RawClient(replica.Port);
+            WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the second replica's link is up");
+            Assert.That(raw.Call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"), Is.EqualTo(":0"), "a replica is no normal client");
+            string ReplicaId() => System.Text.RegularExpressions.Regex.Match(raw.Call("CLIENT", "LIST", "TYPE", "replica"), @"id=(\d+)").Groups[1].Value;
+            var before = ReplicaId();
+            Assert.That(before, Is.Not.Empty);
+            Assert.That(raw.Call("CLIENT", "KILL", "TYPE", "replica"), Is.EqualTo(":1"));
+            // Killed, the replica connects again at once (a new connection: another id).
+            WaitFor(() => ReplicaId() is var now && now != before, "the killed replica's connection is gone");
+        }
         Assert.That(raw.Call("WAIT", "0", "0"), Is.EqualTo(":0"));
 
         await using var noLog = await ServerInstance.StartAsync("--appendonly", "no");
