@@ -6,6 +6,30 @@ namespace PasteRedis.Paste;
 public static class DurableFiles
 {
     /// <summary>
+    /// Writes <paramref name="content"/> to <paramref name="tempName"/> beside
+    /// <paramref name="path"/>, syncs it, and renames it over <paramref name="path"/> durably:
+    /// a crash leaves the old file or the whole new one. The temporary file goes on failure.
+    /// </summary>
+    public static void WriteDurably(string path, ReadOnlySpan<byte> content, string tempName)
+    {
+        var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", tempName);
+        try
+        {
+            using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                f.Write(content);
+                f.Flush(flushToDisk: true);
+            }
+            ReplaceDurably(temp, path);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { }
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Renames <paramref name="from"/> over <paramref name="to"/> (atomic on POSIX) and
     /// fsyncs the directory, so that after it returns a crash finds the new file.
     /// </summary>

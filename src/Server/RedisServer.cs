@@ -383,7 +383,7 @@ internal sealed class RedisServer
     /// <summary>REPLICAOF host port: replicate that master from now on (a link to another one ends first).</summary>
     public void ReplicateFrom(string host, int port)
     {
-        StopReplicating();
+        StopReplicationLink();
         Master = new Replication.ReplicaLink(this, host, port, Logger);
         Config.TrySet("replicaof", $"{host} {port}", atStartup: true);
     }
@@ -391,9 +391,7 @@ internal sealed class RedisServer
     /// <summary>REPLICAOF NO ONE: the link ends; the data stays.</summary>
     public void StopReplicating()
     {
-        var link = Master;
-        Master = null;
-        link?.Dispose();
+        StopReplicationLink();
         Config.TrySet("replicaof", "", atStartup: true);
     }
 

@@ -74,21 +74,15 @@ internal sealed class AccessControl
     public string? SaveFile()
     {
         var path = AclFile!;
-        var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", $"temp-{Environment.ProcessId}.acl");
         try
         {
-            using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                f.Write(Encoding.Latin1.GetBytes(string.Concat(Users.Select(u => "user " + u.Describe() + "\n"))));
-                f.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
+            var text = string.Concat(Users.Select(u => "user " + u.Describe() + "\n"));
+            Paste.DurableFiles.WriteDurably(path, Encoding.Latin1.GetBytes(text), $"temp-{Environment.ProcessId}.acl");
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _server.Logger.LogWarning("Saving the ACLs to {Path} failed: {Error}", path, e.Message);
-            try { File.Delete(temp); } catch (IOException) { }
             return "There was an error trying to save the ACLs. Please check the server logs for more information";
         }
     }

@@ -35,11 +35,22 @@ internal sealed class AclSelector
 
     public bool AllKeys { get; private set; }
     /// <summary>Key patterns with what they allow: 1 read, 2 write, 3 both ("~p"; "%R~p", "%W~p").</summary>
-    public List<(string Pattern, int Permission)> KeyPatterns { get; private set; } = [];
+    public List<KeyPattern> KeyPatterns { get; private set; } = [];
 
     public const int ReadPermission = 1, WritePermission = 2, AllPermissions = 3;
     public bool AllChannels { get; private set; }
-    public List<string> ChannelPatterns { get; private set; } = [];
+    public List<ChannelPattern> ChannelPatterns { get; private set; } = [];
+
+    /// <summary>A pattern as given, and as the bytes matching compares (made once, not per command).</summary>
+    internal readonly record struct KeyPattern(string Text, int Permission)
+    {
+        public byte[] Bytes { get; } = Encoding.Latin1.GetBytes(Text);
+    }
+
+    internal readonly record struct ChannelPattern(string Text)
+    {
+        public byte[] Bytes { get; } = Encoding.Latin1.GetBytes(Text);
+    }
 
     /// <summary>Allowed everything: its clients skip every permission check.</summary>
     public bool Unrestricted => AllCommands && AllKeys && AllChannels;
@@ -94,7 +105,7 @@ internal sealed class AclSelector
             case '~' or '%': return AddKeyPattern(op);
             case '&':
                 if (AllChannels) return "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels";
-                if (!ChannelPatterns.Contains(op[1..])) ChannelPatterns.Add(op[1..]);
+                if (!ChannelPatterns.Exists(p => p.Text == op[1..])) ChannelPatterns.Add(new ChannelPattern(op[1..]));
                 return null;
             case '+' or '-': return ApplyCommandRule(op[1..], op[0] == '+');
         }
@@ -131,17 +142,17 @@ internal sealed class AclSelector
             KeyPatterns.Clear();
             return null;
         }
-        int at = KeyPatterns.FindIndex(p => p.Pattern == pattern);
-        if (at >= 0) KeyPatterns[at] = (pattern, KeyPatterns[at].Permission | permission);
-        else KeyPatterns.Add((pattern, permission));
+        int at = KeyPatterns.FindIndex(p => p.Text == pattern);
+        if (at >= 0) KeyPatterns[at] = KeyPatterns[at] with { Permission = KeyPatterns[at].Permission | permission };
+        else KeyPatterns.Add(new KeyPattern(pattern, permission));
         return null;
     }
 
-    private static string Describe((string Pattern, int Permission) p) => p.Permission switch
+    private static string Describe(KeyPattern p) => p.Permission switch
     {
-        AllPermissions => "~" + p.Pattern,
-        ReadPermission => "%R~" + p.Pattern,
-        _ => "%W~" + p.Pattern,
+        AllPermissions => "~" + p.Text,
+        ReadPermission => "%R~" + p.Text,
+        _ => "%W~" + p.Text,
     };
 
     private string? ApplyCommandRule(string rule, bool allow)
@@ -208,23 +219,11 @@ internal sealed class AclSelector
 
     public string DescribeKeys() => AllKeys ? "~*" : string.Join(' ', KeyPatterns.Select(Describe));
 
-    public string DescribeChannels() => AllChannels ? "&*" : string.Join(' ', ChannelPatterns.Select(p => "&" + p));
+    public string DescribeChannels() => AllChannels ? "&*" : string.Join(' ', ChannelPatterns.Select(p => "&" + p.Text));
 
-    /// <summary>Keys, channels and commands as ACL LIST writes a selector.</summary>
-    public string Describe()
-    {
-        var parts = new List<string>();
-        if (AllKeys) parts.Add("~*");
-        else parts.AddRange(KeyPatterns.Select(Describe));
-        if (AllChannels) parts.Add("&*");
-        else
-        {
-            parts.Add("resetchannels");
-            parts.AddRange(ChannelPatterns.Select(p => "&" + p));
-        }
-        parts.Add(DescribeCommands());
-        return string.Join(' ', parts);
-    }
+    /// <summary>Keys, channels and commands as ACL LIST writes a selector (without all channels, "resetchannels" first).</summary>
+    public string Describe() => string.Join(' ',
+        new[] { DescribeKeys(), AllChannels ? "" : "resetchannels", DescribeChannels(), DescribeCommands() }.Where(part => part.Length > 0));
 
     /// <summary>
     /// Whether this selector allows the whole command (Redis's ACLSelectorCheckCmd): the
@@ -251,8 +250,8 @@ internal sealed class AclSelector
                     | ((flags & (KeyFlags.Insert | KeyFlags.Delete | KeyFlags.Update)) != 0 ? WritePermission : 0);
                 var key = request.Arg(i);
                 bool ok = false;
-                foreach (var (pattern, permission) in KeyPatterns)
-                    if ((permission & needed) == needed && GlobMatcher.IsMatch(Encoding.Latin1.GetBytes(pattern), key)) { ok = true; break; }
+                foreach (var pattern in KeyPatterns)
+                    if ((pattern.Permission & needed) == needed && GlobMatcher.IsMatch(pattern.Bytes, key)) { ok = true; break; }
                 if (!ok)
                 {
                     denied = i;
@@ -280,10 +279,7 @@ internal sealed class AclSelector
     {
         if (AllChannels) return true;
         foreach (var pattern in ChannelPatterns)
-        {
-            var p = Encoding.Latin1.GetBytes(pattern);
-            if (literal ? channel.SequenceEqual(p) : GlobMatcher.IsMatch(p, channel)) return true;
-        }
+            if (literal ? channel.SequenceEqual(pattern.Bytes) : GlobMatcher.IsMatch(pattern.Bytes, channel)) return true;
         return false;
     }
 

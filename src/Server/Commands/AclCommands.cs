@@ -143,16 +143,12 @@ internal static class AclCommands
             return;
         }
         // The command as its own frame, parsed as a client's would be.
-        var frame = new System.Buffers.ArrayBufferWriter<byte>();
-        frame.Write(System.Text.Encoding.ASCII.GetBytes($"*{c.Request.Count - 3}\r\n"));
-        for (int i = 3; i < c.Request.Count; i++)
-        {
-            frame.Write(System.Text.Encoding.ASCII.GetBytes($"${c.Request.Arg(i).Length}\r\n"));
-            frame.Write(c.Request.Arg(i));
-            frame.Write("\r\n"u8);
-        }
+        var frame = new Persistence.ComposedCommand();
+        frame.Begin(c.Request.Count - 3);
+        for (int i = 3; i < c.Request.Count; i++) frame.Append(c.Request.Arg(i));
+        frame.End();
         var request = new Resp.RespRequest();
-        var bytes = new System.Buffers.ReadOnlySequence<byte>(frame.WrittenMemory);
+        var bytes = new ReadOnlySequence<byte>(frame.All.ToArray());
         Resp.RespReader.TryParse(ref bytes, request, Resp.RespLimits.Default, true, out _);
         if (!cmd.ArityOk(request.Count))
         {

@@ -26,20 +26,13 @@ internal static class ConfigRewriter
         try { old = File.Exists(path) ? File.ReadAllLines(path) : []; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "Rewriting config file: " + e.Message; }
         var text = Rewrite(config, old);
-        var temp = Path.Combine(Path.GetDirectoryName(path) ?? ".", $"redis-config-rewrite-{Environment.ProcessId}.tmp");
         try
         {
-            using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                f.Write(Encoding.UTF8.GetBytes(text));
-                f.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
+            Paste.DurableFiles.WriteDurably(path, Encoding.UTF8.GetBytes(text), $"redis-config-rewrite-{Environment.ProcessId}.tmp");
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try { File.Delete(temp); } catch (IOException) { }
             return "Rewriting config file: " + e.Message;
         }
     }

@@ -109,15 +109,6 @@ internal sealed class RdbSnapshots(RedisServer server)
     }
 
     /// <summary>The file written beside its final name, synced, then renamed over it durably.</summary>
-    private void Write(byte[] snapshot)
-    {
-        var path = FilePath;
-        var temp = Path.Combine(Path.GetDirectoryName(path)!, $"temp-{Environment.ProcessId}.rdb");
-        using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            f.Write(snapshot);
-            f.Flush(flushToDisk: true);
-        }
-        PasteRedis.Paste.DurableFiles.ReplaceDurably(temp, path);
-    }
+    private void Write(byte[] snapshot) =>
+        PasteRedis.Paste.DurableFiles.WriteDurably(FilePath, snapshot, $"temp-{Environment.ProcessId}.rdb");
 }

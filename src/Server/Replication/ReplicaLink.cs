@@ -146,7 +146,7 @@ internal sealed class ReplicaLink : IDisposable
         }
     }
 
-    private static void Expect(Socket socket, LineReader reader, string[] command, string expected)
+    private void Expect(Socket socket, LineReader reader, string[] command, string expected)
     {
         Send(socket, command);
         var reply = reader.Line(skipKeepAlives: false);
@@ -154,11 +154,15 @@ internal sealed class ReplicaLink : IDisposable
             throw new InvalidOperationException($"the master answered {command[0]} with '{reply}'");
     }
 
-    private static void Send(Socket socket, string[] command)
+    private readonly Persistence.ComposedCommand _command = new();
+
+    private void Send(Socket socket, string[] command)
     {
-        var sb = new StringBuilder($"*{command.Length}\r\n");
-        foreach (var arg in command) sb.Append('$').Append(Encoding.UTF8.GetByteCount(arg)).Append("\r\n").Append(arg).Append("\r\n");
-        socket.Send(Encoding.UTF8.GetBytes(sb.ToString()));
+        _command.Clear();
+        _command.Begin(command.Length);
+        foreach (var arg in command) _command.Append(Encoding.UTF8.GetBytes(arg));
+        _command.End();
+        socket.Send(_command.All);
     }
 
     /// <summary>

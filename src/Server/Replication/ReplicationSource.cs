@@ -23,7 +23,7 @@ internal sealed class ReplicationSource(RedisServer server)
     private int _selectedDb = -1;
     private long _lastPingMs;
     private readonly RespRequest _inline = new();
-    private readonly ArrayBufferWriter<byte> _frame = new();
+    private readonly Persistence.ComposedCommand _asResp = new();
 
     /// <summary>The replication ID (master_replid) and the bytes streamed so far (master_repl_offset).</summary>
     public string ReplId { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
@@ -39,7 +39,6 @@ internal sealed class ReplicationSource(RedisServer server)
     }
 
     /// <summary>REPLCONF before PSYNC: what the replica says of itself (kept until it attaches).</summary>
-    public int PendingListeningPort(ClientSession c) => _ports.GetValueOrDefault(c);
     private readonly Dictionary<ClientSession, int> _ports = [];
     public void SetListeningPort(ClientSession c, int port) => _ports[c] = port;
 
@@ -77,12 +76,12 @@ internal sealed class ReplicationSource(RedisServer server)
             // An inline command (telnet style): replicas get it as RESP.
             var copy = command;
             if (RespReader.TryParse(ref copy, _inline, RespLimits.Default, true, out _) != RespParseStatus.Complete) return;
-            _frame.ResetWrittenCount();
-            var w = new RespWriter(_frame);
-            w.ArrayHeader(_inline.Count);
-            for (int i = 0; i < _inline.Count; i++) w.Bulk(_inline.Arg(i));
+            _asResp.Clear();
+            _asResp.Begin(_inline.Count);
+            for (int i = 0; i < _inline.Count; i++) _asResp.Append(_inline.Arg(i));
+            _asResp.End();
             _inline.Release();
-            Feed(db, _frame.WrittenSpan);
+            Feed(db, _asResp[0]);
             return;
         }
         SelectFor(db);
