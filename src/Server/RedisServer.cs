@@ -41,6 +41,8 @@ internal sealed class ServerStats
     public long ProtocolErrors;
     public long OutputLimitDisconnections;
     public long ErrorReplies;
+    /// <summary>Replicas' synchronizations: full ones, and PSYNCs continued from the backlog or refused it.</summary>
+    public long SyncFull, SyncPartialOk, SyncPartialErr;
 
     /// <summary>Traffic of connections that have closed (added under the execution lock).</summary>
     public TrafficCounters ClosedConnections;
@@ -57,6 +59,7 @@ internal sealed class ServerStats
         ConnectionsReceived = CommandsProcessed = RejectedConnections = 0;
         KeyspaceHits = KeyspaceMisses = EvictedKeys = EvictedClients = 0;
         AuthFailures = ProtocolErrors = OutputLimitDisconnections = 0;
+        SyncFull = SyncPartialOk = SyncPartialErr = 0;
         ClosedConnections = default;
         lock (_errorCodes)
         {
@@ -494,6 +497,7 @@ internal sealed class RedisServer
         _events.LfuEnabled = Config.MaxMemoryPolicy.EndsWith("-lfu", StringComparison.Ordinal);
         _events.LfuLogFactor = int.Parse(Config.Get("lfu-log-factor"), System.Globalization.CultureInfo.InvariantCulture);
         _events.LfuDecayMinutes = int.Parse(Config.Get("lfu-decay-time"), System.Globalization.CultureInfo.InvariantCulture);
+        Replication.ResizeBacklog(Config.ReplBacklogSize);
     }
 
     public long NextClientId() => Interlocked.Increment(ref _nextClientId);

@@ -170,6 +170,9 @@ internal static class InfoCommand
                 sb.Field("instantaneous_input_kbps", (server.InputBytesPerSecond / 1024.0).ToString("F2", CultureInfo.InvariantCulture));
                 sb.Field("instantaneous_output_kbps", (server.OutputBytesPerSecond / 1024.0).ToString("F2", CultureInfo.InvariantCulture));
                 sb.Field("rejected_connections", st.RejectedConnections);
+                sb.Field("sync_full", st.SyncFull);
+                sb.Field("sync_partial_ok", st.SyncPartialOk);
+                sb.Field("sync_partial_err", st.SyncPartialErr);
                 sb.Field("expired_keys", server.Events.ExpiredKeys);
                 sb.Field("expired_stale_perc", (server.ExpiredStaleFraction * 100).ToString("F2", CultureInfo.InvariantCulture));
                 sb.Field("expired_time_cap_reached_count", server.ExpireCycleTimeCapReached);
@@ -214,8 +217,16 @@ internal static class InfoCommand
                     sb.Field($"slave{i}", $"ip={ServerCommands.ReplicaAddress(r.Session)},port={r.ListeningPort},state=online," +
                         $"offset={Math.Max(0, r.AckOffset)},lag={(RedisServer.NowMs() - r.LastAckMs) / 1000}");
                 }
+                sb.Field("master_failover_state", "no-failover");
                 sb.Field("master_replid", server.Master?.MasterReplId ?? source.ReplId);
+                sb.Field("master_replid2", new string('0', 40));
                 sb.Field("master_repl_offset", server.Master?.Offset ?? source.Offset);
+                sb.Field("second_repl_offset", -1);
+                var backlog = server.Master == null ? source.Backlog : null;
+                sb.Field("repl_backlog_active", backlog != null ? 1 : 0);
+                sb.Field("repl_backlog_size", backlog?.Size ?? Math.Max(server.Config.ReplBacklogSize, Replication.ReplicationBacklog.MinSize));
+                sb.Field("repl_backlog_first_byte_offset", backlog?.FirstByteOffset ?? 0);
+                sb.Field("repl_backlog_histlen", backlog?.HistoryLength ?? 0);
                 break;
             case "cpu":
                 sb.Append("# CPU\r\n");

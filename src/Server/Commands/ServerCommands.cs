@@ -165,7 +165,7 @@ internal static class ServerCommands
         c.Reply.Ok();
     }
 
-    /// <summary>PSYNC replid offset, SYNC: a full resynchronization (the snapshot, then the stream).</summary>
+    /// <summary>PSYNC replid offset, SYNC: the stream from the backlog, or a full resynchronization (the snapshot, then the stream).</summary>
     public static void Sync(ClientSession c)
     {
         if (c.IsReplica) return; // already one: ignored, as Redis ignores it
@@ -174,7 +174,8 @@ internal static class ServerCommands
             c.Reply.Error("ERR this server feeds replicas the records of its log: replication needs appendonly yes");
             return;
         }
-        c.Server.Replication.Attach(c, psync: c.ArgIs(0, "PSYNC"u8));
+        if (!c.ArgIs(0, "PSYNC"u8)) c.Server.Replication.Attach(c, null, 0);
+        else if (c.TryLong(2, out long offset)) c.Server.Replication.Attach(c, c.ArgString(1), offset);
     }
 
     /// <summary>

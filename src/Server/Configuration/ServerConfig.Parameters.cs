@@ -113,6 +113,10 @@ internal sealed partial class ServerConfig
         new("replicaof", "", ParamKind.String, Mutable: false, Aliases: ["slaveof"],
             Validate: v => v.Length == 0 || (v.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var port] && int.TryParse(port, out int n) && n is >= 0 and <= 65535)
                 ? null : "Invalid master port"),
+        // The replication backlog (Replication/ReplicationBacklog): the stream's last bytes a
+        // reconnecting replica may continue from; dropped after this many seconds without replicas.
+        new("repl-backlog-size", (1 * Mb).ToString(), ParamKind.Memory, Min: 1, Max: long.MaxValue),
+        new("repl-backlog-ttl", "3600", ParamKind.Integer, Min: 0, Max: int.MaxValue),
         new("repl-timeout", "60", ParamKind.Integer, Min: 1, Max: int.MaxValue),
         new("masterauth", "", ParamKind.String, Sensitive: true),
         new("masteruser", "", ParamKind.String),

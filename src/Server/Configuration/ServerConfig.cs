@@ -73,6 +73,7 @@ internal sealed partial class ServerConfig
     public OutputLimit NormalOutputLimit { get; private set; }
     public OutputLimit PubSubOutputLimit { get; private set; }
     public OutputLimit ReplicaOutputLimit { get; private set; }
+    public long ReplBacklogSize { get; private set; }
 
     public IEnumerable<ConfigParameter> All => Parameters;
 
@@ -185,7 +186,7 @@ internal sealed partial class ServerConfig
         return s.Contains('.') ? s.TrimEnd('0').TrimEnd('.') : s;
     }
 
-    private long Long(string name) => long.Parse(_values[name], CultureInfo.InvariantCulture);
+    public long Long(string name) => long.Parse(_values[name], CultureInfo.InvariantCulture);
 
     private void Refresh()
     {
@@ -229,6 +230,7 @@ internal sealed partial class ServerConfig
         NormalOutputLimit = limits.GetValueOrDefault("normal");
         PubSubOutputLimit = limits.GetValueOrDefault("pubsub", new OutputLimit(32 * 1024 * 1024, 8 * 1024 * 1024, 60));
         ReplicaOutputLimit = limits.GetValueOrDefault("slave", new OutputLimit(256 * 1024 * 1024, 64 * 1024 * 1024, 60));
+        ReplBacklogSize = Long("repl-backlog-size");
     }
 }
 

@@ -13,8 +13,10 @@ namespace PasteRedis.Server.Replication;
 /// full resynchronization's RDB file replaces the data (FLUSHALL, then the file's keys as
 /// commands), and then every command of the stream is executed as the master sent it,
 /// under the execution lock and logged like any write, with REPLCONF ACK of the offset
-/// applied after each chunk. A lost link is made again every second, with a full
-/// resynchronization (no partial one). Nothing from the master is answered.
+/// applied after each chunk. A lost link is made again every second and first asks to
+/// continue the stream from the offset applied (PSYNC replid offset+1, Redis's cached
+/// master); a master that cannot (+FULLRESYNC) sends everything again. Nothing from the
+/// master is answered.
 /// </summary>
 internal sealed class ReplicaLink : IDisposable
 {
@@ -43,6 +45,10 @@ internal sealed class ReplicaLink : IDisposable
     public long Offset { get; private set; }
     public string MasterReplId { get; private set; } = new('0', 40);
     public long LastIoMs { get; private set; } = RedisServer.NowMs();
+    /// <summary>Links made again with +CONTINUE (no full resynchronization).</summary>
+    public int PartialResyncs { get; private set; }
+    /// <summary>The session that applies the master's stream, kept across a lost link so that the next one can continue it.</summary>
+    private ClientSession? _session;
 
     private void Run()
     {
@@ -80,28 +86,50 @@ internal sealed class ReplicaLink : IDisposable
         Expect(socket, reader, ["PING"], "+PONG");
         Expect(socket, reader, ["REPLCONF", "listening-port", _server.TcpPort.ToString(CultureInfo.InvariantCulture)], "+OK");
         Expect(socket, reader, ["REPLCONF", "capa", "psync2"], "+OK");
-        Send(socket, ["PSYNC", "?", "-1"]);
+        // A link that was streaming asks to continue where it stopped (Redis's cached master),
+        // unless it stopped inside a transaction: the offset counts the MULTI and the commands
+        // queued after it, which a new connection could not complete.
+        var cached = _session;
+        bool tryContinue = cached is { InMulti: false };
+        ClientSession session;
+        Send(socket, tryContinue ? ["PSYNC", MasterReplId, (Offset + 1).ToString(CultureInfo.InvariantCulture)] : ["PSYNC", "?", "-1"]);
         State = "sync";
         var line = reader.Line(skipKeepAlives: true);
         var parts = line.Split(' ');
-        if (parts.Length != 3 || parts[0] != "+FULLRESYNC" || !long.TryParse(parts[2], CultureInfo.InvariantCulture, out long offset))
-            throw new FormatException($"the master answered PSYNC with '{line}'");
-        var header = reader.Line(skipKeepAlives: true);
-        if (header.Length < 2 || header[0] != '$' || !int.TryParse(header.AsSpan(1), CultureInfo.InvariantCulture, out int length))
-            throw new FormatException($"the master sent '{header}' where the RDB payload's length belongs");
-        var rdb = reader.Bytes(length);
-        var commands = Persistence.RdbValue.RdbToCommands(rdb, RedisServer.NowMs(), verifyChecksum: true, out _, out long keys);
-        var session = ClientSession.ForImport(_server);
-        lock (_server.ExecLock)
+        if (tryContinue && parts[0] == "+CONTINUE")
         {
-            if (_stopped) return;
-            session.Apply(new ReadOnlySequence<byte>("*1\r\n$8\r\nFLUSHALL\r\n"u8.ToArray()), null);
-            session.Apply(new ReadOnlySequence<byte>(commands), null);
-            session.Select(0);
-            MasterReplId = parts[1];
-            Offset = offset;
+            session = cached!;
+            lock (_server.ExecLock)
+            {
+                if (_stopped) return;
+                if (parts.Length > 1) MasterReplId = parts[1];
+            }
+            _logger.LogInformation("MASTER <-> REPLICA partial resynchronization with {Host}:{Port} accepted: continuing from offset {Offset}", Host, Port, Offset + 1);
+            PartialResyncs++;
         }
-        _logger.LogInformation("MASTER <-> REPLICA sync with {Host}:{Port}: {Keys} keys loaded, streaming from offset {Offset}", Host, Port, keys, offset);
+        else
+        {
+            if (parts.Length != 3 || parts[0] != "+FULLRESYNC" || !long.TryParse(parts[2], CultureInfo.InvariantCulture, out long offset))
+                throw new FormatException($"the master answered PSYNC with '{line}'");
+            var header = reader.Line(skipKeepAlives: true);
+            if (header.Length < 2 || header[0] != '$' || !int.TryParse(header.AsSpan(1), CultureInfo.InvariantCulture, out int length))
+                throw new FormatException($"the master sent '{header}' where the RDB payload's length belongs");
+            var rdb = reader.Bytes(length);
+            var commands = Persistence.RdbValue.RdbToCommands(rdb, RedisServer.NowMs(), verifyChecksum: true, out _, out long keys);
+            session = ClientSession.ForImport(_server);
+            lock (_server.ExecLock)
+            {
+                if (_stopped) return;
+                _session = null;
+                session.Apply(new ReadOnlySequence<byte>("*1\r\n$8\r\nFLUSHALL\r\n"u8.ToArray()), null);
+                session.Apply(new ReadOnlySequence<byte>(commands), null);
+                session.Select(0);
+                MasterReplId = parts[1];
+                Offset = offset;
+            }
+            _logger.LogInformation("MASTER <-> REPLICA sync with {Host}:{Port}: {Keys} keys loaded, streaming from offset {Offset}", Host, Port, keys, offset);
+        }
+        _session = session;
         State = "connected";
         LastIoMs = RedisServer.NowMs();
         Send(socket, ["REPLCONF", "ACK", Offset.ToString(CultureInfo.InvariantCulture)]);

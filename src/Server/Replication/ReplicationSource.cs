@@ -14,7 +14,11 @@ namespace PasteRedis.Server.Replication;
 /// with SELECT where the database changes, and a PING every repl-ping-replica-period. They
 /// acknowledge offsets (REPLCONF ACK), which WAIT counts. The stream goes to each replica's
 /// pending output, so it leaves with the durability of any other reply (after the writes
-/// are durable here). No backlog: every PSYNC is answered with a full resynchronization.
+/// are durable here). From the first replica on, the stream's last repl-backlog-size bytes
+/// are kept (<see cref="ReplicationBacklog"/>): a replica that lost its link and asks for
+/// this replication ID from an offset still there continues (+CONTINUE) without a full
+/// resynchronization. With no replica for repl-backlog-ttl seconds the backlog is dropped
+/// and the replication ID changes, as Redis does.
 /// </summary>
 internal sealed class ReplicationSource(RedisServer server)
 {
@@ -26,8 +30,13 @@ internal sealed class ReplicationSource(RedisServer server)
     private readonly Persistence.ComposedCommand _asResp = new();
 
     /// <summary>The replication ID (master_replid) and the bytes streamed so far (master_repl_offset).</summary>
-    public string ReplId { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
+    public string ReplId { get; private set; } = NewReplId();
     public long Offset { get; private set; }
+    /// <summary>The stream's last bytes, from the first replica on (null before, and after repl-backlog-ttl without replicas).</summary>
+    public ReplicationBacklog? Backlog { get; private set; }
+    private long _noReplicasSinceMs = RedisServer.NowMs();
+
+    private static string NewReplId() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
     public IReadOnlyList<Replica> Replicas => _replicas;
 
     internal sealed class Replica(ClientSession session)
@@ -43,26 +52,60 @@ internal sealed class ReplicationSource(RedisServer server)
     public void SetListeningPort(ClientSession c, int port) => _ports[c] = port;
 
     /// <summary>
-    /// PSYNC or SYNC (under the execution lock): the snapshot as an RDB payload after
-    /// <paramref name="preamble"/> ("+FULLRESYNC id offset" for PSYNC), then the connection
-    /// receives the stream from exactly this point.
+    /// PSYNC replid offset, or SYNC (under the execution lock). PSYNC of this replication ID
+    /// from an offset the backlog still holds continues: "+CONTINUE id", then the stream's
+    /// bytes from that offset on. Anything else is a full resynchronization: the snapshot as
+    /// an RDB payload (after "+FULLRESYNC id offset" for PSYNC), then the stream from exactly
+    /// this point. Counted as Redis counts them (sync_full, sync_partial_ok, sync_partial_err).
     /// </summary>
-    public void Attach(ClientSession c, bool psync)
+    public void Attach(ClientSession c, string? replId, long offset)
     {
+        var stats = server.Stats;
+        if (replId != null && replId != "?")
+        {
+            if (replId == ReplId && Backlog is { } backlog && backlog.Covers(offset))
+            {
+                c.Reply.Raw(Encoding.ASCII.GetBytes($"+CONTINUE {ReplId}\r\n"));
+                var (first, second) = backlog.From(offset);
+                c.Reply.Raw(first.Span);
+                c.Reply.Raw(second.Span);
+                Add(c, ackOffset: offset - 1);
+                stats.SyncPartialOk++;
+                server.Logger.LogInformation("Partial resynchronization of replica {Id} accepted: {Bytes} bytes of backlog from offset {Offset}",
+                    c.Id, first.Length + second.Length, offset);
+                return;
+            }
+            stats.SyncPartialErr++;
+        }
+        if (Backlog == null)
+        {
+            // The first replica: a new history, kept from here on.
+            ReplId = NewReplId();
+            Backlog = new ReplicationBacklog(server.Config.ReplBacklogSize, Offset);
+        }
         var rdb = Persistence.RdbValue.Snapshot(server, RedisServer.NowMs());
-        if (psync) c.Reply.Raw(Encoding.ASCII.GetBytes($"+FULLRESYNC {ReplId} {Offset}\r\n"));
+        if (replId != null) c.Reply.Raw(Encoding.ASCII.GetBytes($"+FULLRESYNC {ReplId} {Offset}\r\n"));
         c.Reply.Raw(Encoding.ASCII.GetBytes($"${rdb.Length}\r\n"));
         c.Reply.Raw(rdb);
-        _replicas.Add(new Replica(c) { ListeningPort = _ports.GetValueOrDefault(c), AckOffset = psync ? 0 : -1 });
-        _ports.Remove(c);
-        c.IsReplica = true;
+        Add(c, ackOffset: replId != null ? 0 : -1);
+        stats.SyncFull++;
         _selectedDb = -1; // the next command is preceded by SELECT, as Redis does after a resync
     }
+
+    private void Add(ClientSession c, long ackOffset)
+    {
+        _replicas.Add(new Replica(c) { ListeningPort = _ports.GetValueOrDefault(c), AckOffset = ackOffset });
+        _ports.Remove(c);
+        c.IsReplica = true;
+    }
+
+    /// <summary>CONFIG SET repl-backlog-size: the backlog keeps what fits of its history.</summary>
+    public void ResizeBacklog(long size) => Backlog?.Resize(size);
 
     /// <summary>A replica's connection closed.</summary>
     public void Detach(ClientSession c)
     {
-        _replicas.RemoveAll(r => r.Session == c);
+        if (_replicas.RemoveAll(r => r.Session == c) > 0 && _replicas.Count == 0) _noReplicasSinceMs = RedisServer.NowMs();
         _ports.Remove(c);
         _waiters.Remove(c);
     }
@@ -70,7 +113,7 @@ internal sealed class ReplicationSource(RedisServer server)
     /// <summary>One record as the log got it: to every replica, after SELECT when its database is not the stream's.</summary>
     public void Feed(int db, in ReadOnlySequence<byte> command)
     {
-        if (_replicas.Count == 0) return;
+        if (Backlog == null) return;
         if (!command.IsEmpty && command.FirstSpan[0] != (byte)'*')
         {
             // An inline command (telnet style): replicas get it as RESP.
@@ -91,7 +134,7 @@ internal sealed class ReplicationSource(RedisServer server)
 
     public void Feed(int db, ReadOnlySpan<byte> command)
     {
-        if (_replicas.Count == 0) return;
+        if (Backlog == null) return;
         SelectFor(db);
         Write(command);
         Flush();
@@ -108,6 +151,7 @@ internal sealed class ReplicationSource(RedisServer server)
     private void Write(ReadOnlySpan<byte> bytes)
     {
         foreach (var r in _replicas) r.Session.PendingOutput.Write(bytes);
+        Backlog!.Append(bytes);
         Offset += bytes.Length;
     }
 
@@ -137,7 +181,17 @@ internal sealed class ReplicationSource(RedisServer server)
     /// <summary>The cron: a PING into the stream every repl-ping-replica-period seconds, as Redis keeps replicas' links alive.</summary>
     public void Cron(long nowMs)
     {
-        if (_replicas.Count == 0) return;
+        if (_replicas.Count == 0)
+        {
+            long ttl = server.Config.Long("repl-backlog-ttl");
+            if (Backlog != null && ttl > 0 && nowMs - _noReplicasSinceMs > ttl * 1000)
+            {
+                server.Logger.LogInformation("Replication backlog freed after {Seconds} seconds without replicas", ttl);
+                Backlog = null;
+                ReplId = NewReplId();
+            }
+            return;
+        }
         long period = long.Parse(server.Config.Get("repl-ping-replica-period"), System.Globalization.CultureInfo.InvariantCulture) * 1000;
         if (nowMs - _lastPingMs < period) return;
         _lastPingMs = nowMs;

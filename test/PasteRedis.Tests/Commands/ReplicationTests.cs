@@ -115,6 +115,100 @@ public class ReplicationTests
     }
 
     /// <summary>
+    /// A real redis-server replica whose link breaks continues from the backlog (PSYNC of this
+    /// server's replication ID and its offset, +CONTINUE): the writes made meanwhile arrive,
+    /// with no second full resynchronization. When the backlog no longer holds its offset
+    /// (repl-backlog-size at its 16 KB floor, more written than that), it is refused and the
+    /// replica gets everything again. Both end with this server's data.
+    /// </summary>
+    [Test]
+    public async Task ABrokenReplicaLinkContinuesFromTheBacklog()
+    {
+        await using var server = await ServerInstance.StartAsync("--enable-debug-command", "local");
+        using var raw = new RawClient(server.Port);
+        Assert.That(raw.Call("SET", "before", "v"), Is.EqualTo("+OK"));
+        Assert.That(raw.Call("INFO", "replication"), Does.Contain("repl_backlog_active:0\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0"));
+        using var replica = new Tools.ReferenceRedis("replica-psync", "--replicaof", "127.0.0.1", server.Port.ToString(), "--enable-debug-command", "local");
+        using var theirs = new RawClient(replica.Port);
+        WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+        Assert.That(raw.Call("SET", "streamed", "v"), Is.EqualTo("+OK"));
+        Assert.That(raw.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
+        var info = raw.Call("INFO", "replication");
+        Assert.That(info, Does.Contain("repl_backlog_active:1"));
+        long offset = long.Parse(System.Text.RegularExpressions.Regex.Match(info, @"master_repl_offset:(\d+)").Groups[1].Value);
+        Assert.That(info, Does.Contain($"repl_backlog_histlen:{offset}"), "everything streamed since the first replica is in the backlog");
+        Assert.That(raw.Call("INFO", "stats"), Does.Contain("sync_full:1\r\nsync_partial_ok:0\r\nsync_partial_err:0"));
+
+        // The replica is stopped (SIGSTOP) while its link is closed, so that it cannot come back
+        // before the writes: they reach it only from the backlog.
+        void WhileTheReplicaIsAway(Action writes)
+        {
+            Tools.Run("kill", "-STOP", replica.Pid.ToString());
+            try
+            {
+                Assert.That(raw.Call("CLIENT", "KILL", "TYPE", "replica"), Is.EqualTo(":1"));
+                writes();
+            }
+            finally { Tools.Run("kill", "-CONT", replica.Pid.ToString()); }
+        }
+        WhileTheReplicaIsAway(() =>
+        {
+            for (int i = 0; i < 50; i++) Assert.That(raw.Call("SET", $"k{i}", $"v{i}"), Is.EqualTo("+OK"));
+            Assert.That(raw.Call("SELECT", "3"), Is.EqualTo("+OK"));
+            Assert.That(raw.Call("RPUSH", "in3", "a", "b"), Is.EqualTo(":2"));
+            Assert.That(raw.Call("SELECT", "0"), Is.EqualTo("+OK"));
+        });
+        WaitFor(() => raw.Call("INFO", "stats").Contains("sync_partial_ok:1"), "the replica continued");
+        Assert.That(raw.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
+        Assert.That(raw.Call("INFO", "stats"), Does.Contain("sync_full:1\r\nsync_partial_ok:1\r\nsync_partial_err:0"), "no second full resynchronization");
+        Assert.That(theirs.Call("DEBUG", "DIGEST"), Is.EqualTo(raw.Call("DEBUG", "DIGEST")));
+        Assert.That(theirs.Call("GET", "k49"), Is.EqualTo("$v49"));
+
+        Assert.That(raw.Call("CONFIG", "SET", "repl-backlog-size", "1"), Is.EqualTo("+OK"));
+        Assert.That(raw.Call("INFO", "replication"), Does.Contain("repl_backlog_size:16384\r\n").And.Contain("repl_backlog_histlen:"));
+        var value = new string('x', 1024);
+        WhileTheReplicaIsAway(() =>
+        {
+            for (int i = 0; i < 40; i++) Assert.That(raw.Call("SET", $"b{i}", value), Is.EqualTo("+OK")); // 40 KB: past the backlog
+        });
+        WaitFor(() => raw.Call("INFO", "stats").Contains("sync_full:2"), "the replica was sent everything again");
+        Assert.That(raw.Call("INFO", "stats"), Does.Contain("sync_partial_ok:1\r\nsync_partial_err:1"));
+        Assert.That(raw.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
+        Assert.That(theirs.Call("DEBUG", "DIGEST"), Is.EqualTo(raw.Call("DEBUG", "DIGEST")));
+        Assert.That(raw.Call("CONFIG", "RESETSTAT"), Is.EqualTo("+OK"));
+        Assert.That(raw.Call("INFO", "stats"), Does.Contain("sync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0"));
+    }
+
+    /// <summary>
+    /// This server as the replica: when a real redis-server master drops its link, it asks to
+    /// continue from the offset it applied and the master accepts (its sync_partial_ok), and
+    /// the writes made meanwhile arrive.
+    /// </summary>
+    [Test]
+    public async Task ThisServerContinuesFromRedisServersBacklog()
+    {
+        using var master = new Tools.ReferenceRedis("master-psync", "--enable-debug-command", "local");
+        using var theirs = new RawClient(master.Port);
+        Assert.That(theirs.Call("SET", "s", "v"), Is.EqualTo("+OK"));
+        await using var server = await ServerInstance.StartAsync("--enable-debug-command", "local", "--replicaof", "127.0.0.1", master.Port.ToString());
+        using var ours = new RawClient(server.Port);
+        WaitFor(() => ours.Call("INFO", "replication").Contains("master_link_status:up"), "the link to the master is up");
+        Assert.That(theirs.Call("SELECT", "2"), Is.EqualTo("+OK"));
+        Assert.That(theirs.Call("SET", "in2", "x"), Is.EqualTo("+OK"));
+        Assert.That(theirs.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
+        Assert.That(theirs.Call("CLIENT", "KILL", "TYPE", "replica"), Is.EqualTo(":1"));
+        Assert.That(theirs.Call("SET", "meanwhile", "y"), Is.EqualTo("+OK"), "in database 2, which the continued stream still has selected");
+        Assert.That(theirs.Call("SELECT", "0"), Is.EqualTo("+OK"));
+        Assert.That(theirs.Call("INCR", "n"), Is.EqualTo(":1"));
+        WaitFor(() => theirs.Call("INFO", "stats").Contains("sync_partial_ok:1"), "the master continued this server's stream");
+        Assert.That(theirs.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
+        Assert.That(theirs.Call("INFO", "stats"), Does.Contain("sync_full:1\r\n"), "one full resynchronization only");
+        Assert.That(ours.Call("DEBUG", "DIGEST"), Is.EqualTo(theirs.Call("DEBUG", "DIGEST")));
+        Assert.That(ours.Call("SELECT", "2"), Is.EqualTo("+OK"));
+        Assert.That(ours.Call("GET", "meanwhile"), Is.EqualTo("$y"));
+    }
+
+    /// <summary>
     /// The replica side: this server with REPLICAOF a real redis-server gets its data by a full
     /// resynchronization and then its stream, refuses writes of its own clients (READONLY),
     /// acknowledges (the master's WAIT counts it), keeps what it applied across a restart (it
@@ -194,7 +288,8 @@ public class ReplicationTests
             ["MULTI"], ["PSYNC", "?", "-1"], ["DISCARD"], ["WAIT", "0", "0"],
             ["REPLICAOF", "127.0.0.1", "x"], ["REPLICAOF", "127.0.0.1", "99999"], ["REPLICAOF", "127.0.0.1", "-1"], ["REPLICAOF", "NO", "ONE"],
             ["REPLICAOF", "a"], ["SLAVEOF", "no", "one"], ["CONFIG", "GET", "replicaof"], ["CONFIG", "SET", "replicaof", "127.0.0.1 1"],
-            ["CONFIG", "GET", "repl-timeout"], ["CONFIG", "GET", "repl-ping-replica-period"],
+            ["CONFIG", "GET", "repl-timeout"], ["CONFIG", "GET", "repl-ping-replica-period"], ["CONFIG", "GET", "repl-backlog-size"], ["CONFIG", "GET", "repl-backlog-ttl"],
+            ["PSYNC", "x", "notanumber"],
         ];
         var differences = Tools.DifferencesFromRedis(server.Port, commands);
         // master_replid differs by nature; ROLE's offset is 0 on both (nothing written).
