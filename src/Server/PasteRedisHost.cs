@@ -50,13 +50,18 @@ public static class PasteRedisHost
             DisableDefaults = false,
         });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
+        var config = ConfigLoader.Load(args, builder.Configuration.GetSection("PasteRedis"));
+        config.OwnsProcess = ownsProcess;
+        // As Redis: the log goes to logfile when one is set, else to standard output.
+        if (config.Get("logfile") is { Length: > 0 } logfile) builder.Logging.AddProvider(new FileLoggerProvider(logfile));
+        else builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
             o.TimestampFormat = "dd MMM yyyy HH:mm:ss.fff ";
         });
-        var config = ConfigLoader.Load(args, builder.Configuration.GetSection("PasteRedis"));
         if (ownsProcess) SocketEngine.RunCommandsOnEventThreads(int.Parse(config.Get("io-threads"), System.Globalization.CultureInfo.InvariantCulture));
+        // Before the packet buffers are mapped: the process's later mappings get no huge pages.
+        string? thpProblem = ownsProcess ? TransparentHugePages.Apply(config) : null;
         builder.Logging.SetMinimumLevel(config.Get("loglevel") switch
         {
             "debug" => LogLevel.Debug,
@@ -88,6 +93,8 @@ public static class PasteRedisHost
             return new TransportOptions { ReceivePool = memory.Pool, ReceiveSegmentSize = memory.Pool.BufferSize };
         });
         builder.Services.AddHostedService<RespServerService>();
-        return builder.Build();
+        var host = builder.Build();
+        if (thpProblem != null) host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PasteRedis").LogWarning("{Problem}", thpProblem);
+        return host;
     }
 }

@@ -114,6 +114,7 @@ internal sealed class RedisServer
         Commands = new CommandTable(CommandCatalog.Build());
         Acl = new Acl.AccessControl(this);
         Replication = new Replication.ReplicationSource(this);
+        Hz = CronFrequency(Config.Hz, false, 0);
         Calls = new Diagnostics.CommandCalls(this);
         Pause = new Connections.ClientPause(this);
         _ = Diagnostics.CycleClock.Frequency; // calibrated now (20 ms), not on the first command
@@ -233,6 +234,9 @@ internal sealed class RedisServer
     /// </summary>
     public bool Loading => _loading;
     public const string LoadingError = "LOADING Redis is loading the dataset in memory";
+
+    /// <summary>The service manager told of the start and readiness (supervised; INFO process_supervised).</summary>
+    public Hosting.Supervision Supervision { get; set; } = Hosting.Supervision.None;
 
     /// <summary>Completes when loading has finished; faulted when it failed (the process then exits with 1).</summary>
     public Task Loaded => _loaded.Task;
@@ -374,6 +378,18 @@ internal sealed class RedisServer
         "eval" => Scripting.ScriptEngine.TextDeclaresNoWrites(arg),
         "evalsha" => _scripts?.CachedDeclaresNoWrites(arg) ?? false,
         _ => _scripts != null && _scripts.TryGetFunction(arg, out var f) && f.NoWrites,
+    };
+
+    /// <summary>
+    /// Whether the script or function that EVAL, EVALSHA or FCALL (or their _RO forms) names by
+    /// <paramref name="arg"/> may run while this replica serves no stale data: declared
+    /// allow-stale; an unknown SHA1 or function goes on to its own error, as in Redis.
+    /// </summary>
+    public bool ScriptAllowsStale(string command, ReadOnlySpan<byte> arg) => command switch
+    {
+        "eval" or "eval_ro" => Scripting.ScriptEngine.TextAllowsStale(arg),
+        "evalsha" or "evalsha_ro" => _scripts?.CachedAllowsStale(arg) ?? true,
+        _ => _scripts == null || !_scripts.TryGetFunction(arg, out var f) || f.AllowStale,
     };
 
     /// <summary>Whether any script was loaded (SCRIPT FLUSH and INFO need not make a Lua state).</summary>
@@ -548,7 +564,7 @@ internal sealed class RedisServer
     private void ActiveExpireCycle(long now)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        long deadline = start + System.Diagnostics.Stopwatch.Frequency * 25 / 100 / Math.Max(1, Config.Hz);
+        long deadline = start + System.Diagnostics.Stopwatch.Frequency * 25 / 100 / Math.Max(1, Hz);
         int expired = 0, sampled = 0;
         // From where the last cycle stopped, as Redis's current_db: after a database the time limit cut short, the next one goes first.
         for (int n = 0; n < Databases.Length; n++)
@@ -571,6 +587,22 @@ internal sealed class RedisServer
         ExpiredStaleFraction = current * 0.05 + ExpiredStaleFraction * 0.95;
     }
 
+    /// <summary>How often the cron runs now (INFO's hz): the configured hz, or with dynamic-hz as Redis scales it for many clients.</summary>
+    public int Hz { get; private set; }
+
+    /// <summary>Redis's dynamic hz: doubled while there are more than 200 clients per run, at most 500.</summary>
+    public static int CronFrequency(int configured, bool dynamic, int clients)
+    {
+        int hz = Math.Max(1, configured);
+        if (!dynamic) return hz;
+        while (clients / hz > 200)
+        {
+            hz *= 2;
+            if (hz > 500) return 500;
+        }
+        return hz;
+    }
+
     /// <summary>Whether the cron expires keys nobody reads (DEBUG SET-ACTIVE-EXPIRE; on, as in Redis).</summary>
     public bool ActiveExpireEnabled { get; set; } = true;
 
@@ -580,6 +612,7 @@ internal sealed class RedisServer
     /// </summary>
     public void Cron()
     {
+        Hz = CronFrequency(Config.Hz, Config.Get("dynamic-hz") == "yes", ClientCount);
         if (_loading) return; // nothing expires, is evicted or times out while the log is replayed
         long now = NowMs();
         Stats.PeakMemory = Math.Max(Stats.PeakMemory, GC.GetTotalMemory(false));

@@ -88,6 +88,8 @@ internal static class ConfigCommands
             c.Reply.Error($"ERR CONFIG SET failed (possibly related to argument '{oomName}') - Failed to set current oom_score_adj. Check server logs.");
             return;
         }
+        // A new template renames the process at once (Redis's updateProcTitleTemplate).
+        if (config.OwnsProcess && pending.Any(x => x.Name == "proc-title-template")) Hosting.ProcessTitle.Apply(config, c.Server.Logger);
         c.Server.OnConfigChanged();
         c.Reply.Ok();
     }

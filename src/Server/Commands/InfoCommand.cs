@@ -54,9 +54,9 @@ internal static class InfoCommand
                 sb.Field("server_time_usec", now * 1000);
                 sb.Field("uptime_in_seconds", (now - server.StartTimeMs) / 1000);
                 sb.Field("uptime_in_days", (now - server.StartTimeMs) / 86_400_000);
-                sb.Field("hz", server.Config.Hz);
+                sb.Field("hz", server.Hz);
                 sb.Field("configured_hz", server.Config.Hz);
-                sb.Field("process_supervised", "no");
+                sb.Field("process_supervised", server.Supervision.Mode);
                 sb.Field("multiplexing_api", OperatingSystem.IsLinux() ? "epoll" : OperatingSystem.IsWindows() ? "iocp" : "kqueue");
                 // Where commands run: on our own epoll loops (event-loop epoll, the default), or
                 // on the runtime's socket event threads (the server process's setting) or handed to its thread pool.
@@ -207,7 +207,10 @@ internal static class InfoCommand
                     sb.Field("master_sync_in_progress", master.State == "sync" ? 1 : 0);
                     sb.Field("slave_read_repl_offset", master.Offset);
                     sb.Field("slave_repl_offset", master.Offset);
+                    if (!master.Up) sb.Field("master_link_down_since_seconds", master.DownSinceMs is long down ? (RedisServer.NowMs() - down) / 1000 : -1);
+                    sb.Field("slave_priority", server.Config.Get("replica-priority"));
                     sb.Field("slave_read_only", server.Config.Get("replica-read-only") == "yes" ? 1 : 0);
+                    sb.Field("replica_announced", server.Config.Get("replica-announced") == "yes" ? 1 : 0);
                 }
                 else sb.Field("role", "master");
                 sb.Field("connected_slaves", source.Replicas.Count);

@@ -53,6 +53,8 @@ internal static class ConfigLoader
         }
         if (current != null) lines.Add(current.ToString());
         ApplyFile(config, lines, "the command line");
+        if (config.Get("daemonize") == "yes")
+            throw new ConfigException("PasteRedis does not daemonize (daemonize yes): run it in the foreground under a service manager, e.g. with --daemonize no --supervised systemd as Debian's redis-server.service runs redis-server");
         CheckAclFile(config);
         return config;
     }

@@ -6,8 +6,10 @@ internal sealed partial class ServerConfig
 
     /// <summary>
     /// Every parameter the server accepts. Names, defaults and value syntax are Redis 7's;
-    /// a parameter is listed only when the server really acts on it (or, like `save`, when
-    /// the only value it accepts is the one that describes what it does).
+    /// a parameter is listed when the server really acts on it, when (like `save`) the only
+    /// value it accepts is the one that describes what it does, or when it is one of the
+    /// <see cref="Compatibility"/> parameters: Redis tuning knobs whose job has no
+    /// counterpart here, accepted so that a stock redis.conf loads (each says why).
     /// </summary>
     private static readonly ConfigParameter[] Parameters =
     [
@@ -68,14 +70,14 @@ internal sealed partial class ServerConfig
         new("key-load-delay", "0", ParamKind.Integer, Min: 0, Max: 1_000_000),
         new("aof-max-size", (256 * Mb).ToString(), ParamKind.Memory, Mutable: false, Min: 1024 * 1024),
         new("appendfsync", "always", ParamKind.Enum, Mutable: false, Choices: ["always", "everysec", "no"]),
-        new("appendfilename", "appendonly.aof", ParamKind.String, Mutable: false),
         new("aof-load-truncated", "yes", ParamKind.YesNo),
         new("dbfilename", "dump.rdb", ParamKind.String, Mutable: false,
             Validate: v => v.Length > 0 && v.IndexOfAny(['/', '\\']) < 0 ? null : "dbfilename can't be a path, just a filename"),
         new("save", "", ParamKind.String, Validate: v => v.Trim().Length == 0 ? null
             : "PasteRedis persists through its AOF only; RDB snapshots are not supported"),
         new("loglevel", "notice", ParamKind.Enum, Choices: ["debug", "verbose", "notice", "warning", "nothing"]),
-        new("logfile", "", ParamKind.String, Mutable: false),
+        // The log's file (Hosting/FileLogger), opened for each entry; "" is standard output.
+        new("logfile", "", ParamKind.String, Mutable: false, Validate: CanAppendTo),
         new("pidfile", "", ParamKind.String, Mutable: false),
         // The process's OOM-killer score (Hosting/OomScore): the first value is a master's.
         new("oom-score-adj", "no", ParamKind.Enum, Choices: ["no", "yes", "relative", "absolute"]),
@@ -84,8 +86,12 @@ internal sealed partial class ServerConfig
         new("rdbchecksum", "yes", ParamKind.YesNo, Mutable: false),
         // Strings over 20 bytes LZF-compressed in RDB files and DUMP payloads (RdbValue.Lzf).
         new("rdbcompression", "yes", ParamKind.YesNo),
-        new("daemonize", "no", ParamKind.YesNo, Mutable: false,
-            Validate: v => v == "no" ? null : "PasteRedis does not daemonize; use your service manager"),
+        // The server never forks into the background: "yes" may be in the file (a stock redis.conf
+        // has it) when the command line says no, as Debian's redis-server.service does; a "yes" left
+        // standing refuses the start (ConfigLoader).
+        new("daemonize", "no", ParamKind.YesNo, Mutable: false),
+        // Tells a service manager the server is ready (Hosting/Supervision): systemd's notify socket, upstart's SIGSTOP.
+        new("supervised", "no", ParamKind.Enum, Mutable: false, Choices: ["upstart", "systemd", "auto", "no"]),
         // As Redis 7: with no password for the default user, only loopback clients are served (RespSocketServer).
         new("protected-mode", "yes", ParamKind.YesNo),
         new("cluster-enabled", "no", ParamKind.YesNo, Mutable: false,
@@ -120,5 +126,82 @@ internal sealed partial class ServerConfig
         new("repl-timeout", "60", ParamKind.Integer, Min: 1, Max: int.MaxValue),
         new("masterauth", "", ParamKind.String, Sensitive: true),
         new("masteruser", "", ParamKind.String),
+        // MASTERDOWN for commands that need data while a replica's link is down (ClientSession.Execute).
+        new("replica-serve-stale-data", "yes", ParamKind.YesNo, Aliases: ["slave-serve-stale-data"]),
+        // Shown by a replica's INFO replication (slave_priority, replica_announced), for Sentinel.
+        new("replica-priority", "100", ParamKind.Integer, Min: 0, Max: int.MaxValue, Aliases: ["slave-priority"]),
+        new("replica-announced", "yes", ParamKind.YesNo),
+        // Replicas' sockets without TCP_NODELAY after their synchronization: fewer, larger packets.
+        new("repl-disable-tcp-nodelay", "no", ParamKind.YesNo),
+        // The banner at start (Hosting/StartupBanner), the process's name (Hosting/ProcessTitle),
+        // transparent huge pages off for the process (Hosting/TransparentHugePages).
+        new("always-show-logo", "no", ParamKind.YesNo, Mutable: false),
+        new("set-proc-title", "yes", ParamKind.YesNo, Mutable: false),
+        new("proc-title-template", "{title} {listen-addr} {server-mode}", ParamKind.String, Validate: Hosting.ProcessTitle.Validate),
+        new("disable-thp", "yes", ParamKind.YesNo, Mutable: false),
+        // The cron's frequency scaled up with the clients, as Redis's: hz doubled while clients / hz > 200 (at most 500).
+        new("dynamic-hz", "yes", ParamKind.YesNo),
+        // SAVE/BGSAVE write their file in 4 MB steps, each synced, instead of syncing it all at the end.
+        new("rdb-save-incremental-fsync", "yes", ParamKind.YesNo),
+        // Redis's rule for it needs save points, which this server never has (save ""): then, as in Redis, it refuses nothing.
+        new("stop-writes-on-bgsave-error", "yes", ParamKind.YesNo),
+        .. Compatibility,
+    ];
+
+    /// <summary>
+    /// Redis parameters whose job has no counterpart in this server, accepted with Redis's
+    /// defaults and value syntax (CONFIG GET/SET/REWRITE keep them) so that a stock
+    /// redis.conf starts it. Each is a tuning knob of a mechanism this server does not have;
+    /// none changes what a client sees. The README's configuration section lists them.
+    /// </summary>
+    /// <summary>Redis's start-up check of logfile: the file can be opened for appending.</summary>
+    private static string? CanAppendTo(string path)
+    {
+        if (path.Length == 0) return null;
+        try
+        {
+            using var f = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return "Can't open the log file: " + e.Message;
+        }
+    }
+
+    private static ConfigParameter[] Compatibility =>
+    [
+        // Memory is reclaimed by the .NET garbage collector, off the request path, whatever these say.
+        new("lazyfree-lazy-eviction", "no", ParamKind.YesNo),
+        new("lazyfree-lazy-expire", "no", ParamKind.YesNo),
+        new("lazyfree-lazy-server-del", "no", ParamKind.YesNo),
+        new("lazyfree-lazy-user-del", "no", ParamKind.YesNo),
+        new("lazyfree-lazy-user-flush", "no", ParamKind.YesNo),
+        new("replica-lazy-flush", "no", ParamKind.YesNo, Aliases: ["slave-lazy-flush"]),
+        // .NET's dictionaries grow at once; there is no incremental rehashing to run in the cron.
+        new("activerehashing", "yes", ParamKind.YesNo),
+        // No jemalloc.
+        new("jemalloc-bg-thread", "yes", ParamKind.YesNo),
+        // Lists are not quicklists of listpacks: there is no node size or node compression to tune.
+        new("list-max-listpack-size", "-2", ParamKind.Integer, Min: int.MinValue, Max: int.MaxValue, Aliases: ["list-max-ziplist-size"]),
+        new("list-compress-depth", "0", ParamKind.Integer, Min: 0, Max: int.MaxValue),
+        // A full synchronization is always sent from memory, at once, to each replica (no RDB file,
+        // nothing to delete, no shared transfer to wait for); a replica reads it into memory and then
+        // replaces its data, serving the old data meanwhile (Redis's "disabled", with memory for the disk).
+        new("repl-diskless-sync", "yes", ParamKind.YesNo),
+        new("repl-diskless-sync-delay", "5", ParamKind.Integer, Min: 0, Max: int.MaxValue),
+        new("repl-diskless-sync-max-replicas", "0", ParamKind.Integer, Min: 0, Max: int.MaxValue),
+        new("repl-diskless-load", "disabled", ParamKind.Enum, Choices: ["disabled", "on-empty-db", "swapdb"]),
+        new("rdb-del-sync-files", "no", ParamKind.YesNo),
+        // The log is this server's own (aof.pmem and pbufs.pmem in dir), made durable at every commit
+        // (a rewrite included) and compacted in its own record format: no directory of Redis AOF files,
+        // no RDB preamble, no fsync to skip or to spread, no timestamp annotations.
+        new("appendfilename", "appendonly.aof", ParamKind.String, Mutable: false),
+        new("appenddirname", "appendonlydir", ParamKind.String, Mutable: false),
+        new("no-appendfsync-on-rewrite", "no", ParamKind.YesNo),
+        new("aof-use-rdb-preamble", "yes", ParamKind.YesNo),
+        new("aof-rewrite-incremental-fsync", "yes", ParamKind.YesNo),
+        new("aof-timestamp-enabled", "no", ParamKind.YesNo,
+            Validate: v => v == "no" ? null : "the log has no timestamp annotations (PasteRedis)"),
     ];
 }

@@ -74,6 +74,8 @@ internal sealed partial class ServerConfig
     public OutputLimit PubSubOutputLimit { get; private set; }
     public OutputLimit ReplicaOutputLimit { get; private set; }
     public long ReplBacklogSize { get; private set; }
+    /// <summary>The server runs in its own process (Program), not embedded in a test host: process-wide settings (name, huge pages) apply.</summary>
+    public bool OwnsProcess { get; set; }
 
     public IEnumerable<ConfigParameter> All => Parameters;
 

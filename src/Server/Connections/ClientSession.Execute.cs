@@ -144,6 +144,17 @@ internal sealed partial class ClientSession
             RejectOrAbortExec(cmd, isExec, "READONLY You can't write against a read only replica.");
             return;
         }
+        // A replica whose link is down serves no data with replica-serve-stale-data no: only
+        // commands flagged stale run (INFO, REPLICAOF, …); EXEC when everything queued is; a
+        // script or function when it declares allow-stale.
+        if (_server.Master is { Up: false } && !IsInternal && _server.Config.Get("replica-serve-stale-data") == "no"
+            && ((cmd.Flags & CommandFlags.Stale) == 0 || (isExec && (QueuedInverseFlags & CommandFlags.Stale) != 0)
+                || (cmd.FullName is "eval" or "eval_ro" or "evalsha" or "evalsha_ro" or "fcall" or "fcall_ro"
+                    && Request.Count > 1 && !_server.ScriptAllowsStale(cmd.FullName, Request.Arg(1)))))
+        {
+            RejectOrAbortExec(cmd, isExec, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+            return;
+        }
         if (InMulti && (cmd.Flags & CommandFlags.TransactionControl) == 0)
         {
             Queue(cmd);

@@ -96,6 +96,9 @@ internal sealed partial class ClientSession
             else if ((cmd.Flags & CommandFlags.DenyOom) != 0 && _server.Memory is { } memory
                      && memory.UnderPressure(_server.Config.MaxMemory) && !memory.TryRelievePressure(_server, NowMs))
                 Reject(PasteRedis.Server.Memory.PasteMemory.OomError, cmd);
+            else if ((cmd.Flags & CommandFlags.Stale) == 0 && _server.Master is { Up: false } && _scriptCaller is { IsInternal: false }
+                     && _server.Config.Get("replica-serve-stale-data") == "no")
+                Reject("ERR Can not execute the command on a stale replica", cmd); // an allow-stale script's command that needs data
             else Execute();
         }
         finally { Request.Release(); }

@@ -71,11 +71,16 @@ internal sealed partial class ClientSession
         foreach (var segment in Frame) _queued!.Write(segment.Span);
         _queuedEnds.Add(_queued!.WrittenCount);
         _queuedFlags |= cmd.Flags;
+        _queuedInverseFlags |= ~cmd.Flags;
         Reply.Raw("+QUEUED\r\n"u8);
     }
 
     /// <summary>Flags of every queued command together (EXEC is refused on OOM when any may grow memory).</summary>
     public CommandFlags QueuedFlags => _queuedFlags;
+
+    /// <summary>Flags some queued command lacks (Redis's cmd_inv_flags: EXEC is stale only when every queued command is).</summary>
+    public CommandFlags QueuedInverseFlags => _queuedInverseFlags;
+    private CommandFlags _queuedInverseFlags;
 
     /// <summary>Leaves MULTI, dropping the queue (DISCARD, EXEC, RESET).</summary>
     public void DiscardMulti()
@@ -83,7 +88,7 @@ internal sealed partial class ClientSession
         InMulti = false;
         MultiAborted = false;
         _queuedEnds.Clear();
-        _queuedFlags = CommandFlags.None;
+        _queuedFlags = _queuedInverseFlags = CommandFlags.None;
         _queued?.ResetWrittenCount();
         if (_queued is { Capacity: > 1024 * 1024 }) _queued = null; // do not keep a huge queue's memory
     }

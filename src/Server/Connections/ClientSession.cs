@@ -346,6 +346,14 @@ internal sealed partial class ClientSession : IThreadPoolWorkItem
         }
     }
 
+    /// <summary>The connection's TCP socket (null for the server's own sessions).</summary>
+    public System.Net.Sockets.Socket? Socket => _pipe switch
+    {
+        Pipelines.Sockets.Unofficial.SocketConnection connection => connection.Socket,
+        ISocketTransport transport => transport.Socket,
+        _ => null,
+    };
+
     /// <summary>What the connection holds in buffers: what maxmemory-clients counts (CLIENT LIST tot-mem).</summary>
     public long MemoryUsage => InputBufferBytes + OutputBufferBytes;
 

@@ -9,3 +9,9 @@ internal interface ISendCounter
 {
     long BytesSent { get; }
 }
+
+/// <summary>A transport of our own over one TCP socket (options such as TCP_NODELAY are set on it: repl-disable-tcp-nodelay).</summary>
+internal interface ISocketTransport
+{
+    System.Net.Sockets.Socket Socket { get; }
+}

@@ -65,8 +65,12 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
             }
             catch (Configuration.ConfigException e) { return e.Message; } // the reason is logged by Load
         };
-        int period = Math.Max(1, 1000 / config.Hz);
-        _cron = new Timer(_ => RunCron(), null, period, period);
+        _cron = new Timer(_ => RunCron(), null, CronPeriodMs(), Timeout.Infinite);
+        if (config.OwnsProcess) ProcessTitle.Apply(config, logger);
+        StartupBanner.Show(server, logger);
+        // A service manager hears of the start now and of readiness once the data is loaded.
+        var supervision = server.Supervision = Supervision.Start(config, logger);
+        server.Loaded.ContinueWith(t => { if (t.IsCompletedSuccessfully) supervision.Ready(server.Master != null, logger); }, TaskScheduler.Default);
         if (config.Port != 0) logger.LogInformation("Ready to accept connections tcp on {Bind} port {Port}", config.Bind, config.Port);
         if (tls != null) logger.LogInformation("Ready to accept connections tls on {Bind} port {Port}", config.Bind, tls.Port);
         if (server.Loading)
@@ -99,15 +103,21 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         }
     }
 
+    /// <summary>The cron runs hz times a second: the configured hz, or dynamic-hz's (RedisServer.Cron), read again after each run.</summary>
+    private int CronPeriodMs() => Math.Max(1, 1000 / Math.Max(1, server.Hz));
+
     private void RunCron()
     {
         try { server.Cron(); }
         catch (Exception e) { logger.LogError(e, "cron failed"); }
+        try { _cron?.Change(CronPeriodMs(), Timeout.Infinite); }
+        catch (ObjectDisposedException) { } // stopping
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         logger.LogInformation("Shutting down: closing listeners and draining {Count} connections", server.ClientCount);
+        server.Supervision.Stopping(logger);
         _stopLoading.Cancel();
         if (_loader != null && _loader != Thread.CurrentThread) _loader.Join();
         _cron?.Dispose();

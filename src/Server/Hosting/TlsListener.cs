@@ -74,7 +74,7 @@ internal sealed class TlsListener(RedisServer server, TransportOptions transport
                 return;
             }
             // The session handles its own peer's going away; it ends by completing the pipes.
-            var connection = new TlsConnection(ssl, transport);
+            var connection = new TlsConnection(ssl, socket, transport);
             await RespSocketServer.ServeAsync(server, connection, remote, local).ConfigureAwait(false);
             await connection.StopAsync().ConfigureAwait(false);
         }
@@ -106,7 +106,7 @@ internal sealed class TlsListener(RedisServer server, TransportOptions transport
     /// receive pipe, one encrypts what the session flushes. Waking or killing a session
     /// cancels the pipes, never a TLS read or write half-way.
     /// </summary>
-    private sealed class TlsConnection : IDuplexPipe, Connections.ISendCounter
+    private sealed class TlsConnection : IDuplexPipe, Connections.ISendCounter, Connections.ISocketTransport
     {
         private long _bytesSent;
 
@@ -116,9 +116,12 @@ internal sealed class TlsListener(RedisServer server, TransportOptions transport
         private readonly Pipe _receive, _send;
         private readonly Task _receiving, _sending;
 
-        public TlsConnection(SslStream ssl, TransportOptions transport)
+        public Socket Socket { get; }
+
+        public TlsConnection(SslStream ssl, Socket socket, TransportOptions transport)
         {
             _ssl = ssl;
+            Socket = socket;
             _receive = new Pipe(transport.ReceiveOptions());
             _send = new Pipe(transport.SendOptions());
             _receiving = ReceiveAsync();

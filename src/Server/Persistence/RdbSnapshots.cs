@@ -110,5 +110,7 @@ internal sealed class RdbSnapshots(RedisServer server)
 
     /// <summary>The file written beside its final name, synced, then renamed over it durably.</summary>
     private void Write(byte[] snapshot) =>
-        PasteRedis.Paste.DurableFiles.WriteDurably(FilePath, snapshot, $"temp-{Environment.ProcessId}.rdb");
+        // rdb-save-incremental-fsync: synced every 4 MB as written (Redis's REDIS_AUTOSYNC_BYTES).
+        PasteRedis.Paste.DurableFiles.WriteDurably(FilePath, snapshot, $"temp-{Environment.ProcessId}.rdb",
+            syncEvery: server.Config.Get("rdb-save-incremental-fsync") == "yes" ? 4 * 1024 * 1024 : 0);
 }

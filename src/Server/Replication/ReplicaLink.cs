@@ -45,6 +45,8 @@ internal sealed class ReplicaLink : IDisposable
     public long Offset { get; private set; }
     public string MasterReplId { get; private set; } = new('0', 40);
     public long LastIoMs { get; private set; } = RedisServer.NowMs();
+    /// <summary>When a link that was up was lost (master_link_down_since_seconds); null when it never was up.</summary>
+    public long? DownSinceMs { get; private set; }
     /// <summary>Links made again with +CONTINUE (no full resynchronization).</summary>
     public int PartialResyncs { get; private set; }
     /// <summary>The session that applies the master's stream, kept across a lost link so that the next one can continue it.</summary>
@@ -63,6 +65,7 @@ internal sealed class ReplicaLink : IDisposable
             {
                 _socket?.Dispose();
                 _socket = null;
+                if (Up) DownSinceMs = RedisServer.NowMs();
                 State = "connect";
             }
             for (int i = 0; i < 10 && !_stopped; i++) Thread.Sleep(100);

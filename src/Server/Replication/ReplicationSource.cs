@@ -89,6 +89,12 @@ internal sealed class ReplicationSource(RedisServer server)
         c.Reply.Raw(rdb);
         Add(c, ackOffset: replId != null ? 0 : -1);
         stats.SyncFull++;
+        // As Redis's syncCommand: a replica synchronized in full may get its stream in fewer, larger packets.
+        if (server.Config.Get("repl-disable-tcp-nodelay") == "yes" && c.Socket is { } socket)
+        {
+            try { socket.NoDelay = false; }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException) { } // not critical, as in Redis
+        }
         _selectedDb = -1; // the next command is preceded by SELECT, as Redis does after a resync
     }
 

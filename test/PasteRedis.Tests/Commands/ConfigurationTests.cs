@@ -310,4 +310,137 @@ public class ConfigurationTests
         }
         finally { Directory.Delete(dir, true); }
     }
+    /// <summary>
+    /// The parameters a stock redis.conf sets, as redis-server 7.0 has them: defaults,
+    /// validation (proc-title-template's variables, ranges, enums) and which are immutable.
+    /// </summary>
+    [Test]
+    public async Task StockRedisConfParametersAnswerAsRedis()
+    {
+        await using var server = await ServerInstance.StartAsync();
+        string[] names =
+        [
+            "always-show-logo", "set-proc-title", "proc-title-template", "stop-writes-on-bgsave-error", "rdb-del-sync-files",
+            "replica-serve-stale-data", "slave-serve-stale-data", "repl-diskless-sync", "repl-diskless-sync-delay",
+            "repl-diskless-sync-max-replicas", "repl-diskless-load", "repl-disable-tcp-nodelay", "replica-priority", "slave-priority",
+            "replica-announced", "lazyfree-lazy-eviction", "lazyfree-lazy-expire", "lazyfree-lazy-server-del", "replica-lazy-flush",
+            "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush", "disable-thp", "appendfilename", "appenddirname",
+            "no-appendfsync-on-rewrite", "aof-use-rdb-preamble", "aof-timestamp-enabled", "list-max-listpack-size",
+            "list-max-ziplist-size", "list-compress-depth", "activerehashing", "dynamic-hz", "aof-rewrite-incremental-fsync",
+            "rdb-save-incremental-fsync", "jemalloc-bg-thread", "daemonize", "supervised",
+        ];
+        var commands = names.Select(n => new[] { "CONFIG", "GET", n }).ToList();
+        foreach (var template in new[] { "{title}", "{title} x", "{server-mode}", "{port}", "{unixsocket}", "{listen-addr}", "{tls-port}",
+                     "{config-file}", "{{", "}", "{", "{bad}", "{title", " ", "a}b{{c" })
+            commands.Add(["CONFIG", "SET", "proc-title-template", template]);
+        commands.AddRange(new string[][]
+        {
+            ["CONFIG", "GET", "proc-title-template"], ["CONFIG", "SET", "always-show-logo", "yes"], ["CONFIG", "SET", "disable-thp", "no"],
+            ["CONFIG", "SET", "supervised", "systemd"], ["CONFIG", "SET", "repl-diskless-load", "swapdb"], ["CONFIG", "SET", "repl-diskless-load", "x"],
+            ["CONFIG", "SET", "list-compress-depth", "-1"], ["CONFIG", "SET", "list-max-listpack-size", "-5"], ["CONFIG", "SET", "replica-priority", "-1"],
+            ["CONFIG", "SET", "slave-priority", "7"], ["CONFIG", "GET", "replica-priority"], ["CONFIG", "SET", "lazyfree-lazy-user-del", "yes"],
+            ["CONFIG", "SET", "dynamic-hz", "maybe"], ["CONFIG", "SET", "appenddirname", "x"], ["CONFIG", "SET", "repl-diskless-sync-delay", "x"],
+        });
+        Assert.That(Tools.DifferencesFromRedis(server.Port, commands.ToArray()), Is.Empty);
+    }
+
+    /// <summary>
+    /// replica-serve-stale-data no: while a replica's link is down (here its master's port is
+    /// closed), commands that need data get MASTERDOWN, those flagged stale still run, a
+    /// transaction aborts, scripts run only when they declare allow-stale (and then their
+    /// commands that need data fail); yes serves the stale data. Both servers alike.
+    /// </summary>
+    [Test]
+    public async Task AReplicaWithItsLinkDownRefusesDataWhenAskedTo()
+    {
+        await using var server = await ServerInstance.StartAsync();
+        int closed = ServerInstance.FreePort();
+        string[][] commands =
+        [
+            ["REPLICAOF", "127.0.0.1", closed.ToString()], ["CONFIG", "SET", "replica-serve-stale-data", "no"],
+            ["GET", "k"], ["PING"], ["ECHO", "x"], ["DBSIZE"], ["CONFIG", "GET", "replica-serve-stale-data"],
+            ["MULTI"], ["GET", "k"], ["EXEC"], ["MULTI"], ["PING"], ["EXEC"],
+            ["EVAL", "return redis.call('get', 'k')", "0"], ["EVAL", "return 1", "0"], ["EVAL_RO", "return 1", "0"],
+            ["EVAL", "#!lua flags=no-writes\nreturn 1", "0"], ["EVAL", "#!lua flags=allow-stale,no-writes\nreturn 5", "0"],
+            ["EVAL", "#!lua flags=allow-stale,no-writes\nlocal v = redis.call('get', 'k')\nreturn v", "0"], ["EVALSHA", new string('0', 40), "0"],
+            ["CONFIG", "SET", "slave-serve-stale-data", "yes"], ["GET", "k"], ["REPLICAOF", "NO", "ONE"], ["GET", "k"],
+        ];
+        Assert.That(Tools.DifferencesFromRedis(server.Port, commands), Is.Empty);
+        using var raw = server.Raw();
+        Assert.That(raw.Call("REPLICAOF", "127.0.0.1", closed.ToString()), Is.EqualTo("+OK"));
+        var info = raw.Call("INFO", "replication");
+        Assert.That(info, Does.Contain("master_link_status:down\r\n").And.Contain("master_link_down_since_seconds:-1\r\nslave_priority:100\r\nslave_read_only:1\r\nreplica_announced:1\r\n"));
+        Assert.That(raw.Call("REPLICAOF", "NO", "ONE"), Is.EqualTo("+OK"));
+    }
+
+    /// <summary>dynamic-hz: with more than 200 clients per cron run, the cron runs more often (hz doubled until it is not, at most 500); off, it keeps the configured hz.</summary>
+    [Test]
+    public async Task DynamicHzRaisesTheCronFrequencyWithTheClients()
+    {
+        await using var server = await ServerInstance.StartAsync("--hz", "1");
+        using var raw = server.Raw();
+        string Hz() => Regex.Match(raw.Call("INFO", "server"), @"\r\nhz:(\d+)").Groups[1].Value;
+        Assert.That(Hz(), Is.EqualTo("1"));
+        var clients = Enumerable.Range(0, 450).Select(_ => server.Raw()).ToList();
+        try
+        {
+            foreach (var c in clients.Take(1)) Assert.That(c.Call("PING"), Is.EqualTo("+PONG"));
+            WaitFor(() => Hz() == "4", "451 clients: 451 / 1 and 451 / 2 are over 200, 451 / 4 is not");
+            Assert.That(raw.Call("INFO", "server"), Does.Contain("configured_hz:1\r\n"));
+            Assert.That(raw.Call("CONFIG", "SET", "dynamic-hz", "no"), Is.EqualTo("+OK"));
+            WaitFor(() => Hz() == "1", "dynamic-hz no keeps the configured hz");
+        }
+        finally { foreach (var c in clients) c.Dispose(); }
+    }
+
+    /// <summary>
+    /// rdb-save-incremental-fsync yes: SAVE syncs its file every 4 MB as it writes (strace
+    /// counts the fsyncs of a 12 MB file); no: once at the end (and the directory after the rename).
+    /// </summary>
+    [Test]
+    public void RdbSaveIncrementalFsyncSyncsAsTheFileIsWritten()
+    {
+        var strace = Tools.Require("strace", "strace");
+        int port = ServerInstance.FreePort();
+        var dir = ServerInstance.NewDataDir();
+        Directory.CreateDirectory(dir);
+        try
+        {
+            using var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "64mb", "--appendonly", "no");
+            using var raw = new RawClient(port);
+            var random = new Random(3);
+            for (int i = 0; i < 3; i++)
+            {
+                var value = new char[4 * 1024 * 1024];
+                for (int j = 0; j < value.Length; j++) value[j] = (char)('a' + random.Next(26)); // incompressible enough
+                Assert.That(raw.Call("SET", $"big{i}", new string(value)), Is.EqualTo("+OK"));
+            }
+            int Fsyncs()
+            {
+                var trace = Path.Combine(dir, "strace.out");
+                var tracer = System.Diagnostics.Process.Start(strace, ["-f", "-qq", "-e", "trace=fsync,fdatasync", "-o", trace, "-p", server.Pid.ToString()])!;
+                Thread.Sleep(1500); // attached to every thread
+                Assert.That(raw.Call("SAVE"), Is.EqualTo("+OK"));
+                Tools.Run("kill", "-INT", tracer.Id.ToString());
+                tracer.WaitForExit(10_000);
+                return File.ReadAllLines(trace).Count(l => l.Contains("fsync(") || l.Contains("fdatasync("));
+            }
+            int incremental = Fsyncs();
+            Assert.That(raw.Call("CONFIG", "SET", "rdb-save-incremental-fsync", "no"), Is.EqualTo("+OK"));
+            int once = Fsyncs();
+            Assert.That(once, Is.EqualTo(2), "the file at the end, then its directory");
+            Assert.That(incremental, Is.GreaterThanOrEqualTo(once + 2), "every 4 MB of a 12 MB file, besides");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    private static void WaitFor(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail("timed out waiting until " + what);
+            Thread.Sleep(50);
+        }
+    }
 }

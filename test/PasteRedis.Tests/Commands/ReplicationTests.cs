@@ -179,6 +179,24 @@ public class ReplicationTests
         Assert.That(raw.Call("INFO", "stats"), Does.Contain("sync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0"));
     }
 
+    /// <summary>repl-disable-tcp-nodelay yes: a replica's socket loses TCP_NODELAY once it is synchronized (other clients keep it); no: it keeps it.</summary>
+    [Test]
+    public async Task ReplDisableTcpNodelayAppliesToReplicasOnly()
+    {
+        foreach (var setting in new[] { "yes", "no" })
+        {
+            await using var server = await ServerInstance.StartAsync("--repl-disable-tcp-nodelay", setting);
+            using var raw = server.Raw();
+            Assert.That(raw.Call("PING"), Is.EqualTo("+PONG"));
+            using var replica = new Tools.ReferenceRedis("replica-nodelay", "--replicaof", "127.0.0.1", server.Port.ToString());
+            using var theirs = new RawClient(replica.Port);
+            WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+            var clients = server.Server.Clients.ToList();
+            Assert.That(clients.Single(c => c.IsReplica).Socket!.NoDelay, Is.EqualTo(setting == "no"), $"repl-disable-tcp-nodelay {setting}");
+            Assert.That(clients.Where(c => !c.IsReplica).Select(c => c.Socket!.NoDelay), Is.All.True);
+        }
+    }
+
     /// <summary>
     /// This server as the replica: when a real redis-server master drops its link, it asks to
     /// continue from the offset it applied and the master accepts (its sync_partial_ok), and
@@ -242,7 +260,8 @@ public class ReplicationTests
         Assert.That(ours.Call("SET", "mine", "v"), Is.EqualTo("-READONLY You can't write against a read only replica."));
         Assert.That(ours.Call("EVAL", "return redis.call('set', 'mine', 'v')", "0"), Does.StartWith("-READONLY You can't write against a read only replica."));
         Assert.That(ours.Call("ROLE"), Does.Match($"^\\*\\[\\$slave,\\$127.0.0.1,:{master.Port},\\$connected,:\\d+\\]$"));
-        Assert.That(ours.Call("INFO", "replication"), Does.Contain("role:slave").And.Contain($"master_port:{master.Port}"));
+        Assert.That(ours.Call("INFO", "replication"), Does.Contain("role:slave").And.Contain($"master_port:{master.Port}")
+            .And.Contain("slave_priority:100\r\nslave_read_only:1\r\nreplica_announced:1\r\n"));
         var digest = theirs.Call("DEBUG", "DIGEST");
 
         await server.RestartAsync(); // no replicaof in its configuration: a master again, with what it had applied

@@ -16,7 +16,7 @@ namespace PasteRedis.Server.Hosting.Loop;
 /// was full. The socket closes when the session has completed its output and the pump
 /// has sent it (or at once when the session completed it with an error: a killed client).
 /// </summary>
-internal sealed class LoopConnection : IDuplexPipe, ISendCounter, IAbortable, IValueTaskSource
+internal sealed class LoopConnection : IDuplexPipe, ISendCounter, ISocketTransport, IAbortable, IValueTaskSource
 {
     private const int MaxReceivePerEvent = 256 * 1024;
     private const int MaxIoVecs = 32;
@@ -39,6 +39,8 @@ internal sealed class LoopConnection : IDuplexPipe, ISendCounter, IAbortable, IV
     private int _parked; // the pump waits: 0 not, Deferred, or Writable
     private volatile bool _closed;
     private long _bytesSent;
+
+    public Socket Socket => _socket;
 
     public LoopConnection(EventLoop loop, Socket socket, int fd, ulong token, TransportOptions transport)
     {

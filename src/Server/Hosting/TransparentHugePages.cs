@@ -1,0 +1,25 @@
+using System.Runtime.InteropServices;
+
+namespace PasteRedis.Server.Hosting;
+
+/// <summary>
+/// disable-thp, as Redis's: transparent huge pages turned off for this process
+/// (prctl PR_SET_THP_DISABLE), so that the kernel does not back its heap with 2 MB pages
+/// (memory reported and touched in 4 KB steps; no compaction stalls). Linux only, at start,
+/// for the server's own process; /proc/PID/status shows it (THP_enabled: 0).
+/// </summary>
+internal static partial class TransparentHugePages
+{
+    private const int PrSetThpDisable = 41;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
+    /// <summary>Turns them off when disable-thp is yes; returns why it could not, or null.</summary>
+    public static string? Apply(Configuration.ServerConfig config)
+    {
+        if (config.Get("disable-thp") != "yes" || !OperatingSystem.IsLinux()) return null;
+        return prctl(PrSetThpDisable, 1, 0, 0, 0) == 0 ? null
+            : $"Unable to disable transparent huge pages: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}";
+    }
+}
