@@ -108,9 +108,12 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
 
     private void RunCron()
     {
+        long started = Environment.TickCount64;
         try { server.Cron(); }
         catch (Exception e) { logger.LogError(e, "cron failed"); }
-        try { _cron?.Change(CronPeriodMs(), Timeout.Infinite); }
+        // The next run one period after this one began (a steady rate, as a periodic timer keeps).
+        long due = Math.Max(0, CronPeriodMs() - (Environment.TickCount64 - started));
+        try { _cron?.Change(due, Timeout.Infinite); }
         catch (ObjectDisposedException) { } // stopping
     }
 
