@@ -372,25 +372,49 @@ internal sealed class RedisServer
     /// <summary>CLIENT PAUSE's state and the clients it holds back.</summary>
     public Connections.ClientPause Pause { get; }
 
-    /// <summary>Whether the script or function EVAL, EVALSHA or FCALL (<paramref name="command"/>) names by <paramref name="arg"/> is flagged no-writes.</summary>
-    public bool ScriptIsReadOnly(string command, ReadOnlySpan<byte> arg) => command switch
+    /// <summary>
+    /// What the script or function that EVAL, EVALSHA or FCALL (or an _RO form) names by
+    /// <paramref name="arg"/> declares: false when it is unknown (no such SHA1 or function, a
+    /// shebang Redis refuses: the command fails on its own), null flags for a script without
+    /// a shebang (Redis's compatibility mode; functions always declare).
+    /// </summary>
+    public bool TryScriptFlags(string command, ReadOnlySpan<byte> arg, out Scripting.ScriptFlags? flags)
     {
-        "eval" => Scripting.ScriptEngine.TextDeclaresNoWrites(arg),
-        "evalsha" => _scripts?.CachedDeclaresNoWrites(arg) ?? false,
-        _ => _scripts != null && _scripts.TryGetFunction(arg, out var f) && f.NoWrites,
-    };
+        flags = null;
+        switch (command)
+        {
+            case "eval" or "eval_ro":
+                return Scripting.ScriptEngine.TryDeclaredFlags(arg, out flags);
+            case "evalsha" or "evalsha_ro":
+                return _scripts != null && _scripts.TryCachedFlags(arg, out flags);
+            default:
+                if (_scripts == null || !_scripts.TryGetFunction(arg, out var f)) return false;
+                flags = f.Declared;
+                return true;
+        }
+    }
+
+    /// <summary>Whether the script or function EVAL, EVALSHA or FCALL names is flagged no-writes (what CLIENT PAUSE WRITE lets through).</summary>
+    public bool ScriptIsReadOnly(string command, ReadOnlySpan<byte> arg) =>
+        TryScriptFlags(command, arg, out var flags) && flags is { } f && (f & Scripting.ScriptFlags.NoWrites) != 0;
 
     /// <summary>
-    /// Whether the script or function that EVAL, EVALSHA or FCALL (or their _RO forms) names by
-    /// <paramref name="arg"/> may run while this replica serves no stale data: declared
-    /// allow-stale; an unknown SHA1 or function goes on to its own error, as in Redis.
+    /// The flags EVAL/EVALSHA/FCALL run with, as Redis 7's evalGetCommandFlags: a script that
+    /// declares flags writes (Write) unless no-writes, may not grow memory (DenyOom) unless
+    /// allow-oom or no-writes, and runs on a stale replica (Stale) only with allow-stale; one
+    /// without a shebang has the command's flags but not Stale (redis-server 7.0 refuses it
+    /// MASTERDOWN); an unknown one has the command's own.
     /// </summary>
-    public bool ScriptAllowsStale(string command, ReadOnlySpan<byte> arg) => command switch
+    public CommandFlags ScriptCommandFlags(RedisCommand cmd, ReadOnlySpan<byte> arg)
     {
-        "eval" or "eval_ro" => Scripting.ScriptEngine.TextAllowsStale(arg),
-        "evalsha" or "evalsha_ro" => _scripts?.CachedAllowsStale(arg) ?? true,
-        _ => _scripts == null || !_scripts.TryGetFunction(arg, out var f) || f.AllowStale,
-    };
+        if (!TryScriptFlags(cmd.FullName, arg, out var declared)) return cmd.Flags;
+        if (declared is not { } f) return cmd.Flags & ~CommandFlags.Stale;
+        var flags = cmd.Flags & ~(CommandFlags.Stale | CommandFlags.DenyOom | CommandFlags.Write | CommandFlags.MayReplicate);
+        if ((f & (Scripting.ScriptFlags.AllowOom | Scripting.ScriptFlags.NoWrites)) == 0) flags |= CommandFlags.DenyOom;
+        if ((f & Scripting.ScriptFlags.NoWrites) == 0) flags |= CommandFlags.Write;
+        if ((f & Scripting.ScriptFlags.AllowStale) != 0) flags |= CommandFlags.Stale;
+        return flags;
+    }
 
     /// <summary>Whether any script was loaded (SCRIPT FLUSH and INFO need not make a Lua state).</summary>
     public Scripting.ScriptEngine? ScriptsIfStarted => _scripts;

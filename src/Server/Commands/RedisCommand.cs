@@ -59,7 +59,11 @@ internal sealed class RedisCommand
         Handler = handler;
         FullName = Name;
         SharesBatchTime = (flags & CommandFlags.Fast) != 0 || Name is "set" or "setex" or "psetex" or "getset" or "getdel" or "getex";
+        RunsScript = Name is "eval" or "eval_ro" or "evalsha" or "evalsha_ro" or "fcall" or "fcall_ro";
     }
+
+    /// <summary>EVAL, EVALSHA, FCALL and their _RO forms: the flags they run with are the script's (RedisServer.ScriptCommandFlags).</summary>
+    public bool RunsScript { get; }
 
     public string Name { get; }
     public string FullName { get; private set; }

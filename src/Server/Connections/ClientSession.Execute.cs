@@ -123,6 +123,10 @@ internal sealed partial class ClientSession
         // EXEC is refused as a whole when what it would run is refused (Redis's execCommandAbort).
         bool isExec = InMulti && cmd.Handler == TransactionCommands.Exec;
         var flags = isExec ? QueuedFlags : cmd.Flags;
+        // A script runs with its declared flags where they matter: on a replica, and when memory is short.
+        if (cmd.RunsScript && Request.Count > 1 && !IsInternal
+            && (_server.Master != null || (_server.Memory is { } m && m.UnderPressure(_server.Config.MaxMemory))))
+            flags = _server.ScriptCommandFlags(cmd, Request.Arg(1));
         if (!IsReplaying && !InExec && (flags & CommandFlags.DenyOom) != 0 && _server.Memory is { } memory
             && memory.UnderPressure(_server.Config.MaxMemory) && !memory.TryRelievePressure(_server, NowMs))
         {
@@ -145,12 +149,10 @@ internal sealed partial class ClientSession
             return;
         }
         // A replica whose link is down serves no data with replica-serve-stale-data no: only
-        // commands flagged stale run (INFO, REPLICAOF, …); EXEC when everything queued is; a
-        // script or function when it declares allow-stale.
+        // commands flagged stale run (INFO, REPLICAOF, …; a script declaring allow-stale); EXEC
+        // when everything queued is.
         if (_server.Master is { Up: false } && !IsInternal && _server.Config.Get("replica-serve-stale-data") == "no"
-            && ((cmd.Flags & CommandFlags.Stale) == 0 || (isExec && (QueuedInverseFlags & CommandFlags.Stale) != 0)
-                || (cmd.FullName is "eval" or "eval_ro" or "evalsha" or "evalsha_ro" or "fcall" or "fcall_ro"
-                    && Request.Count > 1 && !_server.ScriptAllowsStale(cmd.FullName, Request.Arg(1)))))
+            && (isExec ? (QueuedInverseFlags & CommandFlags.Stale) != 0 : (flags & CommandFlags.Stale) == 0))
         {
             RejectOrAbortExec(cmd, isExec, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
             return;

@@ -16,7 +16,7 @@ internal sealed partial class ScriptEngine
     internal sealed record Function(string Name, Library Library, int Callback, string[] Flags, string? Description, int OneLine)
     {
         public bool NoWrites => Flags.Contains("no-writes");
-        public bool AllowStale => Flags.Contains("allow-stale");
+        public ScriptFlags Declared => Flags.Aggregate(ScriptFlags.None, (all, f) => all | (ScriptFlagNames.Parse(f) ?? ScriptFlags.None));
     }
 
     internal sealed class Library(string name, byte[] code)

@@ -25,7 +25,7 @@ internal sealed partial class ScriptEngine : IDisposable
 {
     private readonly RedisServer _server;
     private readonly Lua _lua;
-    private readonly Dictionary<string, (byte[] Body, int Function, bool NoWrites, bool AllowStale)> _scripts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (byte[] Body, int Function, ScriptFlags? Flags)> _scripts = new(StringComparer.Ordinal);
     private readonly ArrayBufferWriter<byte> _frame = new(256);
     private readonly RespWriter _frameWriter;
     private readonly List<byte[]> _args = [];
@@ -109,14 +109,15 @@ internal sealed partial class ScriptEngine : IDisposable
         error = null;
         if (_scripts.ContainsKey(sha)) return sha;
         var bytes = body.ToArray();
-        bool noWrites = false, allowStale = false;
+        ScriptFlags? flags = null;
         var code = bytes;
         if (body.StartsWith("#!"u8))
         {
             // Redis 7's shebang: "#!lua [flags=a,b]"; the line stays (blank) so that line numbers hold.
             int eol = body.IndexOf((byte)'\n');
             var line = Encoding.UTF8.GetString(eol < 0 ? body : body[..eol]).TrimEnd('\r');
-            error = Shebang(line, out noWrites, out allowStale);
+            error = Shebang(line, out var declared);
+            flags = declared;
             if (error != null) return null;
             code = new byte[bytes.Length];
             if (eol >= 0) bytes.AsSpan(eol).CopyTo(code.AsSpan(eol));
@@ -128,44 +129,38 @@ internal sealed partial class ScriptEngine : IDisposable
             _lua.Pop(1);
             return null;
         }
-        _scripts[sha] = (bytes, _lua.Ref(LuaRegistry.Index), noWrites, allowStale);
+        _scripts[sha] = (bytes, _lua.Ref(LuaRegistry.Index), flags);
         return sha;
     }
 
     /// <summary>
-    /// Whether what EVAL (the script's text), EVALSHA (a cached script's SHA1) or FCALL (a
-    /// function's name) would run is flagged no-writes: what CLIENT PAUSE WRITE lets through.
+    /// The flags EVAL's script declares in its shebang ("#!lua flags=…"): false when the
+    /// shebang is not one Redis takes (the command then fails on its own); null flags when
+    /// there is none (Redis's compatibility mode).
     /// </summary>
-    public static bool TextDeclaresNoWrites(ReadOnlySpan<byte> body)
+    public static bool TryDeclaredFlags(ReadOnlySpan<byte> body, out ScriptFlags? flags)
     {
-        if (!body.StartsWith("#!"u8)) return false;
+        flags = null;
+        if (!body.StartsWith("#!"u8)) return true;
         int end = body.IndexOf((byte)'\n');
-        return Shebang(Encoding.UTF8.GetString(end < 0 ? body : body[..end]).TrimEnd('\r'), out bool noWrites, out _) == null && noWrites;
+        if (Shebang(Encoding.UTF8.GetString(end < 0 ? body : body[..end]).TrimEnd('\r'), out var declared) != null) return false;
+        flags = declared;
+        return true;
     }
 
-    public bool CachedDeclaresNoWrites(ReadOnlySpan<byte> sha) =>
-        _scripts.TryGetValue(Encoding.ASCII.GetString(sha).ToLowerInvariant(), out var s) && s.NoWrites;
-
-    /// <summary>
-    /// Whether EVAL's script may run on a replica whose link is down with
-    /// replica-serve-stale-data no: only one whose shebang declares allow-stale (as Redis
-    /// 7.0 answers: a script without a shebang is refused MASTERDOWN).
-    /// </summary>
-    public static bool TextAllowsStale(ReadOnlySpan<byte> body)
+    /// <summary>The same for a cached script (EVALSHA's SHA1); false when none has it (the command then fails on its own: NOSCRIPT).</summary>
+    public bool TryCachedFlags(ReadOnlySpan<byte> sha, out ScriptFlags? flags)
     {
-        if (!body.StartsWith("#!"u8)) return false;
-        int end = body.IndexOf((byte)'\n');
-        return Shebang(Encoding.UTF8.GetString(end < 0 ? body : body[..end]).TrimEnd('\r'), out _, out bool allowStale) == null && allowStale;
+        flags = null;
+        if (!_scripts.TryGetValue(Encoding.ASCII.GetString(sha).ToLowerInvariant(), out var s)) return false;
+        flags = s.Flags;
+        return true;
     }
-
-    /// <summary>The same for a cached script (EVALSHA); null when none has that SHA1 (the command then fails on its own: NOSCRIPT).</summary>
-    public bool? CachedAllowsStale(ReadOnlySpan<byte> sha) =>
-        _scripts.TryGetValue(Encoding.ASCII.GetString(sha).ToLowerInvariant(), out var s) ? s.AllowStale : null;
 
     /// <summary>A shebang line's engine and flags (Redis 7.0's evalExtractShebangFlags); null, or Redis's error.</summary>
-    private static string? Shebang(string line, out bool noWrites, out bool allowStale)
+    private static string? Shebang(string line, out ScriptFlags flags)
     {
-        noWrites = allowStale = false;
+        flags = ScriptFlags.None;
         var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0 || parts[0] != "#!lua") return $"ERR Unexpected engine in script shebang: {(parts.Length > 0 ? parts[0] : line)}";
         foreach (var part in parts.Skip(1))
@@ -173,10 +168,8 @@ internal sealed partial class ScriptEngine : IDisposable
             if (!part.StartsWith("flags=", StringComparison.Ordinal)) return $"ERR Unknown lua shebang option: {part}";
             foreach (var flag in part["flags=".Length..].Split(',', StringSplitOptions.RemoveEmptyEntries))
             {
-                if (flag == "no-writes") noWrites = true;
-                else if (flag == "allow-stale") allowStale = true;
-                else if (flag is not ("allow-oom" or "no-cluster" or "allow-cross-slot-keys"))
-                    return $"ERR Unexpected flag in script shebang: {flag}";
+                if (ScriptFlagNames.Parse(flag) is not { } f) return $"ERR Unexpected flag in script shebang: {flag}";
+                flags |= f;
             }
         }
         return null;
@@ -185,7 +178,7 @@ internal sealed partial class ScriptEngine : IDisposable
     /// <summary>SCRIPT FLUSH: every cached script forgotten (a fresh Lua state is not needed: scripts cannot leave globals).</summary>
     public void Flush()
     {
-        foreach (var (_, f, _, _) in _scripts.Values) _lua.Unref(LuaRegistry.Index, f);
+        foreach (var (_, f, _) in _scripts.Values) _lua.Unref(LuaRegistry.Index, f);
         _scripts.Clear();
     }
 
@@ -195,7 +188,8 @@ internal sealed partial class ScriptEngine : IDisposable
     /// </summary>
     public void Run(ClientSession caller, string sha, int firstKey, int keyCount, bool readOnly)
     {
-        var (body, function, noWrites, _) = _scripts[sha];
+        var (body, function, declared) = _scripts[sha];
+        bool noWrites = declared is { } d && (d & ScriptFlags.NoWrites) != 0;
         Invoke(caller, readOnly || noWrites, sha, "@user_script", body.AsSpan().Contains((byte)'\n') ? 0 : 1, () =>
         {
             SetGlobalArray("KEYS", caller, firstKey, keyCount);

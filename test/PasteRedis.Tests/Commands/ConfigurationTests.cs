@@ -363,6 +363,7 @@ public class ConfigurationTests
             ["EVAL", "return redis.call('get', 'k')", "0"], ["EVAL", "return 1", "0"], ["EVAL_RO", "return 1", "0"],
             ["EVAL", "#!lua flags=no-writes\nreturn 1", "0"], ["EVAL", "#!lua flags=allow-stale,no-writes\nreturn 5", "0"],
             ["EVAL", "#!lua flags=allow-stale,no-writes\nlocal v = redis.call('get', 'k')\nreturn v", "0"], ["EVALSHA", new string('0', 40), "0"],
+            ["EVAL", "#!lua\nreturn 1", "0"], ["EVAL", "#!lua flags=allow-stale\nreturn 1", "0"],
             ["CONFIG", "SET", "slave-serve-stale-data", "yes"], ["GET", "k"], ["REPLICAOF", "NO", "ONE"], ["GET", "k"],
         ];
         Assert.That(Tools.DifferencesFromRedis(server.Port, commands), Is.Empty);
@@ -371,6 +372,25 @@ public class ConfigurationTests
         var info = raw.Call("INFO", "replication");
         Assert.That(info, Does.Contain("master_link_status:down\r\n").And.Contain("master_link_down_since_seconds:-1\r\nslave_priority:100\r\nslave_read_only:1\r\nreplica_announced:1\r\n"));
         Assert.That(raw.Call("REPLICAOF", "NO", "ONE"), Is.EqualTo("+OK"));
+    }
+
+    /// <summary>
+    /// Scripts run with the flags they declare, as in Redis 7: when memory is over maxmemory
+    /// (noeviction), one with a shebang is refused OOM unless it says allow-oom or no-writes;
+    /// one without runs, and only its commands that may grow memory fail.
+    /// </summary>
+    [Test]
+    public async Task ScriptsAreRefusedForMemoryByTheFlagsTheyDeclare()
+    {
+        await using var server = await ServerInstance.StartAsync();
+        string[][] commands =
+        [
+            ["SET", "k", "v"], ["CONFIG", "SET", "maxmemory", "1"], ["SET", "x", "y"],
+            ["EVAL", "#!lua\nreturn 1", "0"], ["EVAL", "#!lua flags=allow-oom\nreturn 1", "0"],
+            ["EVAL", "#!lua flags=no-writes\nlocal v = redis.call('get', 'k')\nreturn v", "0"], ["EVAL", "return 1", "0"],
+            ["EVAL", "return redis.call('get', 'k')", "0"], ["CONFIG", "SET", "maxmemory", "0"], ["DEL", "k"],
+        ];
+        Assert.That(Tools.DifferencesFromRedis(server.Port, commands), Is.Empty);
     }
 
     /// <summary>dynamic-hz: with more than 200 clients per cron run, the cron runs more often (hz doubled until it is not, at most 500); off, it keeps the configured hz.</summary>
