@@ -283,6 +283,7 @@ internal static class ClientCommands
     internal static string Addr(EndPoint? ep) => ep switch
     {
         IPEndPoint ip => $"{(ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address)}:{ip.Port}",
+        System.Net.Sockets.UnixDomainSocketEndPoint unix => $"{unix}:0",
         null => "",
         _ => ep.ToString() ?? "",
     };
@@ -292,7 +293,7 @@ internal static class ClientCommands
         var t = c.Tracking;
         var f = (c.IsReplica ? "S" : "") + (c.IsBlocked ? "b" : "") + (c.SubscriptionCount > 0 ? "P" : "") + (c.InMulti ? "x" : "") +
                 ((t & TrackingMode.On) != 0 ? "t" : "") + ((t & TrackingMode.BrokenRedirect) != 0 ? "R" : "") + ((t & TrackingMode.Bcast) != 0 ? "B" : "") +
-                (c.NoEvict ? "e" : "");
+                (c.RemoteEndPoint is System.Net.Sockets.UnixDomainSocketEndPoint ? "U" : "") + (c.NoEvict ? "e" : "");
         return f.Length == 0 ? "N" : f;
     }
 

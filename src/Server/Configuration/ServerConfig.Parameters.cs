@@ -26,6 +26,11 @@ internal sealed partial class ServerConfig
         new("tls-auth-clients", "yes", ParamKind.Enum, Choices: ["no", "yes", "optional"]),
         new("tls-protocols", "", ParamKind.String),
         new("tcp-backlog", "511", ParamKind.Integer, Mutable: false, Min: 1, Max: 65535),
+        // A Unix domain socket to listen on besides (or, with port 0, instead of) TCP, and its
+        // file's permissions (octal, as Redis's; 0 leaves the process's umask to decide).
+        new("unixsocket", "", ParamKind.String, Mutable: false),
+        new("unixsocketperm", "0", ParamKind.String, Mutable: false,
+            Validate: v => Hosting.UnixSocket.TryParsePermissions(v, out _) ? null : "argument couldn't be parsed into an integer"),
         new("requirepass", "", ParamKind.String, Sensitive: true),
         new("acllog-max-len", "128", ParamKind.Integer, Min: 0, Max: long.MaxValue),
         new("aclfile", "", ParamKind.String, Mutable: false),

@@ -70,11 +70,12 @@ internal static class ProcessTitle
                 "title" => Title,
                 "listen-addr" => port != 0 || tlsPort != 0
                     ? $"{config.Bind.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "*"}:{(port != 0 ? port : tlsPort)}"
-                    : "unixsocket:",
+                    : "unixsocket:" + config.Get("unixsocket"),
                 "server-mode" => "",
                 "config-file" => config.ConfigFile ?? "-",
                 "port" => port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "tls-port" => tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "unixsocket" => config.Get("unixsocket"),
                 _ => "",
             };
         }

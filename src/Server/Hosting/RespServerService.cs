@@ -24,13 +24,15 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         var config = server.Config;
         // TLS is loaded before anything listens: bad certificates refuse the start.
         var tls = TlsSettings.Load(config, logger);
-        if (config.Port == 0 && tls == null) throw new Configuration.ConfigException("Configured to not listen anywhere, exiting.");
+        string unixSocket = config.Get("unixsocket");
+        if (config.Port == 0 && tls == null && unixSocket.Length == 0) throw new Configuration.ConfigException("Configured to not listen anywhere, exiting.");
         server.RequestShutdown = lifetime.StopApplication;
         WritePidFile(config.Get("pidfile"));
         server.TcpPort = config.Port;
-        if (config.Port != 0 && config.Get("event-loop") == "epoll" && !Loop.Epoll.Supported)
+        bool plain = config.Port != 0 || unixSocket.Length > 0; // connections without TLS, on TCP or the Unix socket
+        if (plain && config.Get("event-loop") == "epoll" && !Loop.Epoll.Supported)
             logger.LogWarning("event-loop epoll needs Linux: using the runtime's socket engine");
-        if (config.Port != 0 && config.Get("event-loop") == "epoll" && Loop.Epoll.Supported)
+        if (plain && config.Get("event-loop") == "epoll" && Loop.Epoll.Supported)
         {
             var loops = _loops = Loop.EventLoop.Start(server, transport, logger, int.Parse(config.Get("io-threads"), System.Globalization.CultureInfo.InvariantCulture));
             server.EventLoopAllocatedBytes = () => loops.Sum(l => l.AllocatedBytes);
@@ -54,6 +56,20 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
                 _tlsListeners.Add(listener);
                 listener.Start(config.TcpBacklog);
             }
+        }
+        if (unixSocket.Length > 0)
+        {
+            var endPoint = UnixSocket.Prepare(unixSocket);
+            if (_loops.Length > 0) _loops[0].Listen(endPoint, config.TcpBacklog);
+            else
+            {
+                var listener = new RespSocketServer(server, endPoint);
+                listener.Listen(endPoint, AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified, config.TcpBacklog,
+                    transport.SendOptions(), transport.ReceiveOptions());
+                _listeners.Add(listener);
+            }
+            UnixSocket.SetPermissions(unixSocket, config.Get("unixsocketperm"));
+            logger.LogInformation("The server is now ready to accept connections at {Path}", unixSocket);
         }
         if (tls != null) server.ReloadTls = () =>
         {
@@ -148,6 +164,11 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
             aof.Dispose();
         }
         else server.LoadingAof?.Dispose(); // stopped while loading: nothing was appended
+        if (server.Config.Get("unixsocket") is { Length: > 0 } socketFile)
+        {
+            logger.LogInformation("Removing the unix socket file.");
+            try { File.Delete(socketFile); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
         if (server.Config.Get("pidfile") is { Length: > 0 } pidFile)
         {
             logger.LogInformation("Removing the pid file.");

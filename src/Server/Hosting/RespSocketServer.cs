@@ -13,6 +13,8 @@ internal sealed class RespSocketServer(RedisServer server, EndPoint listenEndPoi
         Interlocked.Increment(ref server.Stats.ConnectionsReceived);
         var socket = (client.Transport as SocketConnection)?.Socket;
         if (socket != null) ConfigureSocket(server, socket);
+        // A Unix socket's peer has no name: both ends are shown as the socket's path, as Redis shows them.
+        if (listenEndPoint is UnixDomainSocketEndPoint) return ServeAsync(server, client.Transport, listenEndPoint, listenEndPoint);
         return ServeAsync(server, client.Transport, client.RemoteEndPoint, socket?.LocalEndPoint ?? listenEndPoint);
     }
 
@@ -34,6 +36,7 @@ internal sealed class RespSocketServer(RedisServer server, EndPoint listenEndPoi
 
     internal static void ConfigureSocket(RedisServer server, Socket socket)
     {
+        if (socket.AddressFamily == AddressFamily.Unix) return; // no TCP options on a Unix socket
         socket.NoDelay = true;
         int keepAlive = (int)Math.Min(int.MaxValue, long.Parse(server.Config.Get("tcp-keepalive")));
         if (keepAlive > 0)

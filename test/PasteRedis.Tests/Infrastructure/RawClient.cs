@@ -9,27 +9,36 @@ namespace PasteRedis.Tests.Infrastructure;
 /// </summary>
 public sealed class RawClient : IDisposable
 {
-    private readonly TcpClient _tcp;
+    private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly byte[] _buffer = new byte[64 * 1024];
     private int _start, _end;
 
     public RawClient(int port)
     {
-        _tcp = new TcpClient { NoDelay = true };
-        _tcp.Connect("127.0.0.1", port);
-        _stream = _tcp.GetStream();
+        var tcp = new TcpClient { NoDelay = true };
+        tcp.Connect("127.0.0.1", port);
+        _socket = tcp.Client;
+        _stream = tcp.GetStream();
         _stream.ReadTimeout = 10000;
+    }
+
+    /// <summary>A client on the server's Unix socket (unixsocket).</summary>
+    public RawClient(string unixSocketPath)
+    {
+        _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        _socket.Connect(new UnixDomainSocketEndPoint(unixSocketPath));
+        _stream = new NetworkStream(_socket, ownsSocket: true) { ReadTimeout = 10000 };
     }
 
     /// <summary>How bulk replies are rendered: UTF-8, or Latin-1 where every byte must count (binary values).</summary>
     public Encoding BulkEncoding { get; set; } = Encoding.UTF8;
 
     /// <summary>This end of the connection (what the server sees as the client's address).</summary>
-    public System.Net.EndPoint? LocalEndPoint => _tcp.Client.LocalEndPoint;
+    public System.Net.EndPoint? LocalEndPoint => _socket.LocalEndPoint;
 
     /// <summary>Reply bytes received and not yet read (buffered here or waiting in the socket).</summary>
-    public int Available => _end - _start + _tcp.Available;
+    public int Available => _end - _start + _socket.Available;
 
     public void Send(string text) => Send(Encoding.UTF8.GetBytes(text));
     public void Send(byte[] bytes) => _stream.Write(bytes);
@@ -180,5 +189,9 @@ public sealed class RawClient : IDisposable
         catch (IOException) { return true; } // reset by the server
     }
 
-    public void Dispose() => _tcp.Dispose();
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _socket.Dispose();
+    }
 }

@@ -93,9 +93,9 @@ internal sealed unsafe class EventLoop : IDisposable
     internal bool OnLoopThread => Environment.CurrentManagedThreadId == _threadId;
 
     /// <summary>Listens on <paramref name="endPoint"/> (this loop accepts).</summary>
-    public void Listen(IPEndPoint endPoint, int backlog)
+    public void Listen(EndPoint endPoint, int backlog)
     {
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, endPoint is UnixDomainSocketEndPoint ? ProtocolType.Unspecified : ProtocolType.Tcp);
         try
         {
             if (endPoint.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
@@ -312,7 +312,8 @@ internal sealed unsafe class EventLoop : IDisposable
 
     private static EndPoint? SafeEndPoint(Socket socket, bool remote)
     {
-        try { return remote ? socket.RemoteEndPoint : socket.LocalEndPoint; }
+        // A Unix socket's peer has no name: both ends are shown as the socket's path, as Redis shows them.
+        try { return remote && socket.AddressFamily != AddressFamily.Unix ? socket.RemoteEndPoint : socket.LocalEndPoint; }
         catch (SocketException) { return null; } // the peer is already gone
     }
 
