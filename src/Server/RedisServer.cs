@@ -111,7 +111,7 @@ internal sealed class RedisServer
             InfoSections.Add(("paste", sb => memory.WriteInfo(sb, memory.Pool.TotalLiveBytes())));
         Databases = new Database[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, Events);
-        Commands = new CommandTable(CommandCatalog.Build());
+        Commands = new CommandTable(CommandCatalog.Build(), config.RenamedCommands);
         Acl = new Acl.AccessControl(this);
         Replication = new Replication.ReplicationSource(this);
         Hz = CronFrequency(Config.Hz, false, 0);

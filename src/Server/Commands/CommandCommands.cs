@@ -69,7 +69,7 @@ internal static class CommandCommands
         for (int i = 2; i < c.Request.Count; i++)
         {
             var cmd = Find(c, c.ArgString(i));
-            if (cmd == null) c.Reply.NullArray();
+            if (cmd == null) c.Reply.Null(); // Redis 7.0: a null bulk in RESP2 (not a null array)
             else WriteInfo(c, cmd);
         }
     }

@@ -82,6 +82,13 @@ internal static class ConfigLoader
                 config.UserDirectives.Add(words.Skip(1).ToList());
                 continue;
             }
+            if (name.Equals("rename-command", StringComparison.OrdinalIgnoreCase) && words.Count == 3)
+            {
+                // Redis's rename-command (deprecated in 7.0, still honoured): checked against the names so far.
+                if (RenameError(config, words[1], words[2]) is { } why) throw new ConfigException(FatalError(source, n + 1, lines[n], why));
+                config.RenamedCommands.Add((words[1], words[2]));
+                continue;
+            }
             if (!config.TryGetParameter(name, out _))
                 throw new ConfigException(FatalError(source, n + 1, lines[n], "Bad directive or wrong number of arguments"));
             try { Apply(config, name, words.Skip(1).ToArray(), source); }
@@ -92,6 +99,20 @@ internal static class ConfigLoader
     private static Commands.CommandTable? _table;
 
     private static Commands.CommandTable Table => _table ??= new Commands.CommandTable(Commands.CommandCatalog.Build());
+
+    /// <summary>Redis's checks of rename-command: the command exists (under its current name), the new name does not.</summary>
+    private static string? RenameError(ServerConfig config, string from, string to)
+    {
+        var names = new HashSet<string>(Table.All.Select(c => c.Name), StringComparer.OrdinalIgnoreCase);
+        foreach (var (f, t) in config.RenamedCommands)
+        {
+            names.Remove(f);
+            if (t.Length > 0) names.Add(t);
+        }
+        if (!names.Contains(from)) return "No such command in rename-command";
+        if (to.Length > 0 && !to.Equals(from, StringComparison.OrdinalIgnoreCase) && names.Contains(to)) return "Target command name already exists";
+        return null;
+    }
 
     private static string? ValidateUser(List<string> words) =>
         Acl.AccessControl.ParseUser(words[1], words.Skip(2).ToList(), Table, false, out _);

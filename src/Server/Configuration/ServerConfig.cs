@@ -33,6 +33,9 @@ internal sealed partial class ServerConfig
     /// <summary>The config file's "user" lines (name, then rules), applied to the ACL users as the server starts.</summary>
     public List<List<string>> UserDirectives { get; } = [];
 
+    /// <summary>rename-command lines, in order: a command's new name, or "" to remove it (applied to the command table at start).</summary>
+    public List<(string From, string To)> RenamedCommands { get; } = [];
+
     /// <summary>Set by the server: its ACL users as "user" lines describe them (CONFIG REWRITE writes them).</summary>
     public Func<IEnumerable<string>>? DescribeUsers { get; set; }
     public int Databases { get; private set; }

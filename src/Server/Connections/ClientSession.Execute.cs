@@ -85,7 +85,7 @@ internal sealed partial class ClientSession
     /// </summary>
     private RedisCommand? LookUp(out RedisCommand? top)
     {
-        if (!_server.Commands.TryGet(Request.Arg(0), out var cmd))
+        if (!(IsReplaying ? _server.Commands.TryGetInternal(Request.Arg(0), out var cmd) : _server.Commands.TryGet(Request.Arg(0), out cmd)))
         {
             top = null;
             return null;

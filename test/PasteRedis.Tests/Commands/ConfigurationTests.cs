@@ -393,6 +393,61 @@ public class ConfigurationTests
         Assert.That(Tools.DifferencesFromRedis(server.Port, commands), Is.Empty);
     }
 
+    /// <summary>
+    /// rename-command, as redis-server takes it: a command answers under its new name only,
+    /// or under none when renamed to "" (clients and scripts alike; COMMAND INFO by the new
+    /// name shows the command). The server's own log still replays across a restart, the
+    /// records it composed itself (an expired key's DEL) included, though DEL is gone.
+    /// </summary>
+    [Test]
+    public async Task RenameCommandRenamesOrRemovesCommandsAsRedisDoes()
+    {
+        string[] renames = ["--rename-command", "CONFIG", "", "--rename-command", "flushall", "MYFLUSH", "--rename-command", "DEL", ""];
+        using var redis = new Tools.ReferenceRedis("renamed", renames);
+        await using var server = await ServerInstance.StartAsync(renames);
+        string[][] commands =
+        [
+            ["CONFIG", "GET", "port"], ["SET", "k", "v"], ["DEL", "k"], ["EVAL", "return redis.call('del', 'k')", "0"], ["UNLINK", "k"],
+            ["SET", "k", "v"], ["FLUSHALL"], ["MYFLUSH"], ["DBSIZE"], ["EVAL", "return redis.call('myflush')", "0"],
+            ["COMMAND", "INFO", "myflush"], ["COMMAND", "INFO", "flushall"], ["COMMAND", "INFO", "config"],
+        ];
+        using (var theirs = new RawClient(redis.Port))
+        using (var ours = server.Raw())
+            foreach (var command in commands)
+                Assert.That(ours.Call(command), Is.EqualTo(theirs.Call(command)), string.Join(' ', command));
+
+        using (var ours = server.Raw())
+        {
+            Assert.That(ours.Call("SET", "kept", "v"), Is.EqualTo("+OK"));
+            Assert.That(ours.Call("SET", "gone", "v", "PX", "50"), Is.EqualTo("+OK"));
+            WaitFor(() => ours.Call("INFO", "stats").Contains("expired_keys:1\r\n"), "the key expired (its DEL logged)");
+        }
+        await server.RestartAsync();
+        using var after = server.Raw();
+        Assert.That(after.Call("GET", "kept"), Is.EqualTo("$v"));
+        Assert.That(after.Call("DBSIZE"), Is.EqualTo(":1"));
+        Assert.That(after.Call("MYFLUSH"), Is.EqualTo("+OK"), "renamed again at the restart");
+    }
+
+    [TestCase("rename-command NOPE x", "No such command in rename-command")]
+    [TestCase("rename-command get set", "Target command name already exists")]
+    [TestCase("rename-command get", "Bad directive or wrong number of arguments")]
+    public void RenameCommandRefusesWhatRedisRefuses(string line, string error)
+    {
+        int port = ServerInstance.FreePort();
+        var dir = ServerInstance.NewDataDir();
+        Directory.CreateDirectory(dir);
+        var conf = Path.Combine(dir, "redis.conf");
+        File.WriteAllText(conf, line + "\n");
+        try
+        {
+            using var server = ServerProcess.Launch(port, new Dictionary<string, string>(), conf, "--dir", dir, "--pbuf-memory", "8mb");
+            Assert.That(server.WaitForExit(30_000), Is.True);
+            Assert.That(server.Output, Does.Contain($">>> '{line}'").And.Contain(error));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     /// <summary>dynamic-hz: with more than 200 clients per cron run, the cron runs more often (hz doubled until it is not, at most 500); off, it keeps the configured hz.</summary>
     [Test]
     public async Task DynamicHzRaisesTheCronFrequencyWithTheClients()
