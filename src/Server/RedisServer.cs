@@ -114,6 +114,7 @@ internal sealed class RedisServer
         Commands = new CommandTable(CommandCatalog.Build(), config.RenamedCommands);
         Acl = new Acl.AccessControl(this);
         Replication = new Replication.ReplicationSource(this);
+        Replication.RefreshGoodReplicas();
         Hz = CronFrequency(Config.Hz, false, 0);
         Calls = new Diagnostics.CommandCalls(this);
         Pause = new Connections.ClientPause(this);
@@ -538,6 +539,7 @@ internal sealed class RedisServer
         _events.LfuLogFactor = int.Parse(Config.Get("lfu-log-factor"), System.Globalization.CultureInfo.InvariantCulture);
         _events.LfuDecayMinutes = int.Parse(Config.Get("lfu-decay-time"), System.Globalization.CultureInfo.InvariantCulture);
         Replication.ResizeBacklog(Config.ReplBacklogSize);
+        Replication.RefreshGoodReplicas();
     }
 
     public long NextClientId() => Interlocked.Increment(ref _nextClientId);

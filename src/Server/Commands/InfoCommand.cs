@@ -214,6 +214,8 @@ internal static class InfoCommand
                 }
                 else sb.Field("role", "master");
                 sb.Field("connected_slaves", source.Replicas.Count);
+                if (server.Config.Long("min-replicas-to-write") > 0 && server.Config.Long("min-replicas-max-lag") > 0)
+                    sb.Field("min_slaves_good_slaves", source.GoodReplicas);
                 for (int i = 0; i < source.Replicas.Count; i++)
                 {
                     var r = source.Replicas[i];

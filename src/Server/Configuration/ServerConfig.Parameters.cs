@@ -128,6 +128,9 @@ internal sealed partial class ServerConfig
         // reconnecting replica may continue from; dropped after this many seconds without replicas.
         new("repl-backlog-size", (1 * Mb).ToString(), ParamKind.Memory, Min: 1, Max: long.MaxValue),
         new("repl-backlog-ttl", "3600", ParamKind.Integer, Min: 0, Max: int.MaxValue),
+        // Writes refused (NOREPLICAS) unless this many replicas acknowledged within the lag (seconds); 0 turns it off.
+        new("min-replicas-to-write", "0", ParamKind.Integer, Min: 0, Max: int.MaxValue, Aliases: ["min-slaves-to-write"]),
+        new("min-replicas-max-lag", "10", ParamKind.Integer, Min: 0, Max: int.MaxValue, Aliases: ["min-slaves-max-lag"]),
         new("repl-timeout", "60", ParamKind.Integer, Min: 1, Max: int.MaxValue),
         new("masterauth", "", ParamKind.String, Sensitive: true),
         new("masteruser", "", ParamKind.String),

@@ -125,7 +125,7 @@ internal sealed partial class ClientSession
         var flags = isExec ? QueuedFlags : cmd.Flags;
         // A script runs with its declared flags where they matter: on a replica, and when memory is short.
         if (cmd.RunsScript && Request.Count > 1 && !IsInternal
-            && (_server.Master != null || (_server.Memory is { } m && m.UnderPressure(_server.Config.MaxMemory))))
+            && (_server.Master != null || !_server.Replication.EnoughGoodReplicas || (_server.Memory is { } m && m.UnderPressure(_server.Config.MaxMemory))))
             flags = _server.ScriptCommandFlags(cmd, Request.Arg(1));
         if (!IsReplaying && !InExec && (flags & CommandFlags.DenyOom) != 0 && _server.Memory is { } memory
             && memory.UnderPressure(_server.Config.MaxMemory) && !memory.TryRelievePressure(_server, NowMs))
@@ -140,6 +140,12 @@ internal sealed partial class ClientSession
             && (InExec || !aof.TryMakeRoom(_server)))
         {
             RejectOrAbortExec(cmd, isExec, AofPersistence.MisconfError);
+            return;
+        }
+        // min-replicas-to-write: no writes without enough replicas acknowledging in time.
+        if (!IsInternal && (flags & CommandFlags.Write) != 0 && !_server.Replication.EnoughGoodReplicas)
+        {
+            RejectOrAbortExec(cmd, isExec, "NOREPLICAS Not enough good replicas to write.");
             return;
         }
         // A read-only replica takes writes from its master only (its link's session is internal).

@@ -103,6 +103,7 @@ internal sealed class ReplicationSource(RedisServer server)
         _replicas.Add(new Replica(c) { ListeningPort = _ports.GetValueOrDefault(c), AckOffset = ackOffset });
         _ports.Remove(c);
         c.IsReplica = true;
+        RefreshGoodReplicas();
     }
 
     /// <summary>CONFIG SET repl-backlog-size: the backlog keeps what fits of its history.</summary>
@@ -111,7 +112,11 @@ internal sealed class ReplicationSource(RedisServer server)
     /// <summary>A replica's connection closed.</summary>
     public void Detach(ClientSession c)
     {
-        if (_replicas.RemoveAll(r => r.Session == c) > 0 && _replicas.Count == 0) _noReplicasSinceMs = RedisServer.NowMs();
+        if (_replicas.RemoveAll(r => r.Session == c) > 0)
+        {
+            if (_replicas.Count == 0) _noReplicasSinceMs = RedisServer.NowMs();
+            RefreshGoodReplicas();
+        }
         _ports.Remove(c);
         _waiters.Remove(c);
     }
@@ -187,6 +192,7 @@ internal sealed class ReplicationSource(RedisServer server)
     /// <summary>The cron: a PING into the stream every repl-ping-replica-period seconds, as Redis keeps replicas' links alive.</summary>
     public void Cron(long nowMs)
     {
+        RefreshGoodReplicas();
         if (_replicas.Count == 0)
         {
             long ttl = server.Config.Long("repl-backlog-ttl");
@@ -219,6 +225,26 @@ internal sealed class ReplicationSource(RedisServer server)
             if (!waiter.IsBlocked) _waiters.Remove(waiter);
             else waiter.ServeBlocked(now);
         }
+    }
+
+    /// <summary>
+    /// min-replicas-to-write and min-replicas-max-lag, as Redis's checkGoodReplicasStatus:
+    /// whether writes may go on (always on a replica, or with either setting 0), counting the
+    /// replicas that acknowledged within the lag (refreshed by the cron and as replicas come and go).
+    /// </summary>
+    public bool EnoughGoodReplicas => _minReplicas == 0 || _maxLag == 0 || server.Master != null || GoodReplicas >= _minReplicas;
+
+    /// <summary>min_slaves_good_slaves: replicas whose last acknowledgement is at most min-replicas-max-lag seconds old.</summary>
+    public int GoodReplicas { get; private set; }
+    private long _minReplicas, _maxLag;
+
+    /// <summary>Redis's refreshGoodSlavesCount (also reads the settings again).</summary>
+    public void RefreshGoodReplicas()
+    {
+        _minReplicas = server.Config.Long("min-replicas-to-write");
+        _maxLag = server.Config.Long("min-replicas-max-lag");
+        long now = RedisServer.NowMs();
+        GoodReplicas = _replicas.Count(r => (now - r.LastAckMs) / 1000 <= _maxLag);
     }
 
     /// <summary>Replicas that have acknowledged <paramref name="offset"/>.</summary>

@@ -179,6 +179,45 @@ public class ReplicationTests
         Assert.That(raw.Call("INFO", "stats"), Does.Contain("sync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0"));
     }
 
+    /// <summary>
+    /// min-replicas-to-write: without enough replicas acknowledging within min-replicas-max-lag
+    /// seconds, writes are refused NOREPLICAS (commands, transactions, scripts), as
+    /// redis-server refuses them; a real redis-server replica makes them possible, and
+    /// stopping it (SIGSTOP) past the lag makes them impossible again.
+    /// </summary>
+    [Test]
+    public async Task MinReplicasToWriteNeedsReplicasThatAcknowledge()
+    {
+        await using var server = await ServerInstance.StartAsync();
+        string[][] commands =
+        [
+            ["CONFIG", "SET", "min-replicas-to-write", "1"], ["SET", "k", "v"], ["GET", "k"], ["MULTI"], ["SET", "k", "v"], ["EXEC"],
+            ["EVAL", "return redis.call('set', 'k', 'v')", "0"], ["EVAL", "#!lua\nreturn 1", "0"], ["EVAL", "return 1", "0"],
+            ["CONFIG", "SET", "min-slaves-max-lag", "0"], ["SET", "k", "v"], ["CONFIG", "SET", "min-replicas-max-lag", "10"],
+            ["CONFIG", "GET", "min-replicas-*"], ["CONFIG", "SET", "min-replicas-to-write", "0"], ["SET", "k", "w"],
+        ];
+        Assert.That(Tools.DifferencesFromRedis(server.Port, commands).Where(d => !d.Contains("CONFIG GET min-replicas-*")), Is.Empty);
+
+        using var raw = server.Raw();
+        Assert.That(raw.Call("CONFIG", "SET", "min-replicas-to-write", "1"), Is.EqualTo("+OK"));
+        Assert.That(raw.Call("SET", "k", "v"), Is.EqualTo("-NOREPLICAS Not enough good replicas to write."));
+        Assert.That(raw.Call("INFO", "replication"), Does.Contain("connected_slaves:0\r\nmin_slaves_good_slaves:0\r\n"));
+        using var replica = new Tools.ReferenceRedis("replica-min", "--replicaof", "127.0.0.1", server.Port.ToString());
+        using (var theirs = new RawClient(replica.Port))
+            WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+        WaitFor(() => raw.Call("SET", "k", "v") == "+OK", "a replica that acknowledges lets writes through");
+        Assert.That(raw.Call("INFO", "replication"), Does.Contain("connected_slaves:1\r\nmin_slaves_good_slaves:1\r\n"));
+        Assert.That(raw.Call("CONFIG", "SET", "min-replicas-max-lag", "1"), Is.EqualTo("+OK"));
+        Tools.Run("kill", "-STOP", replica.Pid.ToString());
+        try
+        {
+            WaitFor(() => raw.Call("SET", "k", "v") == "-NOREPLICAS Not enough good replicas to write.", "a silent replica no longer counts");
+            Assert.That(raw.Call("INFO", "replication"), Does.Contain("min_slaves_good_slaves:0\r\n"));
+        }
+        finally { Tools.Run("kill", "-CONT", replica.Pid.ToString()); }
+        WaitFor(() => raw.Call("SET", "k", "v") == "+OK", "it counts again once it acknowledges");
+    }
+
     /// <summary>repl-disable-tcp-nodelay yes: a replica's socket loses TCP_NODELAY once it is synchronized (other clients keep it); no: it keeps it.</summary>
     [Test]
     public async Task ReplDisableTcpNodelayAppliesToReplicasOnly()
