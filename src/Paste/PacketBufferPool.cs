@@ -181,6 +181,18 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
     }
 
     /// <summary>The extent as memory of its packet buffer, so that it can be referenced again (recovery).</summary>
+    /// <summary>
+    /// Asks the CPU to bring the first cache lines of the extent's bytes in, ahead of a read
+    /// (recovery applies a record while the next ones arrive: it is bound by memory latency).
+    /// </summary>
+    public void Prefetch(in PbufExtent e)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || (uint)e.Index >= (uint)Count) return;
+        byte* p = Pointer(e.Index) + e.Offset;
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(p);
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + 64);
+    }
+
     public ReadOnlyMemory<byte> Memory(in PbufExtent e) =>
         Buffer(e.Index).Memory.Slice(e.Offset, e.Length);
 

@@ -102,7 +102,9 @@ public class InfoStatsTests : ServerFixture
             }
             // At the 200 samples a cycle this server once took, 30 000 keys needed 15 s.
             Assert.That(c.Call("DBSIZE"), Is.EqualTo(":0"), $"{name}: 30 000 expired keys deleted in the background within seconds");
-            Assert.That(peak, Is.GreaterThan(5), $"{name}: most sampled keys were expired");
+            // A cycle that finds every sampled key expired moves the average (5 % weight) to 5.00;
+            // a fast machine may delete all 30 000 in that one cycle.
+            Assert.That(peak, Is.GreaterThanOrEqualTo(5), $"{name}: most sampled keys were expired");
             Assert.That(Field(c.Call("INFO", "stats"), "expired_time_cap_reached_count"), Is.GreaterThanOrEqualTo(0), $"{name}");
             Thread.Sleep(2500);
             Assert.That(Stale(), Is.LessThan(peak / 2), $"{name}: the average decays once nothing is stale");

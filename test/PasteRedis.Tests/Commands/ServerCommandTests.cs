@@ -82,7 +82,7 @@ public class ServerCommandTests : ServerFixture
         var info = raw.Call("COMMAND", "INFO", "get", "mset", "nosuch");
         Assert.That(info, Does.StartWith("*[*[$get,:2,*[+readonly,+fast],:1,:1,:1,"));
         Assert.That(info, Does.Contain("*[$mset,:-3,*[+write,+denyoom],:1,:-1,:2,"));
-        Assert.That(info, Does.EndWith("*nil]"));
+        Assert.That(info, Does.EndWith("$nil]"));
         var docs = raw.Call("COMMAND", "DOCS", "set");
         Assert.That(docs, Does.Contain("$summary").And.Contain("$group,$string"));
         var all = raw.Call("COMMAND");
