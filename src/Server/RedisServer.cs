@@ -662,6 +662,7 @@ internal sealed class RedisServer
                 ActiveExpireCycle(now);
             // Expirations were logged as DEL: commit them like any batch; everysec drains here.
             Replication.Cron(now);
+            Snapshots.Cron(now);
             if (Aof != null)
             {
                 Aof.Tick(this);

@@ -91,7 +91,15 @@ internal static class ConfigLoader
             }
             if (!config.TryGetParameter(name, out _))
                 throw new ConfigException(FatalError(source, n + 1, lines[n], "Bad directive or wrong number of arguments"));
-            try { Apply(config, name, words.Skip(1).ToArray(), source); }
+            var values = words.Skip(1).ToArray();
+            if (name.Equals("save", StringComparison.OrdinalIgnoreCase) && !(values is [""]))
+            {
+                // As Redis reads a file (and the command line after it): the first save line replaces
+                // the points, later ones add to them; save "" clears them.
+                if (config.SaveLinesSeen) values = [config.Get("save"), .. values];
+                config.SaveLinesSeen = true;
+            }
+            try { Apply(config, name, values, source); }
             catch (ConfigException e) { throw new ConfigException(FatalError(source, n + 1, lines[n], e.Message)); }
         }
     }

@@ -78,8 +78,9 @@ internal sealed partial class ServerConfig
         new("aof-load-truncated", "yes", ParamKind.YesNo),
         new("dbfilename", "dump.rdb", ParamKind.String, Mutable: false,
             Validate: v => v.Length > 0 && v.IndexOfAny(['/', '\\']) < 0 ? null : "dbfilename can't be a path, just a filename"),
-        new("save", "", ParamKind.String, Validate: v => v.Trim().Length == 0 ? null
-            : "PasteRedis persists through its AOF only; RDB snapshots are not supported"),
+        // Save points (Persistence/SavePoints): "seconds changes" pairs, a BGSAVE when both are reached
+        // (RedisServer.Cron). None by default: the AOF is this server's persistence (Redis: 3600 1 300 100 60 10000).
+        new("save", "", ParamKind.String, Validate: v => Persistence.SavePoints.TryParse(v, out _) ? null : Persistence.SavePoints.InvalidError),
         new("loglevel", "notice", ParamKind.Enum, Choices: ["debug", "verbose", "notice", "warning", "nothing"]),
         // The log's file (Hosting/FileLogger), opened for each entry; "" is standard output.
         new("logfile", "", ParamKind.String, Mutable: false, Validate: CanAppendTo),
@@ -151,7 +152,7 @@ internal sealed partial class ServerConfig
         new("dynamic-hz", "yes", ParamKind.YesNo),
         // SAVE/BGSAVE write their file in 4 MB steps, each synced, instead of syncing it all at the end.
         new("rdb-save-incremental-fsync", "yes", ParamKind.YesNo),
-        // Redis's rule for it needs save points, which this server never has (save ""): then, as in Redis, it refuses nothing.
+        // With save points, a failed background save refuses writes (MISCONF) until one succeeds, as in Redis.
         new("stop-writes-on-bgsave-error", "yes", ParamKind.YesNo),
         .. Compatibility,
     ];

@@ -77,6 +77,10 @@ internal sealed partial class ServerConfig
     public OutputLimit PubSubOutputLimit { get; private set; }
     public OutputLimit ReplicaOutputLimit { get; private set; }
     public long ReplBacklogSize { get; private set; }
+    /// <summary>The save points (none: no automatic background saves).</summary>
+    public (long Seconds, long Changes)[] SavePoints { get; private set; } = [];
+    /// <summary>The loader has met a save line: later ones add points, as Redis reads them.</summary>
+    internal bool SaveLinesSeen { get; set; }
     /// <summary>The server runs in its own process (Program), not embedded in a test host: process-wide settings (name, huge pages) apply.</summary>
     public bool OwnsProcess { get; set; }
 
@@ -100,6 +104,11 @@ internal sealed partial class ServerConfig
             // Kept as given; shown as Redis shows it (which hides 'n' beside 'A', though it stays on).
             NotifyKeyspaceEvents = Keyspace.KeyspaceNotifications.Parse(normalized!)!.Value;
             normalized = Keyspace.KeyspaceNotifications.Format(NotifyKeyspaceEvents);
+        }
+        if (p.Name == "save")
+        {
+            Persistence.SavePoints.TryParse(normalized!, out var points);
+            normalized = Persistence.SavePoints.Format(points);
         }
         if (p.Name == "latency-tracking-info-percentiles")
         {
@@ -236,6 +245,8 @@ internal sealed partial class ServerConfig
         PubSubOutputLimit = limits.GetValueOrDefault("pubsub", new OutputLimit(32 * 1024 * 1024, 8 * 1024 * 1024, 60));
         ReplicaOutputLimit = limits.GetValueOrDefault("slave", new OutputLimit(256 * 1024 * 1024, 64 * 1024 * 1024, 60));
         ReplBacklogSize = Long("repl-backlog-size");
+        Persistence.SavePoints.TryParse(_values["save"], out var savePoints);
+        SavePoints = savePoints;
     }
 }
 

@@ -142,6 +142,12 @@ internal sealed partial class ClientSession
             RejectOrAbortExec(cmd, isExec, AofPersistence.MisconfError);
             return;
         }
+        // stop-writes-on-bgsave-error: with save points, no writes (nor PING) while the last background save failed.
+        if (!IsInternal && _server.Snapshots.RefusesWrites && ((flags & CommandFlags.Write) != 0 || cmd.Name == "ping"))
+        {
+            RejectOrAbortExec(cmd, isExec, Persistence.RdbSnapshots.BgsaveError);
+            return;
+        }
         // min-replicas-to-write: no writes without enough replicas acknowledging in time.
         if (!IsInternal && (flags & CommandFlags.Write) != 0 && !_server.Replication.EnoughGoodReplicas)
         {

@@ -81,6 +81,8 @@ internal sealed partial class ClientSession
             else if (readOnlyScript && (cmd.Flags & CommandFlags.Write) != 0) Reject("ERR Write commands are not allowed from read-only scripts.", cmd);
             else if ((cmd.Flags & CommandFlags.Write) != 0 && _server.Master != null && _scriptCaller is { IsInternal: false } && _server.Config.Get("replica-read-only") == "yes")
                 Reject("READONLY You can't write against a read only replica.", cmd);
+            else if ((cmd.Flags & CommandFlags.Write) != 0 && _scriptCaller is { IsInternal: false } && _server.Snapshots.RefusesWrites)
+                Reject(Persistence.RdbSnapshots.BgsaveError, cmd);
             else if ((cmd.Flags & CommandFlags.Write) != 0 && _scriptCaller is { IsInternal: false } && !_server.Replication.EnoughGoodReplicas)
                 Reject("NOREPLICAS Not enough good replicas to write.", cmd);
             else if (_scriptCaller is { User.Unrestricted: false } caller && _server.Acl.Check(caller.User, cmd, Request, out int denied) is var denial and not Acl.AclDenial.None)

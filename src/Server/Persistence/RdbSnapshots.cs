@@ -3,9 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace PasteRedis.Server.Persistence;
 
 /// <summary>
-/// SAVE and BGSAVE: an RDB file of the keyspace (dbfilename in dir) for backups and for
-/// moving data to a redis-server. The AOF stays this server's persistence: the file is not
-/// read at start-up (--aof-import reads it). BGSAVE's snapshot is taken under the execution
+/// SAVE, BGSAVE and the save points: an RDB file of the keyspace (dbfilename in dir) for
+/// backups and for moving data to a redis-server. The AOF stays this server's persistence:
+/// the file is not read at start-up (--aof-import reads it). BGSAVE's snapshot is taken under the execution
 /// lock, in memory (where Redis forks), and written and synced on another thread.
 /// </summary>
 internal sealed class RdbSnapshots(RedisServer server)
@@ -39,9 +39,42 @@ internal sealed class RdbSnapshots(RedisServer server)
         }
     }
 
+    /// <summary>
+    /// stop-writes-on-bgsave-error: with save points, writes (and PING) are refused MISCONF
+    /// while the last background save failed, as Redis's writeCommandsDeniedByDiskError.
+    /// </summary>
+    public bool RefusesWrites => server.Config.SavePoints.Length > 0 && LastBackgroundStatus == "err"
+        && server.Config.Get("stop-writes-on-bgsave-error") == "yes";
+
+    public const string BgsaveError = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+        "Commands that may modify the data set are disabled, because this instance is configured to report errors during writes " +
+        "if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+    private long _lastTryUnix;
+
+    /// <summary>
+    /// The cron's check of the save points (under the execution lock), as Redis's serverCron:
+    /// a background save once some point's changes and seconds are both reached, retried no
+    /// sooner than 5 seconds after a failed one.
+    /// </summary>
+    public void Cron(long nowMs)
+    {
+        var points = server.Config.SavePoints;
+        if (points.Length == 0 || InProgress) return;
+        long now = nowMs / 1000, changes = server.Events.Dirty - DirtyAtLastSave;
+        foreach (var (seconds, needed) in points)
+        {
+            if (changes < needed || now - server.LastSaveUnix <= seconds || (now - _lastTryUnix <= 5 && LastBackgroundStatus != "ok")) continue;
+            server.Logger.LogInformation("{Changes} changes in {Seconds} seconds. Saving...", needed, seconds);
+            Background(schedule: false);
+            return;
+        }
+    }
+
     /// <summary>BGSAVE [SCHEDULE] (under the execution lock): the reply.</summary>
     public string Background(bool schedule)
     {
+        _lastTryUnix = RedisServer.NowMs() / 1000;
         lock (_gate)
         {
             if (_background != null)

@@ -448,6 +448,79 @@ public class ConfigurationTests
         finally { Directory.Delete(dir, true); }
     }
 
+    /// <summary>The save parameter as redis-server checks and shows it (CONFIG SET replaces every point).</summary>
+    [Test]
+    public async Task SavePointsAreCheckedAndShownAsRedisDoes()
+    {
+        await using var server = await ServerInstance.StartAsync();
+        string[][] commands =
+        [
+            ["CONFIG", "SET", "save", "3600 1 300 100 60 10000"], ["CONFIG", "GET", "save"], ["CONFIG", "SET", "save", "900  1"],
+            ["CONFIG", "GET", "save"], ["CONFIG", "SET", "save", "1 2 3"], ["CONFIG", "SET", "save", "0 1"], ["CONFIG", "SET", "save", "1 -1"],
+            ["CONFIG", "SET", "save", "x 1"], ["CONFIG", "SET", "save", "1 1x"], ["CONFIG", "GET", "save"], ["CONFIG", "SET", "save", ""],
+            ["CONFIG", "GET", "save"],
+        ];
+        Assert.That(Tools.DifferencesFromRedis(server.Port, commands), Is.Empty);
+    }
+
+    /// <summary>In a config file, save lines add up (the first replaces the default); save "" after them clears them.</summary>
+    [Test]
+    public void SaveLinesInTheFileAddUp()
+    {
+        int port = ServerInstance.FreePort();
+        var dir = ServerInstance.NewDataDir();
+        Directory.CreateDirectory(dir);
+        var conf = Path.Combine(dir, "redis.conf");
+        File.WriteAllText(conf, "save 900 1\nsave 300 10\nsave 60 10000\n");
+        try
+        {
+            using (var server = ServerProcess.Start(port, conf, "--dir", dir, "--pbuf-memory", "8mb"))
+            using (var raw = new RawClient(port))
+                Assert.That(raw.Call("CONFIG", "GET", "save"), Is.EqualTo("*[$save,$900 1 300 10 60 10000]"), server.Output);
+            port = ServerInstance.FreePort();
+            using (var server = ServerProcess.Start(port, conf, "--dir", dir, "--pbuf-memory", "8mb", "--save", ""))
+            using (var raw = new RawClient(port))
+                Assert.That(raw.Call("CONFIG", "GET", "save"), Is.EqualTo("*[$save,$]"), server.Output);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>
+    /// A save point makes a background save once its changes and seconds are reached. When
+    /// one fails (here dump.rdb is a directory, so the file cannot take its name),
+    /// stop-writes-on-bgsave-error refuses writes and PING with Redis's MISCONF error (reads
+    /// go on) until a save succeeds; redis-server alike.
+    /// </summary>
+    [Test]
+    public async Task SavePointsSaveAndAFailedSaveStopsWrites()
+    {
+        using var redis = new Tools.ReferenceRedis("save-points", "--save", "1 1");
+        await using var server = await ServerInstance.StartAsync("--save", "1 1");
+        var replies = new List<string>();
+        foreach (var port in new[] { redis.Port, server.Port })
+        {
+            using var raw = new RawClient(port);
+            var dir = System.Text.RegularExpressions.Regex.Match(raw.Call("CONFIG", "GET", "dir"), @"\$dir,\$(.*)\]").Groups[1].Value;
+            Assert.That(raw.Call("SET", "k", "v"), Is.EqualTo("+OK"));
+            WaitFor(() => File.Exists(Path.Combine(dir, "dump.rdb")), $"a save point saved ({port})");
+            Assert.That(raw.Call("INFO", "persistence"), Does.Contain("rdb_last_bgsave_status:ok"));
+            File.Delete(Path.Combine(dir, "dump.rdb"));
+            Directory.CreateDirectory(Path.Combine(dir, "dump.rdb"));
+            Assert.That(raw.Call("SET", "k", "w"), Is.EqualTo("+OK"));
+            WaitFor(() => raw.Call("INFO", "persistence").Contains("rdb_last_bgsave_status:err"), $"the next save failed ({port})");
+            replies.Add(string.Join("\n", new[] { raw.Call("SET", "x", "y"), raw.Call("PING"), raw.Call("GET", "k"),
+                raw.Call("EVAL", "return redis.call('set', 'x', 'y')", "0"), raw.Call("CONFIG", "SET", "stop-writes-on-bgsave-error", "no"),
+                raw.Call("SET", "x", "y"), raw.Call("CONFIG", "SET", "stop-writes-on-bgsave-error", "yes"), raw.Call("SET", "x", "y") }));
+            Directory.Delete(Path.Combine(dir, "dump.rdb"));
+            Assert.That(raw.Call("BGSAVE"), Is.EqualTo("+Background saving started"));
+            WaitFor(() => raw.Call("INFO", "persistence").Contains("rdb_last_bgsave_status:ok"), $"a save succeeded again ({port})");
+            Assert.That(raw.Call("SET", "x", "y"), Is.EqualTo("+OK"));
+        }
+        TestContext.Out.WriteLine(replies[0]);
+        Assert.That(replies[0], Does.StartWith("-MISCONF Redis is configured to save RDB snapshots"));
+        Assert.That(replies[1], Is.EqualTo(replies[0]));
+    }
+
     /// <summary>dynamic-hz: with more than 200 clients per cron run, the cron runs more often (hz doubled until it is not, at most 500); off, it keeps the configured hz.</summary>
     [Test]
     public async Task DynamicHzRaisesTheCronFrequencyWithTheClients()
