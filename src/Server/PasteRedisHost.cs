@@ -93,6 +93,8 @@ public static class PasteRedisHost
             return new TransportOptions { ReceivePool = memory.Pool, ReceiveSegmentSize = memory.Pool.BufferSize };
         });
         builder.Services.AddHostedService<RespServerService>();
+        // In its own process the server takes SIGTERM and SIGINT as Redis does (shutdown-on-sigterm, …).
+        if (ownsProcess) builder.Services.AddSingleton<IHostLifetime, SignalLifetime>();
         var host = builder.Build();
         if (thpProblem != null) host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PasteRedis").LogWarning("{Problem}", thpProblem);
         return host;

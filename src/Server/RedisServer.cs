@@ -417,6 +417,34 @@ internal sealed class RedisServer
         return flags;
     }
 
+    /// <summary>
+    /// Redis's prepareForShutdown/finishShutdown, for SHUTDOWN and the signals (under the
+    /// execution lock, or while loading): the final RDB file first when asked (SAVE) or when
+    /// save points exist (unless NOSAVE; never while loading); a failed save stops the
+    /// shutdown unless FORCE. Then the host stops (graceful: the log made durable). Replicas
+    /// are not waited for (SHUTDOWN behaves as with NOW). Null, or the error to answer.
+    /// </summary>
+    public string? Shutdown(Hosting.ShutdownFlags flags)
+    {
+        if (Loading) flags = (flags & ~Hosting.ShutdownFlags.Save) | Hosting.ShutdownFlags.NoSave;
+        if ((flags & Hosting.ShutdownFlags.Save) != 0 || (Config.SavePoints.Length > 0 && (flags & Hosting.ShutdownFlags.NoSave) == 0))
+        {
+            Logger.LogInformation("Saving the final RDB snapshot before exiting.");
+            Snapshots.Wait();
+            if (Snapshots.Save() != null)
+            {
+                if ((flags & Hosting.ShutdownFlags.Force) == 0)
+                {
+                    Logger.LogWarning("Error trying to save the DB, can't exit.");
+                    return "ERR Errors trying to SHUTDOWN. Check logs.";
+                }
+                Logger.LogWarning("Error trying to save the DB. Exit anyway.");
+            }
+        }
+        RequestShutdown?.Invoke();
+        return null;
+    }
+
     /// <summary>Whether any script was loaded (SCRIPT FLUSH and INFO need not make a Lua state).</summary>
     public Scripting.ScriptEngine? ScriptsIfStarted => _scripts;
     public CommandTable Commands { get; }

@@ -246,12 +246,13 @@ internal static class ServerCommands
     /// </summary>
     public static void Shutdown(ClientSession c)
     {
-        bool save = false, nosave = false;
+        var flags = Hosting.ShutdownFlags.None;
         for (int i = 1; i < c.Request.Count; i++)
         {
-            if (c.ArgIs(i, "NOSAVE"u8)) nosave = true;
-            else if (c.ArgIs(i, "SAVE"u8)) save = true;
-            else if (c.ArgIs(i, "NOW"u8) || c.ArgIs(i, "FORCE"u8)) { }
+            if (c.ArgIs(i, "NOSAVE"u8)) flags |= Hosting.ShutdownFlags.NoSave;
+            else if (c.ArgIs(i, "SAVE"u8)) flags |= Hosting.ShutdownFlags.Save;
+            else if (c.ArgIs(i, "NOW"u8)) flags |= Hosting.ShutdownFlags.Now;
+            else if (c.ArgIs(i, "FORCE"u8)) flags |= Hosting.ShutdownFlags.Force;
             else if (c.ArgIs(i, "ABORT"u8) && c.Request.Count == 2)
             {
                 c.Reply.Error("ERR No shutdown in progress.");
@@ -263,22 +264,17 @@ internal static class ServerCommands
                 return;
             }
         }
-        if (save && nosave)
+        if ((flags & (Hosting.ShutdownFlags.Save | Hosting.ShutdownFlags.NoSave)) == (Hosting.ShutdownFlags.Save | Hosting.ShutdownFlags.NoSave))
         {
             c.Reply.Error(Errors.Syntax);
             return;
         }
-        // SAVE writes an RDB file first (the AOF is durable anyway); a failed one stops the shutdown, as in Redis.
-        if (save)
+        // The final RDB file when asked or when save points exist; a failed one stops the shutdown unless FORCE, as in Redis.
+        if (c.Server.Shutdown(flags) is { } error)
         {
-            c.Server.Snapshots.Wait();
-            if (c.Server.Snapshots.Save() != null)
-            {
-                c.Reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
-                return;
-            }
+            c.Reply.Error(error);
+            return;
         }
-        c.Server.RequestShutdown?.Invoke();
         c.CloseAfterReply();
     }
 }

@@ -96,6 +96,9 @@ internal sealed partial class ServerConfig
         // has it) when the command line says no, as Debian's redis-server.service does; a "yes" left
         // standing refuses the start (ConfigLoader).
         new("daemonize", "no", ParamKind.YesNo, Mutable: false),
+        // SHUTDOWN's options for SIGTERM and SIGINT (Hosting/SignalLifetime): "default", or save, nosave, now, force.
+        new("shutdown-on-sigterm", "default", ParamKind.String, Validate: v => Hosting.ShutdownOptions.TryParse(v, out _)),
+        new("shutdown-on-sigint", "default", ParamKind.String, Validate: v => Hosting.ShutdownOptions.TryParse(v, out _)),
         // Tells a service manager the server is ready (Hosting/Supervision): systemd's notify socket, upstart's SIGSTOP.
         new("supervised", "no", ParamKind.Enum, Mutable: false, Choices: ["upstart", "systemd", "auto", "no"]),
         // As Redis 7: with no password for the default user, only loopback clients are served (RespSocketServer).

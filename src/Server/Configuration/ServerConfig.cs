@@ -105,6 +105,11 @@ internal sealed partial class ServerConfig
             NotifyKeyspaceEvents = Keyspace.KeyspaceNotifications.Parse(normalized!)!.Value;
             normalized = Keyspace.KeyspaceNotifications.Format(NotifyKeyspaceEvents);
         }
+        if (p.Name is "shutdown-on-sigterm" or "shutdown-on-sigint")
+        {
+            Hosting.ShutdownOptions.TryParse(normalized!, out var flags);
+            normalized = Hosting.ShutdownOptions.Format(flags);
+        }
         if (p.Name == "save")
         {
             Persistence.SavePoints.TryParse(normalized!, out var points);

@@ -463,6 +463,21 @@ public class ConfigurationTests
         Assert.That(Tools.DifferencesFromRedis(server.Port, commands), Is.Empty);
     }
 
+    /// <summary>shutdown-on-sigterm and shutdown-on-sigint as redis-server checks and shows them, and SHUTDOWN's argument errors.</summary>
+    [Test]
+    public async Task ShutdownOnSignalOptionsAnswerAsRedis()
+    {
+        await using var server = await ServerInstance.StartAsync();
+        var commands = new List<string[]> { new[] { "CONFIG", "GET", "shutdown-on-sigint" } };
+        foreach (var value in new[] { "save", "nosave now", "save nosave", "force now save", "default", "bogus", "default save", "", "NOW" })
+        {
+            commands.Add(["CONFIG", "SET", "shutdown-on-sigterm", value]);
+            commands.Add(["CONFIG", "GET", "shutdown-on-sigterm"]);
+        }
+        commands.AddRange(new string[][] { ["SHUTDOWN", "ABORT"], ["SHUTDOWN", "SAVE", "NOSAVE"], ["SHUTDOWN", "BOGUS"], ["SHUTDOWN", "ABORT", "NOW"] });
+        Assert.That(Tools.DifferencesFromRedis(server.Port, commands.ToArray()), Is.Empty);
+    }
+
     /// <summary>In a config file, save lines add up (the first replaces the default); save "" after them clears them.</summary>
     [Test]
     public void SaveLinesInTheFileAddUp()

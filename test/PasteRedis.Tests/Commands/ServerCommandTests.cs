@@ -151,6 +151,81 @@ public class ShutdownTests
         finally { Directory.Delete(dir, true); }
     }
 
+    /// <summary>
+    /// shutdown-on-sigterm save: SIGTERM saves the final RDB file, then exits; when the save
+    /// fails (dump.rdb is a directory) the server keeps running, as Redis does, until "save
+    /// force" lets it exit anyway. Logged in Redis's words.
+    /// </summary>
+    [Test]
+    public void ShutdownOnSigtermSavesAndAFailedSaveKeepsTheServerRunning()
+    {
+        int port = ServerInstance.FreePort();
+        var dir = Directory.CreateTempSubdirectory("pasteredis-sigterm").FullName;
+        try
+        {
+            using (var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "8mb", "--shutdown-on-sigterm", "save"))
+            {
+                using (var raw = new RawClient(port)) Assert.That(raw.Call("SET", "k", "v"), Is.EqualTo("+OK"));
+                server.Signal("TERM");
+                Assert.That(server.WaitForExit(15000), Is.True, server.Output);
+                Assert.That(server.ExitCode, Is.EqualTo(0), server.Output);
+                Assert.That(server.Output, Does.Contain("Received SIGTERM scheduling shutdown...").And.Contain("Saving the final RDB snapshot before exiting."));
+            }
+            Assert.That(File.Exists(Path.Combine(dir, "dump.rdb")), Is.True, "the final snapshot");
+
+            File.Delete(Path.Combine(dir, "dump.rdb"));
+            Directory.CreateDirectory(Path.Combine(dir, "dump.rdb")); // the file cannot take its name
+            port = ServerInstance.FreePort();
+            using (var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "8mb", "--shutdown-on-sigterm", "save"))
+            {
+                using var raw = new RawClient(port);
+                Assert.That(raw.Call("SET", "k", "w"), Is.EqualTo("+OK"));
+                server.Signal("TERM");
+                var deadline = DateTime.UtcNow.AddSeconds(15);
+                while (!server.Output.Contains("Errors trying to shut down the server") && DateTime.UtcNow < deadline) Thread.Sleep(50);
+                Assert.That(server.Output, Does.Contain("Error trying to save the DB, can't exit."));
+                Assert.That(server.HasExited, Is.False);
+                Assert.That(raw.Call("GET", "k"), Is.EqualTo("$w"), "still serving");
+                Assert.That(raw.Call("CONFIG", "SET", "shutdown-on-sigterm", "force save"), Is.EqualTo("+OK"));
+                Assert.That(raw.Call("CONFIG", "GET", "shutdown-on-sigterm"), Is.EqualTo("*[$shutdown-on-sigterm,$save force]"));
+                server.Signal("TERM");
+                Assert.That(server.WaitForExit(15000), Is.True, server.Output);
+                Assert.That(server.Output, Does.Contain("Error trying to save the DB. Exit anyway."));
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>With save points, SHUTDOWN saves the final RDB file (as Redis's); NOSAVE does not; a failed save is SHUTDOWN's error unless FORCE.</summary>
+    [Test]
+    public void ShutdownSavesWhenThereAreSavePoints()
+    {
+        foreach (var args in new[] { "", "NOSAVE", "FAIL", "FAIL FORCE" })
+        {
+            int port = ServerInstance.FreePort();
+            var dir = Directory.CreateTempSubdirectory("pasteredis-shutdown-save").FullName;
+            try
+            {
+                bool fail = args.StartsWith("FAIL");
+                if (fail) Directory.CreateDirectory(Path.Combine(dir, "dump.rdb"));
+                using var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "8mb", "--save", "3600 1");
+                using var raw = new RawClient(port);
+                Assert.That(raw.Call("SET", "k", "v"), Is.EqualTo("+OK"));
+                var command = new[] { "SHUTDOWN" }.Concat(args.Replace("FAIL", "").Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+                if (args == "FAIL")
+                {
+                    Assert.That(raw.Call(command), Is.EqualTo("-ERR Errors trying to SHUTDOWN. Check logs."));
+                    Assert.That(raw.Call("PING"), Is.EqualTo("+PONG"), "still running");
+                    continue;
+                }
+                raw.Send(RawClient.Command(command));
+                Assert.That(server.WaitForExit(15000), Is.True, server.Output);
+                if (!fail) Assert.That(File.Exists(Path.Combine(dir, "dump.rdb")), Is.EqualTo(args != "NOSAVE"), args);
+            }
+            finally { Directory.Delete(dir, true); }
+        }
+    }
+
     /// <summary>Whether this process ignores <paramref name="signal"/> (SigIgn in /proc/self/status): a child started from it does too.</summary>
     private static bool InheritedIgnore(int signal)
     {
