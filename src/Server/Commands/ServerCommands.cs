@@ -255,7 +255,8 @@ internal static class ServerCommands
             else if (c.ArgIs(i, "FORCE"u8)) flags |= Hosting.ShutdownFlags.Force;
             else if (c.ArgIs(i, "ABORT"u8) && c.Request.Count == 2)
             {
-                c.Reply.Error("ERR No shutdown in progress.");
+                if (c.Server.AbortShutdown()) c.Reply.Ok();
+                else c.Reply.Error("ERR No shutdown in progress.");
                 return;
             }
             else
@@ -270,11 +271,11 @@ internal static class ServerCommands
             return;
         }
         // The final RDB file when asked or when save points exist; a failed one stops the shutdown unless FORCE, as in Redis.
-        if (c.Server.Shutdown(flags) is { } error)
+        if (c.Server.Shutdown(flags, c) is { } error)
         {
             c.Reply.Error(error);
             return;
         }
-        c.CloseAfterReply();
+        if (!c.IsBlocked) c.CloseAfterReply(); // blocked: waiting for the replicas (the reply comes only if it is aborted)
     }
 }

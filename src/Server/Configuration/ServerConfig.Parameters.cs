@@ -96,6 +96,8 @@ internal sealed partial class ServerConfig
         // has it) when the command line says no, as Debian's redis-server.service does; a "yes" left
         // standing refuses the start (ConfigLoader).
         new("daemonize", "no", ParamKind.YesNo, Mutable: false),
+        // Seconds a shutdown waits for lagging replicas to acknowledge the stream (0: it does not wait).
+        new("shutdown-timeout", "10", ParamKind.Integer, Min: 0, Max: int.MaxValue),
         // SHUTDOWN's options for SIGTERM and SIGINT (Hosting/SignalLifetime): "default", or save, nosave, now, force.
         new("shutdown-on-sigterm", "default", ParamKind.String, Validate: v => Hosting.ShutdownOptions.TryParse(v, out _)),
         new("shutdown-on-sigint", "default", ParamKind.String, Validate: v => Hosting.ShutdownOptions.TryParse(v, out _)),

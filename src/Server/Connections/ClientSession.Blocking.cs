@@ -168,6 +168,23 @@ internal sealed partial class ClientSession
         return true;
     }
 
+    /// <summary>SHUTDOWN waiting for the replicas: blocked with no keys and no timeout, until the process exits or the shutdown is aborted.</summary>
+    public ClientSession BlockForShutdown()
+    {
+        Block(1, 0, default, 0, nullIsArray: false);
+        return this;
+    }
+
+    /// <summary>A blocked command answered with <paramref name="message"/> (an aborted SHUTDOWN), and the connection woken.</summary>
+    public void UnblockWithError(string message)
+    {
+        if (!IsBlocked) return;
+        RecordUnblocked(failed: true, slowLog: false);
+        Unblock();
+        new RespWriter(PendingOutput) { Protocol = Reply.Protocol, ErrorWritten = _server.Stats.CountError }.Error(message);
+        Wake();
+    }
+
     /// <summary>Where other connections write output for this one (under the execution lock).</summary>
     public ArrayBufferWriter<byte> PendingOutput => _pending ??= new ArrayBufferWriter<byte>(256);
 

@@ -15,7 +15,6 @@ internal sealed class SignalLifetime(RedisServer server, ILogger<SignalLifetime>
     : IHostLifetime, IDisposable
 {
     private PosixSignalRegistration? _term, _int;
-    private int _shuttingDown;
 
     public Task WaitForStartAsync(CancellationToken cancellationToken)
     {
@@ -30,7 +29,7 @@ internal sealed class SignalLifetime(RedisServer server, ILogger<SignalLifetime>
     {
         context.Cancel = true; // handled here, not by the runtime's default
         string name = context.Signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM";
-        if (context.Signal == PosixSignal.SIGINT && Volatile.Read(ref _shuttingDown) == 1)
+        if (context.Signal == PosixSignal.SIGINT && server.ShutdownInitiated)
         {
             logger.LogWarning("You insist... exiting now.");
             Environment.Exit(1); // not a clean shutdown
@@ -42,15 +41,10 @@ internal sealed class SignalLifetime(RedisServer server, ILogger<SignalLifetime>
         // Off the signal's thread: a save may take a while, and it waits for the execution lock.
         _ = Task.Run(() =>
         {
-            Interlocked.Exchange(ref _shuttingDown, 1);
             string? error;
             if (server.Loading) error = server.Shutdown(flags | ShutdownFlags.NoSave);
             else lock (server.ExecLock) error = server.Shutdown(flags);
-            if (error != null)
-            {
-                logger.LogWarning("Errors trying to shut down the server. Check the logs for more information.");
-                Interlocked.Exchange(ref _shuttingDown, 0);
-            }
+            if (error != null) logger.LogWarning("Errors trying to shut down the server. Check the logs for more information.");
         });
     }
 

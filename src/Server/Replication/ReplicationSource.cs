@@ -254,8 +254,17 @@ internal sealed class ReplicationSource(RedisServer server)
     public void Waiting(ClientSession c)
     {
         _waiters.Add(c);
+        RequestAcks();
+    }
+
+    /// <summary>REPLCONF GETACK * into the stream: every replica answers with its offset.</summary>
+    public void RequestAcks()
+    {
         if (_replicas.Count == 0) return;
         Write("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"u8);
         Flush();
     }
+
+    /// <summary>Every replica acknowledged everything streamed (Redis's isReadyToShutdown); true without replicas.</summary>
+    public bool AllCaughtUp => _replicas.TrueForAll(r => r.AckOffset >= Offset);
 }

@@ -226,6 +226,90 @@ public class ShutdownTests
         }
     }
 
+    /// <summary>
+    /// shutdown-timeout: SHUTDOWN first waits for the replicas to acknowledge everything
+    /// streamed to them, with writes paused (reads go on) and the SHUTDOWN client blocked;
+    /// SHUTDOWN ABORT calls it off (the blocked client gets Redis's error, the paused write
+    /// runs); a replica stopped by SIGSTOP never catches up, so after the timeout the server
+    /// exits anyway, logging it as lagging; one that keeps up lets it exit at once with the
+    /// last write.
+    /// </summary>
+    [Test]
+    public void ShutdownWaitsForLaggingReplicasUntilTheTimeout()
+    {
+        int port = ServerInstance.FreePort();
+        var dir = Directory.CreateTempSubdirectory("pasteredis-shutdown-replicas").FullName;
+        try
+        {
+            using var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "8mb", "--shutdown-timeout", "3");
+            using var replica = new Tools.ReferenceRedis("replica-shutdown", "--replicaof", "127.0.0.1", port.ToString());
+            using var theirs = new RawClient(replica.Port);
+            Until(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+            using var a = new RawClient(port);
+            using var b = new RawClient(port);
+            using var admin = new RawClient(port);
+            Assert.That(a.Call("SET", "k", "v"), Is.EqualTo("+OK"));
+            Assert.That(a.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
+            Tools.Run("kill", "-STOP", replica.Pid.ToString());
+            try
+            {
+                Assert.That(a.Call("SET", "k2", "v2"), Is.EqualTo("+OK"));
+                a.Send(RawClient.Command("SHUTDOWN"));
+                b.Send(RawClient.Command("SET", "x", "y"));
+                Thread.Sleep(500);
+                Assert.That(server.HasExited, Is.False);
+                Assert.That(a.Available, Is.EqualTo(0), "SHUTDOWN waits for the replica");
+                Assert.That(b.Available, Is.EqualTo(0), "writes are paused meanwhile");
+                Assert.That(admin.Call("GET", "k"), Is.EqualTo("$v"), "reads go on");
+                Assert.That(admin.Call("SHUTDOWN", "ABORT"), Is.EqualTo("+OK"));
+                Assert.That(a.ReadReply(), Is.EqualTo("-ERR Errors trying to SHUTDOWN. Check logs."));
+                Assert.That(b.ReadReply(), Is.EqualTo("+OK"), "the paused write ran");
+                Assert.That(admin.Call("SHUTDOWN", "ABORT"), Is.EqualTo("-ERR No shutdown in progress."));
+
+                var started = DateTime.UtcNow;
+                a.Send(RawClient.Command("SHUTDOWN"));
+                Assert.That(server.WaitForExit(20_000), Is.True, server.Output);
+                Assert.That(DateTime.UtcNow - started, Is.GreaterThan(TimeSpan.FromSeconds(2.5)), "it waited for the timeout");
+                Assert.That(server.Output, Does.Contain("Waiting for replicas before shutting down.")
+                    .And.Contain("Lagging replica 127.0.0.1:").And.Contain("0 of 1 replicas are in sync when shutting down."));
+            }
+            finally { Tools.Run("kill", "-CONT", replica.Pid.ToString()); }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
+    public void ShutdownLetsAReplicaThatKeepsUpHaveTheLastWrite()
+    {
+        int port = ServerInstance.FreePort();
+        var dir = Directory.CreateTempSubdirectory("pasteredis-shutdown-insync").FullName;
+        try
+        {
+            using var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "8mb");
+            using var replica = new Tools.ReferenceRedis("replica-insync", "--replicaof", "127.0.0.1", port.ToString());
+            using var theirs = new RawClient(replica.Port);
+            Until(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+            using var raw = new RawClient(port);
+            var value = new string('v', 100_000);
+            for (int i = 0; i < 20; i++) Assert.That(raw.Call("SET", $"k{i}", value), Is.EqualTo("+OK"));
+            raw.Send(RawClient.Command("SHUTDOWN"));
+            Assert.That(server.WaitForExit(15_000), Is.True, server.Output);
+            Assert.That(server.Output, Does.Contain("1 of 1 replicas are in sync when shutting down."));
+            Assert.That(theirs.Call("STRLEN", "k19"), Is.EqualTo(":100000"), "the replica has the last write");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    private static void Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail("timed out waiting until " + what);
+            Thread.Sleep(50);
+        }
+    }
+
     /// <summary>Whether this process ignores <paramref name="signal"/> (SigIgn in /proc/self/status): a child started from it does too.</summary>
     private static bool InheritedIgnore(int signal)
     {
