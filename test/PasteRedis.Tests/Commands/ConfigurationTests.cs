@@ -420,7 +420,7 @@ public class ConfigurationTests
         {
             Assert.That(ours.Call("SET", "kept", "v"), Is.EqualTo("+OK"));
             Assert.That(ours.Call("SET", "gone", "v", "PX", "50"), Is.EqualTo("+OK"));
-            WaitFor(() => ours.Call("INFO", "stats").Contains("expired_keys:1\r\n"), "the key expired (its DEL logged)");
+            Tools.WaitFor(() => ours.Call("INFO", "stats").Contains("expired_keys:1\r\n"), "the key expired (its DEL logged)");
         }
         await server.RestartAsync();
         using var after = server.Raw();
@@ -517,18 +517,18 @@ public class ConfigurationTests
             using var raw = new RawClient(port);
             var dir = System.Text.RegularExpressions.Regex.Match(raw.Call("CONFIG", "GET", "dir"), @"\$dir,\$(.*)\]").Groups[1].Value;
             Assert.That(raw.Call("SET", "k", "v"), Is.EqualTo("+OK"));
-            WaitFor(() => File.Exists(Path.Combine(dir, "dump.rdb")), $"a save point saved ({port})");
+            Tools.WaitFor(() => File.Exists(Path.Combine(dir, "dump.rdb")), $"a save point saved ({port})");
             Assert.That(raw.Call("INFO", "persistence"), Does.Contain("rdb_last_bgsave_status:ok"));
             File.Delete(Path.Combine(dir, "dump.rdb"));
             Directory.CreateDirectory(Path.Combine(dir, "dump.rdb"));
             Assert.That(raw.Call("SET", "k", "w"), Is.EqualTo("+OK"));
-            WaitFor(() => raw.Call("INFO", "persistence").Contains("rdb_last_bgsave_status:err"), $"the next save failed ({port})");
+            Tools.WaitFor(() => raw.Call("INFO", "persistence").Contains("rdb_last_bgsave_status:err"), $"the next save failed ({port})");
             replies.Add(string.Join("\n", new[] { raw.Call("SET", "x", "y"), raw.Call("PING"), raw.Call("GET", "k"),
                 raw.Call("EVAL", "return redis.call('set', 'x', 'y')", "0"), raw.Call("CONFIG", "SET", "stop-writes-on-bgsave-error", "no"),
                 raw.Call("SET", "x", "y"), raw.Call("CONFIG", "SET", "stop-writes-on-bgsave-error", "yes"), raw.Call("SET", "x", "y") }));
             Directory.Delete(Path.Combine(dir, "dump.rdb"));
             Assert.That(raw.Call("BGSAVE"), Is.EqualTo("+Background saving started"));
-            WaitFor(() => raw.Call("INFO", "persistence").Contains("rdb_last_bgsave_status:ok"), $"a save succeeded again ({port})");
+            Tools.WaitFor(() => raw.Call("INFO", "persistence").Contains("rdb_last_bgsave_status:ok"), $"a save succeeded again ({port})");
             Assert.That(raw.Call("SET", "x", "y"), Is.EqualTo("+OK"));
         }
         TestContext.Out.WriteLine(replies[0]);
@@ -548,10 +548,10 @@ public class ConfigurationTests
         try
         {
             foreach (var c in clients.Take(1)) Assert.That(c.Call("PING"), Is.EqualTo("+PONG"));
-            WaitFor(() => Hz() == "4", "451 clients: 451 / 1 and 451 / 2 are over 200, 451 / 4 is not");
+            Tools.WaitFor(() => Hz() == "4", "451 clients: 451 / 1 and 451 / 2 are over 200, 451 / 4 is not");
             Assert.That(raw.Call("INFO", "server"), Does.Contain("configured_hz:1\r\n"));
             Assert.That(raw.Call("CONFIG", "SET", "dynamic-hz", "no"), Is.EqualTo("+OK"));
-            WaitFor(() => Hz() == "1", "dynamic-hz no keeps the configured hz");
+            Tools.WaitFor(() => Hz() == "1", "dynamic-hz no keeps the configured hz");
         }
         finally { foreach (var c in clients) c.Dispose(); }
     }
@@ -597,13 +597,4 @@ public class ConfigurationTests
         finally { Directory.Delete(dir, true); }
     }
 
-    private static void WaitFor(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail("timed out waiting until " + what);
-            Thread.Sleep(50);
-        }
-    }
 }

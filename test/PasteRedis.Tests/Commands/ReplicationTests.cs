@@ -26,7 +26,7 @@ public class ReplicationTests
 
         using var replica = new Tools.ReferenceRedis("replica", "--replicaof", "127.0.0.1", server.Port.ToString(), "--enable-debug-command", "local");
         using var theirs = new RawClient(replica.Port);
-        WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+        Tools.WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
         Assert.That(theirs.Call("GET", "s"), Is.EqualTo("$v"));
 
         // After: the stream, including what must go in absolute form and what only the server does.
@@ -65,21 +65,21 @@ public class ReplicationTests
         using (var replica = new Tools.ReferenceRedis("replica-gone", "--replicaof", "127.0.0.1", server.Port.ToString()))
         {
             using var theirs = new RawClient(replica.Port);
-            WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+            Tools.WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
             Assert.That(raw.Call("INFO", "replication"), Does.Contain("connected_slaves:1"));
         }
-        WaitFor(() => raw.Call("INFO", "replication").Contains("connected_slaves:0"), "a replica that went away is no longer listed");
+        Tools.WaitFor(() => raw.Call("INFO", "replication").Contains("connected_slaves:0"), "a replica that went away is no longer listed");
         using (var replica = new Tools.ReferenceRedis("replica-killed", "--replicaof", "127.0.0.1", server.Port.ToString()))
         {
             using var theirs = new RawClient(replica.Port);
-            WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the second replica's link is up");
+            Tools.WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the second replica's link is up");
             Assert.That(raw.Call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"), Is.EqualTo(":0"), "a replica is no normal client");
             string ReplicaId() => System.Text.RegularExpressions.Regex.Match(raw.Call("CLIENT", "LIST", "TYPE", "replica"), @"id=(\d+)").Groups[1].Value;
             var before = ReplicaId();
             Assert.That(before, Is.Not.Empty);
             Assert.That(raw.Call("CLIENT", "KILL", "TYPE", "replica"), Is.EqualTo(":1"));
             // Killed, the replica connects again at once (a new connection: another id).
-            WaitFor(() => ReplicaId() is var now && now != before, "the killed replica's connection is gone");
+            Tools.WaitFor(() => ReplicaId() is var now && now != before, "the killed replica's connection is gone");
         }
         Assert.That(raw.Call("WAIT", "0", "0"), Is.EqualTo(":0"));
 
@@ -96,7 +96,7 @@ public class ReplicationTests
         using var raw = new RawClient(server.Port);
         using var replica = new Tools.ReferenceRedis("replica-stalled", "--replicaof", "127.0.0.1", server.Port.ToString(), "--enable-debug-command", "local");
         using (var theirs = new RawClient(replica.Port))
-            WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+            Tools.WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
         int replicaPid = replica.Pid;
         Tools.Run("kill", "-STOP", replicaPid.ToString());
         try
@@ -109,7 +109,7 @@ public class ReplicationTests
         }
         finally { Tools.Run("kill", "-CONT", replicaPid.ToString()); }
         using var again = new RawClient(replica.Port);
-        WaitFor(() => raw.Call("INFO", "replication").Contains("connected_slaves:1") && again.Call("INFO", "replication").Contains("master_link_status:up"), "the replica came back");
+        Tools.WaitFor(() => raw.Call("INFO", "replication").Contains("connected_slaves:1") && again.Call("INFO", "replication").Contains("master_link_status:up"), "the replica came back");
         Assert.That(raw.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
         Assert.That(again.Call("DEBUG", "DIGEST"), Is.EqualTo(raw.Call("DEBUG", "DIGEST")));
     }
@@ -130,7 +130,7 @@ public class ReplicationTests
         Assert.That(raw.Call("INFO", "replication"), Does.Contain("repl_backlog_active:0\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0"));
         using var replica = new Tools.ReferenceRedis("replica-psync", "--replicaof", "127.0.0.1", server.Port.ToString(), "--enable-debug-command", "local");
         using var theirs = new RawClient(replica.Port);
-        WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+        Tools.WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
         Assert.That(raw.Call("SET", "streamed", "v"), Is.EqualTo("+OK"));
         Assert.That(raw.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
         var info = raw.Call("INFO", "replication");
@@ -158,7 +158,7 @@ public class ReplicationTests
             Assert.That(raw.Call("RPUSH", "in3", "a", "b"), Is.EqualTo(":2"));
             Assert.That(raw.Call("SELECT", "0"), Is.EqualTo("+OK"));
         });
-        WaitFor(() => raw.Call("INFO", "stats").Contains("sync_partial_ok:1"), "the replica continued");
+        Tools.WaitFor(() => raw.Call("INFO", "stats").Contains("sync_partial_ok:1"), "the replica continued");
         Assert.That(raw.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
         Assert.That(raw.Call("INFO", "stats"), Does.Contain("sync_full:1\r\nsync_partial_ok:1\r\nsync_partial_err:0"), "no second full resynchronization");
         Assert.That(theirs.Call("DEBUG", "DIGEST"), Is.EqualTo(raw.Call("DEBUG", "DIGEST")));
@@ -171,7 +171,7 @@ public class ReplicationTests
         {
             for (int i = 0; i < 40; i++) Assert.That(raw.Call("SET", $"b{i}", value), Is.EqualTo("+OK")); // 40 KB: past the backlog
         });
-        WaitFor(() => raw.Call("INFO", "stats").Contains("sync_full:2"), "the replica was sent everything again");
+        Tools.WaitFor(() => raw.Call("INFO", "stats").Contains("sync_full:2"), "the replica was sent everything again");
         Assert.That(raw.Call("INFO", "stats"), Does.Contain("sync_partial_ok:1\r\nsync_partial_err:1"));
         Assert.That(raw.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
         Assert.That(theirs.Call("DEBUG", "DIGEST"), Is.EqualTo(raw.Call("DEBUG", "DIGEST")));
@@ -204,18 +204,18 @@ public class ReplicationTests
         Assert.That(raw.Call("INFO", "replication"), Does.Contain("connected_slaves:0\r\nmin_slaves_good_slaves:0\r\n"));
         using var replica = new Tools.ReferenceRedis("replica-min", "--replicaof", "127.0.0.1", server.Port.ToString());
         using (var theirs = new RawClient(replica.Port))
-            WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
-        WaitFor(() => raw.Call("SET", "k", "v") == "+OK", "a replica that acknowledges lets writes through");
+            Tools.WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+        Tools.WaitFor(() => raw.Call("SET", "k", "v") == "+OK", "a replica that acknowledges lets writes through");
         Assert.That(raw.Call("INFO", "replication"), Does.Contain("connected_slaves:1\r\nmin_slaves_good_slaves:1\r\n"));
         Assert.That(raw.Call("CONFIG", "SET", "min-replicas-max-lag", "1"), Is.EqualTo("+OK"));
         Tools.Run("kill", "-STOP", replica.Pid.ToString());
         try
         {
-            WaitFor(() => raw.Call("SET", "k", "v") == "-NOREPLICAS Not enough good replicas to write.", "a silent replica no longer counts");
+            Tools.WaitFor(() => raw.Call("SET", "k", "v") == "-NOREPLICAS Not enough good replicas to write.", "a silent replica no longer counts");
             Assert.That(raw.Call("INFO", "replication"), Does.Contain("min_slaves_good_slaves:0\r\n"));
         }
         finally { Tools.Run("kill", "-CONT", replica.Pid.ToString()); }
-        WaitFor(() => raw.Call("SET", "k", "v") == "+OK", "it counts again once it acknowledges");
+        Tools.WaitFor(() => raw.Call("SET", "k", "v") == "+OK", "it counts again once it acknowledges");
     }
 
     /// <summary>repl-disable-tcp-nodelay yes: a replica's socket loses TCP_NODELAY once it is synchronized (other clients keep it); no: it keeps it.</summary>
@@ -229,7 +229,7 @@ public class ReplicationTests
             Assert.That(raw.Call("PING"), Is.EqualTo("+PONG"));
             using var replica = new Tools.ReferenceRedis("replica-nodelay", "--replicaof", "127.0.0.1", server.Port.ToString());
             using var theirs = new RawClient(replica.Port);
-            WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+            Tools.WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
             var clients = server.Server.Clients.ToList();
             Assert.That(clients.Single(c => c.IsReplica).Socket!.NoDelay, Is.EqualTo(setting == "no"), $"repl-disable-tcp-nodelay {setting}");
             Assert.That(clients.Where(c => !c.IsReplica).Select(c => c.Socket!.NoDelay), Is.All.True);
@@ -249,7 +249,7 @@ public class ReplicationTests
         Assert.That(theirs.Call("SET", "s", "v"), Is.EqualTo("+OK"));
         await using var server = await ServerInstance.StartAsync("--enable-debug-command", "local", "--replicaof", "127.0.0.1", master.Port.ToString());
         using var ours = new RawClient(server.Port);
-        WaitFor(() => ours.Call("INFO", "replication").Contains("master_link_status:up"), "the link to the master is up");
+        Tools.WaitFor(() => ours.Call("INFO", "replication").Contains("master_link_status:up"), "the link to the master is up");
         Assert.That(theirs.Call("SELECT", "2"), Is.EqualTo("+OK"));
         Assert.That(theirs.Call("SET", "in2", "x"), Is.EqualTo("+OK"));
         Assert.That(theirs.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
@@ -257,7 +257,7 @@ public class ReplicationTests
         Assert.That(theirs.Call("SET", "meanwhile", "y"), Is.EqualTo("+OK"), "in database 2, which the continued stream still has selected");
         Assert.That(theirs.Call("SELECT", "0"), Is.EqualTo("+OK"));
         Assert.That(theirs.Call("INCR", "n"), Is.EqualTo(":1"));
-        WaitFor(() => theirs.Call("INFO", "stats").Contains("sync_partial_ok:1"), "the master continued this server's stream");
+        Tools.WaitFor(() => theirs.Call("INFO", "stats").Contains("sync_partial_ok:1"), "the master continued this server's stream");
         Assert.That(theirs.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
         Assert.That(theirs.Call("INFO", "stats"), Does.Contain("sync_full:1\r\n"), "one full resynchronization only");
         Assert.That(ours.Call("DEBUG", "DIGEST"), Is.EqualTo(theirs.Call("DEBUG", "DIGEST")));
@@ -285,7 +285,7 @@ public class ReplicationTests
         await using var server = await ServerInstance.StartAsync("--enable-debug-command", "local");
         using var ours = new RawClient(server.Port);
         Assert.That(ours.Call("REPLICAOF", "127.0.0.1", master.Port.ToString()), Is.EqualTo("+OK"));
-        WaitFor(() => ours.Call("INFO", "replication").Contains("master_link_status:up"), "the link to the master is up");
+        Tools.WaitFor(() => ours.Call("INFO", "replication").Contains("master_link_status:up"), "the link to the master is up");
         Assert.That(ours.Call("REPLICAOF", "127.0.0.1", master.Port.ToString()), Is.EqualTo("+OK Already connected to specified master"));
         foreach (var command in new string[][]
         {
@@ -308,8 +308,8 @@ public class ReplicationTests
         Assert.That(after.Call("DEBUG", "DIGEST"), Is.EqualTo(digest), "what the replica applied was logged");
         Assert.That(after.Call("SET", "mine", "v"), Is.EqualTo("+OK"));
         Assert.That(after.Call("REPLICAOF", "127.0.0.1", master.Port.ToString()), Is.EqualTo("+OK"));
-        WaitFor(() => after.Call("INFO", "replication").Contains("master_link_status:up"), "the link is up again");
-        WaitFor(() => after.Call("DEBUG", "DIGEST") == theirs.Call("DEBUG", "DIGEST"), "a full resynchronization replaced its own write");
+        Tools.WaitFor(() => after.Call("INFO", "replication").Contains("master_link_status:up"), "the link is up again");
+        Tools.WaitFor(() => after.Call("DEBUG", "DIGEST") == theirs.Call("DEBUG", "DIGEST"), "a full resynchronization replaced its own write");
         Assert.That(after.Call("REPLICAOF", "NO", "ONE"), Is.EqualTo("+OK"));
         Assert.That(after.Call("SET", "mine", "v"), Is.EqualTo("+OK"));
         Assert.That(after.Call("ROLE"), Does.StartWith("*[$master,"));
@@ -326,7 +326,7 @@ public class ReplicationTests
         {
             await using var server = await ServerInstance.StartAsync("--appendonly", log, "--replicaof", "127.0.0.1", master.Port.ToString(), "--repl-timeout", "30");
             using var ours = new RawClient(server.Port);
-            WaitFor(() => ours.Call("INFO", "replication").Contains("master_link_status:up"), $"the link is up (appendonly {log})");
+            Tools.WaitFor(() => ours.Call("INFO", "replication").Contains("master_link_status:up"), $"the link is up (appendonly {log})");
             Assert.That(ours.Call("GET", "k"), Is.EqualTo("$v"));
             Assert.That(ours.Call("CONFIG", "GET", "replicaof"), Is.EqualTo($"*[$replicaof,$127.0.0.1 {master.Port}]"));
             Assert.That(ours.Call("CONFIG", "SET", "replicaof", "127.0.0.1 1"), Is.EqualTo("-ERR CONFIG SET failed (possibly related to argument 'replicaof') - can't set immutable config"));
@@ -354,13 +354,4 @@ public class ReplicationTests
         Assert.That(differences, Is.Empty);
     }
 
-    private static void WaitFor(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail("timed out waiting until " + what);
-            Thread.Sleep(50);
-        }
-    }
 }

@@ -244,7 +244,7 @@ public class ShutdownTests
             using var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "8mb", "--shutdown-timeout", "3");
             using var replica = new Tools.ReferenceRedis("replica-shutdown", "--replicaof", "127.0.0.1", port.ToString());
             using var theirs = new RawClient(replica.Port);
-            Until(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+            Tools.WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
             using var a = new RawClient(port);
             using var b = new RawClient(port);
             using var admin = new RawClient(port);
@@ -288,7 +288,7 @@ public class ShutdownTests
             using var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "8mb");
             using var replica = new Tools.ReferenceRedis("replica-insync", "--replicaof", "127.0.0.1", port.ToString());
             using var theirs = new RawClient(replica.Port);
-            Until(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+            Tools.WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
             using var raw = new RawClient(port);
             var value = new string('v', 100_000);
             for (int i = 0; i < 20; i++) Assert.That(raw.Call("SET", $"k{i}", value), Is.EqualTo("+OK"));
@@ -300,15 +300,6 @@ public class ShutdownTests
         finally { Directory.Delete(dir, true); }
     }
 
-    private static void Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail("timed out waiting until " + what);
-            Thread.Sleep(50);
-        }
-    }
 
     /// <summary>Whether this process ignores <paramref name="signal"/> (SigIgn in /proc/self/status): a child started from it does too.</summary>
     private static bool InheritedIgnore(int signal)

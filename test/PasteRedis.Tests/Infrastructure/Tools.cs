@@ -8,6 +8,17 @@ namespace PasteRedis.Tests.Infrastructure;
 /// </summary>
 public static class Tools
 {
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails the test naming <paramref name="what"/> after <paramref name="seconds"/>.</summary>
+    public static void WaitFor(Func<bool> condition, string what, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail("timed out waiting until " + what);
+            Thread.Sleep(20);
+        }
+    }
+
     public static string Require(string tool, string package)
     {
         var path = Environment.GetEnvironmentVariable("PATH")!.Split(':')
