@@ -282,6 +282,13 @@ internal sealed partial class RedisServer
                     Aof = aof;
                     _events.Aof = aof;
                     aof.Replicas = Replication;
+                    // The replication position of the last clean shutdown, if the data is still that position's.
+                    var resume = PasteRedis.Server.Replication.ReplicationResume.Take(Config.Dir);
+                    if (resume != null && _pendingImport == null)
+                    {
+                        if (resume.Role == "master" && Config.Get("replicaof").Length == 0) Replication.Resume(resume.ReplId, resume.Offset);
+                        else if (resume.Role == "replica " + Config.Get("replicaof")) _linkResume = resume;
+                    }
                 }
             }
             if (_pendingImport != null) RedisAofInterop.Import(this, _pendingImport, logger);
@@ -428,8 +435,30 @@ internal sealed partial class RedisServer
     public void ReplicateFrom(string host, int port)
     {
         StopReplicationLink();
-        Master = new Replication.ReplicaLink(this, host, port, Logger);
+        Master = new Replication.ReplicaLink(this, host, port, Logger, _linkResume);
+        _linkResume = null;
         Config.TrySet("replicaof", $"{host} {port}", atStartup: true);
+    }
+
+    // A replica's position at the last clean shutdown, for the configured master's first link.
+    private PasteRedis.Server.Replication.ReplicationResume.State? _linkResume;
+
+    /// <summary>
+    /// At a clean shutdown (under the execution lock, the log drained): this server's
+    /// replication position for the next start, as a master with a backlog or as a replica
+    /// (<paramref name="link"/>, already stopped). Only with the log: without it nothing of
+    /// the data survives to continue from.
+    /// </summary>
+    public void SaveReplicationState(Replication.ReplicaLink? link)
+    {
+        var state = link != null ? link.ResumePoint()
+            : Replication.Backlog != null ? new PasteRedis.Server.Replication.ReplicationResume.State("master", Replication.ReplId, Replication.Offset, -1) : null;
+        if (state == null || Aof == null) return;
+        try { PasteRedis.Server.Replication.ReplicationResume.Save(Config.Dir, state); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Logger.LogWarning("Unable to keep the replication position for the next start: {Reason}", e.Message);
+        }
     }
 
     /// <summary>REPLICAOF NO ONE: the link ends; the data stays.</summary>
@@ -446,12 +475,13 @@ internal sealed partial class RedisServer
             lock (ExecLock) ReplicateFrom(host, int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    /// <summary>Shutdown: the link ends, and replicaof keeps its value (CONFIG REWRITE at SHUTDOWN would write it).</summary>
-    public void StopReplicationLink()
+    /// <summary>Shutdown: the link ends, and replicaof keeps its value (CONFIG REWRITE at SHUTDOWN would write it). Returns the ended link.</summary>
+    public Replication.ReplicaLink? StopReplicationLink()
     {
         var link = Master;
         Master = null;
         link?.Dispose();
+        return link;
     }
 
     /// <summary>Replicas of this server (the master side of Redis replication).</summary>

@@ -140,7 +140,7 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
         _stopLoading.Cancel();
         if (_loader != null && _loader != Thread.CurrentThread) _loader.Join();
         _cron?.Dispose();
-        server.StopReplicationLink(); // a replica's link applies nothing more
+        var link = server.StopReplicationLink(); // a replica's link applies nothing more
         foreach (var l in _listeners) l.Stop();
         foreach (var l in _loops) l.StopListening();
         foreach (var l in _tlsListeners) l.Stop();
@@ -159,6 +159,7 @@ internal sealed class RespServerService(RedisServer server, TransportOptions tra
             {
                 aof.Drain(RedisServer.NowMs());
                 server.ShuttingDown = true; // a straggler's batch now closes instead of running
+                server.SaveReplicationState(link);
             }
             logger.LogInformation("Log made durable on shutdown ({Records} records)", aof.Log.Records);
             aof.Dispose();

@@ -26,12 +26,20 @@ internal sealed class ReplicaLink : IDisposable
     private volatile bool _stopped;
     private Socket? _socket;
 
-    public ReplicaLink(RedisServer server, string host, int port, ILogger logger)
+    /// <param name="resume">Where the last clean shutdown left this server's copy of that master (the first link asks to continue from there).</param>
+    public ReplicaLink(RedisServer server, string host, int port, ILogger logger, ReplicationResume.State? resume = null)
     {
         _server = server;
         _logger = logger;
         Host = host;
         Port = port;
+        if (resume != null)
+        {
+            MasterReplId = resume.ReplId;
+            Offset = resume.Offset;
+            _session = ClientSession.ForImport(server);
+            _session.Select(resume.Db);
+        }
         _thread = new Thread(Run) { Name = "replica-link", IsBackground = true };
         _thread.Start();
     }
@@ -201,6 +209,15 @@ internal sealed class ReplicaLink : IDisposable
     /// stays. Not waited for (the caller may hold the execution lock the thread needs): the
     /// thread applies nothing more once stopped, as it checks under that lock.
     /// </summary>
+    /// <summary>
+    /// Where this copy of the master stands, for the next start (under the execution lock,
+    /// after <see cref="Dispose"/>: nothing more is applied): null before a first
+    /// synchronization, or inside a MULTI the stream began.
+    /// </summary>
+    public ReplicationResume.State? ResumePoint() =>
+        _session is { InMulti: false } session && MasterReplId != new string('0', 40)
+            ? new ReplicationResume.State($"replica {Host} {Port}", MasterReplId, Offset, session.Db.Id) : null;
+
     public void Dispose()
     {
         _stopped = true;

@@ -106,6 +106,20 @@ internal sealed class ReplicationSource(RedisServer server)
         RefreshGoodReplicas();
     }
 
+    /// <summary>
+    /// At start, after a clean shutdown as a master (<see cref="ReplicationResume"/>): the
+    /// replication ID and offset it had, and a backlog ending there, so that a replica that
+    /// had everything continues.
+    /// </summary>
+    public void Resume(string replId, long offset)
+    {
+        ReplId = replId;
+        Offset = offset;
+        Backlog = new ReplicationBacklog(server.Config.ReplBacklogSize, offset);
+        _noReplicasSinceMs = RedisServer.NowMs();
+        server.Logger.LogInformation("Replication ID {ReplId} and offset {Offset} of the last clean shutdown restored: a replica that had everything continues", replId, offset);
+    }
+
     /// <summary>CONFIG SET repl-backlog-size: the backlog keeps what fits of its history.</summary>
     public void ResizeBacklog(long size) => Backlog?.Resize(size);
 

@@ -237,6 +237,89 @@ public class ReplicationTests
     }
 
     /// <summary>
+    /// A clean restart keeps the replication position, as Redis keeps it in its RDB file: a
+    /// real redis-server replica of this server continues (+CONTINUE, no second full
+    /// resynchronization) after this server restarts; after a kill -9 nothing is kept and
+    /// the replica is sent everything again.
+    /// </summary>
+    [Test]
+    public void AReplicaContinuesAfterTheMasterRestartsCleanly()
+    {
+        int port = ServerInstance.FreePort();
+        var dir = Directory.CreateTempSubdirectory("pasteredis-restart-master").FullName;
+        string[] args = ["--dir", dir, "--pbuf-memory", "8mb", "--enable-debug-command", "local"];
+        try
+        {
+            using var replica = new Tools.ReferenceRedis("replica-restart", "--replicaof", "127.0.0.1", port.ToString(), "--enable-debug-command", "local");
+            using var theirs = new RawClient(replica.Port);
+            using (var server = ServerProcess.Start(port, args))
+            using (var raw = new RawClient(port))
+            {
+                Tools.WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+                Assert.That(raw.Call("SET", "a", "1"), Is.EqualTo("+OK"));
+                Assert.That(raw.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
+                raw.Send(RawClient.Command("SHUTDOWN"));
+                Assert.That(server.WaitForExit(15_000), Is.True, server.Output);
+            }
+            using (var server = ServerProcess.Start(port, args))
+            using (var raw = new RawClient(port))
+            {
+                Tools.WaitFor(() => raw.Call("INFO", "stats").Contains("sync_partial_ok:1"), "the replica continued after the restart");
+                Assert.That(raw.Call("INFO", "stats"), Does.Contain("sync_full:0\r\n"), "no full resynchronization");
+                Assert.That(raw.Call("SET", "b", "2"), Is.EqualTo("+OK"));
+                Assert.That(raw.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
+                Assert.That(theirs.Call("DEBUG", "DIGEST"), Is.EqualTo(raw.Call("DEBUG", "DIGEST")));
+                server.Signal("KILL");
+                Assert.That(server.WaitForExit(15_000), Is.True);
+            }
+            using (var server = ServerProcess.Start(port, args))
+            using (var raw = new RawClient(port))
+            {
+                Tools.WaitFor(() => raw.Call("INFO", "stats").Contains("sync_full:1"), "after a crash the replica is sent everything");
+                Assert.That(raw.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
+                Assert.That(theirs.Call("DEBUG", "DIGEST"), Is.EqualTo(raw.Call("DEBUG", "DIGEST")));
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>This server as the replica, restarted cleanly: it asks its master to continue (the master's sync_partial_ok), in the database the stream had selected.</summary>
+    [Test]
+    public void ThisServerContinuesAfterARestartAsAReplica()
+    {
+        using var master = new Tools.ReferenceRedis("master-restart", "--enable-debug-command", "local");
+        using var theirs = new RawClient(master.Port);
+        int port = ServerInstance.FreePort();
+        var dir = Directory.CreateTempSubdirectory("pasteredis-restart-replica").FullName;
+        string[] args = ["--dir", dir, "--pbuf-memory", "8mb", "--enable-debug-command", "local", "--replicaof", "127.0.0.1", master.Port.ToString()];
+        try
+        {
+            using (var server = ServerProcess.Start(port, args))
+            using (var raw = new RawClient(port))
+            {
+                Tools.WaitFor(() => raw.Call("INFO", "replication").Contains("master_link_status:up"), "the link is up");
+                Assert.That(theirs.Call("SELECT", "2"), Is.EqualTo("+OK"));
+                Assert.That(theirs.Call("SET", "x", "1"), Is.EqualTo("+OK"));
+                Assert.That(theirs.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
+                raw.Send(RawClient.Command("SHUTDOWN"));
+                Assert.That(server.WaitForExit(15_000), Is.True, server.Output);
+            }
+            Assert.That(theirs.Call("SET", "y", "2"), Is.EqualTo("+OK"), "still database 2 in the master's stream, no SELECT before it");
+            using (var server = ServerProcess.Start(port, args))
+            using (var raw = new RawClient(port))
+            {
+                Tools.WaitFor(() => theirs.Call("INFO", "stats").Contains("sync_partial_ok:1"), "the master continued this server's stream");
+                Assert.That(theirs.Call("INFO", "stats"), Does.Contain("sync_full:1\r\n"), "only the first synchronization was full");
+                Assert.That(theirs.Call("WAIT", "1", "5000"), Is.EqualTo(":1"));
+                Assert.That(raw.Call("DEBUG", "DIGEST"), Is.EqualTo(theirs.Call("DEBUG", "DIGEST")));
+                Assert.That(raw.Call("SELECT", "2"), Is.EqualTo("+OK"));
+                Assert.That(raw.Call("GET", "y"), Is.EqualTo("$2"));
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>
     /// This server as the replica: when a real redis-server master drops its link, it asks to
     /// continue from the offset it applied and the master accepts (its sync_partial_ok), and
     /// the writes made meanwhile arrive.
