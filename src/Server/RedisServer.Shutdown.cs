@@ -65,7 +65,7 @@ internal sealed partial class RedisServer
             if (r.AckOffset >= Replication.Offset) continue;
             lagging++;
             Logger.LogInformation("Lagging replica {Replica} reported offset {Behind} behind master, lag={Lag}, state=online.",
-                $"{PasteRedis.Server.Commands.ServerCommands.ReplicaAddress(r.Session)}:{r.ListeningPort}", Replication.Offset - Math.Max(0, r.AckOffset), (nowMs - r.LastAckMs) / 1000);
+                $"{r.Address}:{r.ListeningPort}", Replication.Offset - Math.Max(0, r.AckOffset), (nowMs - r.LastAckMs) / 1000);
         }
         if (Replication.Replicas.Count > 0)
             Logger.LogInformation("{InSync} of {Count} replicas are in sync when shutting down.", Replication.Replicas.Count - lagging, Replication.Replicas.Count);

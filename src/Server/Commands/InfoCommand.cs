@@ -219,7 +219,7 @@ internal static class InfoCommand
                 for (int i = 0; i < source.Replicas.Count; i++)
                 {
                     var r = source.Replicas[i];
-                    sb.Field($"slave{i}", $"ip={ServerCommands.ReplicaAddress(r.Session)},port={r.ListeningPort},state=online," +
+                    sb.Field($"slave{i}", $"ip={r.Address},port={r.ListeningPort},state=online," +
                         $"offset={Math.Max(0, r.AckOffset)},lag={(RedisServer.NowMs() - r.LastAckMs) / 1000}");
                 }
                 sb.Field("master_failover_state", "no-failover");

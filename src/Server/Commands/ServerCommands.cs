@@ -103,13 +103,12 @@ internal static class ServerCommands
         foreach (var r in source.Replicas)
         {
             c.Reply.ArrayHeader(3);
-            c.Reply.Bulk(ReplicaAddress(r.Session));
+            c.Reply.Bulk(r.Address);
             c.Reply.Bulk(r.ListeningPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
             c.Reply.Bulk(Math.Max(0, r.AckOffset).ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 
-    public static string ReplicaAddress(ClientSession c) => (c.RemoteEndPoint as System.Net.IPEndPoint)?.Address.ToString() ?? "?";
 
     /// <summary>
     /// WAIT numreplicas timeout: how many replicas have acknowledged this connection's last
@@ -155,7 +154,8 @@ internal static class ServerCommands
                 return;
             }
             else if (c.ArgIs(j, "getack"u8)) return; // asked of replicas, not of a master
-            else if (c.ArgIs(j, "ip-address"u8) || c.ArgIs(j, "capa"u8) || c.ArgIs(j, "rdb-only"u8)) { }
+            else if (c.ArgIs(j, "ip-address"u8)) c.Server.Replication.SetAnnouncedIp(c, c.ArgString(j + 1));
+            else if (c.ArgIs(j, "capa"u8) || c.ArgIs(j, "rdb-only"u8)) { }
             else
             {
                 c.Reply.Error($"ERR Unrecognized REPLCONF option: {c.ArgString(j)}");

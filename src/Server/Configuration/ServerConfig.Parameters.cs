@@ -145,6 +145,9 @@ internal sealed partial class ServerConfig
         // Shown by a replica's INFO replication (slave_priority, replica_announced), for Sentinel.
         new("replica-priority", "100", ParamKind.Integer, Min: 0, Max: int.MaxValue, Aliases: ["slave-priority"]),
         new("replica-announced", "yes", ParamKind.YesNo),
+        // What a replica tells its master to list it as (REPLCONF ip-address / listening-port): behind NAT or in containers.
+        new("replica-announce-ip", "", ParamKind.String, Aliases: ["slave-announce-ip"]),
+        new("replica-announce-port", "0", ParamKind.Integer, Min: 0, Max: 65535, Aliases: ["slave-announce-port"]),
         // Replicas' sockets without TCP_NODELAY after their synchronization: fewer, larger packets.
         new("repl-disable-tcp-nodelay", "no", ParamKind.YesNo),
         // The banner at start (Hosting/StartupBanner), the process's name (Hosting/ProcessTitle),

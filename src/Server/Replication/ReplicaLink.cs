@@ -55,8 +55,6 @@ internal sealed class ReplicaLink : IDisposable
     public long LastIoMs { get; private set; } = RedisServer.NowMs();
     /// <summary>When a link that was up was lost (master_link_down_since_seconds); null when it never was up.</summary>
     public long? DownSinceMs { get; private set; }
-    /// <summary>Links made again with +CONTINUE (no full resynchronization).</summary>
-    public int PartialResyncs { get; private set; }
     /// <summary>The session that applies the master's stream, kept across a lost link so that the next one can continue it.</summary>
     private ClientSession? _session;
 
@@ -95,7 +93,10 @@ internal sealed class ReplicaLink : IDisposable
             Expect(socket, reader, user.Length > 0 ? ["AUTH", user, password] : ["AUTH", password], "+OK");
         }
         Expect(socket, reader, ["PING"], "+PONG");
-        Expect(socket, reader, ["REPLCONF", "listening-port", _server.TcpPort.ToString(CultureInfo.InvariantCulture)], "+OK");
+        // replica-announce-port / replica-announce-ip: what the master lists (INFO, ROLE) instead of what it sees (NAT, containers).
+        long announcedPort = config.Long("replica-announce-port");
+        Expect(socket, reader, ["REPLCONF", "listening-port", (announcedPort != 0 ? announcedPort : _server.TcpPort).ToString(CultureInfo.InvariantCulture)], "+OK");
+        if (config.Get("replica-announce-ip") is { Length: > 0 } announcedIp) Expect(socket, reader, ["REPLCONF", "ip-address", announcedIp], "+OK");
         Expect(socket, reader, ["REPLCONF", "capa", "psync2"], "+OK");
         // A link that was streaming asks to continue where it stopped (Redis's cached master),
         // unless it stopped inside a transaction: the offset counts the MULTI and the commands
@@ -116,7 +117,6 @@ internal sealed class ReplicaLink : IDisposable
                 if (parts.Length > 1) MasterReplId = parts[1];
             }
             _logger.LogInformation("MASTER <-> REPLICA partial resynchronization with {Host}:{Port} accepted: continuing from offset {Offset}", Host, Port, Offset + 1);
-            PartialResyncs++;
         }
         else
         {
@@ -205,11 +205,6 @@ internal sealed class ReplicaLink : IDisposable
     }
 
     /// <summary>
-    /// REPLICAOF NO ONE (or another master), shutdown: the link's thread ends; applied data
-    /// stays. Not waited for (the caller may hold the execution lock the thread needs): the
-    /// thread applies nothing more once stopped, as it checks under that lock.
-    /// </summary>
-    /// <summary>
     /// Where this copy of the master stands, for the next start (under the execution lock,
     /// after <see cref="Dispose"/>: nothing more is applied): null before a first
     /// synchronization, or inside a MULTI the stream began.
@@ -218,6 +213,11 @@ internal sealed class ReplicaLink : IDisposable
         _session is { InMulti: false } session && MasterReplId != new string('0', 40)
             ? new ReplicationResume.State($"replica {Host} {Port}", MasterReplId, Offset, session.Db.Id) : null;
 
+    /// <summary>
+    /// REPLICAOF NO ONE (or another master), shutdown: the link's thread ends; applied data
+    /// stays. Not waited for (the caller may hold the execution lock the thread needs): the
+    /// thread applies nothing more once stopped, as it checks under that lock.
+    /// </summary>
     public void Dispose()
     {
         _stopped = true;

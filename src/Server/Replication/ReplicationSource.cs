@@ -43,13 +43,19 @@ internal sealed class ReplicationSource(RedisServer server)
     {
         public ClientSession Session { get; } = session;
         public int ListeningPort { get; set; }
+        /// <summary>REPLCONF ip-address (the replica's replica-announce-ip), if it gave one.</summary>
+        public string? AnnouncedIp { get; set; }
         public long AckOffset { get; set; }
         public long LastAckMs { get; set; } = RedisServer.NowMs();
+
+        /// <summary>Where the replica says it is (INFO, ROLE): its announced address, else its connection's.</summary>
+        public string Address => AnnouncedIp ?? (Session.RemoteEndPoint as System.Net.IPEndPoint)?.Address.ToString() ?? "?";
     }
 
     /// <summary>REPLCONF before PSYNC: what the replica says of itself (kept until it attaches).</summary>
-    private readonly Dictionary<ClientSession, int> _ports = [];
-    public void SetListeningPort(ClientSession c, int port) => _ports[c] = port;
+    private readonly Dictionary<ClientSession, (int Port, string? Ip)> _announced = [];
+    public void SetListeningPort(ClientSession c, int port) => _announced[c] = (port, _announced.GetValueOrDefault(c).Ip);
+    public void SetAnnouncedIp(ClientSession c, string ip) => _announced[c] = (_announced.GetValueOrDefault(c).Port, ip);
 
     /// <summary>
     /// PSYNC replid offset, or SYNC (under the execution lock). PSYNC of this replication ID
@@ -100,8 +106,9 @@ internal sealed class ReplicationSource(RedisServer server)
 
     private void Add(ClientSession c, long ackOffset)
     {
-        _replicas.Add(new Replica(c) { ListeningPort = _ports.GetValueOrDefault(c), AckOffset = ackOffset });
-        _ports.Remove(c);
+        var (port, ip) = _announced.GetValueOrDefault(c);
+        _replicas.Add(new Replica(c) { ListeningPort = port, AnnouncedIp = ip, AckOffset = ackOffset });
+        _announced.Remove(c);
         c.IsReplica = true;
         RefreshGoodReplicas();
     }
@@ -131,7 +138,7 @@ internal sealed class ReplicationSource(RedisServer server)
             if (_replicas.Count == 0) _noReplicasSinceMs = RedisServer.NowMs();
             RefreshGoodReplicas();
         }
-        _ports.Remove(c);
+        _announced.Remove(c);
         _waiters.Remove(c);
     }
 

@@ -218,6 +218,29 @@ public class ReplicationTests
         Tools.WaitFor(() => raw.Call("SET", "k", "v") == "+OK", "it counts again once it acknowledges");
     }
 
+    /// <summary>
+    /// replica-announce-ip and replica-announce-port: a master lists a replica where it says it
+    /// is (REPLCONF ip-address / listening-port), both ways: a real redis-server replica of
+    /// this server, and this server as a replica of a real redis-server.
+    /// </summary>
+    [Test]
+    public async Task ReplicasAreListedWhereTheyAnnounceThemselves()
+    {
+        await using (var server = await ServerInstance.StartAsync())
+        {
+            using var replica = new Tools.ReferenceRedis("replica-announce", "--replicaof", "127.0.0.1", server.Port.ToString(),
+                "--replica-announce-ip", "10.1.2.3", "--replica-announce-port", "4242");
+            using var raw = server.Raw();
+            Tools.WaitFor(() => raw.Call("INFO", "replication").Contains("slave0:ip=10.1.2.3,port=4242,state=online"), "the replica is listed as it announced itself");
+            Assert.That(raw.Call("ROLE"), Does.Match(@"^\*\[\$master,:\d+,\*\[\*\[\$10\.1\.2\.3,\$4242,\$\d+\]\]\]$"));
+        }
+        using var master = new Tools.ReferenceRedis("master-announce");
+        using var theirs = new RawClient(master.Port);
+        await using var ours = await ServerInstance.StartAsync("--replica-announce-ip", "10.9.8.7", "--replica-announce-port", "5151",
+            "--replicaof", "127.0.0.1", master.Port.ToString());
+        Tools.WaitFor(() => theirs.Call("INFO", "replication").Contains("slave0:ip=10.9.8.7,port=5151,state=online"), "this server is listed as it announced itself");
+    }
+
     /// <summary>repl-disable-tcp-nodelay yes: a replica's socket loses TCP_NODELAY once it is synchronized (other clients keep it); no: it keeps it.</summary>
     [Test]
     public async Task ReplDisableTcpNodelayAppliesToReplicasOnly()
@@ -430,6 +453,8 @@ public class ReplicationTests
             ["REPLICAOF", "127.0.0.1", "x"], ["REPLICAOF", "127.0.0.1", "99999"], ["REPLICAOF", "127.0.0.1", "-1"], ["REPLICAOF", "NO", "ONE"],
             ["REPLICAOF", "a"], ["SLAVEOF", "no", "one"], ["CONFIG", "GET", "replicaof"], ["CONFIG", "SET", "replicaof", "127.0.0.1 1"],
             ["CONFIG", "GET", "repl-timeout"], ["CONFIG", "GET", "repl-ping-replica-period"], ["CONFIG", "GET", "repl-backlog-size"], ["CONFIG", "GET", "repl-backlog-ttl"],
+            ["CONFIG", "GET", "replica-announce-ip"], ["CONFIG", "GET", "replica-announce-port"], ["CONFIG", "SET", "replica-announce-port", "70000"],
+            ["CONFIG", "GET", "shutdown-timeout"], ["CONFIG", "GET", "min-replicas-max-lag"],
             ["PSYNC", "x", "notanumber"],
         ];
         var differences = Tools.DifferencesFromRedis(server.Port, commands);
