@@ -118,6 +118,12 @@ internal static class ServerCommands
     /// </summary>
     public static void Wait(ClientSession c)
     {
+        if (c.Server.Master != null)
+        {
+            c.Reply.Error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable " +
+                          "(which is not the default) writes to replicas are just local and are not propagated.");
+            return;
+        }
         if (!c.TryLong(1, out long replicas) || !TryMilliseconds(c, 2, out long timeoutMs)) return;
         var source = c.Server.Replication;
         int acked = source.Acknowledged(c.ReplicationOffset);

@@ -364,7 +364,8 @@ public class ConfigurationTests
             ["EVAL", "#!lua flags=no-writes\nreturn 1", "0"], ["EVAL", "#!lua flags=allow-stale,no-writes\nreturn 5", "0"],
             ["EVAL", "#!lua flags=allow-stale,no-writes\nlocal v = redis.call('get', 'k')\nreturn v", "0"], ["EVALSHA", new string('0', 40), "0"],
             ["EVAL", "#!lua\nreturn 1", "0"], ["EVAL", "#!lua flags=allow-stale\nreturn 1", "0"],
-            ["CONFIG", "SET", "slave-serve-stale-data", "yes"], ["GET", "k"], ["REPLICAOF", "NO", "ONE"], ["GET", "k"],
+            ["CONFIG", "SET", "slave-serve-stale-data", "yes"], ["GET", "k"], ["WAIT", "0", "0"], ["WAIT", "1", "10"],
+            ["REPLICAOF", "NO", "ONE"], ["GET", "k"], ["WAIT", "0", "0"],
         ];
         Assert.That(Tools.DifferencesFromRedis(server.Port, commands), Is.Empty);
         using var raw = server.Raw();
