@@ -241,6 +241,22 @@ public class ReplicationTests
         Tools.WaitFor(() => theirs.Call("INFO", "replication").Contains("slave0:ip=10.9.8.7,port=5151,state=online"), "this server is listed as it announced itself");
     }
 
+    /// <summary>repl-backlog-ttl: without replicas for that many seconds the backlog goes, and with it the replication ID (as Redis changes it).</summary>
+    [Test]
+    public async Task TheBacklogGoesAfterItsTimeWithoutReplicas()
+    {
+        await using var server = await ServerInstance.StartAsync("--repl-backlog-ttl", "1");
+        using var raw = server.Raw();
+        string ReplId() => System.Text.RegularExpressions.Regex.Match(raw.Call("INFO", "replication"), @"master_replid:(\w+)").Groups[1].Value;
+        using (var replica = new Tools.ReferenceRedis("replica-ttl", "--replicaof", "127.0.0.1", server.Port.ToString()))
+        using (var theirs = new RawClient(replica.Port))
+            Tools.WaitFor(() => theirs.Call("INFO", "replication").Contains("master_link_status:up"), "the replica's link is up");
+        var id = ReplId();
+        Assert.That(raw.Call("INFO", "replication"), Does.Contain("repl_backlog_active:1"));
+        Tools.WaitFor(() => raw.Call("INFO", "replication").Contains("repl_backlog_active:0"), "the backlog went a second after the last replica");
+        Assert.That(ReplId(), Is.Not.EqualTo(id), "a new replication ID");
+    }
+
     /// <summary>repl-disable-tcp-nodelay yes: a replica's socket loses TCP_NODELAY once it is synchronized (other clients keep it); no: it keeps it.</summary>
     [Test]
     public async Task ReplDisableTcpNodelayAppliesToReplicasOnly()

@@ -76,6 +76,28 @@ public class StockConfigurationTests
         finally { Directory.Delete(dir, true); }
     }
 
+    /// <summary>supervised upstart (with UPSTART_JOB set, as upstart's "expect stop" does): the server stops itself with SIGSTOP once started, and serves when continued.</summary>
+    [Test]
+    public void UnderUpstartTheServerStopsItselfToSayItStarted()
+    {
+        int port = ServerInstance.FreePort();
+        var dir = ServerInstance.NewDataDir();
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var env = new Dictionary<string, string> { ["UPSTART_JOB"] = "pasteredis" };
+            using var server = ServerProcess.Launch(port, env, "--dir", dir, "--pbuf-memory", "8mb", "--supervised", "upstart");
+            string State() => File.ReadAllText($"/proc/{server.Pid}/stat").Split(") ")[1][..1];
+            Tools.WaitFor(() => server.HasExited || State() == "T", "the server stopped itself", seconds: 30);
+            Assert.That(server.HasExited, Is.False, server.Output);
+            Tools.Run("kill", "-CONT", server.Pid.ToString());
+            server.WaitUntilReady();
+            using var raw = new RawClient(port);
+            Assert.That(raw.Call("INFO", "server"), Does.Contain("process_supervised:upstart"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     /// <summary>daemonize yes may stand in the file when the command line says no (as above); left standing, it refuses the start with the reason.</summary>
     [Test]
     public void DaemonizeYesLeftStandingRefusesTheStart()
