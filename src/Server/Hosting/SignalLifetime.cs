@@ -9,17 +9,20 @@ namespace PasteRedis.Server.Hosting;
 /// Generic Host's console lifetime): "Received SIGTERM scheduling shutdown...", then a
 /// shutdown with shutdown-on-sigterm's (or shutdown-on-sigint's) options, which may save an
 /// RDB file first and, when that fails without force, keeps the server running. A second
-/// SIGINT during a shutdown exits at once ("You insist... exiting now."), as Redis does.
+/// SIGINT during a shutdown exits at once ("You insist... exiting now."), as Redis does;
+/// SIGHUP is ignored, as Redis ignores it.
 /// </summary>
 internal sealed class SignalLifetime(RedisServer server, ILogger<SignalLifetime> logger)
     : IHostLifetime, IDisposable
 {
-    private PosixSignalRegistration? _term, _int;
+    private PosixSignalRegistration? _term, _int, _hup;
 
     public Task WaitForStartAsync(CancellationToken cancellationToken)
     {
         _term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         _int = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        // As Redis (signal(SIGHUP, SIG_IGN)): a closed terminal or a reload signal does not end the server.
+        _hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context => context.Cancel = true);
         return Task.CompletedTask;
     }
 
@@ -52,5 +55,6 @@ internal sealed class SignalLifetime(RedisServer server, ILogger<SignalLifetime>
     {
         _term?.Dispose();
         _int?.Dispose();
+        _hup?.Dispose();
     }
 }

@@ -122,6 +122,24 @@ public class ServerCommandTests : ServerFixture
 [TestFixture]
 public class ShutdownTests
 {
+    /// <summary>SIGHUP is ignored, as Redis ignores it (a closed terminal does not end the server).</summary>
+    [Test]
+    public void SighupIsIgnored()
+    {
+        int port = ServerInstance.FreePort();
+        var dir = Directory.CreateTempSubdirectory("pasteredis-sighup").FullName;
+        try
+        {
+            using var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "8mb");
+            server.Signal("HUP");
+            Thread.Sleep(500);
+            Assert.That(server.HasExited, Is.False, server.Output);
+            using var raw = new RawClient(port);
+            Assert.That(raw.Call("PING"), Is.EqualTo("+PONG"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [TestCase("SHUTDOWN")]
     [TestCase("SHUTDOWN NOSAVE")]
     [TestCase("SIGTERM")]
