@@ -207,10 +207,10 @@ internal sealed class ReplicaLink : IDisposable
     /// <summary>
     /// Where this copy of the master stands, for the next start (under the execution lock,
     /// after <see cref="Dispose"/>: nothing more is applied): null before a first
-    /// synchronization, or inside a MULTI the stream began.
+    /// synchronization (no session yet), or inside a MULTI the stream began.
     /// </summary>
     public ReplicationResume.State? ResumePoint() =>
-        _session is { InMulti: false } session && MasterReplId != new string('0', 40)
+        _session is { InMulti: false } session
             ? new ReplicationResume.State($"replica {Host} {Port}", MasterReplId, Offset, session.Db.Id) : null;
 
     /// <summary>
