@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using PasteRedis.Paste;
 
 namespace PasteRedis.Aof;
@@ -192,8 +193,33 @@ public sealed partial class AppendOnlyLog
         }
     }
 
+    /// <summary>
+    /// How many records the log appears to hold, from their headers alone (magic, extent
+    /// count, consecutive sequence numbers), before recovery has validated anything: an
+    /// upper bound on what <see cref="Recover"/> will apply, for sizing what the replay will
+    /// build. A walk over the small records, not over the bytes they reference.
+    /// </summary>
+    public long CountRecordHeaders()
+    {
+        var log = _log.Span(0, (int)Math.Min(int.MaxValue, _log.Length));
+        long offset = SuperblockSize, count = 0;
+        ulong sequence = 1;
+        while (offset + LogRecord.HeaderSize <= log.Length)
+        {
+            var header = log.Slice((int)offset, LogRecord.HeaderSize);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(header) != LogRecord.Magic ||
+                BinaryPrimitives.ReadUInt64LittleEndian(header[8..]) != sequence) break;
+            int extents = BinaryPrimitives.ReadUInt16LittleEndian(header[20..]);
+            if (extents == 0 || extents > LogRecord.MaxExtents) break;
+            offset += LogRecord.Size(extents);
+            sequence++;
+            count++;
+        }
+        return count;
+    }
+
     private static bool MagicIsZero(ReadOnlySpan<byte> log, long offset) =>
-        offset + 4 > log.Length || System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(log[(int)offset..]) == 0;
+        offset + 4 > log.Length || BinaryPrimitives.ReadUInt32LittleEndian(log[(int)offset..]) == 0;
 
     /// <summary>
     /// Drops the reference every record from the start to the tail holds (this run's records,

@@ -51,6 +51,9 @@ internal sealed partial class AofPersistence : IDisposable
     public bool Replaying { get; private set; }
     public RecoveryResult? LastRecovery { get; private set; }
     public double LastRecoverySeconds { get; private set; }
+    /// <summary>The last load: records its headers promised (before validation), and the no-GC region it ran in (0: none).</summary>
+    public long LastLoadHeaders { get; private set; }
+    public long LastLoadRegionBytes { get; private set; }
     public long BaseSize { get; set; } = AppendOnlyLog.SuperblockSize;
     public string LastWriteStatus { get; private set; } = "ok";
 
@@ -96,6 +99,9 @@ internal sealed partial class AofPersistence : IDisposable
         Replaying = true;
         pool.BeginRecovery();
         bool stopped = true;
+        LastLoadHeaders = Log.CountRecordHeaders();
+        var collections = LoadingCollections.Begin(LastLoadHeaders, _logger);
+        LastLoadRegionBytes = collections.Budget;
         try
         {
             var replay = ClientSession.ForReplay(server);
@@ -129,6 +135,7 @@ internal sealed partial class AofPersistence : IDisposable
         }
         finally
         {
+            collections.Dispose();
             if (!stopped) pool.EndRecovery();
             Replaying = false;
         }
@@ -141,10 +148,10 @@ internal sealed partial class AofPersistence : IDisposable
             _logger.LogWarning("!!! Warning: the AOF {Path} was truncated: {Why}. Applied {Records} records ({Bytes} bytes); " +
                 "dropped the rest (at least {Dropped} bytes). (aof-load-truncated yes)", _path, r.StoppedBecause, r.Records, r.ValidBytes, r.DroppedBytesAtLeast);
         _logger.LogInformation("DB loaded from append only file: {Seconds:F3} seconds, {Records} records, {Keys} keys " +
-            "(GC: {Gen0}/{Gen1}/{Gen2} collections of gen 0/1/2, {Pause:F0} ms paused)",
+            "(GC: {Gen0}/{Gen1}/{Gen2} collections of gen 0/1/2, {Pause:F0} ms paused; no-GC region {Region} MB)",
             LastRecoverySeconds, r.Records, server.Databases.Sum(d => (long)d.Count),
             GC.CollectionCount(0) - gcBefore.Gen0, GC.CollectionCount(1) - gcBefore.Gen1, GC.CollectionCount(2) - gcBefore.Gen2,
-            (GC.GetTotalPauseDuration() - gcBefore.Paused).TotalMilliseconds);
+            (GC.GetTotalPauseDuration() - gcBefore.Paused).TotalMilliseconds, LastLoadRegionBytes >> 20);
     }
 
     /// <summary>Redis's key-load-delay (a testing aid): microseconds to wait after each replayed record.</summary>

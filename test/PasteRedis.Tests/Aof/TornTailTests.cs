@@ -70,6 +70,25 @@ public class TornTailTests
     }
 
     [Test]
+    public async Task HeaderCountBeforeTheReplayStopsAtTheFirstBrokenHeaderAndBoundsTheReplay()
+    {
+        // Sizing the replay's no-GC region reads the headers alone: record 5's broken sequence ends the count there...
+        var (server, ends, _) = await TenRecords();
+        Damage(Path.Combine(server.DataDir, "aof.pmem"), ends[4] + 8, b => b[0] ^= 0xFF, 1);
+        await using (var restarted = await ServerInstance.StartOnAsync(server.DataDir, "--pbuf-memory", "8mb", "--aof-max-size", "4mb"))
+            Assert.That(restarted.Server.Aof!.LastLoadHeaders, Is.EqualTo(5));
+        // ...and records whose headers are whole are counted though not applied (record 6's value damaged): an upper bound, never less.
+        (server, _, var where) = await TenRecords();
+        var m = Regex.Match(where[6], @"^(\d+)@(\d+)\+(\d+)");
+        Damage(Path.Combine(server.DataDir, "pbufs.pmem"), long.Parse(m.Groups[1].Value) * 4096 + long.Parse(m.Groups[2].Value) + 3, b => b[0] ^= 0x20, 1);
+        await using (var restarted = await ServerInstance.StartOnAsync(server.DataDir, "--pbuf-memory", "8mb", "--aof-max-size", "4mb"))
+        {
+            Assert.That(restarted.Server.Aof!.LastLoadHeaders, Is.EqualTo(10));
+            Assert.That(restarted.Server.Aof.LastRecovery!.Records, Is.EqualTo(6));
+        }
+    }
+
+    [Test]
     public async Task CorruptReferencedValueByteIsCaughtByTheChecksum()
     {
         var (server, _, where) = await TenRecords();
