@@ -33,6 +33,7 @@ public class LogBenchmarks
         _dir = ScratchDir.Create("pasteredis-logbench");
         _pbufs = NvmmRegion.Open(Path.Combine(_dir, "pbufs.pmem"), 256L << 20, GranularityRequest.CacheLine, true, out _);
         _pool = new PacketBufferPool(_pbufs, 4096);
+        _pool.CreateManagersInBackground(); // as the server does once its data is loaded
         _fresh = new FreshBuffers(_pool);
         var received = _pool.Rent();
         _set64 = Place(received.Memory, 0, "*3\r\n$3\r\nSET\r\n$10\r\nkey:000001\r\n$64\r\n" + new string('v', 64) + "\r\n");

@@ -293,6 +293,7 @@ internal sealed partial class RedisServer
             }
             if (_pendingImport != null) RedisAofInterop.Import(this, _pendingImport, logger);
             _loading = _events.Loading = false;
+            Pool?.CreateManagersInBackground();
             if (!stop.IsCancellationRequested) StartConfiguredReplication();
             _loaded.TrySetResult();
         }

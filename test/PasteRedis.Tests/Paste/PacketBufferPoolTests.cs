@@ -19,6 +19,31 @@ public class PacketBufferPoolTests
     }
 
     [Test]
+    public void MemoryManagersBeyondTheFirstBuffersAreMadeInTheBackgroundOnlyWhenAsked()
+    {
+        // 20 000 buffers of 512 B: the first 16 384 get their manager with the pool, the rest
+        // once the server asks (when its data is loaded), or one by one by whoever needs one first.
+        WithPool(pool =>
+        {
+            for (int i = 0; i < 16_384; i++) Assert.That(pool.TryAllocate(out _), Is.True);
+            Thread.Sleep(200);
+            Assert.That(pool.ManagersComplete, Is.False, "no thread of its own before it is asked");
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var first = pool.Rent();
+            Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.GreaterThan(0), "made on demand");
+            Assert.That(pool.TryGetExtent(first.Memory, out var e) ? e.Index : -1, Is.EqualTo(16_384));
+            pool.CreateManagersInBackground();
+            Tools.WaitFor(() => pool.ManagersComplete, "the background thread to create every manager");
+            before = GC.GetAllocatedBytesForCurrentThread();
+            var rest = new IMemoryOwner<byte>[pool.Count - 16_385];
+            for (int i = 0; i < rest.Length; i++) rest[i] = pool.Rent();
+            Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero, "renting any buffer allocates nothing now");
+            Assert.That(pool.FreeCount, Is.Zero);
+            Assert.That(rest.Select(o => pool.TryGetExtent(o.Memory, out var x) ? x.Index : -1).Distinct().Count(), Is.EqualTo(rest.Length));
+        }, regionBytes: 20_000 * 512, bufferSize: 512);
+    }
+
+    [Test]
     public void RentTakesAReferenceAndDisposeReturnsIt()
     {
         WithPool(pool =>
