@@ -112,14 +112,36 @@ public sealed class ServerInstance : IAsyncDisposable
             catch (UnauthorizedAccessException) { }
     }
 
+    /// <summary>
+    /// A loopback port nothing listens on, never the same one twice in a run. It comes from
+    /// below the kernel's ephemeral range: a port the kernel hands out for port 0 can, once
+    /// released, be handed again, or be taken as the local port of one of the suite's own
+    /// outgoing connections before the server binds it (CI once saw "Address already in
+    /// use" that way).
+    /// </summary>
     public static int FreePort()
     {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
+        lock (PortLock)
+        {
+            for (int tries = 0; tries < PortSpan; tries++)
+            {
+                int port = PortBase + (_nextPort++ % PortSpan);
+                try
+                {
+                    var l = new TcpListener(IPAddress.Loopback, port);
+                    l.Start();
+                    l.Stop();
+                    return port;
+                }
+                catch (System.Net.Sockets.SocketException) { } // another process has it: the next one
+            }
+            throw new InvalidOperationException($"no free loopback port in {PortBase}..{PortBase + PortSpan - 1}");
+        }
     }
+
+    private const int PortBase = 20000, PortSpan = 12000; // 20000..31999, below Linux's default ephemeral range (32768..60999)
+    private static readonly object PortLock = new();
+    private static int _nextPort = Environment.ProcessId * 37 % PortSpan; // two suites on one machine start apart
 
     public Task<ConnectionMultiplexer> ConnectAsync(RedisProtocol protocol = RedisProtocol.Resp2, string? password = null)
     {
