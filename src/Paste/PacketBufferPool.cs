@@ -64,7 +64,13 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
         }
         new Thread(() =>
         {
-            for (int i = eager; i < Count; i++) Buffer(i);
+            long start = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = eager; i < Count; i++)
+            {
+                Buffer(i);
+                if ((i & 4095) == 0) Volatile.Write(ref _deferredManagerBytes, GC.GetAllocatedBytesForCurrentThread() - start);
+            }
+            Volatile.Write(ref _deferredManagerBytes, GC.GetAllocatedBytesForCurrentThread() - start);
             ManagersComplete = true;
         }) { Name = "pbuf-managers", IsBackground = true, Priority = ThreadPriority.BelowNormal }.Start();
     }
@@ -72,6 +78,14 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
     /// <summary>Every buffer has its memory manager: renting any of them allocates nothing.</summary>
     public bool ManagersComplete { get => Volatile.Read(ref _managersComplete); private set => Volatile.Write(ref _managersComplete, value); }
     private bool _managersComplete;
+
+    /// <summary>
+    /// Heap bytes the background filler allocated for memory managers (so far): fixed
+    /// structures of the pool, made after the start only to keep the start short, so the
+    /// server counts them in its startup memory (Redis's used_memory_startup).
+    /// </summary>
+    public long DeferredManagerBytes => Volatile.Read(ref _deferredManagerBytes);
+    private long _deferredManagerBytes;
 
     /// <summary>How many buffers get their memory manager in the constructor (64 MB of 4 KB buffers).</summary>
     private const int EagerBuffers = 16384;

@@ -137,7 +137,7 @@ internal sealed partial class RedisServer
         // CONFIG REWRITE writes the users, unless they live in an aclfile (ACL SAVE writes that).
         config.DescribeUsers = () => Acl.AclFile != null ? [] : Acl.Users.Select(u => u.Describe()).ToList();
         Hosting.OomScore.Apply(Config, Logger);
-        StartupMemory = GC.GetTotalMemory(false);
+        _startupHeap = GC.GetTotalMemory(false);
     }
 
     /// <summary>
@@ -180,8 +180,12 @@ internal sealed partial class RedisServer
         System.Buffers.BuffersExtensions.Write(_notifyChannel, suffix);
     }
 
-    /// <summary>The managed heap once the server is built, before any data is loaded (Redis's used_memory_startup).</summary>
-    public long StartupMemory { get; }
+    /// <summary>
+    /// The managed heap once the server is built, before any data is loaded, and the packet
+    /// buffers' memory managers made once it is loaded (Redis's used_memory_startup).
+    /// </summary>
+    public long StartupMemory => _startupHeap + (Pool?.DeferredManagerBytes ?? 0);
+    private readonly long _startupHeap;
 
     public object ExecLock { get; } = new();
 

@@ -6,9 +6,12 @@ namespace PasteRedis.Tests.Commands;
 /// <summary>
 /// MEMORY STATS and MEMORY DOCTOR beside the real redis-server: the same fields in the same
 /// order (plus ours), figures that agree with each other and with INFO memory, and the
-/// doctor's verdicts in Redis's words. A server of its own: the figures are global.
+/// doctor's verdicts in Redis's words. A server of its own: the figures are global. Not
+/// beside other fixtures: the heap is the test process's, and a server another fixture
+/// starts meanwhile (its packet buffers' memory managers alone are 8 MB) would count as
+/// this one's data.
 /// </summary>
-[TestFixture]
+[TestFixture, NonParallelizable]
 public class MemoryReportTests : ServerFixture
 {
     /// <summary>The field names of a MEMORY STATS reply rendered by <see cref="RawClient"/>, nested db.N maps included.</summary>

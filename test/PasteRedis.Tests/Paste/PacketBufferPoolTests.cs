@@ -28,12 +28,16 @@ public class PacketBufferPoolTests
             for (int i = 0; i < 16_384; i++) Assert.That(pool.TryAllocate(out _), Is.True);
             Thread.Sleep(200);
             Assert.That(pool.ManagersComplete, Is.False, "no thread of its own before it is asked");
+            Assert.That(pool.DeferredManagerBytes, Is.Zero);
             long before = GC.GetAllocatedBytesForCurrentThread();
             var first = pool.Rent();
             Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.GreaterThan(0), "made on demand");
             Assert.That(pool.TryGetExtent(first.Memory, out var e) ? e.Index : -1, Is.EqualTo(16_384));
             pool.CreateManagersInBackground();
             Tools.WaitFor(() => pool.ManagersComplete, "the background thread to create every manager");
+            // 3 615 managers made by the filler (one was made on demand): counted as the
+            // server's startup memory, at least the objects' headers and fields each.
+            Assert.That(pool.DeferredManagerBytes, Is.GreaterThanOrEqualTo(3_615L * 24).And.LessThan(3_615L * 256));
             var rest = new IMemoryOwner<byte>[pool.Count - 16_385];
             before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < rest.Length; i++) rest[i] = pool.Rent();
