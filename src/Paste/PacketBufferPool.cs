@@ -108,6 +108,8 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
     public int Count { get; }
     public int FreeCount => Volatile.Read(ref _freeCount);
     public int InUseCount => Count - FreeCount;
+    /// <summary>Bytes of the buffers in use (taken and not yet returned).</summary>
+    public long PinnedBytes => (long)InUseCount * BufferSize;
     public long FallbackRents => Interlocked.Read(ref _fallbackRents);
     public override int MaxBufferSize => BufferSize;
 

@@ -79,7 +79,7 @@ internal sealed class PasteMemory : IDisposable
         }
     }
 
-    public long UsedBytes => (long)Pool.InUseCount * Pool.BufferSize;
+    public long UsedBytes => Pool.PinnedBytes;
 
     /// <summary>True when a write must first make room (Redis: used memory over maxmemory).</summary>
     public bool UnderPressure(long maxMemory) =>

@@ -55,6 +55,8 @@ internal sealed partial class AofPersistence : IDisposable
     public long LastLoadHeaders { get; private set; }
     public long LastLoadRegionBytes { get; private set; }
     public long BaseSize { get; set; } = AppendOnlyLog.SuperblockSize;
+    /// <summary>Packet-buffer bytes pinned after the load or the last rewrite: the base the automatic rewrite's growth rule also applies to.</summary>
+    public long BasePinnedBytes { get; set; }
     public string LastWriteStatus { get; private set; } = "ok";
 
     public static AofPersistence Open(ServerConfig config, PasteMemory memory, ILogger logger)
@@ -141,6 +143,7 @@ internal sealed partial class AofPersistence : IDisposable
         }
         LastRecoverySeconds = sw.Elapsed.TotalSeconds;
         BaseSize = Log.Size;
+        BasePinnedBytes = pool.PinnedBytes;
         Fresh.StashTarget = Math.Max(4, pool.Count / 256);
         Fresh.Settle();
         var r = LastRecovery!;
@@ -345,6 +348,7 @@ internal sealed partial class AofPersistence : IDisposable
         sb.Field("aof_last_write_status", LastWriteStatus);
         sb.Field("aof_current_size", Log.Size);
         sb.Field("aof_base_size", BaseSize);
+        sb.Field("aof_base_pbuf_bytes", BasePinnedBytes);
         sb.Field("aof_mode", Log.Mode == AofMode.Reference ? "reference" : "copy");
         sb.Field("aof_fsync", config.Get("appendfsync"));
         sb.Field("aof_file", _path);

@@ -170,6 +170,7 @@ internal sealed partial class AofPersistence
         old.ReleaseReferences();
         old.Dispose();
         BaseSize = Log.Size;
+        BasePinnedBytes = pool.PinnedBytes;
         RewritesDone++;
         LastRewriteSeconds = _rewriteClock.Elapsed.TotalSeconds;
         LastRewriteStatus = "ok";
@@ -276,11 +277,14 @@ internal sealed partial class AofPersistence
 
     /// <summary>
     /// Cron: a step of the rewrite in progress, or start one when the log has grown past
-    /// auto-aof-rewrite-percentage of its base size. auto-aof-rewrite-min-size counts the
-    /// log's own bytes, a few dozen per record, while the values its records keep alive are
-    /// in packet buffers: when fewer than a quarter of those are free, the minimum is waived,
-    /// so compaction starts here, in steps, long before a write finds the region full and
-    /// has to compact synchronously.
+    /// auto-aof-rewrite-percentage of its base size (and auto-aof-rewrite-min-size), as
+    /// Redis does. The log's own bytes are a few dozen per record, while what its records
+    /// keep alive is in packet buffers, so the same rule also applies to the packet-buffer
+    /// bytes pinned (against those pinned after the last rewrite): overwrites then compact
+    /// every 64 MB or so of dead values, not when the region runs out, which keeps the
+    /// buffers the socket receives into few and warm in the cache. When fewer than a quarter
+    /// of the buffers are free, the minimum is waived, so compaction starts here, in steps,
+    /// long before a write finds the region full and has to compact synchronously.
     /// </summary>
     public void Tick(RedisServer server)
     {
@@ -291,8 +295,13 @@ internal sealed partial class AofPersistence
         }
         long pct = long.Parse(server.Config.Get("auto-aof-rewrite-percentage"));
         long min = long.Parse(server.Config.Get("auto-aof-rewrite-min-size"));
-        bool buffersScarce = server.Pool is { } pool && pool.FreeCount < pool.Count / 4;
-        if (pct > 0 && (Log.Size >= min || buffersScarce) && Log.Size * 100 >= BaseSize * (100 + pct) && StartRewrite(server))
+        if (pct <= 0) return;
+        var pool = server.Pool!;
+        bool buffersScarce = pool.FreeCount < pool.Count / 4;
+        bool logGrew = (Log.Size >= min || buffersScarce) && Log.Size * 100 >= BaseSize * (100 + pct);
+        long pinned = pool.PinnedBytes;
+        bool pinnedGrew = pinned >= min && pinned * 100 >= BasePinnedBytes * (100 + pct);
+        if ((logGrew || pinnedGrew) && StartRewrite(server))
             RewriteStep(server, 5000);
     }
 }

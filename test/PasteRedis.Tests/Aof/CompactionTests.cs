@@ -173,6 +173,57 @@ public class CompactionTests
     }
 
     [Test]
+    public async Task PinnedPacketBuffersGrowingPastTheRewriteRuleStartACompactionLongBeforeTheyAreScarce()
+    {
+        // The log's records stay far below auto-aof-rewrite-min-size, and the buffers far from
+        // scarce (4 MB of 64); the dead values' buffers pinned past min-size (and past the
+        // percentage over those pinned after the last rewrite) are what starts the rewrite.
+        await using var server = await ServerInstance.StartAsync("--pbuf-memory", "64mb", "--hz", "50",
+            "--auto-aof-rewrite-percentage", "100", "--auto-aof-rewrite-min-size", "4mb");
+        using var raw = server.Raw();
+        long total = (long)Field(raw.Call("INFO", "paste"), "pbufs_total");
+        long pinnedBase = (long)Field(raw.Call("INFO", "persistence"), "aof_base_pbuf_bytes");
+        Assert.That(pinnedBase, Is.LessThan(1024 * 1024), "an empty server pins next to nothing");
+        var value = new string('p', 1024);
+        var frames = Enumerable.Range(0, 50).SelectMany(_ => RawClient.Command("SET", "hot", value)).ToArray();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (Field(raw.Call("INFO", "persistence"), "aof_rewrites") == 0 && DateTime.UtcNow < deadline)
+        {
+            raw.Send(frames);
+            for (int j = 0; j < 50; j++) Assert.That(raw.ReadReply(), Is.EqualTo("+OK"));
+            Assert.That(Field(raw.Call("INFO", "paste"), "pbufs_free"), Is.GreaterThan(total * 3 / 4), "compacted before the buffers got scarce");
+        }
+        var info = raw.Call("INFO", "persistence");
+        Assert.That(Field(info, "aof_rewrites"), Is.GreaterThanOrEqualTo(1), "the cron compacted");
+        Assert.That(Field(info, "aof_current_size"), Is.LessThan(1024 * 1024), "the log's own size did not ask for it");
+        Assert.That(Field(info, "aof_base_pbuf_bytes"), Is.LessThan(4 * 1024 * 1024), "after the rewrite only the live value and the buffers in use stay pinned");
+        Assert.That(raw.Call("GET", "hot"), Is.EqualTo("$" + value));
+
+        // Live data is not dead weight: 12 MB of distinct keys rewrite a bounded number of
+        // times (each rewrite raises the base), not at every tick past min-size.
+        long before = (long)Field(info, "aof_rewrites");
+        var batch = new MemoryStream();
+        for (int i = 0; i < 12_000; i++)
+        {
+            batch.Write(RawClient.Command("SET", "live:" + i, value));
+            if (i % 100 == 99)
+            {
+                raw.Send(batch.ToArray());
+                batch.SetLength(0);
+                for (int j = 0; j < 100; j++) Assert.That(raw.ReadReply(), Is.EqualTo("+OK"));
+            }
+        }
+        Thread.Sleep(500);
+        info = raw.Call("INFO", "persistence");
+        Assert.That(Field(info, "aof_rewrites") - before, Is.InRange(1, 3), info);
+        Assert.That(Field(info, "aof_base_pbuf_bytes"), Is.GreaterThanOrEqualTo(4 * 1024 * 1024), "the base grew with the live data");
+        await server.RestartAsync();
+        using var check = server.Raw();
+        Assert.That(check.Call("DBSIZE"), Is.EqualTo(":12001"));
+        Assert.That(check.Call("GET", "live:11999"), Is.EqualTo("$" + value));
+    }
+
+    [Test]
     public async Task RewritesInterleavedWithConcurrentWritersLoseNothing()
     {
         await using var server = await ServerInstance.StartAsync("--pbuf-memory", "64mb");
