@@ -68,18 +68,17 @@ public static class Crc32C
     private static Vector128<ulong> FoldConstants(int bits) => Vector128.Create(Reflected(XPowerMod(bits + 31)), Reflected(XPowerMod(bits - 33)));
 
     /// <summary>x^e mod the CRC-32C polynomial 0x1EDC6F41, most significant bit first.</summary>
-    private static ulong XPowerMod(int e)
+    private static uint XPowerMod(int e)
     {
         uint v = 1;
         for (int i = 0; i < e; i++) v = (v & 0x80000000) != 0 ? (v << 1) ^ 0x1EDC6F41 : v << 1;
         return v;
     }
 
-    private static ulong Reflected(ulong v)
+    private static ulong Reflected(uint v)
     {
         uint r = 0;
-        for (int i = 0; i < 32; i++)
-            if ((v >> i & 1) != 0) r |= 1u << (31 - i);
+        for (int i = 0; i < 32; i++) r |= (v >> i & 1) << (31 - i);
         return r;
     }
 
