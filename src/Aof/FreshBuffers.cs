@@ -29,6 +29,9 @@ public sealed class FreshBuffers(PacketBufferPool pool)
 
     public int Stashed => _stash.Count;
 
+    /// <summary>Bytes written so far (compaction measures what its own records took).</summary>
+    public long BytesWritten { get; private set; }
+
     /// <summary>
     /// Copies <paramref name="bytes"/> into fresh packet buffers and adds the extents to
     /// <paramref name="extents"/>. Returns false, having written nothing, when no buffer is free.
@@ -53,6 +56,7 @@ public sealed class FreshBuffers(PacketBufferPool pool)
             bytes[..n].CopyTo(pool.Write(_current, _used, n));
             extents.Add(new PbufExtent(_current, _used, n));
             _used += n;
+            BytesWritten += n;
             bytes = bytes[n..];
         }
         return true;
@@ -65,6 +69,7 @@ public sealed class FreshBuffers(PacketBufferPool pool)
         _retired.Clear();
         while (_stash.Count < StashTarget && pool.FreeCount > StashTarget && pool.TryAllocate(out int index))
             _stash.Push(index);
+        while (_stash.Count > StashTarget) pool.Release(_stash.Pop());
     }
 
     /// <summary>Drops the writer's hold on its current buffer (shutdown, after recovery).</summary>

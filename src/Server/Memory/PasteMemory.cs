@@ -97,7 +97,12 @@ internal sealed class PasteMemory : IDisposable
         var config = server.Config;
         if (!UnderPressure(config.MaxMemory)) return true;
         var aof = server.Aof;
-        if (aof != null && aof.Rewrite(server) && !UnderPressure(config.MaxMemory)) return true;
+        if (aof != null && RewriteMayHelp(server))
+        {
+            bool rewritten = aof.Rewrite(server);
+            _failedRewrite = rewritten ? null : (server.Events.Dirty, Pool.FreeCount);
+            if (rewritten && !UnderPressure(config.MaxMemory)) return true;
+        }
         string policy = config.MaxMemoryPolicy;
         if (policy == "noeviction") return false;
         if (server.Events.ExpiryPaused(nowMs)) return false; // CLIENT PAUSE: nothing is evicted until it ends
@@ -118,6 +123,15 @@ internal sealed class PasteMemory : IDisposable
         if (aof != null) aof.Rewrite(server);
         return !UnderPressure(config.MaxMemory);
     }
+
+    private (long Dirty, int Free)? _failedRewrite;
+
+    /// <summary>
+    /// After a compaction that could not complete, the next write tries again only once the
+    /// keyspace changed (a DEL, an eviction) or buffers came free, not at every refused write.
+    /// </summary>
+    private bool RewriteMayHelp(RedisServer server) =>
+        _failedRewrite is not { } failed || server.Events.Dirty != failed.Dirty || Pool.FreeCount > failed.Free;
 
     private static RedisObject? ChooseVictim(RedisServer server, string policy, int samples, long nowMs, out Database? victimDb)
     {

@@ -349,6 +349,8 @@ internal sealed partial class AofPersistence : IDisposable
         sb.Field("aof_current_size", Log.Size);
         sb.Field("aof_base_size", BaseSize);
         sb.Field("aof_base_pbuf_bytes", BasePinnedBytes);
+        sb.Field("aof_rewrite_received_affixes", ReceivedAffixes);
+        sb.Field("aof_pbufs_held_back", Fresh.Stashed);
         sb.Field("aof_mode", Log.Mode == AofMode.Reference ? "reference" : "copy");
         sb.Field("aof_fsync", config.Get("appendfsync"));
         sb.Field("aof_file", _path);

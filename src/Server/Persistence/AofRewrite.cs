@@ -51,6 +51,7 @@ internal sealed partial class AofPersistence
             return false;
         }
         _epoch++;
+        _baseFreshBytes = RelocatedBytes; // relocated values are not the records' own bytes
         _walkDb = 0;
         _walkSlot = 0;
         _rewriteClock.Restart();
@@ -150,12 +151,29 @@ internal sealed partial class AofPersistence
         if (obj.RewriteEpoch == _epoch) return true;
         obj.RewriteEpoch = _epoch;
         if (obj.HasExpiry && obj.ExpireAt <= now) return true; // its expiry will be logged as DEL
-        if (obj is StringObject s) return AppendBase(_next!, db, s, pool);
-        CollectionRecords.Compose(obj, _composed);
-        for (int i = 0; i < _composed.Count; i++)
-            if (!_next!.TryAppendComposed(db, _composed[i], BaseRecordFlags)) return false;
-        return true;
+        long written = Fresh.BytesWritten;
+        try
+        {
+            if (obj is StringObject s) return AppendBase(_next!, db, s, pool);
+            CollectionRecords.Compose(obj, _composed);
+            for (int i = 0; i < _composed.Count; i++)
+                if (!_next!.TryAppendComposed(db, _composed[i], BaseRecordFlags)) return false;
+            return true;
+        }
+        finally { _baseFreshBytes += Fresh.BytesWritten - written; }
     }
+
+    // Fresh bytes the base records of the rewrite in progress took (not relocated values).
+    private long _baseFreshBytes;
+
+    /// <summary>
+    /// The buffers held back for the log (<see cref="FreshBuffers.StashTarget"/>): what the last
+    /// compaction's own records took, and a quarter more, between 1/256 and 1/4 of the region.
+    /// A compaction forced by a full region then has them (collections, TTLs, values that
+    /// did not arrive as a plain SET are written fresh); so the region can always be compacted.
+    /// </summary>
+    private static int StashFor(PacketBufferPool pool, long freshBytes) =>
+        (int)Math.Clamp(freshBytes * 5 / 4 / pool.BufferSize + 4, Math.Max(4, pool.Count / 256), Math.Max(4, pool.Count / 4));
 
     private void FinishRewrite(PacketBufferPool pool)
     {
@@ -169,13 +187,16 @@ internal sealed partial class AofPersistence
         _next = null;
         old.ReleaseReferences();
         old.Dispose();
+        _baseFreshBytes -= RelocatedBytes;
+        Fresh.StashTarget = StashFor(pool, _baseFreshBytes);
+        Fresh.Settle();
         BaseSize = Log.Size;
         BasePinnedBytes = pool.PinnedBytes;
         RewritesDone++;
         LastRewriteSeconds = _rewriteClock.Elapsed.TotalSeconds;
         LastRewriteStatus = "ok";
-        _logger.LogInformation("AOF rewrite: {Records} records, {Bytes} bytes, {Seconds:F3} s; {Free} packet buffers free",
-            Log.Records, Log.Size, LastRewriteSeconds, pool.FreeCount);
+        _logger.LogInformation("AOF rewrite: {Records} records, {Bytes} bytes, {Seconds:F3} s; {Fresh} bytes of its records written fresh; {Free} packet buffers free, {Stash} held back for the log",
+            Log.Records, Log.Size, LastRewriteSeconds, _baseFreshBytes, pool.FreeCount, Fresh.StashTarget);
     }
 
     private bool AbandonRewrite()
@@ -204,18 +225,41 @@ internal sealed partial class AofPersistence
         }
         // Moving a value out of a mostly-dead buffer is opportunistic: only with headroom
         // left for the records themselves; otherwise it stays referenced where it lies.
-        if (pool.FreeCount > RelocationHeadroom && s.LiesSparsely(pool) && TryRelocate(s, value, pool))
+        if (pool.FreeCount > RelocationFloor(pool) && s.LiesSparsely(pool) && TryRelocate(s, value, pool))
             value = [.. _relocated];
         _rewriteExtents.Clear();
+        // The record's text around the value: where the value arrived in a plain "SET key
+        // value", the very bytes of that frame lie just before (and "\r\n" just after) it in
+        // the same buffer, and the record references them too; only otherwise are they
+        // written fresh. A compaction of a region full of such values needs no fresh buffer
+        // for them, so it can complete however many keys there are (invariant 6).
         int n = Prefix(s, s.HasExpiry);
-        if (!Fresh.TryWrite(_affix.AsSpan(0, n), _rewriteExtents)) return false;
+        var first = value[0];
+        if (first.Offset >= n && pool.Read(new PbufExtent(first.Index, first.Offset - n, n)).SequenceEqual(_affix.AsSpan(0, n)))
+        {
+            value[0] = first with { Offset = first.Offset - n, Length = first.Length + n };
+            ReceivedAffixes++;
+        }
+        else if (!Fresh.TryWrite(_affix.AsSpan(0, n), _rewriteExtents)) return false;
         _rewriteExtents.AddRange(value);
         n = Suffix(s);
-        if (!Fresh.TryWrite(_affix.AsSpan(0, n), _rewriteExtents)) return false;
+        var last = _rewriteExtents[^1];
+        int end = last.Offset + last.Length;
+        if (end + n <= pool.BufferSize && pool.Read(new PbufExtent(last.Index, end, n)).SequenceEqual(_affix.AsSpan(0, n)))
+            _rewriteExtents[^1] = last with { Length = last.Length + n };
+        else if (!Fresh.TryWrite(_affix.AsSpan(0, n), _rewriteExtents)) return false;
         return log.TryAppendExtents(db, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_rewriteExtents), BaseRecordFlags);
     }
 
-    private const int RelocationHeadroom = 16;
+    /// <summary>Base records whose command text was found where the value arrived (not written fresh).</summary>
+    public long ReceivedAffixes { get; private set; }
+
+    /// <summary>
+    /// Relocation stops while fewer buffers than this are free (a sixteenth of the region):
+    /// the relocated copies are freed only once the new log is durable, so, from a nearly full
+    /// region, they would take the buffers the compaction's own records need.
+    /// </summary>
+    private static int RelocationFloor(PacketBufferPool pool) => Math.Max(16, pool.Count / 16);
 
     private bool TryRelocate(StringObject s, List<PbufExtent> value, PacketBufferPool pool)
     {
@@ -301,7 +345,14 @@ internal sealed partial class AofPersistence
         bool buffersScarce = pool.FreeCount < pool.Count / 4;
         bool logGrew = (Log.Size >= min || buffersScarce) && Log.Size * 100 >= BaseSize * (100 + pct);
         long pinned = pool.PinnedBytes;
-        bool pinnedGrew = pinned >= min && pinned * 100 >= BasePinnedBytes * (100 + pct);
+        // The growth asked of the pinned bytes stops halfway between those of the last
+        // rewrite and the whole region: with the base at 366 MB of 512 MB, doubling could
+        // never happen, and the region filled up before anything compacted.
+        long region = (long)pool.Count * pool.BufferSize;
+        long pinnedTrigger = Math.Min(BasePinnedBytes * (100 + pct) / 100, BasePinnedBytes + (region - BasePinnedBytes) / 2);
+        // …and asks at least 1/64 of the region, so a region full of live data does not rewrite at every tick.
+        pinnedTrigger = Math.Max(pinnedTrigger, BasePinnedBytes + region / 64);
+        bool pinnedGrew = (pinned >= min || buffersScarce) && pinned >= pinnedTrigger;
         if ((logGrew || pinnedGrew) && StartRewrite(server))
             RewriteStep(server, 5000);
     }
