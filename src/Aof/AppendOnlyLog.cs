@@ -171,6 +171,7 @@ public sealed partial class AppendOnlyLog : IDisposable
     {
         int size = LogRecord.Size(_extents.Count);
         if (_extents.Count > LogRecord.MaxExtents || _tail + size > _log.Length) return false;
+        if (_tail + size + 4 > _faultedTo) FaultAhead();
         var extents = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_extents);
         LogRecord.Write(_log.Span(_tail, size), _nextSequence, _generation, db, flags, extents, _pool);
         foreach (var e in extents)
@@ -186,6 +187,20 @@ public sealed partial class AppendOnlyLog : IDisposable
         _tail += size;
         _nextSequence++;
         return true;
+    }
+
+    // The log's pages are faulted in ahead of the tail, a megabyte per call: appending 40-byte
+    // records took a page fault every hundred SETs otherwise, about 12 µs each on a tmpfs file
+    // in a VM (SET 1 KB -P16: 116 ns of the log's ~850 ns per SET).
+    private long _faultedTo;
+    private bool _faultAheadFailed;
+    private const long FaultAheadBytes = 1 << 20;
+
+    private void FaultAhead()
+    {
+        long from = Math.Max(_faultedTo, _tail);
+        _faultedTo = Math.Min(_log.Length, from + FaultAheadBytes);
+        if (!_faultAheadFailed && !_log.Prefault(from, _faultedTo - from)) _faultAheadFailed = true;
     }
 
     /// <summary>

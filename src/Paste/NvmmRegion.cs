@@ -198,6 +198,19 @@ public sealed unsafe class NvmmRegion : IDisposable
     /// </summary>
     public bool Prefault() => Libc.madvise(_base, (nuint)Length, Libc.MadvPopulateWrite) == 0;
 
+    /// <summary>
+    /// Pre-faults the pages covering [<paramref name="offset"/>, +<paramref name="length"/>)
+    /// (clipped to the region) in one call, so that the stores that follow take no page
+    /// fault each. False where the kernel does not support it.
+    /// </summary>
+    public bool Prefault(long offset, long length)
+    {
+        long start = offset & ~(long)(Environment.SystemPageSize - 1);
+        long end = Math.Min(Length, offset + length);
+        if (end <= start) return true;
+        return Libc.madvise(_base + start, (nuint)(end - start), Libc.MadvPopulateWrite) == 0;
+    }
+
     public Span<byte> Span(long offset, int length)
     {
         if ((ulong)offset + (ulong)length > (ulong)Length) throw new ArgumentOutOfRangeException(nameof(offset));
