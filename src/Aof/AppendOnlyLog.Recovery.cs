@@ -55,6 +55,13 @@ public sealed partial class AppendOnlyLog
                     if ((record.Flags & RecordFlags.GroupContinues) != 0) continue;
                     foreach (var (c, r) in group)
                     {
+                        if (r.ExtentCount == 0)
+                        {
+                            // Inline: the command lies in the log itself (the replay copies what it keeps).
+                            apply(r.Database, new ReadOnlySequence<byte>(_log.Memory(r.Offset + LogRecord.HeaderSize, r.Size - LogRecord.HeaderSize)));
+                            applied++;
+                            continue;
+                        }
                         var extents = c.ExtentsOf(r);
                         foreach (var e in extents) _pool.AddRef(e.Index);
                         apply(r.Database, Sequence(extents));
@@ -114,7 +121,8 @@ public sealed partial class AppendOnlyLog
     /// <summary>How often (in applied records, at a group boundary) <c>progress</c> is called.</summary>
     public const int ProgressRecords = 64;
 
-    private readonly record struct ValidRecord(int Database, RecordFlags Flags, int Size, int FirstExtent, int ExtentCount);
+    /// <summary>A validated record: its extents in the chunk's list, or (none) its command inline at <c>Offset</c> + header.</summary>
+    private readonly record struct ValidRecord(int Database, RecordFlags Flags, int Size, int FirstExtent, int ExtentCount, long Offset);
 
     /// <summary>Validated records and, in one list for all of them, their extents (no array per record).</summary>
     private sealed class ValidChunk
@@ -164,7 +172,7 @@ public sealed partial class AppendOnlyLog
                     break;
                 }
                 minGeneration = header.Generation;
-                chunk.Records.Add(new ValidRecord(header.Database, header.Flags, size, chunk.Extents.Count, extents.Count));
+                chunk.Records.Add(new ValidRecord(header.Database, header.Flags, size, chunk.Extents.Count, extents.Count, offset));
                 chunk.Extents.AddRange(extents);
                 offset += size;
                 sequence++;
@@ -210,8 +218,9 @@ public sealed partial class AppendOnlyLog
             if (BinaryPrimitives.ReadUInt32LittleEndian(header) != LogRecord.Magic ||
                 BinaryPrimitives.ReadUInt64LittleEndian(header[8..]) != sequence) break;
             int extents = BinaryPrimitives.ReadUInt16LittleEndian(header[20..]);
-            if (extents == 0 || extents > LogRecord.MaxExtents) break;
-            offset += LogRecord.Size(extents);
+            long size = LogRecord.SizeFromHeader(header);
+            if (extents > LogRecord.MaxExtents || size <= LogRecord.HeaderSize) break;
+            offset += size;
             sequence++;
             count++;
         }

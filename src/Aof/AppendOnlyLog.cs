@@ -133,14 +133,29 @@ public sealed partial class AppendOnlyLog : IDisposable
         return TryWriteRecord(db, flags);
     }
 
-    /// <summary>Appends a command the server composed (absolute forms), written into log-owned buffers.</summary>
+    /// <summary>
+    /// Appends a command the server composed (absolute forms, a compaction's collections),
+    /// inline in the log: no packet buffer is taken. False, having changed nothing, when the
+    /// log has no room.
+    /// </summary>
     public bool TryAppendComposed(int db, ReadOnlySpan<byte> command, RecordFlags flags = RecordFlags.None)
     {
-        _extents.Clear();
-        if (_fresh.TryWrite(command, _extents)) return TryWriteRecord(db, flags);
-        _fresh.Settle();
-        return false;
+        if (command.IsEmpty) throw new ArgumentException("an empty command", nameof(command));
+        int size = LogRecord.InlineSize(command.Length);
+        if (_tail + size > _log.Length) return false;
+        if (_tail + size + 4 > _faultedTo) FaultAhead();
+        LogRecord.WriteInline(_log.Span(_tail, size), _nextSequence, _generation, db, flags, command);
+        Terminate(size);
+        InlineRecords++;
+        InlineBytes += command.Length;
+        return true;
     }
+
+    /// <summary>Records written with their command inline (composed by the server).</summary>
+    public long InlineRecords { get; private set; }
+
+    /// <summary>Command bytes those records hold (data the log keeps, like the buffers it pins).</summary>
+    public long InlineBytes { get; private set; }
 
     /// <summary>Appends a record for bytes already in packet buffers (rewrite: values where they lie).</summary>
     public bool TryAppendExtents(int db, ReadOnlySpan<PbufExtent> extents, RecordFlags flags = RecordFlags.None)
@@ -179,6 +194,13 @@ public sealed partial class AppendOnlyLog : IDisposable
             _pool.AddRef(e.Index);
             _pending.Add(inLog: false, _pool.OffsetOf(e.Index, e.Offset), e.Length);
         }
+        Terminate(size);
+        return true;
+    }
+
+    /// <summary>After a record of <paramref name="size"/> bytes at the tail: queue its flush and move on.</summary>
+    private void Terminate(int size)
+    {
         // Clear the next slot's magic: a valid log always ends in a zero magic, so whatever
         // else recovery finds at its end (torn, corrupt, stale) is reported as truncation.
         int terminator = _tail + size + 4 <= _log.Length ? 4 : 0;
@@ -186,7 +208,6 @@ public sealed partial class AppendOnlyLog : IDisposable
         _pending.Add(inLog: true, _tail, size + terminator);
         _tail += size;
         _nextSequence++;
-        return true;
     }
 
     // The log's pages are faulted in ahead of the tail, a megabyte per call: appending 40-byte

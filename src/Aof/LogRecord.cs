@@ -14,7 +14,10 @@ public enum RecordFlags : byte
 /// <summary>
 /// The on-NVMM layout of one log record: a 32-byte header, then one 8-byte reference per
 /// extent of the command's bytes (packet buffer index &lt;&lt; 32 | offset &lt;&lt; 16 | length,
-/// the paper's reference format). The data itself is never in the log.
+/// the paper's reference format). Received data is never in the log. A command the server
+/// composed itself (absolute forms, a compaction's collections) has no received bytes to
+/// point at: its record has no extents and the command follows the header inline, so
+/// writing it never needs a free packet buffer (a compaction must run when none is left).
 ///
 /// <code>
 ///  0 u32 magic "PREC"     4 u32 crc32c over bytes 8..end and every referenced byte
@@ -30,6 +33,32 @@ public static class LogRecord
     public const int MaxExtents = 4096;
 
     public static int Size(int extents) => HeaderSize + 8 * extents;
+
+    /// <summary>The size of a record holding <paramref name="length"/> command bytes inline.</summary>
+    public static int InlineSize(int length) => HeaderSize + length;
+
+    /// <summary>The record's size from its extent count and length fields (a header at least).</summary>
+    public static long SizeFromHeader(ReadOnlySpan<byte> header)
+    {
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(header[20..]);
+        return count > 0 ? Size(count) : HeaderSize + (long)BinaryPrimitives.ReadUInt32LittleEndian(header[24..]);
+    }
+
+    /// <summary>Writes a record with the command inline; the checksum covers it like referenced bytes.</summary>
+    public static void WriteInline(Span<byte> dest, ulong sequence, uint generation, int db, RecordFlags flags, ReadOnlySpan<byte> command)
+    {
+        command.CopyTo(dest[HeaderSize..]);
+        BinaryPrimitives.WriteUInt64LittleEndian(dest[8..], sequence);
+        BinaryPrimitives.WriteUInt16LittleEndian(dest[16..], (ushort)db);
+        dest[18] = (byte)flags;
+        dest[19] = 0;
+        BinaryPrimitives.WriteUInt16LittleEndian(dest[20..], 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(dest[22..], 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(dest[24..], (uint)command.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(dest[28..], generation);
+        BinaryPrimitives.WriteUInt32LittleEndian(dest[4..], Crc32C.Finish(Crc32C.Append(Crc32C.Seed, dest[8..InlineSize(command.Length)])));
+        BinaryPrimitives.WriteUInt32LittleEndian(dest, Magic);
+    }
 
     public static ulong Pack(in PbufExtent e) => ((ulong)(uint)e.Index << 32) | ((ulong)(uint)e.Offset << 16) | (ushort)e.Length;
 
@@ -90,7 +119,17 @@ public static class LogRecord
         // Generations never go back: a stale record left beyond an earlier truncation is not part of the log.
         if (generation < minGeneration || generation > maxGeneration)
             return Fail($"generation {generation} outside {minGeneration}..{maxGeneration}", out problem);
-        if (count == 0 || count > MaxExtents || Size(count) > src.Length) return Fail($"bad extent count {count}", out problem);
+        if (count == 0)
+        {
+            // The command inline after the header.
+            if (length == 0 || (long)InlineSize(0) + length > src.Length) return Fail($"bad inline length {length}", out problem);
+            int inline = InlineSize((int)length);
+            if (Crc32C.Finish(Crc32C.Append(Crc32C.Seed, src[8..inline])) != BinaryPrimitives.ReadUInt32LittleEndian(src[4..]))
+                return Fail("checksum mismatch (record damaged)", out problem);
+            header = new Header(seq, generation, BinaryPrimitives.ReadUInt16LittleEndian(src[16..]), (RecordFlags)src[18], 0, length);
+            return inline;
+        }
+        if (count > MaxExtents || Size(count) > src.Length) return Fail($"bad extent count {count}", out problem);
         uint sum = 0;
         for (int i = 0; i < count; i++)
         {
@@ -118,7 +157,12 @@ public static class LogRecord
         extents.Clear();
         if (src.Length < HeaderSize || BinaryPrimitives.ReadUInt32LittleEndian(src) != Magic) return 0;
         int count = BinaryPrimitives.ReadUInt16LittleEndian(src[20..]);
-        if (count == 0 || Size(count) > src.Length) return 0;
+        if (count == 0)
+        {
+            long inline = SizeFromHeader(src);
+            return inline > HeaderSize && inline <= src.Length ? (int)inline : 0; // inline: nothing referenced
+        }
+        if (Size(count) > src.Length) return 0;
         for (int i = 0; i < count; i++)
             extents.Add(Unpack(BinaryPrimitives.ReadUInt64LittleEndian(src[(HeaderSize + 8 * i)..])));
         return Size(count);

@@ -220,6 +220,24 @@ public sealed unsafe class NvmmRegion : IDisposable
     internal byte* Pointer(long offset) => _base + offset;
 
     /// <summary>
+    /// The mapped bytes as <see cref="ReadOnlyMemory{T}"/> (recovery hands records kept in
+    /// the log itself to the replay this way, without a copy). Valid while the region is mapped.
+    /// </summary>
+    public ReadOnlyMemory<byte> Memory(long offset, int length)
+    {
+        if ((ulong)offset + (ulong)length > (ulong)Length) throw new ArgumentOutOfRangeException(nameof(offset));
+        return new Slice(_base + offset, length).Memory;
+    }
+
+    private sealed class Slice(byte* start, int length) : System.Buffers.MemoryManager<byte>
+    {
+        public override Span<byte> GetSpan() => new(start, length);
+        public override System.Buffers.MemoryHandle Pin(int elementIndex = 0) => new(start + elementIndex);
+        public override void Unpin() { }
+        protected override void Dispose(bool disposing) { }
+    }
+
+    /// <summary>
     /// Flushes the cache lines (or pages) covering the range; durable only after <see cref="Drain"/>.
     /// The counters are plain stores, not Interlocked: a LOCK-prefixed instruction orders the
     /// CLWB/CLFLUSHOPT before it as SFENCE does, so counting each call atomically cost a fence

@@ -285,6 +285,7 @@ internal sealed partial class RedisServer
                     aof.Recover(this, stop);
                     Aof = aof;
                     _events.Aof = aof;
+                    if (Memory != null) Memory.HeldInLog = () => Aof?.InlineBytes ?? 0;
                     aof.Replicas = Replication;
                     // The replication position of the last clean shutdown, if the data is still that position's.
                     var resume = PasteRedis.Server.Replication.ReplicationResume.Take(Config.Dir);

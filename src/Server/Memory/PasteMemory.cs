@@ -79,7 +79,15 @@ internal sealed class PasteMemory : IDisposable
         }
     }
 
-    public long UsedBytes => Pool.PinnedBytes;
+    /// <summary>
+    /// Used memory as maxmemory counts it: the packet buffers in use, and the bytes the log
+    /// keeps inline (values written by scripts, collections after a compaction: before
+    /// composed records went inline they took packet buffers and were counted there).
+    /// </summary>
+    public long UsedBytes => Pool.PinnedBytes + (HeldInLog?.Invoke() ?? 0);
+
+    /// <summary>The log's inline bytes (set by the server when the AOF is on).</summary>
+    public Func<long>? HeldInLog { get; set; }
 
     /// <summary>True when a write must first make room (Redis: used memory over maxmemory).</summary>
     public bool UnderPressure(long maxMemory) =>
@@ -175,13 +183,13 @@ internal sealed class PasteMemory : IDisposable
         sb.Field("pbufs_total", Pool.Count);
         sb.Field("pbufs_free", Pool.FreeCount);
         sb.Field("pbufs_pinned", Pool.InUseCount);
-        sb.Field("pbuf_bytes_pinned", UsedBytes);
+        sb.Field("pbuf_bytes_pinned", Pool.PinnedBytes);
         sb.Field("pbuf_receive_fallbacks", Pool.FallbackRents);
         sb.Field("live_value_bytes", liveValueBytes);
         sb.Field("values_stored_whole", _storedWhole);
         sb.Field("values_stored_spanning", _storedSpanning);
         sb.Field("values_stored_copied", _storedCopied);
-        sb.Field("space_amplification", liveValueBytes == 0 ? "0" : ((double)UsedBytes / liveValueBytes).ToString("F2", inv));
+        sb.Field("space_amplification", liveValueBytes == 0 ? "0" : ((double)Pool.PinnedBytes / liveValueBytes).ToString("F2", inv));
         sb.Field("pmem_library", Region.UsesLibPmem2 ? "libpmem2" : "none (libc mmap + msync): " + FallbackReason);
         sb.Field("pmem_granularity", Region.Granularity switch
         {

@@ -262,6 +262,12 @@ internal sealed partial class AofPersistence : IDisposable
     }
 
     /// <summary>True while the log has room for another batch's records.</summary>
+    /// <summary>
+    /// Bytes of composed commands the logs keep inline (during a rewrite, both logs): data
+    /// held as the packet buffers the log pins are, counted with them against maxmemory.
+    /// </summary>
+    public long InlineBytes => Log.InlineBytes + (_next?.InlineBytes ?? 0);
+
     public bool HasRoom => Log.Capacity - Log.Size > 1024 * 1024;
 
     /// <summary>
@@ -351,6 +357,8 @@ internal sealed partial class AofPersistence : IDisposable
         sb.Field("aof_base_pbuf_bytes", BasePinnedBytes);
         sb.Field("aof_rewrite_received_affixes", ReceivedAffixes);
         sb.Field("aof_pbufs_held_back", Fresh.Stashed);
+        sb.Field("aof_records_inline", Log.InlineRecords);
+        sb.Field("aof_inline_bytes", Log.InlineBytes);
         sb.Field("aof_mode", Log.Mode == AofMode.Reference ? "reference" : "copy");
         sb.Field("aof_fsync", config.Get("appendfsync"));
         sb.Field("aof_file", _path);

@@ -216,13 +216,7 @@ internal sealed partial class AofPersistence
     private bool AppendBase(AppendOnlyLog log, int db, StringObject s, PacketBufferPool pool)
     {
         var value = s.Extents().ToList();
-        if (value.Count == 0 || value.Count > LogRecord.MaxExtents - 4)
-        {
-            _composed.Clear();
-            if (s.HasExpiry) _composed.Add("SET"u8, s.Key, s.Value(pool), "PXAT"u8, s.ExpireAt);
-            else _composed.Add("SET"u8, s.Key, s.Value(pool));
-            return log.TryAppendComposed(db, _composed[0], BaseRecordFlags);
-        }
+        if (value.Count == 0 || value.Count > LogRecord.MaxExtents - 4) return AppendBaseInline(log, db, s, pool);
         // Moving a value out of a mostly-dead buffer is opportunistic: only with headroom
         // left for the records themselves; otherwise it stays referenced where it lies.
         if (pool.FreeCount > RelocationFloor(pool) && s.LiesSparsely(pool) && TryRelocate(s, value, pool))
@@ -240,15 +234,27 @@ internal sealed partial class AofPersistence
             value[0] = first with { Offset = first.Offset - n, Length = first.Length + n };
             ReceivedAffixes++;
         }
-        else if (!Fresh.TryWrite(_affix.AsSpan(0, n), _rewriteExtents)) return false;
+        else if (!Fresh.TryWrite(_affix.AsSpan(0, n), _rewriteExtents)) return AppendBaseInline(log, db, s, pool);
         _rewriteExtents.AddRange(value);
         n = Suffix(s);
         var last = _rewriteExtents[^1];
         int end = last.Offset + last.Length;
         if (end + n <= pool.BufferSize && pool.Read(new PbufExtent(last.Index, end, n)).SequenceEqual(_affix.AsSpan(0, n)))
             _rewriteExtents[^1] = last with { Length = last.Length + n };
-        else if (!Fresh.TryWrite(_affix.AsSpan(0, n), _rewriteExtents)) return false;
+        else if (!Fresh.TryWrite(_affix.AsSpan(0, n), _rewriteExtents)) return AppendBaseInline(log, db, s, pool);
         return log.TryAppendExtents(db, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_rewriteExtents), BaseRecordFlags);
+    }
+
+    /// <summary>
+    /// The whole `SET key value [PXAT t]` inline in the log: a value kept in managed memory, or
+    /// no packet buffer free for the text around it (the compaction still completes).
+    /// </summary>
+    private bool AppendBaseInline(AppendOnlyLog log, int db, StringObject s, PacketBufferPool pool)
+    {
+        _composed.Clear();
+        if (s.HasExpiry) _composed.Add("SET"u8, s.Key, s.Value(pool), "PXAT"u8, s.ExpireAt);
+        else _composed.Add("SET"u8, s.Key, s.Value(pool));
+        return log.TryAppendComposed(db, _composed[0], BaseRecordFlags);
     }
 
     /// <summary>Base records whose command text was found where the value arrived (not written fresh).</summary>

@@ -275,6 +275,57 @@ public class CompactionTests
             Assert.That(check.Call("GET", Key(key)), Is.EqualTo("$" + value[..^8] + i.ToString("D8")));
     }
 
+    /// <summary>
+    /// A list of two thirds of the region (41 MB of 64), built while 1 KB overwrites churn the buffers. A
+    /// compaction writes the list anew (its elements live in managed memory) while the old
+    /// log still pins every RPUSH frame: written into packet buffers, it could not complete
+    /// once they filled up (at 33 MB of list), and every write answered -OOM, even after the
+    /// list was deleted. The log holds composed commands inline now.
+    /// </summary>
+    [Test]
+    public async Task AListOfTwoThirdsOfTheRegionStillCompactsAndDeletingItLetsWritesIn()
+    {
+        await using var server = await ServerInstance.StartAsync("--pbuf-memory", "64mb");
+        using var raw = server.Raw();
+        var element = new string('e', 250);
+        var value = new string('v', 1024);
+        var batch = new MemoryStream();
+        const int Elements = 160_000;
+        for (int i = 0; i < Elements; i++)
+        {
+            batch.Write(RawClient.Command("RPUSH", "big", element + i.ToString("D6")));
+            batch.Write(RawClient.Command("SET", "churn:" + (i % 1000), value));
+            if (i % 50 == 49)
+            {
+                raw.Send(batch.ToArray());
+                batch.SetLength(0);
+                for (int j = 0; j < 100; j++)
+                {
+                    var reply = raw.ReadReply();
+                    if (reply.StartsWith('-')) Assert.Fail($"command {i * 2 - 98 + j} of the batch ending at element {i} answered {reply}");
+                }
+            }
+        }
+        var info = raw.Call("INFO", "persistence");
+        Assert.That(Field(info, "aof_rewrites"), Is.GreaterThanOrEqualTo(2), info);
+        Assert.That(raw.Call("LLEN", "big"), Is.EqualTo(":" + Elements));
+        await server.RestartAsync();
+        using var check = server.Raw();
+        Assert.That(check.Call("LLEN", "big"), Is.EqualTo(":" + Elements));
+        Assert.That(check.Call("LINDEX", "big", "-1"), Is.EqualTo("$" + element + (Elements - 1).ToString("D6")));
+        Assert.That(check.Call("DEL", "big"), Is.EqualTo(":1"));
+        for (int i = 0; i < 70_000; i++)
+        {
+            batch.Write(RawClient.Command("SET", "after:" + (i % 5000), value));
+            if (i % 100 == 99)
+            {
+                check.Send(batch.ToArray());
+                batch.SetLength(0);
+                for (int j = 0; j < 100; j++) Assert.That(check.ReadReply(), Is.EqualTo("+OK"), "after the list is gone");
+            }
+        }
+    }
+
     [Test]
     public async Task RewritesInterleavedWithConcurrentWritersLoseNothing()
     {
