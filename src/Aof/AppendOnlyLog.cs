@@ -127,10 +127,28 @@ public sealed partial class AppendOnlyLog : IDisposable
         foreach (var segment in command)
             if (!_fresh.TryWrite(segment.Span, _extents))
             {
+                // No packet buffer free (the frame itself arrived in ordinary memory, the
+                // region being full): the command goes inline. A write the server executed
+                // is logged whenever the log has room, never dropped for want of a buffer.
                 _fresh.Settle();
-                return false;
+                return TryAppendInline(db, command, flags);
             }
         return TryWriteRecord(db, flags);
+    }
+
+    private bool TryAppendInline(int db, in ReadOnlySequence<byte> command, RecordFlags flags)
+    {
+        if (command.IsEmpty || command.Length > int.MaxValue - LogRecord.HeaderSize) return false;
+        int size = LogRecord.InlineSize((int)command.Length);
+        if (_tail + size > _log.Length) return false;
+        if (_tail + size + 4 > _faultedTo) FaultAhead();
+        var dest = _log.Span(_tail, size);
+        command.CopyTo(dest[LogRecord.HeaderSize..]);
+        LogRecord.WriteInline(dest, _nextSequence, _generation, db, flags, (int)command.Length);
+        Terminate(size);
+        InlineRecords++;
+        InlineBytes += command.Length;
+        return true;
     }
 
     /// <summary>
@@ -144,7 +162,9 @@ public sealed partial class AppendOnlyLog : IDisposable
         int size = LogRecord.InlineSize(command.Length);
         if (_tail + size > _log.Length) return false;
         if (_tail + size + 4 > _faultedTo) FaultAhead();
-        LogRecord.WriteInline(_log.Span(_tail, size), _nextSequence, _generation, db, flags, command);
+        var dest = _log.Span(_tail, size);
+        command.CopyTo(dest[LogRecord.HeaderSize..]);
+        LogRecord.WriteInline(dest, _nextSequence, _generation, db, flags, command.Length);
         Terminate(size);
         InlineRecords++;
         InlineBytes += command.Length;

@@ -44,19 +44,21 @@ public static class LogRecord
         return count > 0 ? Size(count) : HeaderSize + (long)BinaryPrimitives.ReadUInt32LittleEndian(header[24..]);
     }
 
-    /// <summary>Writes a record with the command inline; the checksum covers it like referenced bytes.</summary>
-    public static void WriteInline(Span<byte> dest, ulong sequence, uint generation, int db, RecordFlags flags, ReadOnlySpan<byte> command)
+    /// <summary>
+    /// Writes the header of a record whose <paramref name="length"/> command bytes the caller
+    /// already put after it; the checksum covers them like referenced bytes.
+    /// </summary>
+    public static void WriteInline(Span<byte> dest, ulong sequence, uint generation, int db, RecordFlags flags, int length)
     {
-        command.CopyTo(dest[HeaderSize..]);
         BinaryPrimitives.WriteUInt64LittleEndian(dest[8..], sequence);
         BinaryPrimitives.WriteUInt16LittleEndian(dest[16..], (ushort)db);
         dest[18] = (byte)flags;
         dest[19] = 0;
         BinaryPrimitives.WriteUInt16LittleEndian(dest[20..], 0);
         BinaryPrimitives.WriteUInt16LittleEndian(dest[22..], 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(dest[24..], (uint)command.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(dest[24..], (uint)length);
         BinaryPrimitives.WriteUInt32LittleEndian(dest[28..], generation);
-        BinaryPrimitives.WriteUInt32LittleEndian(dest[4..], Crc32C.Finish(Crc32C.Append(Crc32C.Seed, dest[8..InlineSize(command.Length)])));
+        BinaryPrimitives.WriteUInt32LittleEndian(dest[4..], Crc32C.Finish(Crc32C.Append(Crc32C.Seed, dest[8..InlineSize(length)])));
         BinaryPrimitives.WriteUInt32LittleEndian(dest, Magic);
     }
 

@@ -73,7 +73,10 @@ internal sealed partial class ServerConfig
         new("aof-import", "", ParamKind.String, Mutable: false),
         // Redis's testing aid: microseconds to wait after each record replayed at start-up.
         new("key-load-delay", "0", ParamKind.Integer, Min: 0, Max: 1_000_000),
-        new("aof-max-size", (256 * Mb).ToString(), ParamKind.Memory, Mutable: false, Min: 1024 * 1024),
+        // The log's file is sparse (pages are taken as records are written), and it holds the
+        // composed commands inline (a compaction's collections): as large as the default region.
+        // Recovery maps it as one span, so under 2 GB.
+        new("aof-max-size", (1024 * Mb).ToString(), ParamKind.Memory, Mutable: false, Min: 1024 * 1024, Max: int.MaxValue),
         new("appendfsync", "always", ParamKind.Enum, Mutable: false, Choices: ["always", "everysec", "no"]),
         new("aof-load-truncated", "yes", ParamKind.YesNo),
         new("dbfilename", "dump.rdb", ParamKind.String, Mutable: false,
