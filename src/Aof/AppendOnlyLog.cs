@@ -124,6 +124,13 @@ public sealed partial class AppendOnlyLog : IDisposable
         _extents.Clear();
         if (Mode == AofMode.Reference && TryReference(command)) return TryWriteRecord(db, flags);
         _extents.Clear();
+        // Reference mode copies only a frame not wholly in packet buffers; what of it is in
+        // them is flushed too, so that every received byte a stored value may point at is
+        // durable once its write is (a compaction's records rely on it).
+        if (Mode == AofMode.Reference)
+            foreach (var segment in command)
+                if (segment.Length > 0 && _pool.TryGetExtent(segment, out var e))
+                    _pending.Add(inLog: false, _pool.OffsetOf(e.Index, e.Offset), e.Length);
         foreach (var segment in command)
             if (!_fresh.TryWrite(segment.Span, _extents))
             {
@@ -178,12 +185,31 @@ public sealed partial class AppendOnlyLog : IDisposable
     public long InlineBytes { get; private set; }
 
     /// <summary>Appends a record for bytes already in packet buffers (rewrite: values where they lie).</summary>
-    public bool TryAppendExtents(int db, ReadOnlySpan<PbufExtent> extents, RecordFlags flags = RecordFlags.None)
+    public bool TryAppendExtents(int db, ReadOnlySpan<PbufExtent> extents, RecordFlags flags = RecordFlags.None) =>
+        TryAppendExtents(db, extents, default, flags);
+
+    /// <summary>
+    /// A compaction's record: <paramref name="durable"/>[i] says extent i's bytes are durable
+    /// already (received, and flushed by the record that logged them), so only the record
+    /// and the others (written fresh: relocated values, command text) are queued for flushing.
+    /// Re-flushing every live value at each compaction was most of its time with msync.
+    /// </summary>
+    public bool TryAppendExtents(int db, ReadOnlySpan<PbufExtent> extents, ReadOnlySpan<bool> durable, RecordFlags flags)
     {
         _extents.Clear();
         foreach (var e in extents) _extents.Add(e);
-        return TryWriteRecord(db, flags);
+        _useDurable = durable.Length == extents.Length;
+        if (_useDurable)
+        {
+            if (_durable.Length < durable.Length) _durable = new bool[durable.Length * 2];
+            durable.CopyTo(_durable);
+        }
+        try { return TryWriteRecord(db, flags); }
+        finally { _useDurable = false; }
     }
+
+    private bool[] _durable = new bool[8];
+    private bool _useDurable;
 
     private bool TryReference(in ReadOnlySequence<byte> command)
     {
@@ -209,10 +235,11 @@ public sealed partial class AppendOnlyLog : IDisposable
         if (_tail + size + 4 > _faultedTo) FaultAhead();
         var extents = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_extents);
         LogRecord.Write(_log.Span(_tail, size), _nextSequence, _generation, db, flags, extents, _pool);
-        foreach (var e in extents)
+        for (int i = 0; i < extents.Length; i++)
         {
+            var e = extents[i];
             _pool.AddRef(e.Index);
-            _pending.Add(inLog: false, _pool.OffsetOf(e.Index, e.Offset), e.Length);
+            if (!_useDurable || !_durable[i]) _pending.Add(inLog: false, _pool.OffsetOf(e.Index, e.Offset), e.Length);
         }
         Terminate(size);
         return true;

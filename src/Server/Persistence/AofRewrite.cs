@@ -179,6 +179,10 @@ internal sealed partial class AofPersistence
     {
         var next = _next!;
         WaitForCommitter();
+        // What the old log has queued (a batch's records before a compaction forced in its
+        // middle) is flushed under the new log's fence: base records skip the flush of values
+        // where they were received, on the strength of their own records' flushes.
+        Log.FlushPending();
         next.Commit();
         DurableFiles.ReplaceDurably(next.Path, _path);
         // The switch is durable: the old records, and the buffers only they kept, can go.
@@ -204,6 +208,9 @@ internal sealed partial class AofPersistence
         WaitForCommitter();
         var next = _next!;
         _next = null;
+        // Values relocated by this rewrite now live in its copies: those must be durable,
+        // though its log is dropped (a later compaction counts them as flushed).
+        next.Commit();
         Fresh.Settle();
         next.ReleaseReferences();
         next.Dispose();
@@ -219,9 +226,14 @@ internal sealed partial class AofPersistence
         if (value.Count == 0 || value.Count > LogRecord.MaxExtents - 4) return AppendBaseInline(log, db, s, pool);
         // Moving a value out of a mostly-dead buffer is opportunistic: only with headroom
         // left for the records themselves; otherwise it stays referenced where it lies.
+        bool relocated = false;
         if (pool.FreeCount > RelocationFloor(pool) && s.LiesSparsely(pool) && TryRelocate(s, value, pool))
+        {
             value = [.. _relocated];
+            relocated = true;
+        }
         _rewriteExtents.Clear();
+        _rewriteDurable.Clear();
         // The record's text around the value: where the value arrived in a plain "SET key
         // value", the very bytes of that frame lie just before (and "\r\n" just after) it in
         // the same buffer, and the record references them too; only otherwise are they
@@ -235,14 +247,28 @@ internal sealed partial class AofPersistence
             ReceivedAffixes++;
         }
         else if (!Fresh.TryWrite(_affix.AsSpan(0, n), _rewriteExtents)) return AppendBaseInline(log, db, s, pool);
+        MarkDurable(false);
         _rewriteExtents.AddRange(value);
+        // A value where it was received is durable already (the record that logged it flushed
+        // it, and the old log's last flushes precede the switch); a relocated copy is not.
+        MarkDurable(!relocated && log.Mode == AofMode.Reference); // copy mode flushed its copies, not the received bytes
         n = Suffix(s);
         var last = _rewriteExtents[^1];
         int end = last.Offset + last.Length;
         if (end + n <= pool.BufferSize && pool.Read(new PbufExtent(last.Index, end, n)).SequenceEqual(_affix.AsSpan(0, n)))
             _rewriteExtents[^1] = last with { Length = last.Length + n };
         else if (!Fresh.TryWrite(_affix.AsSpan(0, n), _rewriteExtents)) return AppendBaseInline(log, db, s, pool);
-        return log.TryAppendExtents(db, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_rewriteExtents), BaseRecordFlags);
+        MarkDurable(false);
+        return log.TryAppendExtents(db, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_rewriteExtents),
+            System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_rewriteDurable), BaseRecordFlags);
+    }
+
+    // Whether each of _rewriteExtents' bytes are durable already: extents added since the last call get <paramref name="durable"/>.
+    private readonly List<bool> _rewriteDurable = new(16);
+
+    private void MarkDurable(bool durable)
+    {
+        while (_rewriteDurable.Count < _rewriteExtents.Count) _rewriteDurable.Add(durable);
     }
 
     /// <summary>
