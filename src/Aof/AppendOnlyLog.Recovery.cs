@@ -254,23 +254,8 @@ public sealed partial class AppendOnlyLog
     private ReadOnlySequence<byte> Sequence(ReadOnlySpan<PbufExtent> extents)
     {
         if (extents.Length == 1) return new ReadOnlySequence<byte>(_pool.Memory(extents[0]));
-        Segment? first = null, last = null;
-        foreach (var e in extents)
-        {
-            last = new Segment(_pool.Memory(e), last);
-            first ??= last;
-        }
-        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, Segment? previous)
-        {
-            Memory = memory;
-            if (previous == null) return;
-            RunningIndex = previous.RunningIndex + previous.Memory.Length;
-            previous.Next = this;
-        }
+        SegmentChain.Link? first = null, last = null;
+        foreach (var e in extents) last = SegmentChain.Link.After(last, _pool.Memory(e), ref first);
+        return SegmentChain.Sequence(first, last);
     }
 }

@@ -131,6 +131,14 @@ public class PowerLossTests
         }
     }
 
+    /// <summary>SET of one of <paramref name="keys"/> keys to a value of random length naming its write; remembered when acknowledged.</summary>
+    private static void SetRandom(RawClient raw, Dictionary<string, string> acknowledged, Random rnd, string prefix, int keys, int i, int maxLength)
+    {
+        var key = prefix + rnd.Next(keys);
+        var value = $"{key}-{i}-" + new string((char)('a' + i % 26), rnd.Next(1, maxLength));
+        if (raw.Call("SET", key, value) == "+OK") acknowledged[key] = value;
+    }
+
     private static readonly string[] Sizes = ["--pbuf-memory", "8mb", "--aof-max-size", "4mb"];
 
     private static Task<ServerInstance> StartEmulatedNvmm() => ServerInstance.StartAsync([.. Sizes, "--pmem-granularity", "cache-line"]);
@@ -157,9 +165,7 @@ public class PowerLossTests
             var rnd = new Random(42);
             for (int i = 0; i < 400; i++)
             {
-                var key = "p" + rnd.Next(150);
-                var value = $"{key}-{i}-" + new string((char)('a' + i % 26), rnd.Next(1, 3000));
-                if (raw.Call("SET", key, value) == "+OK") acknowledged[key] = value;
+                SetRandom(raw, acknowledged, rnd, "p", 150, i, 3000);
                 if (i % 50 == 0) Assert.That(raw.Call("INCR", "counter"), Does.StartWith(":"));
             }
             acknowledged["counter"] = raw.Call("GET", "counter")[1..];
@@ -197,9 +203,7 @@ public class PowerLossTests
             var rnd = new Random(7);
             for (int i = 0; i < 600; i++)
             {
-                var key = "c" + rnd.Next(120);
-                var value = $"{key}-{i}-" + new string((char)('a' + i % 26), rnd.Next(1, 1500));
-                if (raw.Call("SET", key, value) == "+OK") acknowledged[key] = value;
+                SetRandom(raw, acknowledged, rnd, "c", 120, i, 1500);
                 if (i % 200 == 199) // the last one just before the cut
                 {
                     Compaction.Run(raw);

@@ -65,19 +65,6 @@ public class InlineRecordTests
     private static ReadOnlySequence<byte> Sequence(string command)
     {
         var bytes = Encoding.ASCII.GetBytes(command);
-        var first = new Segment(bytes.AsMemory(0, bytes.Length / 2), null);
-        var last = new Segment(bytes.AsMemory(bytes.Length / 2), first);
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, Segment? previous)
-        {
-            Memory = memory;
-            if (previous == null) return;
-            RunningIndex = previous.RunningIndex + previous.Memory.Length;
-            previous.Next = this;
-        }
+        return SegmentChain.Of(bytes.AsMemory(0, bytes.Length / 2), bytes.AsMemory(bytes.Length / 2));
     }
 }

@@ -6,30 +6,9 @@ namespace PasteRedis.Tests.Unit;
 
 public class RespReaderTests
 {
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> m, Segment? prev)
-        {
-            Memory = m;
-            if (prev != null)
-            {
-                RunningIndex = prev.RunningIndex + prev.Memory.Length;
-                prev.Next = this;
-            }
-        }
-    }
-
     /// <summary>Splits the bytes into one-byte segments: every boundary is a segment boundary.</summary>
-    internal static ReadOnlySequence<byte> Fragmented(byte[] bytes)
-    {
-        Segment? first = null, last = null;
-        foreach (var b in bytes)
-        {
-            last = new Segment(new[] { b }, last);
-            first ??= last;
-        }
-        return new ReadOnlySequence<byte>(first!, 0, last!, 1);
-    }
+    internal static ReadOnlySequence<byte> Fragmented(byte[] bytes) =>
+        PasteRedis.Paste.SegmentChain.Of([.. bytes.Select((_, i) => (ReadOnlyMemory<byte>)bytes.AsMemory(i, 1))]);
 
     [Test]
     public void ParsesAcrossOneByteSegments()
