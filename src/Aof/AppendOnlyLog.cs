@@ -145,17 +145,31 @@ public sealed partial class AppendOnlyLog : IDisposable
 
     private bool TryAppendInline(int db, in ReadOnlySequence<byte> command, RecordFlags flags)
     {
-        if (command.IsEmpty || command.Length > int.MaxValue - LogRecord.HeaderSize) return false;
-        int size = LogRecord.InlineSize((int)command.Length);
+        if (command.IsEmpty || command.Length > int.MaxValue - LogRecord.HeaderSize || !TryInlineSlot((int)command.Length, out var slot)) return false;
+        command.CopyTo(slot);
+        EndInline(db, flags, slot.Length);
+        return true;
+    }
+
+    /// <summary>Room at the tail for a record of <paramref name="length"/> command bytes inline: where those bytes go.</summary>
+    private bool TryInlineSlot(int length, out Span<byte> slot)
+    {
+        int size = LogRecord.InlineSize(length);
+        slot = default;
         if (_tail + size > _log.Length) return false;
         if (_tail + size + 4 > _faultedTo) FaultAhead();
-        var dest = _log.Span(_tail, size);
-        command.CopyTo(dest[LogRecord.HeaderSize..]);
-        LogRecord.WriteInline(dest, _nextSequence, _generation, db, flags, (int)command.Length);
+        slot = _log.Span(_tail + LogRecord.HeaderSize, length);
+        return true;
+    }
+
+    /// <summary>The header of the inline record whose command is in its slot; the record is appended.</summary>
+    private void EndInline(int db, RecordFlags flags, int length)
+    {
+        int size = LogRecord.InlineSize(length);
+        LogRecord.WriteInline(_log.Span(_tail, size), _nextSequence, _generation, db, flags, length);
         Terminate(size);
         InlineRecords++;
-        InlineBytes += command.Length;
-        return true;
+        InlineBytes += length;
     }
 
     /// <summary>
@@ -166,15 +180,9 @@ public sealed partial class AppendOnlyLog : IDisposable
     public bool TryAppendComposed(int db, ReadOnlySpan<byte> command, RecordFlags flags = RecordFlags.None)
     {
         if (command.IsEmpty) throw new ArgumentException("an empty command", nameof(command));
-        int size = LogRecord.InlineSize(command.Length);
-        if (_tail + size > _log.Length) return false;
-        if (_tail + size + 4 > _faultedTo) FaultAhead();
-        var dest = _log.Span(_tail, size);
-        command.CopyTo(dest[LogRecord.HeaderSize..]);
-        LogRecord.WriteInline(dest, _nextSequence, _generation, db, flags, command.Length);
-        Terminate(size);
-        InlineRecords++;
-        InlineBytes += command.Length;
+        if (!TryInlineSlot(command.Length, out var slot)) return false;
+        command.CopyTo(slot);
+        EndInline(db, flags, command.Length);
         return true;
     }
 
