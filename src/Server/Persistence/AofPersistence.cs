@@ -261,13 +261,13 @@ internal sealed partial class AofPersistence : IDisposable
         AppendComposed(db, _composed[1], groupContinues: false);
     }
 
-    /// <summary>True while the log has room for another batch's records.</summary>
     /// <summary>
     /// Bytes of composed commands the logs keep inline (during a rewrite, both logs): data
     /// held as the packet buffers the log pins are, counted with them against maxmemory.
     /// </summary>
     public long InlineBytes => Log.InlineBytes + (_next?.InlineBytes ?? 0);
 
+    /// <summary>True while the log has room for another batch's records.</summary>
     public bool HasRoom => Log.Capacity - Log.Size > 1024 * 1024;
 
     /// <summary>

@@ -227,7 +227,7 @@ internal sealed partial class AofPersistence
         // Moving a value out of a mostly-dead buffer is opportunistic: only with headroom
         // left for the records themselves; otherwise it stays referenced where it lies.
         bool relocated = false;
-        if (pool.FreeCount > RelocationFloor(pool) && s.LiesSparsely(pool) && TryRelocate(s, value, pool))
+        if (pool.FreeCount > RelocationFloor && s.LiesSparsely(pool) && TryRelocate(s, value, pool))
         {
             value = [.. _relocated];
             relocated = true;
@@ -263,7 +263,7 @@ internal sealed partial class AofPersistence
             System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_rewriteDurable), BaseRecordFlags);
     }
 
-    // Whether each of _rewriteExtents' bytes are durable already: extents added since the last call get <paramref name="durable"/>.
+    // Whether each of _rewriteExtents' bytes are durable already; MarkDurable sets it for the extents added since its last call.
     private readonly List<bool> _rewriteDurable = new(16);
 
     private void MarkDurable(bool durable)
@@ -295,7 +295,7 @@ internal sealed partial class AofPersistence
     /// instead left a full region fragmented for good (SET … EX over 100 K random keys in
     /// 32 MB: -OOM with 15 MB live, after a compaction every 500 writes).
     /// </summary>
-    private static int RelocationFloor(PacketBufferPool pool) => 16;
+    private const int RelocationFloor = 16;
 
     private bool TryRelocate(StringObject s, List<PbufExtent> value, PacketBufferPool pool)
     {

@@ -232,8 +232,8 @@ public class CompactionTests
     /// </summary>
     /// <remarks>
     /// "SET": a compaction finds its records' text where the values arrived and writes none
-    /// of it. "set": it writes all of it fresh, so the buffers held back for the log must
-    /// cover what the last compaction took.
+    /// of it. "set": it writes all of it fresh, from the buffers held back for the log (what
+    /// the last compaction took) and, past them, whole records inline in the log.
     /// </remarks>
     [Test]
     public async Task RandomOverwritesOfManyTimesTheRegionNeverRunItOut([Values("SET", "set")] string command)
