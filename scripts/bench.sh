@@ -8,13 +8,28 @@
 #
 #   scripts/bench.sh                              # 3 rounds, 200k requests, 1 M keys
 #   ROUNDS=1 N=2000 KEYS=2000 scripts/bench.sh    # the short version CI runs (no speed asserted)
-#   DATA_ROOT=/mnt/pmem scripts/bench.sh          # data dirs elsewhere (default /dev/shm)
+#   DATA_ROOT=/mnt/pmem scripts/bench.sh          # data dirs elsewhere (default: see below)
+#
+# Emulated NVMM: DAX maps NVMM with 2 MB pages; a stock /dev/shm gives 4 KB ones (every first
+# touch of a page in a new process faults: in a VM, microseconds each). As root, with no
+# DATA_ROOT given, the script mounts a tmpfs with huge=within_size for every server's data
+# (PasteRedis, Redis and Garnet alike) and unmounts it at the end; otherwise /dev/shm.
 #
 # Needs redis-server and redis-benchmark (apt-get install -y redis-server redis-tools);
 # installs Garnet (the garnet-server dotnet tool) into .tools/ when it can, else leaves it out.
 set -u
 cd "$(dirname "$0")/.."
-ROUNDS=${ROUNDS:-3}; N=${N:-200000}; KEYS=${KEYS:-1000000}; DATA_ROOT=${DATA_ROOT:-/dev/shm}
+ROUNDS=${ROUNDS:-3}; N=${N:-200000}; KEYS=${KEYS:-1000000}
+HUGE_MOUNT=""
+if [ -z "${DATA_ROOT:-}" ]; then
+  DATA_ROOT=/dev/shm
+  if [ "$(id -u)" = 0 ] && [ -e /sys/kernel/mm/transparent_hugepage/shmem_enabled ]; then
+    HUGE_MOUNT=$(mktemp -d /tmp/pasteredis-bench-nvmm.XXXXXX)
+    if mount -t tmpfs -o size=50%,huge=within_size tmpfs "$HUGE_MOUNT" 2>/dev/null; then DATA_ROOT=$HUGE_MOUNT
+    else rmdir "$HUGE_MOUNT"; HUGE_MOUNT=""; fi
+  fi
+fi
+DATA_PAGES=$([ -n "$HUGE_MOUNT" ] && echo "tmpfs huge=within_size (2 MB pages, as DAX)" || echo "$(stat -f -c %T "$DATA_ROOT" 2>/dev/null)")
 # Emulated NVMM as the paper measured it, with the region pre-faulted (as netmap pre-allocates its buffers).
 PASTE_OPTS=${PASTE_OPTS:---pmem-granularity cache-line --pbuf-memory 512mb --pbuf-prefault yes}
 for t in redis-server redis-benchmark redis-cli; do
@@ -68,7 +83,7 @@ csv_column() {
 declare -A RESULTS
 FAILURES=()
 pid=""; dir=""
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; [ -n "$dir" ] && rm -rf "$dir"' EXIT
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null; [ -n "$dir" ] && rm -rf "$dir"; [ -n "$HUGE_MOUNT" ] && umount "$HUGE_MOUNT" && rmdir "$HUGE_MOUNT"' EXIT
 for round in $(seq 1 $ROUNDS); do
   for s in "${SERVERS[@]}"; do
     port=$((port + 1)); dir=$(mktemp -d "$DATA_ROOT/bench-$s.XXXXXX")
@@ -124,7 +139,7 @@ ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a > 0 && b > 0) printf "%
 out="bench/results/$(date +%F)-$(hostname).md"; mkdir -p bench/results
 {
   echo "# PasteRedis vs Redis $(redis-server --version | grep -oE 'v=[0-9.]+' | cut -d= -f2) and Garnet $([ -x "$GARNET" ] && "$GARNET" --version 2>/dev/null | head -1 | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' || echo '(not run)'), $(date +%F), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-  echo; echo "redis-benchmark medians of $ROUNDS interleaved round(s), $N requests (the -c1 rows: $((N / 10))); data dirs on $DATA_ROOT; PasteRedis with $PASTE_OPTS; Redis appendfsync always / no persistence; Garnet --aof --aof-commit-freq 0 --aof-commit-wait / no AOF."
+  echo; echo "redis-benchmark medians of $ROUNDS interleaved round(s), $N requests (the -c1 rows: $((N / 10))); data dirs on $DATA_ROOT ($DATA_PAGES); PasteRedis with $PASTE_OPTS; Redis appendfsync always / no persistence; Garnet --aof --aof-commit-freq 0 --aof-commit-wait / no AOF."
   echo; echo "| workload | server | req/s | p50 ms | p99 ms | vs Redis always | vs Redis none | vs Garnet AOF | vs Garnet none |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
   for w in "${WORKLOADS[@]}"; do

@@ -62,6 +62,44 @@ public sealed unsafe class NvmmRegion : IDisposable
         Granularity = granularity;
         UsesLibPmem2 = usesLibPmem2;
         FileSystem = fileSystem;
+        // 2 MB mappings where the file system offers them (DAX NVMM maps that way; tmpfs
+        // mounted huge=within_size or always emulates it): one page-table entry and one fault
+        // per 2 MB instead of 512. Recovery reads the values in a fresh process; with 4 KB
+        // pages in a VM each page's first touch costs microseconds (1 GB of 1 KB values:
+        // validation 4.6 s of CPU with 4 KB pages, 0.9 s with 2 MB ones).
+        Libc.madvise(_base, (nuint)Length, Libc.MadvHugePage);
+        HugePages = MappedWithHugePages(_base);
+    }
+
+    /// <summary>Whether the kernel may map the region with 2 MB pages (THPeligible in /proc/self/smaps).</summary>
+    public bool HugePages { get; }
+
+    private static bool MappedWithHugePages(byte* start)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            string header = ((nuint)start).ToString("x") + "-";
+            bool inRegion = false;
+            foreach (var line in File.ReadLines("/proc/self/smaps"))
+            {
+                if (!inRegion) inRegion = line.StartsWith(header, StringComparison.Ordinal);
+                else if (line.StartsWith("THPeligible:", StringComparison.Ordinal)) return line.EndsWith('1');
+                else if (IsMappingHeader(line)) return false; // the next mapping: no such line for ours
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return false;
+    }
+
+    private static bool IsMappingHeader(string line)
+    {
+        int dash = line.IndexOf('-');
+        if (dash <= 0) return false;
+        foreach (char c in line.AsSpan(0, dash))
+            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c)) return false;
+        return true;
     }
 
     public string Path { get; }

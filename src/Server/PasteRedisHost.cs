@@ -66,7 +66,7 @@ public static class PasteRedisHost
             o.TimestampFormat = "dd MMM yyyy HH:mm:ss.fff ";
         });
         if (ownsProcess) SocketEngine.RunCommandsOnEventThreads(int.Parse(config.Get("io-threads"), System.Globalization.CultureInfo.InvariantCulture));
-        // Before the packet buffers are mapped: the process's later mappings get no huge pages.
+        // Before the packet buffers are mapped: later mappings get no huge pages unless they advise them.
         string? thpProblem = ownsProcess ? TransparentHugePages.Apply(config) : null;
         builder.Logging.SetMinimumLevel(config.Get("loglevel") switch
         {

@@ -39,6 +39,7 @@ internal static unsafe partial class Libc
 
     public const int ORdOnly = 0, ODirectory = 0x10000;
     public const int MadvPopulateWrite = 23; // Linux 5.14+
+    public const int MadvHugePage = 14;
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int madvise(void* addr, nuint length, int advice);

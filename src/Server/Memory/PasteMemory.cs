@@ -61,8 +61,8 @@ internal sealed class PasteMemory : IDisposable
             if (region.Prefault()) logger.LogInformation("Pre-faulted the packet-buffer region in {Seconds:F2} s", sw.Elapsed.TotalSeconds);
             else logger.LogWarning("pbuf-prefault: this kernel cannot pre-populate the mapping (MADV_POPULATE_WRITE); continuing without");
         }
-        logger.LogInformation("PASTE region {Path}: {Size} = {Count} x {PbufSize} B packet buffers on {Fs}; {Mode}",
-            path, Human(region.Length), pool.Count, pool.BufferSize, region.FileSystem, region.Describe());
+        logger.LogInformation("PASTE region {Path}: {Size} = {Count} x {PbufSize} B packet buffers on {Fs} ({Pages} pages); {Mode}",
+            path, Human(region.Length), pool.Count, pool.BufferSize, region.FileSystem, region.HugePages ? "2 MB" : "4 KB", region.Describe());
         return new PasteMemory(region, pool, reason);
     }
 
@@ -198,6 +198,7 @@ internal sealed class PasteMemory : IDisposable
             _ => "page",
         });
         sb.Field("pmem_filesystem", Region.FileSystem);
+        sb.Field("pmem_huge_pages", Region.HugePages ? "yes" : "no");
         sb.Field("pmem_survives", Region.Describe());
         sb.Field("persist_flush_calls", Region.FlushCalls);
         sb.Field("persist_fences", Region.Fences);
