@@ -382,7 +382,7 @@ internal sealed partial class AofPersistence : IDisposable
     public void Dispose()
     {
         WaitForCommitter();
-        if (_next != null) AbandonRewrite();
+        if (_next != null) AbandonRewrite(shuttingDown: true);
         Fresh.Reset();
         Log.Dispose();
     }

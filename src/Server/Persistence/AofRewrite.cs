@@ -203,7 +203,7 @@ internal sealed partial class AofPersistence
             Log.Records, Log.Size, LastRewriteSeconds, _baseFreshBytes, pool.FreeCount, Fresh.StashTarget);
     }
 
-    private bool AbandonRewrite()
+    private bool AbandonRewrite(bool shuttingDown = false)
     {
         WaitForCommitter();
         var next = _next!;
@@ -215,6 +215,12 @@ internal sealed partial class AofPersistence
         next.ReleaseReferences();
         next.Dispose();
         File.Delete(next.Path);
+        if (shuttingDown)
+        {
+            // Redis's words when it kills a rewriting child at shutdown; the log stays as it was.
+            _logger.LogWarning("There is a child rewriting the AOF. Killing it!");
+            return false;
+        }
         LastRewriteStatus = "err";
         _logger.LogWarning("AOF rewrite failed: no room in the new log or no free packet buffer");
         return false;

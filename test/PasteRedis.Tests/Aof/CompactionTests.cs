@@ -447,6 +447,39 @@ public class CompactionTests
         Assert.That(differ, Is.Empty, string.Join("; ", differ.Select(k => $"{k}: {before.GetValueOrDefault(k)} -> {after.GetValueOrDefault(k)}")));
     }
 
+    /// <summary>
+    /// SIGTERM while a rewrite walks 60 K keys: the rewrite is dropped as Redis drops its
+    /// rewriting child ("Killing it!"), not reported as a failed rewrite, and the log it
+    /// leaves brings every key back.
+    /// </summary>
+    [Test]
+    public void ShutdownDuringARewriteDropsItAndKeepsTheLog()
+    {
+        int port = ServerInstance.FreePort();
+        var dir = ServerInstance.NewDataDir();
+        const int keys = 60_000;
+        try
+        {
+            using (var server = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "256mb", "--hz", "10"))
+            {
+                using var raw = new RawClient(port);
+                SetPipelined(raw, keys);
+                Assert.That(raw.Call("BGREWRITEAOF"), Is.EqualTo("+Background append only file rewriting started"));
+                Assert.That(Compaction.InProgress(raw), Is.True, "60 K keys take several cron ticks");
+                server.Signal("TERM");
+                Assert.That(server.WaitForExit(15_000), Is.True);
+                Assert.That(server.Output, Does.Contain("There is a child rewriting the AOF. Killing it!"));
+                Assert.That(server.Output, Does.Not.Contain("AOF rewrite failed"));
+            }
+            Assert.That(File.Exists(Path.Combine(dir, "aof.pmem.rewrite")), Is.False, "the dropped rewrite's file is removed");
+            using var again = ServerProcess.Start(port, "--dir", dir, "--pbuf-memory", "256mb");
+            using var check = new RawClient(port);
+            Assert.That(check.Call("DBSIZE"), Is.EqualTo(":" + keys));
+            Assert.That(check.Call("GET", "w59999"), Is.EqualTo("$v59999"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Test]
     public void SigtermUnderLoadLosesNothingAcknowledged()
     {
