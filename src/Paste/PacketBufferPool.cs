@@ -18,6 +18,7 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
     private readonly int[] _live; // bytes of stored values in each buffer (compaction finds sparse ones)
     private readonly PacketBuffer?[] _buffers;
     private readonly int[] _free;
+    private readonly int[] _generations; // times each buffer was taken: a lent tail must be of the same taking
     private int _freeCount;
     private readonly object _freeLock = new();
     private long _fallbackRents;
@@ -33,6 +34,7 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
         _live = new int[Count];
         _buffers = new PacketBuffer?[Count];
         _free = new int[Count];
+        _generations = new int[Count];
         // Lowest indices first: touched memory grows only as far as the load needs.
         for (int i = 0; i < Count; i++) _free[i] = Count - 1 - i;
         // Every buffer's memory manager ahead of its first rent (about 32 bytes each, 8 MB for
@@ -120,10 +122,16 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
     /// <summary>A free packet buffer with one reference (the renter's); ordinary memory when none is free.</summary>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
+        // A lent rest may be shorter than asked: a pipe asks for its minimum segment size (a
+        // whole buffer) while it needs only what GetMemory was asked for, and the receive
+        // asks for one byte.
         if (t_nextRentPool == this && minBufferSize <= BufferSize)
         {
             t_nextRentPool = null;
-            return Buffer(t_nextRentIndex);
+            if (t_nextRentOffset == 0) return Buffer(t_nextRentIndex);
+            var tail = TakeTail();
+            tail.Lend(t_nextRentIndex, t_nextRentOffset);
+            return tail;
         }
         if (minBufferSize <= BufferSize && TryTake(out int index))
             return Buffer(index);
@@ -132,7 +140,7 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
     }
 
     [ThreadStatic] private static PacketBufferPool? t_nextRentPool;
-    [ThreadStatic] private static int t_nextRentIndex;
+    [ThreadStatic] private static int t_nextRentIndex, t_nextRentOffset;
 
     /// <summary>
     /// The next <see cref="Rent"/> on this thread returns buffer <paramref name="index"/>,
@@ -143,15 +151,68 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
     public void RentNext(int index)
     {
         t_nextRentIndex = index;
+        t_nextRentOffset = 0;
         t_nextRentPool = this;
     }
 
-    /// <summary>Withdraws a <see cref="RentNext"/> no rent took; true when there was one (the caller still owns the buffer).</summary>
+    /// <summary>Withdraws a <see cref="RentNext"/> or <see cref="TryRentTailNext"/> no rent took; true when there was one (the caller still owns its reference).</summary>
     public bool CancelRentNext()
     {
         if (t_nextRentPool != this) return false;
         t_nextRentPool = null;
         return true;
+    }
+
+    /// <summary>
+    /// The next <see cref="Rent"/> on this thread lends the rest of buffer <paramref name="index"/>
+    /// from <paramref name="offset"/> (a <see cref="PacketBufferTail"/>), if the buffer is
+    /// still the one taken at <paramref name="generation"/> (<see cref="Generation"/>) and
+    /// still held: one that went back to the free list may be someone else's now. On success
+    /// the caller owns a new reference, which passes to the renter (or, should no rent take
+    /// it, is the caller's to release after <see cref="CancelRentNext"/>).
+    /// </summary>
+    public bool TryRentTailNext(int index, int generation, int offset)
+    {
+        if (!LendTails || (uint)index >= (uint)Count || offset <= 0 || offset >= BufferSize) return false;
+        while (true)
+        {
+            int refs = Volatile.Read(ref _refs[index]);
+            if (refs <= 0) return false;
+            if (Interlocked.CompareExchange(ref _refs[index], refs + 1, refs) == refs) break;
+        }
+        // Taken again since (freed, then handed out)? Its new owner writes from its start.
+        if (Volatile.Read(ref _generations[index]) != generation)
+        {
+            Release(index);
+            return false;
+        }
+        t_nextRentIndex = index;
+        t_nextRentOffset = offset;
+        t_nextRentPool = this;
+        return true;
+    }
+
+    /// <summary>
+    /// Whether <see cref="TryRentTailNext"/> lends rests at all: only where something moves
+    /// values out of buffers they share (the log's compaction); without it a buffer comes
+    /// back only when every value in it is gone, and eviction would have to empty whole
+    /// buffers of many small values.
+    /// </summary>
+    public bool LendTails { get; set; }
+
+    /// <summary>How many times buffer <paramref name="index"/> has been taken from the free list.</summary>
+    public int Generation(int index) => Volatile.Read(ref _generations[index]);
+
+    private readonly Stack<PacketBufferTail> _tails = new();
+
+    private PacketBufferTail TakeTail()
+    {
+        lock (_tails) return _tails.TryPop(out var tail) ? tail : new PacketBufferTail(this);
+    }
+
+    internal void ReturnTail(PacketBufferTail tail)
+    {
+        lock (_tails) _tails.Push(tail);
     }
 
     /// <summary>Takes a free buffer for fresh writes (log records, relocated values); the caller owns one reference.</summary>
@@ -167,6 +228,7 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
                 return false;
             }
             index = _free[--_freeCount];
+            Interlocked.Increment(ref _generations[index]);
         }
         _refs[index] = 1;
         return true;
@@ -208,6 +270,24 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
 
     public int RefCount(int index) => Volatile.Read(ref _refs[index]);
 
+    /// <summary>
+    /// About what a compaction could give back: every held buffer no stored value lies in
+    /// (only log records or a receive keep it), and the dead part of those less than half
+    /// live (a compaction moves their values out). A walk over the counts, not the bytes.
+    /// </summary>
+    public long ReclaimableBytes()
+    {
+        long total = 0;
+        for (int i = 0; i < Count; i++)
+        {
+            if (Volatile.Read(ref _refs[i]) <= 0) continue;
+            int live = Volatile.Read(ref _live[i]);
+            if (live == 0) total += BufferSize;
+            else if (live < BufferSize / 2) total += BufferSize - live;
+        }
+        return total;
+    }
+
     /// <summary>The packet buffer and offset that memory lies in, when it lies in one of ours.</summary>
     public bool TryGetExtent(ReadOnlyMemory<byte> memory, out PbufExtent extent)
     {
@@ -215,6 +295,12 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
             && ReferenceEquals(Volatile.Read(ref _buffers[buffer.Index]), buffer))
         {
             extent = new PbufExtent(buffer.Index, start, length);
+            return true;
+        }
+        if (MemoryMarshal.TryGetMemoryManager<byte, PacketBufferTail>(memory, out var tail, out start, out length)
+            && tail.Index >= 0 && tail.Owner == this)
+        {
+            extent = new PbufExtent(tail.Index, tail.Offset + start, length);
             return true;
         }
         extent = default;

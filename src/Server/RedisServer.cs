@@ -285,7 +285,12 @@ internal sealed partial class RedisServer
                     aof.Recover(this, stop);
                     Aof = aof;
                     _events.Aof = aof;
-                    if (Memory != null) Memory.HeldInLog = () => Aof?.InlineBytes ?? 0;
+                    if (Memory != null)
+                    {
+                        Memory.HeldInLog = () => Aof?.InlineBytes ?? 0;
+                        // Reads go on in the rest of the last buffer: its compactions move values out of shared buffers.
+                        Memory.Pool.LendTails = true;
+                    }
                     aof.Replicas = Replication;
                     // The replication position of the last clean shutdown, if the data is still that position's.
                     var resume = PasteRedis.Server.Replication.ReplicationResume.Take(Config.Dir);

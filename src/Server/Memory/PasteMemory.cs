@@ -96,41 +96,67 @@ internal sealed class PasteMemory : IDisposable
     /// <summary>
     /// Redis's performEvictions, with the log in mind. Without the log, evict keys chosen
     /// by the policy until the pressure is gone. With it, the log's records keep the bytes
-    /// of every write, so first compact (rewrite) the log; if that is not enough, evict a
-    /// margin of keys (a tenth of the region) and compact again, so that a busy cache does
-    /// not rewrite on every write. Returns false when it cannot (noeviction, no candidates).
+    /// of every write, so memory comes back only through a compaction (a rewrite: a walk
+    /// over every key). When a compaction alone can relieve the pressure (enough buffers
+    /// hold only dead bytes), or nothing may be evicted, compact first; otherwise, as in a
+    /// cache whose live data has reached the limit, evict a margin of keys (a tenth of the
+    /// region) and compact once: one walk per margin of writes, not two, and not one per
+    /// write. Returns false when it cannot (noeviction, no candidates).
     /// </summary>
     public bool TryRelievePressure(RedisServer server, long nowMs)
     {
         var config = server.Config;
         if (!UnderPressure(config.MaxMemory)) return true;
         var aof = server.Aof;
-        if (aof != null && RewriteMayHelp(server))
+        string policy = config.MaxMemoryPolicy;
+        bool mayEvict = policy != "noeviction" && !server.Events.ExpiryPaused(nowMs); // CLIENT PAUSE: nothing is evicted until it ends
+        long limit = config.MaxMemory > 0 ? Math.Min(config.MaxMemory, Region.Length) : Region.Length;
+        long margin = Math.Max((long)Reserve * Pool.BufferSize * 2, limit / 10);
+        if (aof != null && RewriteMayHelp(server) && (!mayEvict || CompactionMayRelieve(limit, margin)))
         {
             bool rewritten = aof.Rewrite(server);
+            PressureRewrites++;
             _failedRewrite = rewritten ? null : (server.Events.Dirty, Pool.FreeCount);
             if (rewritten && !UnderPressure(config.MaxMemory)) return true;
         }
-        string policy = config.MaxMemoryPolicy;
-        if (policy == "noeviction") return false;
-        if (server.Events.ExpiryPaused(nowMs)) return false; // CLIENT PAUSE: nothing is evicted until it ends
+        if (!mayEvict) return false;
         int samples = int.Parse(config.Get("maxmemory-samples"), CultureInfo.InvariantCulture);
-        long limit = config.MaxMemory > 0 ? Math.Min(config.MaxMemory, Region.Length) : Region.Length;
-        long margin = Math.Max((long)Reserve * Pool.BufferSize * 2, limit / 10);
-        long freed = 0;
-        for (int evicted = 0; evicted < 1_000_000; evicted++)
+        // With the log, evicted values give their buffers back at the compaction, and only
+        // where a buffer is left with no live value or little enough to move out (packet
+        // buffers hold several values each): a round may not be enough, so up to ten.
+        for (int round = 0; round < (aof == null ? 1 : 10); round++)
         {
-            if (aof == null ? !UnderPressure(config.MaxMemory) : freed >= margin) break;
-            var victim = ChooseVictim(server, policy, samples, nowMs, out var db);
-            if (victim == null) break;
-            freed += victim is StringObject s ? Math.Max(s.Length, 64) : 64;
-            db!.Remove(victim);
-            server.Stats.EvictedKeys++;
-            server.Events.Evicted(db, victim);
+            long freed = 0;
+            bool any = false;
+            for (int evicted = 0; evicted < 1_000_000; evicted++)
+            {
+                if (aof == null ? !UnderPressure(config.MaxMemory) : freed >= margin) break;
+                var victim = ChooseVictim(server, policy, samples, nowMs, out var db);
+                if (victim == null) break;
+                any = true;
+                freed += victim is StringObject s ? Math.Max(s.Length, 64) : 64;
+                db!.Remove(victim);
+                server.Stats.EvictedKeys++;
+                server.Events.Evicted(db, victim);
+            }
+            if (aof == null) break;
+            aof.Rewrite(server);
+            PressureRewrites++;
+            if (!any || !UnderPressure(config.MaxMemory)) break;
         }
-        if (aof != null) aof.Rewrite(server);
         return !UnderPressure(config.MaxMemory);
     }
+
+    /// <summary>Whether what a compaction gives back would take the used bytes under the limit with half a margin to spare.</summary>
+    private bool CompactionMayRelieve(long limit, long margin)
+    {
+        long over = Math.Max(0, UsedBytes - limit);
+        if (Pool.FreeCount < Reserve) over = Math.Max(over, (long)(Reserve - Pool.FreeCount) * Pool.BufferSize);
+        return Pool.ReclaimableBytes() >= over + margin / 2;
+    }
+
+    /// <summary>Compactions run to relieve memory pressure (INFO pressure_compactions).</summary>
+    public long PressureRewrites { get; private set; }
 
     private (long Dirty, int Free)? _failedRewrite;
 
@@ -185,6 +211,7 @@ internal sealed class PasteMemory : IDisposable
         sb.Field("pbufs_pinned", Pool.InUseCount);
         sb.Field("pbuf_bytes_pinned", Pool.PinnedBytes);
         sb.Field("pbuf_receive_fallbacks", Pool.FallbackRents);
+        sb.Field("pressure_compactions", PressureRewrites);
         sb.Field("live_value_bytes", liveValueBytes);
         sb.Field("values_stored_whole", _storedWhole);
         sb.Field("values_stored_spanning", _storedSpanning);

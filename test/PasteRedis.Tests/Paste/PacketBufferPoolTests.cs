@@ -47,6 +47,58 @@ public class PacketBufferPoolTests
         }, regionBytes: 20_000 * 512, bufferSize: 512);
     }
 
+    /// <summary>
+    /// The rest of a buffer a read ended in is lent (as a receive pipe's next segment) only
+    /// while the buffer is the one taken then and still held: once it went back to the free
+    /// list, or was freed and taken by someone else (who writes from its start), never.
+    /// The lent rest takes a reference of its own and maps back to the buffer's offsets.
+    /// </summary>
+    [Test]
+    public void TheRestOfABufferIsLentOnlyWhileItIsStillTheSameTaking()
+    {
+        WithPool(pool =>
+        {
+            pool.LendTails = true;
+            var first = pool.Rent();
+            Assert.That(pool.TryGetExtent(first.Memory, out var e), Is.True);
+            int generation = pool.Generation(e.Index);
+            pool.AddRef(e.Index); // a stored value keeps it
+            first.Dispose();      // the pipe dropped its segment
+
+            Assert.That(pool.TryRentTailNext(e.Index, generation, 1000), Is.True);
+            var tail = pool.Rent();
+            Assert.That(tail.Memory.Length, Is.EqualTo(4096 - 1000));
+            Assert.That(pool.RefCount(e.Index), Is.EqualTo(2), "the value's and the lent rest's");
+            Assert.That(pool.TryGetExtent(tail.Memory[10..20], out var t), Is.True);
+            Assert.That(t, Is.EqualTo(new PbufExtent(e.Index, 1010, 10)));
+            tail.Memory.Span[0] = 42;
+            Assert.That(pool.Read(new PbufExtent(e.Index, 1000, 1))[0], Is.EqualTo(42), "the same bytes");
+            tail.Dispose();
+            Assert.That(pool.RefCount(e.Index), Is.EqualTo(1));
+            Assert.That(pool.TryGetExtent(tail.Memory, out _), Is.False, "a returned rest maps to no buffer");
+
+            // Not taken: the lend is withdrawn and the caller releases the reference it got.
+            Assert.That(pool.TryRentTailNext(e.Index, generation, 2000), Is.True);
+            Assert.That(pool.CancelRentNext(), Is.True);
+            pool.Release(e.Index);
+            Assert.That(pool.RefCount(e.Index), Is.EqualTo(1));
+
+            // Freed: nothing to lend.
+            pool.Release(e.Index);
+            Assert.That(pool.TryRentTailNext(e.Index, generation, 1000), Is.False);
+            // Freed and taken again by someone else: not lent either.
+            var again = pool.Rent();
+            Assert.That(pool.TryGetExtent(again.Memory, out var a) ? a.Index : -1, Is.EqualTo(e.Index), "the free list hands the same buffer out again");
+            Assert.That(pool.TryRentTailNext(e.Index, generation, 1000), Is.False);
+            Assert.That(pool.RefCount(e.Index), Is.EqualTo(1), "the failed attempt left no reference behind");
+            Assert.That(pool.TryRentTailNext(e.Index, pool.Generation(e.Index), 1000), Is.True, "the new taking's own rest");
+            Assert.That(pool.CancelRentNext(), Is.True);
+            pool.Release(e.Index);
+            pool.LendTails = false;
+            Assert.That(pool.TryRentTailNext(e.Index, pool.Generation(e.Index), 1000), Is.False, "not lent where nothing moves values out of shared buffers");
+        });
+    }
+
     [Test]
     public void RentTakesAReferenceAndDisposeReturnsIt()
     {

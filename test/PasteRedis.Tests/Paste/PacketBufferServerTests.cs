@@ -209,6 +209,39 @@ public class PacketBufferServerTests : ServerFixture
         await Task.WhenAll(tasks);
     }
 
+    /// <summary>
+    /// A request/response client's small SETs share packet buffers: each read goes on in the
+    /// rest of the buffer the last one ended in (a pipe drops its segment once it is
+    /// consumed; a buffer each made a 64-byte SET pin 4 KB, 64 times its value). Every value
+    /// reads back, and comes back after kill -9.
+    /// </summary>
+    [Test]
+    public void RequestResponseWritesShareBuffersAndSurviveAKill()
+    {
+        int port = ServerInstance.FreePort();
+        var dir = ServerInstance.NewDataDir();
+        string[] args = ["--dir", dir, "--pbuf-memory", "64mb", "--pmem-granularity", "cache-line", "--auto-aof-rewrite-percentage", "0"];
+        try
+        {
+            using (var server = ServerProcess.Start(port, args))
+            {
+                using var raw = new RawClient(port);
+                long before = InfoField(raw, "pbufs_pinned");
+                for (int i = 0; i < 2000; i++) Assert.That(raw.Call("SET", "s" + i, i + new string('x', 60)), Is.EqualTo("+OK"));
+                long pinned = InfoField(raw, "pbufs_pinned") - before;
+                Assert.That(pinned, Is.LessThan(200), "2000 SETs of about 100 bytes each, 40 to a 4 KB buffer");
+                for (int i = 0; i < 2000; i += 7) Assert.That(raw.Call("GET", "s" + i), Is.EqualTo("$" + i + new string('x', 60)));
+                server.Signal("KILL");
+                Assert.That(server.WaitForExit(10_000), Is.True);
+            }
+            using var again = ServerProcess.Start(port, args);
+            using var check = new RawClient(port);
+            Assert.That(check.Call("DBSIZE"), Is.EqualTo(":2000"));
+            for (int i = 0; i < 2000; i++) Assert.That(check.Call("GET", "s" + i), Is.EqualTo("$" + i + new string('x', 60)), "s" + i);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Test]
     public async Task WithoutTheLogDeletesFreeBuffersAtOnce()
     {

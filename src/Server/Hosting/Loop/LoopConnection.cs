@@ -29,6 +29,12 @@ internal sealed class LoopConnection : IDuplexPipe, ISendCounter, ISocketTranspo
     private readonly Pipe _receive;
     private readonly Paste.PacketBufferPool? _pbufs; // the receive pipe's pool, when it is packet buffers
     private bool _scatter; // the last read filled what it was given: read the next over spare buffers too
+    // Where the last read ended (packet buffer, its taking, offset): the next read goes on
+    // there when the pipe has dropped its segment, instead of into a buffer of its own.
+    private int _endIndex = -1, _endGeneration, _endOffset;
+
+    /// <summary>A rest shorter than this is not worth a segment (the next read would need another at once).</summary>
+    private const int MinTail = 256;
     private readonly Pipe _send;
     private readonly MemoryHandle[] _pins = new MemoryHandle[MaxIoVecs];
     private readonly object _interestLock = new();
@@ -93,7 +99,7 @@ internal sealed class LoopConnection : IDuplexPipe, ISendCounter, ISocketTranspo
         var iov = stackalloc Epoll.IoVec[1 + MaxSpares];
         while (true)
         {
-            var memory = writer.GetMemory(1);
+            var memory = NextMemory(writer);
             int taken = 0;
             if (_scatter && _pbufs != null)
                 while (taken < MaxSpares && _pbufs.TryAllocate(out spares[taken])) taken++;
@@ -119,8 +125,16 @@ internal sealed class LoopConnection : IDuplexPipe, ISendCounter, ISocketTranspo
             if (n > 0)
             {
                 writer.Advance((int)Math.Min(n, memory.Length));
+                NoteEnd(memory, (int)Math.Min(n, memory.Length));
                 for (long rest = n - memory.Length; rest > 0; rest -= _pbufs!.BufferSize)
-                    HandOver(writer, spares[used++], (int)Math.Min(rest, _pbufs!.BufferSize));
+                {
+                    int length = (int)Math.Min(rest, _pbufs!.BufferSize);
+                    int index = spares[used++];
+                    _endIndex = index;
+                    _endGeneration = _pbufs.Generation(index);
+                    _endOffset = length;
+                    HandOver(writer, index, length);
+                }
             }
             for (int i = used; i < taken; i++) _pbufs!.Release(spares[i]);
             if (n > 0)
@@ -156,6 +170,37 @@ internal sealed class LoopConnection : IDuplexPipe, ISendCounter, ISocketTranspo
             }
         }
         finally { _inReceive = false; }
+    }
+
+    /// <summary>
+    /// The pipe's memory for the next read. When the pipe dropped its segment (the session
+    /// consumed everything) it would rent a fresh packet buffer, while the last one, kept
+    /// by the values stored from it, has room left: lend it that room instead, so that a
+    /// request/response client's small writes share buffers as a pipeline's do.
+    /// </summary>
+    private Memory<byte> NextMemory(PipeWriter writer)
+    {
+        var pbufs = _pbufs;
+        // Not after a read that filled its buffers (a pipeline): the next one scatters over
+        // whole buffers, and a rest would only split its frames across two.
+        if (pbufs == null || _scatter || _endIndex < 0 || pbufs.BufferSize - _endOffset < MinTail
+            || !pbufs.TryRentTailNext(_endIndex, _endGeneration, _endOffset))
+            return writer.GetMemory(1);
+        var memory = writer.GetMemory(1);
+        if (pbufs.CancelRentNext()) pbufs.Release(_endIndex); // the pipe still had room of its own
+        return memory;
+    }
+
+    /// <summary>Remembers where <paramref name="count"/> bytes read into <paramref name="memory"/> ended.</summary>
+    private void NoteEnd(Memory<byte> memory, int count)
+    {
+        if (_pbufs != null && _pbufs.TryGetExtent(memory, out var e))
+        {
+            _endIndex = e.Index;
+            _endGeneration = _pbufs.Generation(e.Index);
+            _endOffset = e.Offset + count;
+        }
+        else _endIndex = -1;
     }
 
     /// <summary>
