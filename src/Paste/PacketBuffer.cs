@@ -68,6 +68,7 @@ public sealed unsafe class PacketBufferTail : MemoryManager<byte>
     protected override void Dispose(bool disposing)
     {
         int index = Index;
+        if (index < 0) return; // not lent (a second Dispose)
         Index = -1;
         _pool.Release(index);
         _pool.ReturnTail(this);

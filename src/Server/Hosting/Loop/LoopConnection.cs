@@ -124,16 +124,15 @@ internal sealed class LoopConnection : IDuplexPipe, ISendCounter, ISocketTranspo
             int used = 0;
             if (n > 0)
             {
-                writer.Advance((int)Math.Min(n, memory.Length));
-                NoteEnd(memory, (int)Math.Min(n, memory.Length));
+                int inMemory = (int)Math.Min(n, memory.Length);
+                writer.Advance(inMemory);
+                if (_pbufs != null && _pbufs.TryGetExtent(memory, out var e)) NoteEnd(e.Index, e.Offset + inMemory);
+                else _endIndex = -1;
                 for (long rest = n - memory.Length; rest > 0; rest -= _pbufs!.BufferSize)
                 {
                     int length = (int)Math.Min(rest, _pbufs!.BufferSize);
-                    int index = spares[used++];
-                    _endIndex = index;
-                    _endGeneration = _pbufs.Generation(index);
-                    _endOffset = length;
-                    HandOver(writer, index, length);
+                    NoteEnd(spares[used], length);
+                    HandOver(writer, spares[used++], length);
                 }
             }
             for (int i = used; i < taken; i++) _pbufs!.Release(spares[i]);
@@ -191,16 +190,12 @@ internal sealed class LoopConnection : IDuplexPipe, ISendCounter, ISocketTranspo
         return memory;
     }
 
-    /// <summary>Remembers where <paramref name="count"/> bytes read into <paramref name="memory"/> ended.</summary>
-    private void NoteEnd(Memory<byte> memory, int count)
+    /// <summary>Remembers that the last read ended at <paramref name="offset"/> in buffer <paramref name="index"/> (as taken now).</summary>
+    private void NoteEnd(int index, int offset)
     {
-        if (_pbufs != null && _pbufs.TryGetExtent(memory, out var e))
-        {
-            _endIndex = e.Index;
-            _endGeneration = _pbufs.Generation(e.Index);
-            _endOffset = e.Offset + count;
-        }
-        else _endIndex = -1;
+        _endIndex = index;
+        _endGeneration = _pbufs!.Generation(index);
+        _endOffset = offset;
     }
 
     /// <summary>
