@@ -220,7 +220,8 @@ public class PacketBufferServerTests : ServerFixture
     {
         int port = ServerInstance.FreePort();
         var dir = ServerInstance.NewDataDir();
-        string[] args = ["--dir", dir, "--pbuf-memory", "64mb", "--pmem-granularity", "cache-line", "--auto-aof-rewrite-percentage", "0"];
+        string[] args = ["--dir", dir, "--pbuf-memory", "64mb", "--pmem-granularity", "cache-line", "--auto-aof-rewrite-percentage", "0",
+            "--event-loop", "epoll"]; // the epoll loop lends the rests; the runtime socket engine does not
         try
         {
             using (var server = ServerProcess.Start(port, args))
