@@ -68,6 +68,7 @@ public static class PasteRedisHost
         if (ownsProcess) SocketEngine.RunCommandsOnEventThreads(int.Parse(config.Get("io-threads"), System.Globalization.CultureInfo.InvariantCulture));
         // Before the packet buffers are mapped: later mappings get no huge pages unless they advise them.
         string? thpProblem = ownsProcess ? TransparentHugePages.Apply(config) : null;
+        if (ownsProcess) TransparentHugePages.AdviseManagedHeap();
         builder.Logging.SetMinimumLevel(config.Get("loglevel") switch
         {
             "debug" => LogLevel.Debug,

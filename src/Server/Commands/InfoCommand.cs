@@ -131,6 +131,8 @@ internal static class InfoCommand
                 sb.Field("mem_clients_normal", m.ClientsNormal);
                 sb.Field("mem_aof_buffer", 0);
                 sb.Field("mem_allocator", ".NET GC");
+                // The managed heap's address range advised for 2 MB pages (0: not advised; see TransparentHugePages).
+                sb.Field("mem_heap_huge_pages_advised", Hosting.TransparentHugePages.ManagedHeapAdvisedBytes);
                 break;
             }
             case "persistence":
