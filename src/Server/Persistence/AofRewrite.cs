@@ -103,14 +103,26 @@ internal sealed partial class AofPersistence
 
     /// <summary>
     /// Before a write during a rewrite: base records for the keys it touches or reads come
-    /// first, so its record replays against complete values. Every argument that names a
-    /// live key counts (an argument that is not a key only gets its base record early).
+    /// first, so its record replays against complete values. The keys are where the
+    /// command's key range (Redis's first/last/step, which names every key of a command
+    /// without movable keys) says; for a command with movable keys or none declared, every
+    /// argument that names a live key counts (one that is not a key only gets its base
+    /// record early). Looking up a SET's value as a key was a hash and a dictionary miss
+    /// wasted on every write while a rewrite ran (half the time under random overwrites of
+    /// 100 K keys; the throughput gain was within the noise of this machine).
     /// </summary>
     public bool BeforeWrite(RedisServer server, Connections.ClientSession c, Commands.RedisCommand cmd)
     {
         if (_next == null) return true;
         long now = RedisServer.NowMs();
-        for (int i = 1; i < c.Request.Count; i++)
+        int count = c.Request.Count, first = 1, last = count - 1, step = 1;
+        if (cmd.FirstKey > 0 && (cmd.Flags & Commands.CommandFlags.MovableKeys) == 0)
+        {
+            first = cmd.FirstKey;
+            last = cmd.LastKey < 0 ? count + cmd.LastKey : Math.Min(cmd.LastKey, count - 1);
+            step = Math.Max(1, cmd.Step);
+        }
+        for (int i = first; i <= last; i += step)
         {
             var obj = c.Db.Lookup(c.Request.Arg(i), now, touch: false);
             if (obj != null && !WriteBase(c.Db.Id, obj, server.Pool!, now)) return AbandonRewrite();
