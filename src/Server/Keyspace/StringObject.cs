@@ -230,9 +230,25 @@ internal sealed class StringObject : RedisObject
     /// <summary>True when any buffer holding this value is mostly dead space.</summary>
     public bool LiesSparsely(PacketBufferPool pool)
     {
-        foreach (var e in Extents())
-            if (pool.LiveBytes(e.Index) < pool.BufferSize / 2) return true;
+        if (_managed != null || Length == 0) return false;
+        for (int i = 0; i < _extentCount; i++)
+            if (pool.LiveBytes(At(i).Index) < pool.BufferSize / 2) return true;
         return false;
+    }
+
+    /// <summary>The value's extents into <paramref name="into"/> (cleared first; none for a managed value), without allocating.</summary>
+    public void CopyExtents(List<PbufExtent> into)
+    {
+        into.Clear();
+        if (_managed != null || Length == 0) return;
+        for (int i = 0; i < _extentCount; i++) into.Add(At(i));
+    }
+
+    /// <summary>Asks for the value's bytes and its buffers' counters ahead of a pass that reads them (a compaction's walk).</summary>
+    public void Prefetch(PacketBufferPool pool)
+    {
+        if (_managed != null || Length == 0) return;
+        for (int i = 0; i < _extentCount; i++) pool.PrefetchWhole(At(i));
     }
 
     /// <summary>Where the value lies: packet buffer extents, or empty for a managed value.</summary>

@@ -73,6 +73,8 @@ internal sealed partial class AofPersistence
         return RewriteStep(server, int.MaxValue);
     }
 
+    private const int WalkPrefetchAhead = 8;
+
     /// <summary>
     /// Writes base records for up to <paramref name="budget"/> keys; switches logs when the
     /// walk is complete. Returns false when the rewrite failed (and was abandoned).
@@ -91,6 +93,9 @@ internal sealed partial class AofPersistence
                 _walkSlot = 0;
                 continue;
             }
+            // The values a few keys ahead are asked for now: a walk over keys long out of the
+            // cache otherwise waits on each one's object, buffer text and counters in turn.
+            if (db.AtSlot(_walkSlot + WalkPrefetchAhead) is StringObject ahead) ahead.Prefetch(pool);
             var obj = db.AtSlot(_walkSlot++);
             if (obj == null) continue;
             budget--;
@@ -240,14 +245,15 @@ internal sealed partial class AofPersistence
 
     private bool AppendBase(AppendOnlyLog log, int db, StringObject s, PacketBufferPool pool)
     {
-        var value = s.Extents().ToList();
+        var value = _baseValue;
+        s.CopyExtents(value);
         if (value.Count == 0 || value.Count > LogRecord.MaxExtents - 4) return AppendBaseInline(log, db, s, pool);
         // Moving a value out of a mostly-dead buffer is opportunistic: only with headroom
         // left for the records themselves; otherwise it stays referenced where it lies.
         bool relocated = false;
         if (pool.FreeCount > RelocationFloor && s.LiesSparsely(pool) && TryRelocate(s, value, pool))
         {
-            value = [.. _relocated];
+            value = _relocated;
             relocated = true;
         }
         _rewriteExtents.Clear();
@@ -280,6 +286,9 @@ internal sealed partial class AofPersistence
         return log.TryAppendExtents(db, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_rewriteExtents),
             System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_rewriteDurable), BaseRecordFlags);
     }
+
+    // The value's extents of the base record being written (scratch: the walk allocates nothing per key).
+    private readonly List<PbufExtent> _baseValue = new(4);
 
     // Whether each of _rewriteExtents' bytes are durable already; MarkDurable sets it for the extents added since its last call.
     private readonly List<bool> _rewriteDurable = new(16);
