@@ -241,13 +241,28 @@ public sealed partial class AppendOnlyLog
         var extents = new List<PbufExtent>(4);
         long offset = SuperblockSize;
         var log = _log.Span(0, (int)Math.Min(int.MaxValue, _log.Length));
+        // Records in a row mostly reference the same buffer (the frames that arrived in it):
+        // one atomic release per run of references, not one per reference. It runs at a
+        // compaction's switch, under the execution lock: 12-16 ms for the ~500 K records of a
+        // rewrite under load (SET 1 KB over 100 K keys) with a release per reference.
+        int run = -1, count = 0;
         while (offset < _tail)
         {
             int size = LogRecord.ReadTrustedExtents(log[(int)offset..], extents);
             if (size == 0) break;
-            foreach (var e in extents) _pool.Release(e.Index);
+            foreach (var e in extents)
+            {
+                if (e.Index == run)
+                {
+                    count++;
+                    continue;
+                }
+                if (count > 0) _pool.Release(run, count);
+                (run, count) = (e.Index, 1);
+            }
             offset += size;
         }
+        if (count > 0) _pool.Release(run, count);
     }
 
     /// <summary>A sequence over the extents' bytes in place (the packet buffers' own memory).</summary>

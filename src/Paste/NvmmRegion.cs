@@ -68,11 +68,15 @@ public sealed unsafe class NvmmRegion : IDisposable
         // pages in a VM each page's first touch costs microseconds (1 GB of 1 KB values:
         // validation 4.6 s of CPU with 4 KB pages, 0.9 s with 2 MB ones).
         Libc.madvise(_base, (nuint)Length, Libc.MadvHugePage);
-        HugePages = MappedWithHugePages(_base);
     }
 
-    /// <summary>Whether the kernel may map the region with 2 MB pages (THPeligible in /proc/self/smaps).</summary>
-    public bool HugePages { get; }
+    /// <summary>
+    /// Whether the kernel may map the region with 2 MB pages (THPeligible in /proc/self/smaps).
+    /// Read when first asked: /proc/self/smaps of a large process takes milliseconds, and a
+    /// rewrite opens a new log under the execution lock without needing to know.
+    /// </summary>
+    public bool HugePages => _hugePages ??= MappedWithHugePages(_base);
+    private bool? _hugePages;
 
     private static bool MappedWithHugePages(byte* start)
     {

@@ -260,9 +260,12 @@ public sealed unsafe class PacketBufferPool : MemoryPool<byte>
         return total;
     }
 
-    public void Release(int index)
+    public void Release(int index) => Release(index, 1);
+
+    /// <summary><paramref name="count"/> references to buffer <paramref name="index"/> at once.</summary>
+    public void Release(int index, int count)
     {
-        int left = Interlocked.Decrement(ref _refs[index]);
+        int left = Interlocked.Add(ref _refs[index], -count);
         if (left > 0) return;
         if (left < 0) throw new InvalidOperationException($"packet buffer {index} released more often than referenced");
         lock (_freeLock) _free[_freeCount++] = index;

@@ -108,6 +108,12 @@ internal sealed class PasteMemory : IDisposable
         var config = server.Config;
         if (!UnderPressure(config.MaxMemory)) return true;
         var aof = server.Aof;
+        // A finished compaction may still be giving buffers back (off the lock): they count first.
+        if (aof != null && aof.RewriteInProgress)
+        {
+            aof.WaitForRelease();
+            if (!UnderPressure(config.MaxMemory)) return true;
+        }
         string policy = config.MaxMemoryPolicy;
         bool mayEvict = policy != "noeviction" && !server.Events.ExpiryPaused(nowMs); // CLIENT PAUSE: nothing is evicted until it ends
         long limit = config.MaxMemory > 0 ? Math.Min(config.MaxMemory, Region.Length) : Region.Length;

@@ -381,6 +381,7 @@ internal sealed partial class AofPersistence : IDisposable
 
     public void Dispose()
     {
+        WaitForRelease();
         WaitForCommitter();
         if (_next != null) AbandonRewrite(shuttingDown: true);
         Fresh.Reset();

@@ -505,7 +505,7 @@ public class CompactionTests
             var aof = s.Aof!;
             Assert.That(aof.StartRewrite(s), Is.True);
             long before = GC.GetAllocatedBytesForCurrentThread();
-            Assert.That(aof.RewriteStep(s, int.MaxValue), Is.True);
+            Assert.That(aof.RewriteStep(s, int.MaxValue, releaseInBackground: false), Is.True);
             allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.That(aof.RewriteInProgress, Is.False, "the walk completed and switched logs");
         }
@@ -516,6 +516,40 @@ public class CompactionTests
         using var check = server.Raw();
         Assert.That(check.Call("DBSIZE"), Is.EqualTo(":" + keys));
         Assert.That(check.Call("GET", "w12345"), Is.EqualTo("$v12345"));
+    }
+
+    /// <summary>
+    /// At a rewrite's switch the replaced log's references are given back on a thread of
+    /// its own, not under the execution lock: the release completes while this test holds
+    /// the lock, the rewrite counts as in progress until it has, and then the buffers that
+    /// only the old records kept (the overwritten values) are free. A restart finds the data.
+    /// </summary>
+    [Test]
+    public async Task TheReplacedLogsBuffersComeBackOffTheExecutionLock()
+    {
+        await using var server = await ServerInstance.StartAsync("--pbuf-memory", "64mb", "--auto-aof-rewrite-percentage", "0");
+        using var raw = server.Raw();
+        const int keys = 20_000;
+        SetPipelined(raw, keys);
+        SetPipelined(raw, keys); // every value again: the first ones are dead, kept by the log alone
+        var s = server.Server;
+        var pool = s.Pool!;
+        lock (s.ExecLock)
+        {
+            var aof = s.Aof!;
+            int freeBefore = pool.FreeCount;
+            Assert.That(aof.StartRewrite(s), Is.True);
+            Assert.That(aof.RewriteStep(s, int.MaxValue), Is.True);
+            Assert.That(Task.Run(aof.WaitForRelease).Wait(TimeSpan.FromSeconds(10)), Is.True,
+                "the old log's buffers come back while another thread holds the execution lock");
+            Assert.That(aof.RewriteInProgress, Is.False);
+            Assert.That(pool.FreeCount - freeBefore, Is.GreaterThan(100), "buffers that only the old records kept are free");
+        }
+        Assert.That(raw.Call("INFO", "persistence"), Does.Contain("aof_rewrite_in_progress:0"));
+        await server.RestartAsync();
+        using var check = server.Raw();
+        Assert.That(check.Call("DBSIZE"), Is.EqualTo(":" + keys));
+        Assert.That(check.Call("GET", "w4321"), Is.EqualTo("$v4321"));
     }
 
     /// <summary>
