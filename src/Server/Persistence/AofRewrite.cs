@@ -231,30 +231,26 @@ internal sealed partial class AofPersistence
         LastRewriteSeconds = _rewriteClock.Elapsed.TotalSeconds;
         LastRewriteStatus = "ok";
         (long records, long size, long fresh, int stash) = (Log.Records, Log.Size, _baseFreshBytes, Fresh.StashTarget);
-        void Released()
+        // The pool's counts are atomic; the stash (Fresh) is the execution lock's, so only a release under it settles it.
+        void ReleaseOld(bool underLock)
         {
+            old.ReleaseReferences();
+            old.Dispose();
+            if (underLock) Fresh.Settle();
             BasePinnedBytes = pool.PinnedBytes;
             _logger.LogInformation("AOF rewrite: {Records} records, {Bytes} bytes, {Seconds:F3} s; {Fresh} bytes of its records written fresh; {Free} packet buffers free, {Stash} held back for the log",
                 records, size, LastRewriteSeconds, fresh, pool.FreeCount, stash);
         }
         if (!inBackground)
         {
-            old.ReleaseReferences();
-            old.Dispose();
-            Fresh.Settle();
-            Released();
+            ReleaseOld(underLock: true);
             return;
         }
         // Its own thread, not the pool's: a compaction for memory pressure waits for it while
         // holding the execution lock, which pool threads running commands may be queued on.
         _releasing = Task.Factory.StartNew(() =>
         {
-            try
-            {
-                old.ReleaseReferences();
-                old.Dispose();
-                Released();
-            }
+            try { ReleaseOld(underLock: false); }
             catch (Exception e) { _logger.LogCritical(e, "AOF rewrite: giving back the replaced log's buffers failed"); }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
