@@ -304,6 +304,8 @@ internal sealed partial class RedisServer
             if (_pendingImport != null) RedisAofInterop.Import(this, _pendingImport, logger);
             _loading = _events.Loading = false;
             Pool?.CreateManagersInBackground();
+            if (Databases.Any(d => d.DeferredCount > 0))
+                _ = Task.Factory.StartNew(() => BuildDeferredKeys(logger, stop), TaskCreationOptions.LongRunning);
             if (!stop.IsCancellationRequested) StartConfiguredReplication();
             _loaded.TrySetResult();
         }
@@ -323,6 +325,46 @@ internal sealed partial class RedisServer
             _loaded.TrySetException(e);
         }
     }
+
+    /// <summary>
+    /// After a load that deferred plain SETs (<see cref="Keyspace.DeferredStrings"/>): builds
+    /// their objects a batch at a time under the execution lock, letting clients in between
+    /// batches, until none is left (a lookup builds the key it needs itself meanwhile).
+    /// </summary>
+    private void BuildDeferredKeys(ILogger logger, CancellationToken stop)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        long built = 0;
+        try
+        {
+            long delayUs = long.Parse(Config.Get("deferred-build-delay"), System.Globalization.CultureInfo.InvariantCulture);
+            int batch = delayUs > 0 ? 16 : DeferredBatch;
+            foreach (var db in Databases)
+                while (!stop.IsCancellationRequested)
+                {
+                    int left, done;
+                    lock (ExecLock)
+                    {
+                        int before = db.DeferredCount;
+                        left = db.MaterializeSome(batch, NowMs());
+                        done = before - left;
+                        built += done;
+                    }
+                    if (left == 0) break;
+                    if (delayUs > 0) Thread.Sleep(TimeSpan.FromMicroseconds(delayUs * done));
+                    else Thread.Yield();
+                }
+            if (!stop.IsCancellationRequested)
+                logger.LogInformation("Objects of the keys deferred by the load built: {Keys} in the background, {Seconds:F3} seconds", built, sw.Elapsed.TotalSeconds);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Building the deferred keys' objects failed; each is built when looked up");
+        }
+    }
+
+    /// <summary>Deferred keys built per hold of the execution lock: about a millisecond of work.</summary>
+    private const int DeferredBatch = 1024;
 
     /// <summary>
     /// Called by the loader, holding the execution lock, between groups of records: when

@@ -145,6 +145,8 @@ internal static class InfoCommand
                     sb.Field("loading_start_time", server.LoadingStartUnix);
                     sb.Field("loading_loaded_records", server.LoadingRecords);
                 }
+                // Keys of plain SETs the replay indexed; their objects are built in the background (or when asked for).
+                sb.Field("loading_deferred_keys", server.Databases.Sum(d => (long)d.DeferredCount));
                 var snapshots = server.Snapshots;
                 sb.Field("rdb_changes_since_last_save", server.Events.Dirty - snapshots.DirtyAtLastSave);
                 sb.Field("rdb_bgsave_in_progress", snapshots.InProgress ? 1 : 0);

@@ -73,6 +73,9 @@ internal sealed partial class ServerConfig
         new("aof-import", "", ParamKind.String, Mutable: false),
         // Redis's testing aid: microseconds to wait after each record replayed at start-up.
         new("key-load-delay", "0", ParamKind.Integer, Min: 0, Max: 1_000_000),
+        // The same kind of aid for the keys a load deferred (plain SETs, Keyspace/DeferredStrings):
+        // microseconds to wait per key the background build has built, outside the execution lock.
+        new("deferred-build-delay", "0", ParamKind.Integer, Min: 0, Max: 1_000_000),
         // The log's file is sparse (pages are taken as records are written), and it holds the
         // composed commands inline (a compaction's collections): as large as the default region.
         // Recovery maps it as one span, so under 2 GB.

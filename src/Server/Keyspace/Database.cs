@@ -1,3 +1,5 @@
+using PasteRedis.Paste;
+
 namespace PasteRedis.Server.Keyspace;
 
 /// <summary>
@@ -13,6 +15,9 @@ internal sealed class Database
     private SlotList _all = new();
     private SlotList _volatile = new();
     private readonly KeyspaceEvents _events;
+    // Keys a replay indexed without building their objects (plain SETs), until looked up or
+    // built in the background; null when there are none (the lookups' miss path checks it).
+    private DeferredStrings? _deferred;
 
     public Database(int id, KeyspaceEvents events)
     {
@@ -22,9 +27,83 @@ internal sealed class Database
     }
 
     public int Id { get; }
-    public int Count => _dict.Count;
+    public int Count => _dict.Count + (_deferred?.Count ?? 0);
     public int VolatileCount => _volatile.Count;
-    public int ScanCapacity => _all.Capacity;
+    public int ScanCapacity
+    {
+        get
+        {
+            MaterializeAll();
+            return _all.Capacity;
+        }
+    }
+
+    /// <summary>Keys indexed by a replay whose objects are not built yet (INFO's loading_deferred_keys).</summary>
+    public int DeferredCount => _deferred?.Count ?? 0;
+
+    /// <summary>
+    /// Replay of a plain `SET key value` whose key and value lie in packet buffers, when the
+    /// key has no object: the value is indexed where it lies, its object built later. False
+    /// when the key has an object (the caller replays the record as a command).
+    /// </summary>
+    public bool TryDefer(PacketBufferPool pool, in PbufExtent key, in DeferredStrings.Value value, int capacity)
+    {
+        if (_dict.Count > 0 && _lookup.ContainsKey(pool.Read(key))) return false;
+        (_deferred ??= new DeferredStrings(pool, capacity)).Set(key, value);
+        return true;
+    }
+
+    /// <summary>
+    /// Builds the objects of up to <paramref name="budget"/> deferred keys (the background
+    /// build, under the execution lock); returns how many are left.
+    /// </summary>
+    public int MaterializeSome(int budget, long nowMs)
+    {
+        if (_deferred == null) return 0;
+        Span<KeyValuePair<PbufExtent, DeferredStrings.Value>> batch = new KeyValuePair<PbufExtent, DeferredStrings.Value>[Math.Min(budget, 4096)];
+        while (budget > 0)
+        {
+            int n = _deferred.Take(batch[..Math.Min(budget, batch.Length)]);
+            if (n == 0) break;
+            for (int i = 0; i < n; i++) Build(_deferred.Pool.Read(batch[i].Key).ToArray(), batch[i].Value, nowMs);
+            budget -= n;
+        }
+        int left = _deferred.Count;
+        if (left == 0) _deferred = null;
+        return left;
+    }
+
+    /// <summary>Builds every deferred key's object: before anything that walks the keyspace.</summary>
+    public void MaterializeAll()
+    {
+        if (_deferred != null) MaterializeSome(int.MaxValue, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    }
+
+    /// <summary>The deferred key's object, built now; null when it is not deferred.</summary>
+    private RedisObject? Materialize(ReadOnlySpan<byte> key, long nowMs)
+    {
+        if (_deferred == null || !_deferred.TryTake(key, out _, out var value)) return null;
+        var obj = Build(key.ToArray(), value, nowMs);
+        if (_deferred.Count == 0) _deferred = null;
+        return obj;
+    }
+
+    /// <summary>
+    /// A deferred key's object, inserted quietly: the key was in the dataset all along, so
+    /// nothing is notified, counted as a change, or marked for a rewrite (none runs while
+    /// keys are deferred: a rewrite builds them all first).
+    /// </summary>
+    private StringObject Build(byte[] key, in DeferredStrings.Value value, long nowMs)
+    {
+        var obj = new StringObject(key);
+        _events.Stored(obj.Adopt(value));
+        _dict.Add(key, obj);
+        obj.Slot = _all.Add(obj);
+        obj.LastAccess = nowMs;
+        obj.AccessSeq = ++_events.AccessClock;
+        obj.LfuData = Lfu.Initial(nowMs);
+        return obj;
+    }
 
     /// <summary>
     /// The live object under <paramref name="key"/>, or null. An expired key is deleted on
@@ -34,7 +113,7 @@ internal sealed class Database
     /// </summary>
     public RedisObject? Lookup(ReadOnlySpan<byte> key, long nowMs, bool touch = true)
     {
-        if (!_lookup.TryGetValue(key, out var obj)) return null;
+        if (!_lookup.TryGetValue(key, out var obj) && (obj = Materialize(key, nowMs)) == null) return null;
         if (obj.ExpireAt != RedisObject.NoExpiry && obj.ExpireAt <= nowMs && !_events.Loading)
         {
             // CLIENT PAUSE: the key reads as gone but stays until the pause ends (Redis's expireIfNeeded).
@@ -51,7 +130,8 @@ internal sealed class Database
     }
 
     /// <summary>The object under <paramref name="key"/>, expired or not, without touching or expiring it.</summary>
-    public RedisObject? Peek(ReadOnlySpan<byte> key) => _lookup.TryGetValue(key, out var obj) ? obj : null;
+    public RedisObject? Peek(ReadOnlySpan<byte> key) =>
+        _lookup.TryGetValue(key, out var obj) ? obj : _deferred == null ? null : Materialize(key, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
     /// <summary>The key is here but its time has passed (Redis's keyIsExpired): nothing is deleted.</summary>
     public bool HoldsExpired(ReadOnlySpan<byte> key, long nowMs) =>
@@ -89,8 +169,12 @@ internal sealed class Database
     /// <summary>Removes the key if present; returns the removed object.</summary>
     public RedisObject? Remove(ReadOnlySpan<byte> key)
     {
-        if (!_lookup.Remove(key, out _, out var obj)) return null;
-        Unlink(obj);
+        if (!_lookup.Remove(key, out _, out var obj))
+        {
+            if (_deferred == null || Materialize(key, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) == null) return null;
+            _lookup.Remove(key, out _, out obj);
+        }
+        Unlink(obj!);
         return obj;
     }
 
@@ -142,6 +226,7 @@ internal sealed class Database
     /// <summary>SWAPDB: the two databases exchange every key (with its slot and TTL bookkeeping); ids stay.</summary>
     public void SwapContents(Database other)
     {
+        (_deferred, other._deferred) = (other._deferred, _deferred);
         (_dict, other._dict) = (other._dict, _dict);
         (_lookup, other._lookup) = (other._lookup, _lookup);
         (_all, other._all) = (other._all, _all);
@@ -228,15 +313,34 @@ internal sealed class Database
         return counted == 0 ? 0 : sum / counted;
     }
 
-    public RedisObject? RandomObject(Random random) => _all.Sample(random);
-    public RedisObject? RandomVolatile(Random random) => _volatile.Sample(random);
-    public RedisObject? AtSlot(int slot) => _all.At(slot);
+    public RedisObject? RandomObject(Random random)
+    {
+        MaterializeAll();
+        return _all.Sample(random);
+    }
 
-    public Dictionary<byte[], RedisObject>.ValueCollection Objects => _dict.Values;
+    public RedisObject? RandomVolatile(Random random) => _volatile.Sample(random);
+
+    public RedisObject? AtSlot(int slot)
+    {
+        MaterializeAll();
+        return _all.At(slot);
+    }
+
+    public Dictionary<byte[], RedisObject>.ValueCollection Objects
+    {
+        get
+        {
+            MaterializeAll();
+            return _dict.Values;
+        }
+    }
 
     /// <summary>Drops every key (FLUSHDB); each value's storage is released.</summary>
     public void Clear()
     {
+        _deferred?.Clear();
+        _deferred = null;
         foreach (var obj in _dict.Values) _events.Removed(this, obj);
         _events.Dirty++;
         _dict.Clear();
@@ -292,6 +396,8 @@ internal class KeyspaceEvents
         obj.LfuData = Lfu.Touch(obj.LfuData, nowMs, LfuLogFactor, LfuDecayMinutes, r);
     }
     public virtual void Added(Database db, RedisObject obj) { }
+    /// <summary>A value stored (by reference, spanning, or copied), for the store counters.</summary>
+    public virtual void Stored(StoreKind kind) { }
     /// <summary>After <see cref="Added"/>, for a key that did not exist (not an overwrite, not a rename's or move's own).</summary>
     public virtual void NewKey(Database db, RedisObject obj) { }
     public virtual void Removed(Database db, RedisObject obj) { }

@@ -110,6 +110,18 @@ internal sealed class StringObject : RedisObject
         return true;
     }
 
+    /// <summary>
+    /// A new object takes over a deferred value (<see cref="DeferredStrings"/>): its one or
+    /// two extents, whose references the index already holds, become this value's.
+    /// </summary>
+    public StoreKind Adopt(in DeferredStrings.Value value)
+    {
+        (_extent, _extent2, _extents, _managed) = (value.First, value.Second, null, null);
+        _extentCount = value.Count;
+        Length = value.Length;
+        return _extentCount == 1 ? StoreKind.Whole : StoreKind.Spanning;
+    }
+
     /// <summary>Stores a copy of <paramref name="value"/> in managed memory.</summary>
     public void SetBytes(PacketBufferPool? pool, ReadOnlySpan<byte> value)
     {

@@ -262,6 +262,8 @@ internal sealed class PasteKeyspaceEvents(PacketBufferPool? pool) : KeyspaceEven
         Blocking?.KeyAdded(db, obj);
     }
 
+    public override void Stored(StoreKind kind) => Server?.Memory?.Count(kind);
+
     public override void NewKey(Database db, RedisObject obj) => Server?.Notify(NotifyClass.New, "new", obj.Key, db.Id, null);
 
     public override void Removed(Database db, RedisObject obj)

@@ -110,11 +110,17 @@ internal sealed partial class AofPersistence : IDisposable
             bool allowTruncation = server.Config.Get("aof-load-truncated") == "yes";
             long delayTicks = KeyLoadDelayTicks(server.Config);
             long logged = 0;
+            // Plain SETs are indexed, not executed (DeferredSets): their objects are built after the load.
+            int capacity = (int)Math.Min(LastLoadHeaders, 1 << 24);
+            Action<int, ReadOnlySequence<byte>> apply = (db, command) =>
+            {
+                if (!DeferredSets.TryDefer(server, pool, db, command, capacity)) replay.Replay(db, command);
+            };
             try
             {
-                LastRecovery = Log.Recover(delayTicks == 0 ? replay.Replay : (db, command) =>
+                LastRecovery = Log.Recover(delayTicks == 0 ? apply : (db, command) =>
                     {
-                        replay.Replay(db, command);
+                        apply(db, command);
                         long until = Stopwatch.GetTimestamp() + delayTicks;
                         while (Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
                         stop.ThrowIfCancellationRequested();
@@ -150,9 +156,10 @@ internal sealed partial class AofPersistence : IDisposable
         if (r.Truncated)
             _logger.LogWarning("!!! Warning: the AOF {Path} was truncated: {Why}. Applied {Records} records ({Bytes} bytes); " +
                 "dropped the rest (at least {Dropped} bytes). (aof-load-truncated yes)", _path, r.StoppedBecause, r.Records, r.ValidBytes, r.DroppedBytesAtLeast);
-        _logger.LogInformation("DB loaded from append only file: {Seconds:F3} seconds, {Records} records, {Keys} keys " +
+        _logger.LogInformation("DB loaded from append only file: {Seconds:F3} seconds, {Records} records, {Keys} keys, " +
+            "{Deferred} of them plain SETs indexed whose objects are built in the background " +
             "(GC: {Gen0}/{Gen1}/{Gen2} collections of gen 0/1/2, {Pause:F0} ms paused; no-GC region {Region} MB)",
-            LastRecoverySeconds, r.Records, server.Databases.Sum(d => (long)d.Count),
+            LastRecoverySeconds, r.Records, server.Databases.Sum(d => (long)d.Count), server.Databases.Sum(d => (long)d.DeferredCount),
             GC.CollectionCount(0) - gcBefore.Gen0, GC.CollectionCount(1) - gcBefore.Gen1, GC.CollectionCount(2) - gcBefore.Gen2,
             (GC.GetTotalPauseDuration() - gcBefore.Paused).TotalMilliseconds, LastLoadRegionBytes >> 20);
     }

@@ -48,6 +48,9 @@ internal sealed partial class AofPersistence
     public bool StartRewrite(RedisServer server)
     {
         if (_next != null) return true;
+        // The walk goes by slots and marks keys added meanwhile as logged: a deferred key built
+        // during the walk could land behind it, unwritten. Every object exists before it starts.
+        foreach (var db in server.Databases) db.MaterializeAll();
         var rewritePath = _path + ".rewrite";
         File.Delete(rewritePath);
         try { _next = AppendOnlyLog.Open(rewritePath, Log.Capacity, server.Pool!, Fresh, Log.Mode, _granularity, _allowLibPmem2); }
