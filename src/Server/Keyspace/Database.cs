@@ -41,17 +41,22 @@ internal sealed class Database
     /// <summary>Keys indexed by a replay whose objects are not built yet (INFO's loading_deferred_keys).</summary>
     public int DeferredCount => _deferred?.Count ?? 0;
 
+    /// <summary>The key has an object (deferred keys aside): a replayed SET of it must overwrite it as a command.</summary>
+    public bool HoldsObject(ReadOnlySpan<byte> key) => _dict.Count > 0 && _lookup.ContainsKey(key);
+
     /// <summary>
-    /// Replay of a plain `SET key value` whose key and value lie in packet buffers, when the
-    /// key has no object: the value is indexed where it lies, its object built later. False
-    /// when the key has an object (the caller replays the record as a command).
+    /// Replay of a plain `SET key value` whose key and value lie in packet buffers, for a key
+    /// with no object (<see cref="HoldsObject"/>): the value is indexed where it lies, its
+    /// object built later.
     /// </summary>
-    public bool TryDefer(PacketBufferPool pool, in PbufExtent key, in DeferredStrings.Value value, int capacity)
-    {
-        if (_dict.Count > 0 && _lookup.ContainsKey(pool.Read(key))) return false;
-        (_deferred ??= new DeferredStrings(pool, capacity)).Set(key, value);
-        return true;
-    }
+    public void Defer(PacketBufferPool pool, in PbufExtent key, int hash, in DeferredStrings.Value value, int capacity) =>
+        (_deferred ??= new DeferredStrings(pool, capacity)).Set(key, hash, value);
+
+    /// <summary>The loader's first look ahead at a SET it will defer: the table slot of its key's hash.</summary>
+    public void PrefetchDeferred(int hash) => _deferred?.Prefetch(hash);
+
+    /// <summary>The loader's second look ahead: the key bytes of the entry in that slot, which an overwrite compares.</summary>
+    public void PrefetchDeferredOccupant(int hash) => _deferred?.PrefetchOccupant(hash);
 
     /// <summary>
     /// Builds the objects of up to <paramref name="budget"/> deferred keys (the background
@@ -82,7 +87,7 @@ internal sealed class Database
     /// <summary>The deferred key's object, built now; null when it is not deferred.</summary>
     private RedisObject? Materialize(ReadOnlySpan<byte> key, long nowMs)
     {
-        if (_deferred == null || !_deferred.TryTake(key, out _, out var value)) return null;
+        if (_deferred == null || !_deferred.TryTake(key, out var value)) return null;
         var obj = Build(key.ToArray(), value, nowMs);
         if (_deferred.Count == 0) _deferred = null;
         return obj;

@@ -111,10 +111,12 @@ internal sealed partial class AofPersistence : IDisposable
             long delayTicks = KeyLoadDelayTicks(server.Config);
             long logged = 0;
             // Plain SETs are indexed, not executed (DeferredSets): their objects are built after the load.
-            int capacity = (int)Math.Min(LastLoadHeaders, 1 << 24);
+            var deferred = new DeferredSets(server, pool, (int)Math.Min(LastLoadHeaders, 1 << 24));
             Action<int, ReadOnlySequence<byte>> apply = (db, command) =>
             {
-                if (!DeferredSets.TryDefer(server, pool, db, command, capacity)) replay.Replay(db, command);
+                if (deferred.TryQueue(db, command)) return;
+                deferred.Flush(); // the SETs before it, in order
+                replay.Replay(db, command);
             };
             try
             {
@@ -137,6 +139,7 @@ internal sealed partial class AofPersistence : IDisposable
                         server.LetWaitingClientsIn();
                     },
                     allowTruncation);
+                deferred.Flush();
                 stopped = false;
             }
             catch (AofFormatException e) { throw new ConfigException(e.Message); }

@@ -8,15 +8,67 @@ namespace PasteRedis.Server.Persistence;
 /// Replay's short way for the commonest record, a plain `SET key value` (exactly three
 /// arguments, as clients and the rewrite's base records of strings without a TTL send it):
 /// recognised from its RESP text, its key and value found where they lie in the packet
-/// buffers, and indexed in the database (<see cref="Database.TryDefer"/>) instead of
+/// buffers, and indexed in the database (<see cref="Database.Defer"/>) instead of
 /// executed. Anything else, or a SET whose key already has an object, is replayed as a
-/// command, which builds the objects of the deferred keys it touches first, so the order
-/// of the log is kept.
+/// command (after the SETs queued before it), which builds the objects of the deferred
+/// keys it touches first, so the order of the log is kept.
 /// </summary>
-internal static class DeferredSets
+internal sealed class DeferredSets(RedisServer server, PacketBufferPool pool, int capacity)
 {
-    public static bool TryDefer(RedisServer server, PacketBufferPool pool, int db, in ReadOnlySequence<byte> command, int capacity)
+    // Recognised SETs wait here a few records before they are indexed: when one is queued its
+    // table slot is asked for, halfway through the key of the entry in that slot, so that the
+    // indexing finds both in the cache (two dependent misses per record were most of a load).
+    private struct Queued
     {
+        public int Db, Hash;
+        public PbufExtent Key;
+        public DeferredStrings.Value Value;
+    }
+
+    private const int Depth = 8, Halfway = 4;
+    private readonly Queued[] _ring = new Queued[Depth];
+    private int _oldest, _count;
+
+    /// <summary>
+    /// Takes the record if it is a SET that can be deferred; false otherwise, and then the
+    /// caller must <see cref="Flush"/> and replay it as a command.
+    /// </summary>
+    public bool TryQueue(int db, in ReadOnlySequence<byte> command)
+    {
+        if (!TryParse(command, out var key, out var value)) return false;
+        var keyBytes = pool.Read(key);
+        var database = server.Databases[db];
+        if (database.HoldsObject(keyBytes)) return false;
+        int hash = DeferredStrings.Hash(keyBytes);
+        database.PrefetchDeferred(hash);
+        if (_count == Depth) IndexOldest();
+        _ring[(_oldest + _count++) % Depth] = new Queued { Db = db, Hash = hash, Key = key, Value = value };
+        if (_count > Halfway)
+        {
+            ref var mid = ref _ring[(_oldest + _count - 1 - Halfway) % Depth];
+            server.Databases[mid.Db].PrefetchDeferredOccupant(mid.Hash);
+        }
+        return true;
+    }
+
+    /// <summary>Indexes every queued SET, in order: before any other record is replayed, and at the end.</summary>
+    public void Flush()
+    {
+        while (_count > 0) IndexOldest();
+    }
+
+    private void IndexOldest()
+    {
+        ref var q = ref _ring[_oldest];
+        server.Databases[q.Db].Defer(pool, q.Key, q.Hash, q.Value, capacity);
+        _oldest = (_oldest + 1) % Depth;
+        _count--;
+    }
+
+    private bool TryParse(in ReadOnlySequence<byte> command, out PbufExtent key, out DeferredStrings.Value value)
+    {
+        key = default;
+        value = default;
         var span = command.FirstSpan;
         // *3\r\n$3\r\nSET\r\n$<key length>\r\n<key>\r\n$<value length>\r\n<value>\r\n
         if (span.Length < 18 || !span.StartsWith("*3\r\n$3\r\n"u8) || (span[8] | 0x20) != 's' || (span[9] | 0x20) != 'e' ||
@@ -30,7 +82,7 @@ internal static class DeferredSets
         if (!TryLength(span, ref at, out int valueLength) || valueLength == 0) return false;
         int valueStart = at;
         if (command.Length != (long)valueStart + valueLength + 2) return false;
-        if (!pool.TryGetExtent(command.First.Slice(keyStart, keyLength), out var key)) return false;
+        if (!pool.TryGetExtent(command.First.Slice(keyStart, keyLength), out key)) return false;
         PbufExtent first = default, second = default;
         int count = 0;
         foreach (var segment in command.Slice(valueStart, valueLength))
@@ -40,7 +92,8 @@ internal static class DeferredSets
             if (count++ == 0) first = e;
             else second = e;
         }
-        return server.Databases[db].TryDefer(pool, key, new DeferredStrings.Value(first, second, valueLength), capacity);
+        value = new DeferredStrings.Value(first, second);
+        return true;
     }
 
     /// <summary>A RESP length (digits, then CRLF) at <paramref name="at"/>, within the span.</summary>
