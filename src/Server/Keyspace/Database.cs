@@ -65,14 +65,8 @@ internal sealed class Database
     public int MaterializeSome(int budget, long nowMs)
     {
         if (_deferred == null) return 0;
-        Span<KeyValuePair<PbufExtent, DeferredStrings.Value>> batch = new KeyValuePair<PbufExtent, DeferredStrings.Value>[Math.Min(budget, 4096)];
-        while (budget > 0)
-        {
-            int n = _deferred.Take(batch[..Math.Min(budget, batch.Length)]);
-            if (n == 0) break;
-            for (int i = 0; i < n; i++) Build(_deferred.Pool.Read(batch[i].Key).ToArray(), batch[i].Value, nowMs);
-            budget -= n;
-        }
+        for (int i = 0; i < budget && _deferred.TryTakeNext(out var key, out var value); i++)
+            Build(_deferred.Pool.Read(key).ToArray(), value, nowMs);
         int left = _deferred.Count;
         if (left == 0) _deferred = null;
         return left;

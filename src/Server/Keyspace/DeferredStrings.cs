@@ -99,24 +99,25 @@ internal sealed class DeferredStrings
     }
 
     /// <summary>
-    /// Takes up to <paramref name="into"/>'s length of entries (the background build) and
-    /// returns how many: a walk over the slots that goes on where the last one stopped.
+    /// Takes the next entry of a walk over the slots that goes on where the last one stopped
+    /// (the background build); false when none is left.
     /// </summary>
-    public int Take(Span<KeyValuePair<PbufExtent, Value>> into)
+    public bool TryTakeNext(out PbufExtent key, out Value value)
     {
-        int n = 0;
-        while (n < into.Length && Count > 0)
+        while (Count > 0)
         {
             if (_cursor >= _slots.Length) _cursor = 0;
             ref var e = ref _slots[_cursor];
             if (e.Key.Length > 0)
             {
-                into[n++] = new(e.Key, e.Value);
+                (key, value) = (e.Key, e.Value);
                 Bury(_cursor);
+                return true;
             }
             _cursor++;
         }
-        return n;
+        (key, value) = (default, default);
+        return false;
     }
 
     /// <summary>Drops every entry and the references their values hold (FLUSHDB, FLUSHALL).</summary>
