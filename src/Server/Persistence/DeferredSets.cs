@@ -70,6 +70,9 @@ internal sealed class DeferredSets(RedisServer server, PacketBufferPool pool, in
         key = default;
         value = default;
         var span = command.FirstSpan;
+        // Matched on its text rather than parsed by RespReader as the replay session parses
+        // every other command: handing the session's parsed request here instead cost 0.35 s
+        // more per 1 M records (load 1.18-1.29 s against 0.82-0.87 s, alternated restarts).
         // *3\r\n$3\r\nSET\r\n$<key length>\r\n<key>\r\n$<value length>\r\n<value>\r\n
         if (span.Length < 18 || !span.StartsWith("*3\r\n$3\r\n"u8) || (span[8] | 0x20) != 's' || (span[9] | 0x20) != 'e' ||
             (span[10] | 0x20) != 't' || !span[11..].StartsWith("\r\n$"u8)) return false;
