@@ -23,20 +23,45 @@ public sealed partial class AppendOnlyLog
     /// applies what it has validated. The pool must be in recovery mode.
     /// </summary>
     public RecoveryResult Recover(Action<int, ReadOnlySequence<byte>> apply, Action<long>? progress = null,
-        bool allowTruncation = true)
+        bool allowTruncation = true) =>
+        Recover<NoNote>(apply, null, null, progress, allowTruncation);
+
+    /// <summary>What <see cref="Recover{TNote}"/> remembers of a record when it is given no inspector.</summary>
+    public readonly struct NoNote;
+
+    /// <summary>
+    /// A look at a record on the validating thread, just after its bytes were checksummed
+    /// there (so they are in that core's cache, not the applier's): true with a note the
+    /// applier gets instead of the command, false to have the command applied as usual.
+    /// Must only read: it runs ahead of the applier, on another thread.
+    /// </summary>
+    public delegate bool RecordInspector<TNote>(int database, in ReadOnlySequence<byte> command, out TNote note) where TNote : struct;
+
+    /// <summary>Applies a noted record from its note; false to have its command applied after all.</summary>
+    public delegate bool NotedApply<TNote>(int database, in TNote note) where TNote : struct;
+
+    /// <summary>
+    /// <see cref="Recover(Action{int, ReadOnlySequence{byte}}, Action{long}?, bool)"/>, with
+    /// part of the applying moved onto the validating thread: <paramref name="inspect"/> looks
+    /// at each referencing record there, and a record it noted is applied by
+    /// <paramref name="applyNoted"/> from the note (its references taken all the same).
+    /// </summary>
+    public RecoveryResult Recover<TNote>(Action<int, ReadOnlySequence<byte>> apply, RecordInspector<TNote>? inspect,
+        NotedApply<TNote>? applyNoted, Action<long>? progress = null, bool allowTruncation = true) where TNote : struct
     {
-        var group = new List<(ValidChunk Chunk, ValidRecord Record)>();
+        if ((inspect == null) != (applyNoted == null)) throw new ArgumentException("An inspector needs a noted apply, and the other way round");
+        var group = new List<(ValidChunk<TNote> Chunk, ValidRecord Record, int Index)>();
         long offset = SuperblockSize, groupStart = SuperblockSize;
         ulong sequence = 1, groupSequence = 1;
         long applied = 0, reported = 0;
         string? problem = null;
         using var stop = new CancellationTokenSource();
-        using var validated = new System.Collections.Concurrent.BlockingCollection<ValidChunk>(boundedCapacity: 4);
+        using var validated = new System.Collections.Concurrent.BlockingCollection<ValidChunk<TNote>>(boundedCapacity: 4);
         // Applied chunks go back to the validator to be filled again: a large log's replay
         // allocates for the keyspace, not for its bookkeeping (fewer collections to promote it).
-        var spent = new System.Collections.Concurrent.ConcurrentQueue<ValidChunk>();
-        var held = new List<ValidChunk>(); // chunks an unfinished group still points into
-        var validator = Task.Factory.StartNew(() => Validate(validated, spent, stop.Token), TaskCreationOptions.LongRunning);
+        var spent = new System.Collections.Concurrent.ConcurrentQueue<ValidChunk<TNote>>();
+        var held = new List<ValidChunk<TNote>>(); // chunks an unfinished group still points into
+        var validator = Task.Factory.StartNew(() => Validate(validated, spent, inspect, stop.Token), TaskCreationOptions.LongRunning);
         try
         {
             foreach (var chunk in validated.GetConsumingEnumerable())
@@ -49,12 +74,20 @@ public sealed partial class AppendOnlyLog
                     // The bytes of a record a few ahead, on their way while this one is applied.
                     if (i + PrefetchAhead < records.Length && records[i + PrefetchAhead].ExtentCount > 0)
                         _pool.Prefetch(chunk.Extents[records[i + PrefetchAhead].FirstExtent]);
-                    group.Add((chunk, record));
+                    group.Add((chunk, record, i));
                     offset += record.Size;
                     sequence++;
                     if ((record.Flags & RecordFlags.GroupContinues) != 0) continue;
-                    foreach (var (c, r) in group)
+                    foreach (var (c, r, index) in group)
                     {
+                        if (r.Noted)
+                        {
+                            var referenced = c.ExtentsOf(r);
+                            foreach (var e in referenced) _pool.AddRef(e.Index);
+                            if (!applyNoted!(r.Database, c.Notes[index])) apply(r.Database, Sequence(referenced));
+                            applied++;
+                            continue;
+                        }
                         if (r.ExtentCount == 0)
                         {
                             // Inline: the command lies in the log itself (the replay copies what it keeps).
@@ -122,12 +155,13 @@ public sealed partial class AppendOnlyLog
     public const int ProgressRecords = 64;
 
     /// <summary>A validated record: its extents in the chunk's list, or (none) its command inline at <c>Offset</c> + header.</summary>
-    private readonly record struct ValidRecord(int Database, RecordFlags Flags, int Size, int FirstExtent, int ExtentCount, long Offset);
+    private readonly record struct ValidRecord(int Database, RecordFlags Flags, int Size, int FirstExtent, int ExtentCount, long Offset, bool Noted);
 
     /// <summary>Validated records and, in one list for all of them, their extents (no array per record).</summary>
-    private sealed class ValidChunk
+    private sealed class ValidChunk<TNote> where TNote : struct
     {
         public readonly List<ValidRecord> Records = new(ChunkRecords);
+        public readonly List<TNote> Notes = new(); // beside Records when there is an inspector
         public readonly List<PbufExtent> Extents = new(ChunkRecords * 2);
         public ReadOnlySpan<PbufExtent> ExtentsOf(in ValidRecord r) =>
             System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Extents).Slice(r.FirstExtent, r.ExtentCount);
@@ -141,14 +175,16 @@ public sealed partial class AppendOnlyLog
     /// Recovery's validator: walks the records in order and hands on, a chunk at a time,
     /// every one that checks out; the last chunk says what ended the prefix.
     /// </summary>
-    private void Validate(System.Collections.Concurrent.BlockingCollection<ValidChunk> output,
-        System.Collections.Concurrent.ConcurrentQueue<ValidChunk> spent, CancellationToken stop)
+    private void Validate<TNote>(System.Collections.Concurrent.BlockingCollection<ValidChunk<TNote>> output,
+        System.Collections.Concurrent.ConcurrentQueue<ValidChunk<TNote>> spent, RecordInspector<TNote>? inspect,
+        CancellationToken stop) where TNote : struct
     {
-        ValidChunk Next()
+        ValidChunk<TNote> Next()
         {
-            if (!spent.TryDequeue(out var reused)) return new ValidChunk();
+            if (!spent.TryDequeue(out var reused)) return new ValidChunk<TNote>();
             reused.Records.Clear();
             reused.Extents.Clear();
+            reused.Notes.Clear();
             return reused;
         }
         var chunk = Next();
@@ -172,7 +208,15 @@ public sealed partial class AppendOnlyLog
                     break;
                 }
                 minGeneration = header.Generation;
-                chunk.Records.Add(new ValidRecord(header.Database, header.Flags, size, chunk.Extents.Count, extents.Count, offset));
+                bool noted = false;
+                if (inspect != null)
+                {
+                    TNote note = default;
+                    noted = extents.Count > 0 &&
+                        inspect(header.Database, Sequence(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(extents)), out note);
+                    chunk.Notes.Add(note);
+                }
+                chunk.Records.Add(new ValidRecord(header.Database, header.Flags, size, chunk.Extents.Count, extents.Count, offset, noted));
                 chunk.Extents.AddRange(extents);
                 offset += size;
                 sequence++;

@@ -112,21 +112,38 @@ internal sealed partial class AofPersistence : IDisposable
             long logged = 0;
             // Plain SETs are indexed, not executed (DeferredSets): their objects are built after the load.
             var deferred = new DeferredSets(server, pool, (int)Math.Min(LastLoadHeaders, 1 << 24));
+            // The validating thread recognises them (TryInspect); the loader only indexes them.
             Action<int, ReadOnlySequence<byte>> apply = (db, command) =>
             {
-                if (deferred.TryQueue(db, command)) return;
                 deferred.Flush(); // the SETs before it, in order
                 replay.Replay(db, command);
             };
+            AppendOnlyLog.NotedApply<DeferredSets.Note> applyNoted = (int db, in DeferredSets.Note note) => deferred.TryQueue(db, note);
+            if (delayTicks > 0)
+            {
+                void Delay()
+                {
+                    long until = Stopwatch.GetTimestamp() + delayTicks;
+                    while (Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
+                    stop.ThrowIfCancellationRequested();
+                }
+                var (plainApply, plainNoted) = (apply, applyNoted);
+                apply = (db, command) =>
+                {
+                    plainApply(db, command);
+                    Delay();
+                };
+                // A noted SET that falls back to its command is delayed once, by apply.
+                applyNoted = (int db, in DeferredSets.Note note) =>
+                {
+                    if (!plainNoted(db, note)) return false;
+                    Delay();
+                    return true;
+                };
+            }
             try
             {
-                LastRecovery = Log.Recover(delayTicks == 0 ? apply : (db, command) =>
-                    {
-                        apply(db, command);
-                        long until = Stopwatch.GetTimestamp() + delayTicks;
-                        while (Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
-                        stop.ThrowIfCancellationRequested();
-                    },
+                LastRecovery = Log.Recover(apply, deferred.TryInspect, applyNoted,
                     applied =>
                     {
                         server.LoadingRecords = applied;

@@ -29,20 +29,33 @@ internal sealed class DeferredSets(RedisServer server, PacketBufferPool pool, in
     private readonly Queued[] _ring = new Queued[Depth];
     private int _oldest, _count;
 
+    /// <summary>A SET the validating thread recognised: where its key and value lie, and its key's hash.</summary>
+    public readonly record struct Note(int Hash, PbufExtent Key, DeferredStrings.Value Value);
+
     /// <summary>
-    /// Takes the record if it is a SET that can be deferred; false otherwise, and then the
-    /// caller must <see cref="Flush"/> and replay it as a command.
+    /// On the validating thread (<see cref="PasteRedis.Aof.AppendOnlyLog.RecordInspector{TNote}"/>),
+    /// while the record's bytes are in its cache: is this a SET that can be deferred? Reads
+    /// only (the packet buffers and the pool's layout), so it may run ahead of the loader.
     /// </summary>
-    public bool TryQueue(int db, in ReadOnlySequence<byte> command)
+    public bool TryInspect(int db, in ReadOnlySequence<byte> command, out Note note)
     {
+        note = default;
         if (!TryParse(command, out var key, out var value)) return false;
-        var keyBytes = pool.Read(key);
+        note = new Note(DeferredStrings.Hash(pool.Read(key)), key, value);
+        return true;
+    }
+
+    /// <summary>
+    /// On the loader: takes a noted SET unless its key already has an object; false then, and
+    /// the caller must <see cref="Flush"/> and replay it as a command.
+    /// </summary>
+    public bool TryQueue(int db, in Note note)
+    {
         var database = server.Databases[db];
-        if (database.HoldsObject(keyBytes)) return false;
-        int hash = DeferredStrings.Hash(keyBytes);
-        database.PrefetchDeferred(hash);
+        if (database.HoldsObject(pool.Read(note.Key))) return false;
+        database.PrefetchDeferred(note.Hash);
         if (_count == Depth) IndexOldest();
-        _ring[(_oldest + _count++) % Depth] = new Queued { Db = db, Hash = hash, Key = key, Value = value };
+        _ring[(_oldest + _count++) % Depth] = new Queued { Db = db, Hash = note.Hash, Key = note.Key, Value = note.Value };
         if (_count > Halfway)
         {
             ref var mid = ref _ring[(_oldest + _count - 1 - Halfway) % Depth];
