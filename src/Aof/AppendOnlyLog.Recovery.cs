@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Binary;
 using PasteRedis.Paste;
@@ -46,6 +47,7 @@ public sealed partial class AppendOnlyLog
     /// at each referencing record there, and a record it noted is applied by
     /// <paramref name="applyNoted"/> from the note (its references taken all the same).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RecoveryResult Recover<TNote>(Action<int, ReadOnlySequence<byte>> apply, RecordInspector<TNote>? inspect,
         NotedApply<TNote>? applyNoted, Action<long>? progress = null, bool allowTruncation = true) where TNote : struct
     {
@@ -175,6 +177,7 @@ public sealed partial class AppendOnlyLog
     /// Recovery's validator: walks the records in order and hands on, a chunk at a time,
     /// every one that checks out; the last chunk says what ended the prefix.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Validate<TNote>(System.Collections.Concurrent.BlockingCollection<ValidChunk<TNote>> output,
         System.Collections.Concurrent.ConcurrentQueue<ValidChunk<TNote>> spent, RecordInspector<TNote>? inspect,
         CancellationToken stop) where TNote : struct

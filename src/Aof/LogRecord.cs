@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using PasteRedis.Paste;
 
@@ -105,6 +106,7 @@ public static class LogRecord
     /// extents inside the region, length, checksum. Returns its size, or 0 when it is not
     /// a valid record (the end of the valid prefix).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int TryRead(ReadOnlySpan<byte> src, ulong expectedSequence, uint minGeneration, uint maxGeneration, PacketBufferPool pool,
         List<PbufExtent> extents, out Header header, out string? problem)
     {

@@ -66,6 +66,7 @@ internal sealed class DeferredStrings
     }
 
     /// <summary>Indexes a key's latest value, dropping the value it replaces (its references go).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Set(in PbufExtent key, int hash, in Value value)
     {
         _pool.AddValueRef(value.First);
@@ -130,6 +131,7 @@ internal sealed class DeferredStrings
     }
 
     /// <summary>The slot holding the key, or -1 with <paramref name="free"/> where it would go (the first tombstone or the empty slot that ends the probe).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Find(ReadOnlySpan<byte> key, int hash, out int free)
     {
         int mask = _slots.Length - 1;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using PasteRedis.Paste;
 using PasteRedis.Server.Keyspace;
@@ -37,6 +38,7 @@ internal sealed class DeferredSets(RedisServer server, PacketBufferPool pool, in
     /// while the record's bytes are in its cache: is this a SET that can be deferred? Reads
     /// only (the packet buffers and the pool's layout), so it may run ahead of the loader.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryInspect(int db, in ReadOnlySequence<byte> command, out Note note)
     {
         note = default;
@@ -49,6 +51,7 @@ internal sealed class DeferredSets(RedisServer server, PacketBufferPool pool, in
     /// On the loader: takes a noted SET unless its key already has an object; false then, and
     /// the caller must <see cref="Flush"/> and replay it as a command.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryQueue(int db, in Note note)
     {
         var database = server.Databases[db];
@@ -70,6 +73,7 @@ internal sealed class DeferredSets(RedisServer server, PacketBufferPool pool, in
         while (_count > 0) IndexOldest();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void IndexOldest()
     {
         ref var q = ref _ring[_oldest];
@@ -78,6 +82,7 @@ internal sealed class DeferredSets(RedisServer server, PacketBufferPool pool, in
         _count--;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryParse(in ReadOnlySequence<byte> command, out PbufExtent key, out DeferredStrings.Value value)
     {
         key = default;
@@ -113,6 +118,7 @@ internal sealed class DeferredSets(RedisServer server, PacketBufferPool pool, in
     }
 
     /// <summary>A RESP length (digits, then CRLF) at <paramref name="at"/>, within the span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryLength(ReadOnlySpan<byte> span, ref int at, out int length)
     {
         length = 0;
