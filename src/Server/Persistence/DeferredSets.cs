@@ -8,9 +8,9 @@ namespace PasteRedis.Server.Persistence;
 /// <summary>
 /// Replay's short way for the commonest record, a plain `SET key value` (exactly three
 /// arguments, as clients and the rewrite's base records of strings without a TTL send it):
-/// recognised from its RESP text, its key and value found where they lie in the packet
-/// buffers, and indexed in the database (<see cref="Database.Defer"/>) instead of
-/// executed. Anything else, or a SET whose key already has an object, is replayed as a
+/// recognised from its RESP text on the validating thread (<see cref="TryInspect"/>), its
+/// key and value found where they lie in the packet buffers, and indexed by the loader in
+/// the database (<see cref="Database.Defer"/>) instead of executed. Anything else, or a SET whose key already has an object, is replayed as a
 /// command (after the SETs queued before it), which builds the objects of the deferred
 /// keys it touches first, so the order of the log is kept.
 /// </summary>
