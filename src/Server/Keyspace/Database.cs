@@ -62,9 +62,11 @@ internal sealed class Database
     /// Builds the objects of up to <paramref name="budget"/> deferred keys (the background
     /// build, under the execution lock); returns how many are left.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int MaterializeSome(int budget, long nowMs)
     {
         if (_deferred == null) return 0;
+        ReserveForDeferred();
         for (int i = 0; i < budget && _deferred.TryTakeNext(out var key, out var value); i++)
             Build(_deferred.Pool.Read(key).ToArray(), value, nowMs);
         int left = _deferred.Count;
@@ -92,6 +94,20 @@ internal sealed class Database
     /// nothing is notified, counted as a change, or marked for a rewrite (none runs while
     /// keys are deferred: a rewrite builds them all first).
     /// </summary>
+    /// <summary>
+    /// Before building deferred keys: room in the dictionary and the slot list for all of
+    /// them, so that building a load's keys grows neither (each doubling rehashed or copied
+    /// what it held, into fresh memory).
+    /// </summary>
+    private void ReserveForDeferred()
+    {
+        int want = _dict.Count + _deferred!.Count;
+        if (_dict.Capacity >= want) return;
+        _dict.EnsureCapacity(want);
+        _all.EnsureCapacity(_all.Capacity + _deferred.Count);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private StringObject Build(byte[] key, in DeferredStrings.Value value, long nowMs)
     {
         var obj = new StringObject(key);

@@ -15,6 +15,12 @@ internal sealed class SlotList
     public int Count { get; private set; }
     public int Capacity => _high;
 
+    /// <summary>Room for <paramref name="count"/> objects in all without growing (one copy instead of one per doubling).</summary>
+    public void EnsureCapacity(int count)
+    {
+        if (count > _slots.Length) Array.Resize(ref _slots, (int)Math.Min(Array.MaxLength, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)count)));
+    }
+
     public int Add(RedisObject obj)
     {
         int slot;
