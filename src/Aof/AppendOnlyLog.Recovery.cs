@@ -82,14 +82,6 @@ public sealed partial class AppendOnlyLog
                     if ((record.Flags & RecordFlags.GroupContinues) != 0) continue;
                     foreach (var (c, r, index) in group)
                     {
-                        if (r.Noted)
-                        {
-                            var referenced = c.ExtentsOf(r);
-                            foreach (var e in referenced) _pool.AddRef(e.Index);
-                            if (!applyNoted!(r.Database, c.Notes[index])) apply(r.Database, Sequence(referenced));
-                            applied++;
-                            continue;
-                        }
                         if (r.ExtentCount == 0)
                         {
                             // Inline: the command lies in the log itself (the replay copies what it keeps).
@@ -99,7 +91,8 @@ public sealed partial class AppendOnlyLog
                         }
                         var extents = c.ExtentsOf(r);
                         foreach (var e in extents) _pool.AddRef(e.Index);
-                        apply(r.Database, Sequence(extents));
+                        // A noted record is applied from its note, unless the noted apply declines it.
+                        if (!r.Noted || !applyNoted!(r.Database, c.Notes[index])) apply(r.Database, Sequence(extents));
                         applied++;
                     }
                     group.Clear();

@@ -117,29 +117,20 @@ internal sealed partial class AofPersistence : IDisposable
             {
                 deferred.Flush(); // the SETs before it, in order
                 replay.Replay(db, command);
+                Delay();
             };
-            AppendOnlyLog.NotedApply<DeferredSets.Note> applyNoted = (int db, in DeferredSets.Note note) => deferred.TryQueue(db, note);
-            if (delayTicks > 0)
+            AppendOnlyLog.NotedApply<DeferredSets.Note> applyNoted = (int db, in DeferredSets.Note note) =>
             {
-                void Delay()
-                {
-                    long until = Stopwatch.GetTimestamp() + delayTicks;
-                    while (Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
-                    stop.ThrowIfCancellationRequested();
-                }
-                var (plainApply, plainNoted) = (apply, applyNoted);
-                apply = (db, command) =>
-                {
-                    plainApply(db, command);
-                    Delay();
-                };
-                // A noted SET that falls back to its command is delayed once, by apply.
-                applyNoted = (int db, in DeferredSets.Note note) =>
-                {
-                    if (!plainNoted(db, note)) return false;
-                    Delay();
-                    return true;
-                };
+                if (!deferred.TryQueue(db, note)) return false; // applied as its command, delayed there
+                Delay();
+                return true;
+            };
+            void Delay()
+            {
+                if (delayTicks == 0) return;
+                long until = Stopwatch.GetTimestamp() + delayTicks;
+                while (Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
+                stop.ThrowIfCancellationRequested();
             }
             try
             {
