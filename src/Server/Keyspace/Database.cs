@@ -90,11 +90,6 @@ internal sealed class Database
     }
 
     /// <summary>
-    /// A deferred key's object, inserted quietly: the key was in the dataset all along, so
-    /// nothing is notified, counted as a change, or marked for a rewrite (none runs while
-    /// keys are deferred: a rewrite builds them all first).
-    /// </summary>
-    /// <summary>
     /// Before building deferred keys: room in the dictionary and the slot list for all of
     /// them, so that building a load's keys grows neither (each doubling rehashed or copied
     /// what it held, into fresh memory).
@@ -107,6 +102,11 @@ internal sealed class Database
         _all.EnsureCapacity(_all.Capacity + _deferred.Count);
     }
 
+    /// <summary>
+    /// A deferred key's object, inserted quietly: the key was in the dataset all along, so
+    /// nothing is notified, counted as a change, or marked for a rewrite (none runs while
+    /// keys are deferred: a rewrite builds them all first).
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private StringObject Build(byte[] key, in DeferredStrings.Value value, long nowMs)
     {
