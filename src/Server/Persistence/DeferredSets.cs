@@ -10,21 +10,17 @@ namespace PasteRedis.Server.Persistence;
 /// arguments, as clients and the rewrite's base records of strings without a TTL send it):
 /// recognised from its RESP text on the validating thread (<see cref="TryInspect"/>), its
 /// key and value found where they lie in the packet buffers, and indexed by the loader in
-/// the database (<see cref="Database.Defer"/>) instead of executed. Anything else, or a SET whose key already has an object, is replayed as a
-/// command (after the SETs queued before it), which builds the objects of the deferred
-/// keys it touches first, so the order of the log is kept.
+/// the database (<see cref="Database.Defer"/>) instead of executed. Anything else, or a
+/// SET whose key already has an object, is replayed as a command (after the SETs queued
+/// before it), which builds the objects of the deferred keys it touches first, so the
+/// order of the log is kept.
 /// </summary>
 internal sealed class DeferredSets(RedisServer server, PacketBufferPool pool, int capacity)
 {
     // Recognised SETs wait here a few records before they are indexed: when one is queued its
     // table slot is asked for, halfway through the key of the entry in that slot, so that the
     // indexing finds both in the cache (two dependent misses per record were most of a load).
-    private struct Queued
-    {
-        public int Db, Hash;
-        public PbufExtent Key;
-        public DeferredStrings.Value Value;
-    }
+    private record struct Queued(int Db, Note Note);
 
     private const int Depth = 8, Halfway = 4;
     private readonly Queued[] _ring = new Queued[Depth];
@@ -58,11 +54,11 @@ internal sealed class DeferredSets(RedisServer server, PacketBufferPool pool, in
         if (database.HoldsObject(pool.Read(note.Key))) return false;
         database.PrefetchDeferred(note.Hash);
         if (_count == Depth) IndexOldest();
-        _ring[(_oldest + _count++) % Depth] = new Queued { Db = db, Hash = note.Hash, Key = note.Key, Value = note.Value };
+        _ring[(_oldest + _count++) % Depth] = new Queued(db, note);
         if (_count > Halfway)
         {
             ref var mid = ref _ring[(_oldest + _count - 1 - Halfway) % Depth];
-            server.Databases[mid.Db].PrefetchDeferredOccupant(mid.Hash);
+            server.Databases[mid.Db].PrefetchDeferredOccupant(mid.Note.Hash);
         }
         return true;
     }
@@ -77,7 +73,7 @@ internal sealed class DeferredSets(RedisServer server, PacketBufferPool pool, in
     private void IndexOldest()
     {
         ref var q = ref _ring[_oldest];
-        server.Databases[q.Db].Defer(pool, q.Key, q.Hash, q.Value, capacity);
+        server.Databases[q.Db].Defer(pool, q.Note.Key, q.Note.Hash, q.Note.Value, capacity);
         _oldest = (_oldest + 1) % Depth;
         _count--;
     }
