@@ -75,6 +75,9 @@ wait_ping() { # port [exact reply] — ms until the server answers (PONG, or any
   done
   echo timeout
 }
+# cpu_ticks PID: the server's CPU time so far, user + system, all its threads (clock ticks).
+cpu_ticks() { sed 's/^.*) //' /proc/$1/stat 2>/dev/null | awk '{print $12 + $13}'; }
+CLK_TCK=$(getconf CLK_TCK)
 # csv_column CSV NAME: the value under header NAME in redis-benchmark's --csv output (header line, then one row).
 csv_column() {
   local i; i=$(echo "$1" | grep '^"test"' | tr ',' '\n' | grep -nx "\"$2\"" | cut -d: -f1)
@@ -98,7 +101,11 @@ for round in $(seq 1 $ROUNDS); do
     for w in "${WORKLOADS[@]}"; do
       name=${w%%|*}; args=${w#*|}
       n=$N; [[ $name == *"-c1 "* ]] && n=$((N / 10))
+      # The server's CPU per request as well as its rate: the rate of a run can be the client's
+      # (redis-benchmark takes a core of the two here), the CPU it took is the server's own.
+      cpu0=$(cpu_ticks $pid)
       csv=$(redis-benchmark -p $port -n $n -q --csv $args 2>"$dir/bench.err"); out=$(echo "$csv" | tail -1)
+      cpu=$(awk -v a="$cpu0" -v b="$(cpu_ticks $pid)" -v hz=$CLK_TCK -v n=$n 'BEGIN { if (a != "" && b != "") printf "%.2f", (b - a) * 1e6 / hz / n }')
       if [[ $out != '"SET"'* && $out != '"GET"'* ]]; then
         FAILURES+=("$s $name: $(tr '\r\n' '  ' < "$dir/bench.err" | head -c 300)")
         continue
@@ -107,7 +114,7 @@ for round in $(seq 1 $ROUNDS); do
       # counting positions once reported p95 as p50 and the maximum as p99.
       rps=$(csv_column "$csv" rps); p50=$(csv_column "$csv" p50_latency_ms); p99=$(csv_column "$csv" p99_latency_ms)
       [[ -n $rps && -n $p50 && -n $p99 ]] || { FAILURES+=("$s $name: no rps/p50/p99 columns in: $(echo "$csv" | head -1)"); continue; }
-      RESULTS["$s|$name"]+="$rps:$p50:$p99 "
+      RESULTS["$s|$name"]+="$rps:$p50:$p99:${cpu:-} "
     done
     kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"; pid=""; dir=""
   done
@@ -140,14 +147,15 @@ out="bench/results/$(date +%F)-$(hostname).md"; mkdir -p bench/results
 {
   echo "# PasteRedis vs Redis $(redis-server --version | grep -oE 'v=[0-9.]+' | cut -d= -f2) and Garnet $([ -x "$GARNET" ] && "$GARNET" --version 2>/dev/null | head -1 | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' || echo '(not run)'), $(date +%F), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
   echo; echo "redis-benchmark medians of $ROUNDS interleaved round(s), $N requests (the -c1 rows: $((N / 10))); data dirs on $DATA_ROOT ($DATA_PAGES); PasteRedis with $PASTE_OPTS; Redis appendfsync always / no persistence; Garnet --aof --aof-commit-freq 0 --aof-commit-wait / no AOF."
-  echo; echo "| workload | server | req/s | p50 ms | p99 ms | vs Redis always | vs Redis none | vs Garnet AOF | vs Garnet none |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  echo "Server CPU µs/req: the server process's CPU time (user + system, every thread, from /proc) over the run, per request; its tick is $((1000 / CLK_TCK)) ms."
+  echo; echo "| workload | server | req/s | p50 ms | p99 ms | server CPU µs/req | vs Redis always | vs Redis none | vs Garnet AOF | vs Garnet none |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   for w in "${WORKLOADS[@]}"; do
     name=${w%%|*}
     ra=$(field "redis-always|$name" 1); rn=$(field "redis-none|$name" 1); ga=$(field "garnet-aof|$name" 1); gn=$(field "garnet-none|$name" 1)
     for s in "${SERVERS[@]}"; do
       r=$(field "$s|$name" 1)
-      echo "| $name | $s | $r | $(field "$s|$name" 2) | $(field "$s|$name" 3) | $(ratio $r $ra) | $(ratio $r $rn) | $(ratio $r $ga) | $(ratio $r $gn) |"
+      echo "| $name | $s | $r | $(field "$s|$name" 2) | $(field "$s|$name" 3) | $(field "$s|$name" 4) | $(ratio $r $ra) | $(ratio $r $rn) | $(ratio $r $ga) | $(ratio $r $gn) |"
     done
   done
   echo; echo "Recovery and memory: $KEYS SETs of 1 KB over $KEYS random keys, SIGTERM, restart (PasteRedis: reference log, cache-line flushes; Redis: appendonly yes, appendfsync always)."
