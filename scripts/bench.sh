@@ -70,17 +70,19 @@ start_server() { # name dir port — exec, so that $! is the server itself and k
 PAUSE_FIFO=$(mktemp -u); mkfifo "$PAUSE_FIFO"; exec 9<>"$PAUSE_FIFO"; rm -f "$PAUSE_FIFO"
 pause() { read -r -t "$1" -u 9 || true; }
 # wait_ping port [any] — ms until the server answers PING with PONG (or with anything, e.g.
-# -LOADING, when $2 is "any"). Bash's own /dev/tcp, one connection, a PING every 10 ms: the
-# probe must not take the CPU it is timing. Forking redis-cli (and sleep) every 10 ms cost
-# a restart of 1 M records 0.3 s of a 1.0 s replay on two cores, and Redis's AOF load 10 %.
+# -LOADING, when $2 is "any"), or "timeout" after 30 s. Bash's own /dev/tcp, one connection,
+# a PING every 10 ms: the probe must not take the CPU it is timing. Forking redis-cli (and
+# sleep) every 10 ms cost a restart of 1 M records 0.3 s of a 1.0 s replay on two cores,
+# and Redis's AOF load 10 %.
 wait_ping() {
-  local t0=$EPOCHREALTIME r t1
-  for _ in $(seq 1 3000); do
+  local t0=${EPOCHREALTIME//[.,]/} r # microseconds (the decimal point is the locale's); no fork
+  while (( ${EPOCHREALTIME//[.,]/} - t0 < 30000000 )); do
     if { exec 3<>/dev/tcp/127.0.0.1/$1; } 2>/dev/null; then
-      while printf 'PING\r\n' >&3 2>/dev/null && IFS= read -r -t 5 -u 3 r; do
+      # Until the deadline too: a server may answer -LOADING for ever.
+      while (( ${EPOCHREALTIME//[.,]/} - t0 < 30000000 )) && printf 'PING\r\n' >&3 2>/dev/null && IFS= read -r -t 5 -u 3 r; do
         r=${r%$'\r'}
         if [ "$r" = +PONG ] || { [ "${2:-}" = any ] && [ -n "$r" ]; }; then
-          exec 3>&-; t1=$EPOCHREALTIME; echo $(( (${t1/./} - ${t0/./}) / 1000 )); return
+          exec 3>&-; echo $(( (${EPOCHREALTIME//[.,]/} - t0) / 1000 )); return
         fi
         pause 0.01
       done
